@@ -1,0 +1,131 @@
+"""Run the real Pulumi program offline, under mocks, with one stack's config.
+
+No Pulumi CLI and no AWS credentials are involved: the stack file is read and validated here,
+handed to the Pulumi runtime exactly as the CLI would (structured values as JSON strings), and
+every resource the program registers is captured with its resolved inputs and dependencies.
+"""
+
+import json
+import runpy
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from offline.mocks import PlatformMocks, RecordingMonitor, Registration
+from stack_config import StackConfig, parse_stack_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class StackNotFoundError(LookupError):
+    """No `Pulumi.<stack>.yaml` for the requested stack."""
+
+
+@dataclass(frozen=True)
+class Capture:
+    """What one offline run of the program declared."""
+
+    stack: str
+    project: str
+    config: StackConfig
+    resources: tuple[Registration, ...]
+
+
+def available_stacks(root: Path = PROJECT_ROOT) -> list[str]:
+    """Stacks that have a `Pulumi.<stack>.yaml` next to `Pulumi.yaml`."""
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+
+
+def read_stack_values(stack: str, root: Path = PROJECT_ROOT) -> dict[str, Any]:
+    """The `config:` mapping of a stack file."""
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        stacks = ", ".join(available_stacks(root)) or "none"
+        raise StackNotFoundError(f"unknown stack '{stack}': no {path.name}; available: {stacks}")
+    document = yaml.safe_load(path.read_text()) or {}
+    values = document.get("config", {}) if isinstance(document, dict) else None
+    if not isinstance(values, dict):
+        raise StackNotFoundError(f"{path.name}: 'config' must be a mapping")
+    return values
+
+
+def project_name(root: Path = PROJECT_ROOT) -> str:
+    document = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    return str(document["name"])
+
+
+def capture_stack(
+    stack: str,
+    root: Path = PROJECT_ROOT,
+    *,
+    values: Mapping[str, Any] | None = None,
+) -> Capture:
+    """Validate the stack's config, run the program under mocks and return what it declared.
+
+    `values` replaces the stack file's config (benchmarks and tests use it for generated stacks).
+    """
+    raw = dict(values) if values is not None else read_stack_values(stack, root)
+    config = parse_stack_config(stack, raw)
+    project = project_name(root)
+    main = str(root / "__main__.py")
+    with _program_environment(root):
+        resources = capture_program(
+            lambda: runpy.run_path(main, run_name="__main__"),
+            project=project,
+            stack=stack,
+            region=config.region,
+            config=_as_engine_config(raw),
+        )
+    return Capture(stack, project, config, resources)
+
+
+def capture_program(
+    program: Callable[[], object],
+    *,
+    project: str,
+    stack: str,
+    region: str,
+    config: Mapping[str, str] | None = None,
+) -> tuple[Registration, ...]:
+    """Run any Pulumi program function under the platform mocks and return its registrations."""
+    monitor = RecordingMonitor(PlatformMocks(region=region))
+    settings.reset_options(project=project, stack=stack, preview=False)
+    pulumi.runtime.set_all_config(dict(config or {}))
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor
+    )
+
+    def run() -> None:
+        program()
+
+    _sync_await(run_pulumi_func(run))
+    return tuple(monitor.registrations)
+
+
+def _as_engine_config(values: Mapping[str, Any]) -> dict[str, str]:
+    # The CLI hands structured config to the program as JSON text and scalars as strings.
+    return {
+        key: value if isinstance(value, str) else json.dumps(value) for key, value in values.items()
+    }
+
+
+@contextmanager
+def _program_environment(root: Path) -> Iterator[None]:
+    # The program imports its own packages relative to its directory, as under `pulumi up`.
+    added = str(root) not in sys.path
+    if added:
+        sys.path.insert(0, str(root))
+    try:
+        yield
+    finally:
+        if added:
+            sys.path.remove(str(root))

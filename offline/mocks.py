@@ -1,0 +1,120 @@
+"""Pulumi mocks that stand in for the engine and AWS, and record what the program declares.
+
+`PlatformMocks` returns plausible computed outputs (ids, ARNs, names) so the program runs to the
+end; `RecordingMonitor` keeps, for every registration, what the engine would see: type, name,
+parent, inputs, dependencies, property dependencies and protection options.
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, rpc
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.sync_await import _sync_await
+
+MOCK_ACCOUNT_ID = "123456789012"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One resource registration as the engine receives it."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str | None
+    provider: str
+    inputs: dict[str, Any]
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    protect: bool
+    retain_on_delete: bool
+
+
+class PlatformMocks(Mocks):
+    """Computed outputs for AWS resources and answers to the invokes the program makes."""
+
+    def __init__(self, region: str, account_id: str = MOCK_ACCOUNT_ID) -> None:
+        self.region = region
+        self.account_id = account_id
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        state = dict(args.inputs)
+        if not args.custom or not args.typ.startswith("aws:"):
+            return f"{args.name}-id", state
+        service, kind = _service_and_kind(args.typ)
+        physical = state.get("name") or args.name
+        state.setdefault("arn", self._arn(service, kind, physical))
+        state.setdefault("name", physical)
+        if args.typ == "aws:s3/bucket:Bucket":
+            state.setdefault("bucket", physical)
+            state["arn"] = f"arn:aws:s3:::{state['bucket']}"
+            return state["bucket"], state
+        if args.typ == "aws:kms/key:Key":
+            state.setdefault("keyId", f"{args.name}-key-id")
+        return f"{args.name}-id", state
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": self.account_id,
+                "arn": f"arn:aws:iam::{self.account_id}:user/offline",
+                "userId": "OFFLINE",
+                "id": self.account_id,
+            }, []
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"name": self.region, "region": self.region, "id": self.region}, []
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
+        raise NotImplementedError(f"no offline answer for invoke {args.token}")
+
+    def _arn(self, service: str, kind: str, name: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account_id}:{kind}/{name}"
+
+
+def _service_and_kind(type_token: str) -> tuple[str, str]:
+    module, _, rest = type_token.partition(":")[2].partition("/")
+    kind = re.sub(r"(?<!^)(?=[A-Z])", "-", rest.split(":")[0]).lower()
+    return module, kind
+
+
+class RecordingMonitor(MockMonitor):
+    """The mock monitor, also keeping every registration in order."""
+
+    registrations: list[Registration]
+
+    def __init__(self, mocks: Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type != "pulumi:pulumi:Stack":
+            self.registrations.append(_registration(request, response.urn))
+        return response
+
+
+def _registration(request: Any, urn: str) -> Registration:
+    inputs = _sync_await(_deserialize(request.object))
+    return Registration(
+        urn=urn,
+        type=request.type,
+        name=request.name,
+        custom=bool(request.custom),
+        parent=request.parent or None,
+        provider=request.provider,
+        inputs=inputs,
+        dependencies=list(request.dependencies),
+        property_dependencies={
+            prop: list(deps.urns) for prop, deps in request.propertyDependencies.items()
+        },
+        protect=bool(request.protect),
+        retain_on_delete=bool(request.retainOnDelete),
+    )
+
+
+async def _deserialize(struct: Any) -> dict[str, Any]:
+    result: dict[str, Any] = rpc.deserialize_properties(struct, keep_unknowns=True)
+    return result

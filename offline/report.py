@@ -1,0 +1,80 @@
+"""Turn a capture into the JSON document and the console summary of the offline check.
+
+The JSON is a list of `{type, name, urn, parent, custom, provider, inputs, dependencies,
+propertyDependencies, protect, retainOnDelete}` sorted by URN, so two runs diff cleanly.
+"""
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from offline.capture import Capture
+from offline.mocks import Registration
+
+
+def to_json_resources(resources: Sequence[Registration]) -> list[dict[str, Any]]:
+    """The capture as JSON-ready dictionaries, deterministic in order and number formatting."""
+    return [
+        {
+            "type": r.type,
+            "name": r.name,
+            "urn": r.urn,
+            "parent": r.parent,
+            "custom": r.custom,
+            "provider": r.provider,
+            "inputs": _plain(r.inputs),
+            "dependencies": sorted(r.dependencies),
+            "propertyDependencies": {
+                k: sorted(v) for k, v in sorted(r.property_dependencies.items())
+            },
+            "protect": r.protect,
+            "retainOnDelete": r.retain_on_delete,
+        }
+        for r in sorted(resources, key=lambda r: r.urn)
+    ]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in sorted(value.items())}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def top_level_component(resource: Registration, by_urn: dict[str, Registration]) -> str:
+    """The name of the outermost component a resource belongs to (itself if top-level)."""
+    current = resource
+    while current.parent in by_urn:
+        current = by_urn[current.parent]
+    return f"{current.name} ({current.type})"
+
+
+def summary(capture: Capture) -> str:
+    """Resources per top-level component and per type, with totals."""
+    by_urn = {r.urn: r for r in capture.resources}
+    custom = [r for r in capture.resources if r.custom]
+    per_component = Counter(top_level_component(r, by_urn) for r in custom)
+    per_type = Counter(r.type for r in custom)
+    components = len(capture.resources) - len(custom)
+    lines = [
+        f"Offline check of stack '{capture.stack}' (project {capture.project},"
+        f" region {capture.config.region}, environment {capture.config.platform.environment})",
+        "",
+        "Resources per component:",
+        *_table(per_component),
+        "",
+        "Resources per type:",
+        *_table(per_type),
+        "",
+        f"Total: {len(custom)} resources in {components} components",
+    ]
+    return "\n".join(lines)
+
+
+def _table(counts: Counter[str]) -> list[str]:
+    return [f"  {count:>5}  {key}" for key, count in sorted(counts.items())]

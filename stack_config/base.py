@@ -1,0 +1,61 @@
+"""Shared strict base and constrained types for every stack-config model.
+
+Every model forbids unknown keys and is immutable once validated; every constrained string
+explains what it allows when it rejects a value.
+"""
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+class StrictModel(BaseModel):
+    """Base of all config models: unknown keys are errors, instances are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def matching(pattern: str, allowed: str) -> AfterValidator:
+    """A validator that accepts strings matching `pattern` and otherwise says what is allowed."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"must be {allowed}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _not_aws_prefixed(value: str) -> str:
+    if value.lower().startswith("aws:"):
+        raise ValueError("must not start with 'aws:', which AWS reserves")
+    return value
+
+
+Environment = Literal["dev", "test", "staging", "prod"]
+"""Deployment environments; the Environment tag and policy config use the same values."""
+
+DataClassification = Literal["public", "internal", "confidential", "restricted"]
+"""Sensitivity of the data a store holds; tagged as DataClassification."""
+
+ResourceName = Annotated[
+    str,
+    matching(
+        r"[a-z][a-z0-9-]{0,22}[a-z0-9]",
+        "2-24 lower-case letters, digits or hyphens, starting with a letter, not ending in '-'",
+    ),
+]
+
+_TAG_CHARS = r"[\w\s.:/=+\-@]"
+TagValue = Annotated[
+    str, matching(rf"{_TAG_CHARS}{{1,256}}", "1-256 letters, digits, spaces or _.:/=+-@")
+]
+TagKey = Annotated[
+    str,
+    matching(rf"{_TAG_CHARS}{{1,128}}", "1-128 letters, digits, spaces or _.:/=+-@"),
+    AfterValidator(_not_aws_prefixed),
+]
+
+Days = Annotated[int, Field(ge=1, le=36500)]

@@ -1,0 +1,47 @@
+"""The root model of a stack's configuration: `aws:region` plus the `platform` object."""
+
+from typing import Annotated, Self
+
+from pydantic import ConfigDict, Field, model_validator
+
+from stack_config.base import Environment, StrictModel, matching
+from stack_config.lake import LakeSettings
+from stack_config.protection import KmsSettings, ProtectionSettings
+from stack_config.tags import TagSettings
+
+# Tag keys the platform sets itself; `tags.extra` may not redefine them.
+RESERVED_TAG_KEYS = frozenset(
+    {"Environment", "Project", "Owner", "CostCenter", "ManagedBy", "DataClassification"}
+)
+
+AwsRegion = Annotated[
+    str, matching(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d", "an AWS region code such as eu-west-1")
+]
+
+
+class PlatformSettings(StrictModel):
+    """Everything under the `data-platform:platform` config key."""
+
+    environment: Environment = Field(description="Environment name, tagged as Environment.")
+    tags: TagSettings = Field(description="Ownership tags stamped on every resource.")
+    kms: KmsSettings = Field(default_factory=KmsSettings, description="Customer-managed key.")
+    protection: ProtectionSettings = Field(
+        default_factory=ProtectionSettings, description="Protection of stateful resources."
+    )
+    lake: LakeSettings = Field(description="The S3 data lake.")
+
+    @model_validator(mode="after")
+    def _extra_tags_do_not_override(self) -> Self:
+        clashes = sorted(RESERVED_TAG_KEYS.intersection(self.tags.extra))
+        if clashes:
+            raise ValueError(f"tags.extra may not redefine required tags: {', '.join(clashes)}")
+        return self
+
+
+class StackConfig(StrictModel):
+    """A validated stack: the AWS region and the platform settings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    region: AwsRegion = Field(alias="aws:region", description="AWS region of the stack.")
+    platform: PlatformSettings = Field(description="The platform settings object.")

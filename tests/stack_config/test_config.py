@@ -1,0 +1,143 @@
+"""The shipped stacks validate; every invalid config reports the exact key path."""
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from offline.capture import read_stack_values
+from stack_config import StackConfigError, parse_stack_config
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_shipped_stack_is_valid(stack: str) -> None:
+    config = parse_stack_config(stack, read_stack_values(stack))
+    assert config.platform.environment == stack
+    assert {zone.name for zone in config.platform.lake.zones} >= {"raw", "curated"}
+
+
+def test_prod_is_protected_and_dev_is_disposable() -> None:
+    prod = parse_stack_config("prod", read_stack_values("prod")).platform
+    dev = parse_stack_config("dev", read_stack_values("dev")).platform
+    assert (prod.protection.protect, prod.protection.retain_on_delete) == (True, True)
+    assert prod.protection.force_destroy_buckets is False
+    assert prod.kms.deletion_window_days == 30
+    assert dev.protection.force_destroy_buckets is True
+
+
+def _platform(values: dict[str, Any]) -> dict[str, Any]:
+    platform: dict[str, Any] = values["data-platform:platform"]
+    return platform
+
+
+def _set(path: str, value: Any) -> Mutation:
+    def mutate(values: dict[str, Any]) -> None:
+        target: Any = _platform(values)
+        *parents, last = path.split(".")
+        for part in parents:
+            target = target[int(part)] if part.isdigit() else target[part]
+        target[int(last) if last.isdigit() else last] = value
+
+    return mutate
+
+
+def _delete(path: str) -> Mutation:
+    def mutate(values: dict[str, Any]) -> None:
+        target: Any = _platform(values)
+        *parents, last = path.split(".")
+        for part in parents:
+            target = target[int(part)] if part.isdigit() else target[part]
+        del target[last]
+
+    return mutate
+
+
+def _set_region(value: Any) -> Mutation:
+    def mutate(values: dict[str, Any]) -> None:
+        values["aws:region"] = value
+
+    return mutate
+
+
+INVALID = {
+    "bad zone name": (_set("lake.zones.1.name", "Curated!"), "platform.lake.zones[1].name"),
+    "unknown environment": (_set("environment", "qa"), "platform.environment"),
+    "unknown key in zone": (_set("lake.zones.0.colour", "red"), "platform.lake.zones[0].colour"),
+    "unknown top-level key": (_set("lakes", {}), "platform.lakes"),
+    "missing owner": (_delete("tags.owner"), "platform.tags.owner"),
+    "missing lake": (_delete("lake"), "platform.lake"),
+    "duplicate zones": (_set("lake.zones.1.name", "raw"), "platform.lake"),
+    "missing curated zone": (_set("lake.zones.1.name", "gold"), "platform.lake"),
+    "bad classification": (
+        _set("lake.zones.0.classification", "secret"),
+        "platform.lake.zones[0].classification",
+    ),
+    "transition too early for IA": (
+        _set(
+            "lake.zones.0.lifecycle.transitions",
+            [{"after_days": 5, "storage_class": "STANDARD_IA"}],
+        ),
+        "platform.lake.zones[0].lifecycle.transitions[0]",
+    ),
+    "unknown storage class": (
+        _set("lake.zones.0.lifecycle.transitions", [{"after_days": 40, "storage_class": "TAPE"}]),
+        "platform.lake.zones[0].lifecycle.transitions[0].storage_class",
+    ),
+    "expiry before transition": (
+        _set(
+            "lake.zones.0.lifecycle",
+            {
+                "transitions": [{"after_days": 60, "storage_class": "GLACIER"}],
+                "expiration_days": 30,
+                "noncurrent_expiration_days": 7,
+            },
+        ),
+        "platform.lake.zones[0].lifecycle",
+    ),
+    "negative retention": (
+        _set("lake.access_logs.lifecycle.expiration_days", -1),
+        "platform.lake.access_logs.lifecycle.expiration_days",
+    ),
+    "deletion window too short": (
+        _set("kms.deletion_window_days", 3),
+        "platform.kms.deletion_window_days",
+    ),
+    "protect not a bool": (_set("protection.protect", "sometimes"), "platform.protection.protect"),
+    "extra tag overrides Owner": (_set("tags.extra", {"Owner": "me"}), "platform"),
+    "aws-reserved tag key": (_set("tags.extra", {"aws:team": "x"}), "platform.tags.extra.aws:team"),
+    "bad region": (_set_region("mars-1"), "aws:region"),
+}
+
+
+@pytest.mark.parametrize("mutate, path", INVALID.values(), ids=INVALID.keys())
+def test_invalid_config_names_the_key_path(mutate: Mutation, path: str) -> None:
+    values = copy.deepcopy(read_stack_values("dev"))
+    mutate(values)
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config("dev", values)
+    assert path in [problem.path for problem in caught.value.problems]
+    assert f"{path}:" in str(caught.value)
+
+
+def test_error_says_what_is_allowed_and_what_was_given() -> None:
+    values = copy.deepcopy(read_stack_values("dev"))
+    _set("lake.zones.0.colour", "red")(values)
+    _set("environment", "qa")(values)
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config("dev", values)
+    problems = {p.path: p for p in caught.value.problems}
+    assert problems["platform.lake.zones[0].colour"].message == (
+        "unknown key; allowed: name, classification, lifecycle"
+    )
+    assert "'dev', 'test', 'staging' or 'prod'" in problems["platform.environment"].message
+    assert problems["platform.environment"].value == "'qa'"
+
+
+def test_unknown_project_key_and_missing_platform_are_reported() -> None:
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config("dev", {"aws:region": "eu-west-1", "data-platform:plattform": {}})
+    paths = [p.path for p in caught.value.problems]
+    assert paths == ["plattform", "platform"]
