@@ -1,0 +1,1 @@
+"""Delivery helpers that turn Pulumi output into pull-request Markdown."""
