@@ -1,0 +1,428 @@
+"""Glue ETL job: curate a raw source into snake_case, typed, de-duplicated, partitioned Parquet.
+
+Row logic is pure functions over plain dict rows; only `main()` touches Glue/Spark and imports them
+lazily, so this single self-contained file imports and tests without Glue installed.
+"""
+
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Literal, get_args
+
+Row = dict[str, object]
+ColumnType = Literal["string", "int", "float", "bool", "date", "timestamp"]
+SourceKind = Literal["catalog", "s3"]
+
+COLUMN_TYPES: frozenset[str] = frozenset(get_args(ColumnType))
+PARTITION_COLUMN = "ingest_date"
+SOURCE_FORMATS = ("csv", "json")
+REQUIRED_ARGUMENTS = (
+    "JOB_NAME",
+    "target_path",
+    "target_database",
+    "target_table",
+    "required_columns",
+    "key_columns",
+    "order_column",
+)
+OPTIONAL_ARGUMENTS = (
+    "source_database",
+    "source_table",
+    "source_path",
+    "source_format",
+    "column_types",
+    "partition_source_column",
+)
+
+_TRUE = frozenset({"true", "t", "yes", "y", "1"})
+_FALSE = frozenset({"false", "f", "no", "n", "0"})
+_INT_PATTERN = re.compile(r"[+-]?\d+(\.0*)?")
+_FLOAT_PATTERN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+class SpecError(ValueError):
+    """The job arguments or the source schema cannot produce a well-defined curated table."""
+
+
+class CastError(ValueError):
+    """A value cannot be represented as its declared column type."""
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What a curated row must satisfy; every column name is already snake_case."""
+
+    required_columns: tuple[str, ...]
+    key_columns: tuple[str, ...]
+    order_column: str
+    column_types: Mapping[str, ColumnType] = field(default_factory=dict)
+    partition_source_column: str | None = None
+
+
+def to_snake_case(name: str) -> str:
+    """`"Order ID"`, `"orderId"`, `"HTTPCode"` -> `order_id`, `order_id`, `http_code` (ASCII)."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name.strip())
+    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", spaced)
+    return re.sub(r"[^0-9a-zA-Z]+", "_", spaced).strip("_").lower()
+
+
+def column_mapping(columns: Sequence[str]) -> dict[str, str]:
+    """Map each source column to its snake_case name; reject blank or colliding results."""
+    mapping: dict[str, str] = {}
+    for column in columns:
+        normalised = to_snake_case(column)
+        if not normalised:
+            raise SpecError(f"column {column!r} has no letters or digits to name it by")
+        clash = [source for source, target in mapping.items() if target == normalised]
+        if clash:
+            raise SpecError(f"columns {clash[0]!r} and {column!r} both normalise to {normalised!r}")
+        mapping[column] = normalised
+    return mapping
+
+
+def parse_column_list(value: str) -> tuple[str, ...]:
+    """Parse `"Order ID, amount"` into snake_case names, dropping blanks and repeats."""
+    names = (to_snake_case(part) for part in value.split(","))
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def parse_column_types(value: str) -> dict[str, ColumnType]:
+    """Parse `"order_id:int,paid:bool"`; unknown types, blanks and repeated columns are errors."""
+    types: dict[str, ColumnType] = {}
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        name, sep, type_name = (piece.strip() for piece in item.partition(":"))
+        column = to_snake_case(name)
+        if not sep or not column or type_name not in COLUMN_TYPES:
+            allowed = ", ".join(sorted(COLUMN_TYPES))
+            raise SpecError(f"column type {item!r} is not <column>:<type> with type in {allowed}")
+        if column in types:
+            raise SpecError(f"column {column!r} has more than one declared type")
+        types[column] = type_name  # type: ignore[assignment]  # checked against COLUMN_TYPES
+    return types
+
+
+def build_spec(args: Mapping[str, str]) -> JobSpec:
+    """Build the spec from resolved job arguments, failing before any data is read."""
+    spec = JobSpec(
+        required_columns=parse_column_list(args["required_columns"]),
+        key_columns=parse_column_list(args["key_columns"]),
+        order_column=to_snake_case(args["order_column"]),
+        column_types=parse_column_types(args.get("column_types", "")),
+        partition_source_column=to_snake_case(args.get("partition_source_column", "")) or None,
+    )
+    problems = spec_problems(spec)
+    if problems:
+        raise SpecError("; ".join(problems))
+    return spec
+
+
+def spec_problems(spec: JobSpec) -> list[str]:
+    """Cross-field rules: keys, ordering and partition source must be required, typed columns."""
+    required = set(spec.required_columns)
+    problems = [] if spec.key_columns else ["key_columns is empty"]
+    problems += [f"key column {c!r} is not required" for c in spec.key_columns if c not in required]
+    if spec.order_column not in required:
+        problems.append(f"order column {spec.order_column!r} is not required")
+    source = spec.partition_source_column
+    if source is not None and source not in required:
+        problems.append(f"partition source column {source!r} is not required")
+    if source is not None and spec.column_types.get(source) not in ("date", "timestamp"):
+        problems.append(f"partition source column {source!r} is not typed date or timestamp")
+    if PARTITION_COLUMN in required or PARTITION_COLUMN in spec.column_types:
+        problems.append(f"{PARTITION_COLUMN!r} is reserved for the partition column")
+    return problems
+
+
+def source_kind(args: Mapping[str, str]) -> SourceKind:
+    """Exactly one source: a catalog table (database and table) or an S3 path with a format."""
+    catalog = "source_database" in args and "source_table" in args
+    s3 = "source_path" in args
+    if catalog == s3:
+        raise SpecError("give either --source_database and --source_table, or --source_path")
+    if s3 and args.get("source_format", "csv") not in SOURCE_FORMATS:
+        raise SpecError(f"--source_format must be one of {', '.join(SOURCE_FORMATS)}")
+    return "catalog" if catalog else "s3"
+
+
+def job_argument_names(argv: Sequence[str]) -> list[str]:
+    """Names to pass to getResolvedOptions: it fails on absent names, so optional ones go only if
+    present on the command line."""
+    present = [name for name in OPTIONAL_ARGUMENTS if f"--{name}" in argv]
+    return [*REQUIRED_ARGUMENTS, *present]
+
+
+def check_source_columns(columns: Iterable[str], spec: JobSpec) -> None:
+    """Fail the job when the source lacks a required column, rather than dropping every row."""
+    available = set(columns)
+    missing = [c for c in spec.required_columns if c not in available]
+    undeclared = [c for c in spec.column_types if c not in available]
+    if missing or undeclared:
+        raise SpecError(f"source lacks required {missing} / typed {undeclared} columns")
+
+
+def trim_strings(row: Row) -> Row:
+    """Strip surrounding whitespace from strings; a blank string becomes None (missing)."""
+    return {
+        column: (value.strip() or None) if isinstance(value, str) else value
+        for column, value in row.items()
+    }
+
+
+def _cast_int(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _INT_PATTERN.fullmatch(value):
+        return int(value.split(".")[0])
+    raise CastError(f"{value!r} is not an integer")
+
+
+def _cast_float(value: object) -> float:
+    if isinstance(value, bool):
+        raise CastError(f"{value!r} is not a number")
+    if isinstance(value, int | float) and math.isfinite(value):
+        return float(value)
+    if isinstance(value, str) and _FLOAT_PATTERN.fullmatch(value):
+        return float(value)
+    raise CastError(f"{value!r} is not a finite number")
+
+
+def _cast_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, str | int) else ""
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise CastError(f"{value!r} is not a boolean")
+
+
+def _cast_timestamp(value: object) -> datetime:
+    """Aware UTC datetime; naive input is taken to be UTC."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError as error:
+            raise CastError(f"{value!r} is not an ISO 8601 timestamp") from error
+    else:
+        raise CastError(f"{value!r} is not a timestamp")
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _cast_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return _cast_timestamp(value).date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError as error:
+            raise CastError(f"{value!r} is not an ISO 8601 date") from error
+    raise CastError(f"{value!r} is not an ISO 8601 date (YYYY-MM-DD)")
+
+
+_CASTS: dict[ColumnType, Callable[[object], object]] = {
+    "string": str,
+    "int": _cast_int,
+    "float": _cast_float,
+    "bool": _cast_bool,
+    "date": _cast_date,
+    "timestamp": _cast_timestamp,
+}
+
+
+def cast_value(value: object, column_type: ColumnType) -> object:
+    """Cast one value; None stays None, anything unrepresentable raises CastError."""
+    return None if value is None else _CASTS[column_type](value)
+
+
+def cast_row(row: Row, column_types: Mapping[str, ColumnType]) -> tuple[Row, list[str]]:
+    """Cast declared columns; a value that fails becomes None and its column is reported."""
+    cast: Row = dict(row)
+    failed: list[str] = []
+    for column, column_type in column_types.items():
+        try:
+            cast[column] = cast_value(row.get(column), column_type)
+        except CastError:
+            cast[column] = None
+            failed.append(column)
+    return cast, failed
+
+
+def missing_required(row: Row, required: Iterable[str]) -> list[str]:
+    """Required columns that are absent or None in the row."""
+    return [column for column in required if row.get(column) is None]
+
+
+def partition_value(row: Row, source_column: str | None, run_date: date) -> str:
+    """The `ingest_date` (YYYY-MM-DD, UTC) from the source column if any, else the run date."""
+    value = row.get(source_column) if source_column else None
+    return _cast_date(value).isoformat() if value is not None else run_date.isoformat()
+
+
+def prepare_row(raw: Row, mapping: Mapping[str, str], spec: JobSpec, run_date: date) -> Row | None:
+    """Rename, trim, cast and partition one row; None when a required column ends up missing."""
+    renamed = {mapping.get(column, to_snake_case(column)): value for column, value in raw.items()}
+    row, _failed = cast_row(trim_strings(renamed), spec.column_types)
+    if missing_required(row, spec.required_columns):
+        return None
+    row[PARTITION_COLUMN] = partition_value(row, spec.partition_source_column, run_date)
+    return row
+
+
+def dedupe_key(row: Row, key_columns: Sequence[str]) -> tuple[object, ...]:
+    """The row's identity for de-duplication."""
+    return tuple(row.get(column) for column in key_columns)
+
+
+def _rank(row: Row, order_column: str) -> tuple[int, Any, str]:
+    value = row.get(order_column)
+    canonical = json.dumps(row, sort_keys=True, default=str)
+    return (0, "", canonical) if value is None else (1, value, canonical)
+
+
+def latest(first: Row, second: Row, order_column: str) -> Row:
+    """The later row by the order column; ties go to the greater canonical JSON, so the choice is
+    the same whatever order rows arrive in (safe for Spark's reduceByKey)."""
+    return second if _rank(second, order_column) > _rank(first, order_column) else first
+
+
+def dedupe_latest(rows: Iterable[Row], key_columns: Sequence[str], order_column: str) -> list[Row]:
+    """Keep one row per key: the latest by the order column. Output follows first-seen key order."""
+    kept: dict[tuple[object, ...], Row] = {}
+    for row in rows:
+        key = dedupe_key(row, key_columns)
+        kept[key] = latest(kept[key], row, order_column) if key in kept else row
+    return list(kept.values())
+
+
+def output_columns(columns: Iterable[str]) -> list[str]:
+    """Curated column order: source columns as normalised, then the partition column last."""
+    return [*(c for c in columns if c != PARTITION_COLUMN), PARTITION_COLUMN]
+
+
+def to_record(row: Row, columns: Sequence[str]) -> tuple[object, ...]:
+    """The row as a tuple in curated column order (missing columns are None)."""
+    return tuple(row.get(column) for column in columns)
+
+
+def _read_source(glue_context: Any, args: Mapping[str, str]) -> Any:
+    """Read the source as a DynamicFrame; `transformation_ctx` makes job bookmarks track it."""
+    if source_kind(args) == "catalog":
+        return glue_context.create_dynamic_frame.from_catalog(
+            database=args["source_database"],
+            table_name=args["source_table"],
+            transformation_ctx="source",
+        )
+    source_format = args.get("source_format", "csv")
+    return glue_context.create_dynamic_frame.from_options(
+        connection_type="s3",
+        connection_options={"paths": [args["source_path"]], "recurse": True},
+        format=source_format,
+        format_options={"withHeader": True} if source_format == "csv" else {},
+        transformation_ctx="source",
+    )
+
+
+def _spark_schema(source_schema: Any, mapping: Mapping[str, str], spec: JobSpec) -> Any:
+    """Declared types for typed columns, the source's type for the rest, string partition."""
+    from pyspark.sql import types as t
+
+    spark_types: dict[str, Any] = {
+        "string": t.StringType(),
+        "int": t.LongType(),
+        "float": t.DoubleType(),
+        "bool": t.BooleanType(),
+        "date": t.DateType(),
+        "timestamp": t.TimestampType(),
+    }
+    fields = [
+        t.StructField(
+            mapping[f.name],
+            spark_types[spec.column_types[mapping[f.name]]]
+            if mapping[f.name] in spec.column_types
+            else f.dataType,
+            nullable=True,
+        )
+        for f in source_schema.fields
+        if mapping[f.name] != PARTITION_COLUMN
+    ]
+    return t.StructType([*fields, t.StructField(PARTITION_COLUMN, t.StringType(), False)])
+
+
+def _curate(spark: Any, source_df: Any, spec: JobSpec, run_date: date) -> Any:
+    """Apply the pure row functions on the executors and de-duplicate across the whole batch."""
+    mapping = column_mapping(source_df.columns)
+    check_source_columns(mapping.values(), spec)
+    columns = output_columns(mapping.values())
+
+    def prepare(rows: Iterable[Any]) -> Iterator[Row]:
+        for row in rows:
+            prepared = prepare_row(row.asDict(), mapping, spec, run_date)
+            if prepared is not None:
+                yield prepared
+
+    deduped = (
+        source_df.rdd.mapPartitions(prepare)
+        .keyBy(lambda row: dedupe_key(row, spec.key_columns))
+        .reduceByKey(lambda a, b: latest(a, b, spec.order_column))
+        .values()
+    )
+    records = deduped.map(lambda row: to_record(row, columns))
+    return spark.createDataFrame(records, _spark_schema(source_df.schema, mapping, spec))
+
+
+def _write_curated(glue_context: Any, curated_df: Any, args: Mapping[str, str]) -> None:
+    """Write partitioned Parquet and create or update the catalog table and its partitions."""
+    from awsglue.dynamicframe import DynamicFrame
+
+    sink = glue_context.getSink(
+        connection_type="s3",
+        path=args["target_path"],
+        enableUpdateCatalog=True,
+        updateBehavior="UPDATE_IN_DATABASE",
+        partitionKeys=[PARTITION_COLUMN],
+        transformation_ctx="curated_sink",
+    )
+    sink.setFormat("glueparquet")
+    sink.setCatalogInfo(
+        catalogDatabase=args["target_database"], catalogTableName=args["target_table"]
+    )
+    sink.writeFrame(DynamicFrame.fromDF(curated_df, glue_context, "curated"))
+
+
+def main() -> None:
+    """Glue entry point: resolve arguments, run one bookmarked batch, commit the bookmark."""
+    import sys
+
+    from awsglue.context import GlueContext
+    from awsglue.job import Job
+    from awsglue.utils import getResolvedOptions
+    from pyspark.context import SparkContext
+
+    args: dict[str, str] = getResolvedOptions(sys.argv, job_argument_names(sys.argv))
+    spec = build_spec(args)
+    source_kind(args)
+    glue_context = GlueContext(SparkContext.getOrCreate())
+    job = Job(glue_context)
+    job.init(args["JOB_NAME"], args)
+    source_df = _read_source(glue_context, args).toDF()
+    if not source_df.rdd.isEmpty():
+        run_date = datetime.now(UTC).date()
+        curated = _curate(glue_context.spark_session, source_df, spec, run_date)
+        _write_curated(glue_context, curated, args)
+    job.commit()
+
+
+if __name__ == "__main__":
+    main()
