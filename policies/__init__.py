@@ -1,0 +1,1 @@
+"""CrossGuard policy pack `data-platform-guardrails`: rules, framework, registry and catalog."""

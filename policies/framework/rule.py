@@ -1,0 +1,189 @@
+"""Turns a rule (metadata + check function) into a real pulumi_policy policy object.
+
+Per resource, in order: an active exception waives the rule; the check yields missing facts, each
+reported as "<type> '<name>': <fact>" with the resource urn (plus a note if an exception expired);
+a value the check needs but that is unknown at preview is collected, and after every resource was
+judged all of them are raised together as one `PreviewUnknownError`. That is a real
+`UnknownValueError`, which the engine reports as an advisory "can't run policy ... during preview"
+diagnostic: preview never blocks on unknowns, violations found on other resources are still
+reported, and the rule runs again with known values during the update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pulumi_policy import (
+    PolicyComplianceFramework,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy import Severity as PolicySeverity
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
+
+from policies.framework.model import Framework, RuleMeta
+from policies.framework.subjects import StackView, Subject
+from policies.framework.values import CannotVerifyError
+from policies.framework.waivers import ExceptionsFile, waiver_for
+
+Config = Mapping[str, Any]
+ResourceCheck = Callable[[Subject, Config], Iterator[str]]
+StackCheck = Callable[[Subject, StackView, Config], Iterator[str]]
+Today = Callable[[], date]
+
+
+class NotApplicableError(Exception):
+    """Raised by a check for a resource of a covered type that the rule has nothing to judge on."""
+
+
+@dataclass(frozen=True)
+class Unverified:
+    urn: str
+    message: str
+
+
+class PreviewUnknownError(UnknownValueError):
+    """Every fact a policy could not verify at preview, one entry per resource."""
+
+    def __init__(self, policy_name: str, unverified: list[Unverified]) -> None:
+        super().__init__(UNKNOWN_STRING_VALUE, [])
+        self.unverified = unverified
+        self.message = f"{policy_name}: " + "; ".join(f"{u.message} [{u.urn}]" for u in unverified)
+
+
+@dataclass(frozen=True)
+class ResourceRule:
+    meta: RuleMeta
+    check: ResourceCheck
+
+
+@dataclass(frozen=True)
+class StackRule:
+    meta: RuleMeta
+    check: StackCheck
+
+
+Rule = ResourceRule | StackRule
+
+
+def build_policy(
+    rule: Rule, exceptions: ExceptionsFile, today: Today = date.today
+) -> ResourceValidationPolicy | StackValidationPolicy:
+    meta = rule.meta
+    common: dict[str, Any] = {
+        "name": meta.name,
+        "description": meta.description,
+        "enforcement_level": meta.enforcement,
+        "config_schema": PolicyConfigSchema(meta.config_schema) if meta.config_schema else None,
+        "display_name": f"{meta.id} {meta.name}",
+        "severity": PolicySeverity(meta.severity.value),
+        "framework": _framework(meta),
+        "tags": [meta.category, *(f"{c.framework.name.lower()}:{c.id}" for c in meta.controls)],
+        "remediation_steps": meta.remediation,
+    }
+    if isinstance(rule, ResourceRule):
+        return ResourceValidationPolicy(
+            validate=_resource_validate(rule, exceptions, today), **common
+        )
+    return StackValidationPolicy(validate=_stack_validate(rule, exceptions, today), **common)
+
+
+def _framework(meta: RuleMeta) -> PolicyComplianceFramework:
+    primary = next((c for c in meta.controls if c.framework is Framework.FSBP), meta.controls[0])
+    same = [c.id for c in meta.controls if c.framework is primary.framework]
+    return PolicyComplianceFramework(name=primary.framework.value, reference=", ".join(same))
+
+
+def _resource_validate(
+    rule: ResourceRule, exceptions: ExceptionsFile, today: Today
+) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+    meta = rule.meta
+
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if args.resource_type not in meta.resource_types:
+            args.not_applicable(f"{meta.id} judges {_scope(meta)} only")
+        config = {**meta.config_defaults(), **args.get_config()}
+        skipped = _judge(
+            meta,
+            [Subject.of_args(args)],
+            lambda s: rule.check(s, config),
+            report=report,
+            exceptions=exceptions,
+            today=today(),
+        )
+        if skipped:
+            args.not_applicable(skipped[0])
+
+    return validate
+
+
+def _stack_validate(
+    rule: StackRule, exceptions: ExceptionsFile, today: Today
+) -> Callable[[StackValidationArgs, ReportViolation], None]:
+    meta = rule.meta
+
+    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        stack = StackView(args.resources)
+        subjects = stack.of_type(meta.resource_types)
+        if not subjects:
+            args.not_applicable(f"the stack has no {_scope(meta)}")
+        config = {**meta.config_defaults(), **args.get_config()}
+        _judge(
+            meta,
+            subjects,
+            lambda s: rule.check(s, stack, config),
+            report=report,
+            exceptions=exceptions,
+            today=today(),
+        )
+
+    return validate
+
+
+def _scope(meta: RuleMeta) -> str:
+    return meta.scope_note or ", ".join(meta.resource_types)
+
+
+def _judge(
+    meta: RuleMeta,
+    subjects: list[Subject],
+    run: Callable[[Subject], Iterator[str]],
+    *,
+    report: ReportViolation,
+    exceptions: ExceptionsFile,
+    today: date,
+) -> list[str]:
+    """Report violations and return not-applicable reasons; raise collected unknowns at the end."""
+    skipped: list[str] = []
+    unverified: list[Unverified] = []
+    for subject in subjects:
+        waiver = waiver_for(exceptions, meta.id, subject.name, subject.urn, today)
+        if waiver is not None and waiver.active:
+            skipped.append(f"{subject.label} is waived by an exception{waiver.note}")
+            continue
+        facts: list[str] = []
+        try:
+            for fact in run(subject):
+                facts.append(fact)
+        except NotApplicableError as exc:
+            skipped.append(str(exc))
+        except CannotVerifyError as exc:
+            unverified.append(
+                Unverified(
+                    subject.urn,
+                    f"{subject.label}: cannot verify {exc.fact} at preview ({exc.path} is unknown)",
+                )
+            )
+        note = waiver.note if waiver is not None else ""
+        for fact in facts:
+            report(f"{subject.label}: {fact}{note}", subject.urn)
+    if unverified:
+        raise PreviewUnknownError(meta.name, unverified)
+    return skipped

@@ -1,0 +1,68 @@
+"""ENC-004: a KMS key policy never allows the `*` principal unless a condition scopes it.
+
+Decision: an Allow for Principal "*" is accepted only when its Condition uses one of the keys
+that pin the caller to our organisation, account, service or network (see SCOPING_KEYS); any
+other condition (e.g. only kms:EncryptionContext) still leaves the key open to every AWS account.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+from policies.framework.checks import is_wildcard_principal, statements
+from policies.framework.model import RuleMeta, Severity, nist
+from policies.framework.rule import Config, ResourceRule
+from policies.framework.subjects import Subject
+from policies.framework.values import get, is_set, json_document
+
+SCOPING_KEYS = frozenset(
+    {
+        "aws:principalorgid",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourcevpce",
+        "aws:sourcevpc",
+        "kms:calleraccount",
+        "kms:viaservice",
+    }
+)
+
+META = RuleMeta(
+    id="ENC-004",
+    name="kms-key-policy-no-public-principal",
+    description="KMS key policies must not allow the '*' principal without a scoping condition.",
+    severity=Severity.CRITICAL,
+    controls=(nist("AC-3"), nist("AC-6"), nist("SC-12")),
+    remediation=(
+        "Name the account root or specific roles as principals, or add a condition on "
+        "aws:PrincipalOrgID, aws:PrincipalAccount, kms:CallerAccount or kms:ViaService."
+    ),
+    resource_types=("aws:kms/key:Key",),
+)
+
+
+def validate(key: Subject, config: Config) -> Iterator[str]:
+    if not is_set(get(key.props, "policy")):
+        return  # the default key policy only trusts the owning account
+    document = json_document(get(key.props, "policy"), "the key policy document")
+    for index, statement in enumerate(statements(document)):
+        if _public_allow(statement):
+            sid = statement.get("Sid", index)
+            yield f"key policy statement {sid!r} allows Principal '*' without a scoping condition"
+
+
+def _public_allow(statement: dict[str, Any]) -> bool:
+    if statement.get("Effect") != "Allow" or not is_wildcard_principal(statement.get("Principal")):
+        return False
+    condition = statement.get("Condition")
+    keys = {
+        str(key).lower()
+        for operator in (condition.values() if isinstance(condition, dict) else [])
+        if isinstance(operator, dict)
+        for key in operator
+    }
+    return not keys & SCOPING_KEYS
+
+
+RULE = ResourceRule(META, validate)

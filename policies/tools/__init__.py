@@ -1,0 +1,1 @@
+"""Developer tools that regenerate the pack's data files from installed SDKs."""

@@ -1,0 +1,144 @@
+"""Exceptions: active ones waive, expired ones bring the violation back, bad files fail clearly."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from policies.framework.waivers import (
+    ExceptionsFile,
+    ExceptionsFileError,
+    RuleException,
+    load_exceptions,
+)
+from policies.registry import EXCEPTIONS_FILE, RegistryError, build_policies
+from policies.rules.encryption import log_group_kms, s3_bucket_sse_kms
+from tests.policies.harness import res, run, urn
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+BUCKET = "aws:s3/bucket:Bucket"
+REASON = "vendor log shipper cannot read CMK-encrypted groups"
+FACT = f"{LOG_GROUP} 'audit': has no kmsKeyId (a customer-managed KMS key is required)"
+
+
+def waiver(resource: str, expires: date, rule: str = "ENC-005") -> ExceptionsFile:
+    grant = RuleException(
+        rule=rule, resource=resource, reason=REASON, owner="data-eng", expires=expires
+    )
+    return ExceptionsFile(exceptions=(grant,))
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [pytest.param("audit", id="by-name"), pytest.param(urn(LOG_GROUP, "audit"), id="by-urn")],
+)
+@pytest.mark.parametrize(
+    "expires",
+    [pytest.param(date(2025, 12, 31), id="future"), pytest.param(date(2025, 6, 1), id="today")],
+)
+def test_active_exception_waives_the_resource(resource: str, expires: date) -> None:
+    outcome = run(
+        log_group_kms.RULE, (res(LOG_GROUP, "audit"),), exceptions=waiver(resource, expires)
+    )
+    assert outcome.violations == []
+    assert outcome.not_applicable == (
+        f"{LOG_GROUP} 'audit' is waived by an exception "
+        f"[until {expires.isoformat()}, owner data-eng: {REASON}]"
+    )
+
+
+def test_expired_exception_returns_the_violation_with_a_note() -> None:
+    outcome = run(
+        log_group_kms.RULE,
+        (res(LOG_GROUP, "audit"),),
+        exceptions=waiver("audit", date(2025, 5, 31)),
+    )
+    assert outcome.violations == [
+        (
+            f"{FACT} [exception expired on 2025-05-31 (owner data-eng: {REASON})]",
+            urn(LOG_GROUP, "audit"),
+        )
+    ]
+
+
+def test_today_is_injectable() -> None:
+    grant = waiver("audit", date(2025, 5, 31))
+    before = run(
+        log_group_kms.RULE, (res(LOG_GROUP, "audit"),), exceptions=grant, today=date(2025, 5, 30)
+    )
+    assert before.violations == []
+
+
+def test_exception_for_another_resource_changes_nothing() -> None:
+    outcome = run(
+        log_group_kms.RULE, (res(LOG_GROUP, "audit"),), exceptions=waiver("other", date(2030, 1, 1))
+    )
+    assert outcome.violations == [(FACT, urn(LOG_GROUP, "audit"))]
+
+
+def test_stack_rule_waives_one_bucket_and_still_reports_the_rest() -> None:
+    buckets = (res(BUCKET, "legacy", {}), res(BUCKET, "curated", {}))
+    outcome = run(
+        s3_bucket_sse_kms.RULE,
+        buckets,
+        exceptions=waiver("legacy", date(2030, 1, 1), rule="ENC-001"),
+    )
+    assert outcome.violations == [
+        (
+            f"{BUCKET} 'curated': has no BucketServerSideEncryptionConfiguration "
+            "(default encryption is not declared)",
+            urn(BUCKET, "curated"),
+        )
+    ]
+
+
+def test_shipped_exceptions_file_loads() -> None:
+    assert isinstance(load_exceptions(EXCEPTIONS_FILE), ExceptionsFile)
+
+
+def test_unknown_rule_in_exceptions_is_rejected() -> None:
+    with pytest.raises(RegistryError, match="unknown rule ids: ENC-999"):
+        build_policies(exceptions=waiver("audit", date(2030, 1, 1), rule="ENC-999"))
+
+
+GOOD = "  - rule: ENC-005\n    resource: audit\n    reason: {reason}\n    owner: data-eng\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        pytest.param(
+            "exceptions:\n" + GOOD.format(reason=REASON) + "    expires: soon\n",
+            "exceptions.yaml: exceptions[0].expires: Input should be a valid date",
+            id="bad-date",
+        ),
+        pytest.param(
+            "exceptions:\n  - rule: ENC-005\n    resource: audit\n    reason: "
+            + REASON
+            + "\n    expires: 2030-01-01\n",
+            "exceptions.yaml: exceptions[0].owner: Field required",
+            id="missing-owner",
+        ),
+        pytest.param(
+            "exceptions:\n"
+            + GOOD.format(reason=REASON)
+            + "    expires: 2030-01-01\n    ticket: OPS-1\n",
+            "exceptions.yaml: exceptions[0].ticket: Extra inputs are not permitted",
+            id="unknown-field",
+        ),
+        pytest.param(
+            "exceptions:\n" + GOOD.format(reason="because") + "    expires: 2030-01-01\n",
+            "exceptions.yaml: exceptions[0].reason: String should have at least 10",
+            id="short-reason",
+        ),
+        pytest.param(
+            "exceptions: [", "exceptions.yaml: cannot read exceptions file", id="invalid-yaml"
+        ),
+    ],
+)
+def test_malformed_file_names_the_field(tmp_path: Path, body: str, error: str) -> None:
+    path = tmp_path / "exceptions.yaml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(ExceptionsFileError) as raised:
+        load_exceptions(path)
+    assert str(raised.value).startswith(error)
