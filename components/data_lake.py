@@ -8,7 +8,7 @@ import pulumi
 
 from components.secure_bucket import BucketRole, SecureBucket, SecureBucketArgs
 from stack_config.base import DataClassification, StrictModel
-from stack_config.lake import LakeSettings, Lifecycle
+from stack_config.lake import RAW_ZONE, LakeSettings, Lifecycle
 from stack_config.protection import ProtectionSettings
 
 
@@ -63,6 +63,8 @@ class DataLake(pulumi.ComponentResource):
                 zone.lifecycle,
                 kms_key_arn=kms_key_arn,
                 access_logs=logs_target,
+                # Arriving files start pipelines through EventBridge "Object Created" events.
+                eventbridge=zone.name == RAW_ZONE,
             )
             for zone in args.lake.zones
         }
@@ -83,6 +85,7 @@ class DataLake(pulumi.ComponentResource):
         *,
         kms_key_arn: pulumi.Input[str] | None = None,
         access_logs: pulumi.Input[str] | None = None,
+        eventbridge: bool = False,
     ) -> SecureBucket:
         protection = self._args.protection
         return SecureBucket(
@@ -96,6 +99,7 @@ class DataLake(pulumi.ComponentResource):
                 force_destroy=protection.force_destroy_buckets,
                 protect=protection.protect,
                 retain_on_delete=protection.retain_on_delete,
+                eventbridge_notifications=eventbridge,
             ),
             kms_key_arn=kms_key_arn,
             access_logs_bucket=access_logs,

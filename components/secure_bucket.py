@@ -49,6 +49,7 @@ class SecureBucketArgs(StrictModel):
     force_destroy: bool
     protect: bool
     retain_on_delete: bool
+    eventbridge_notifications: bool = False
 
 
 class SecureBucket(pulumi.ComponentResource):
@@ -89,6 +90,10 @@ class SecureBucket(pulumi.ComponentResource):
         self._build_policy(account_id, depends_on=ownership)
         if access_logs_bucket is not None:
             self._build_logging(access_logs_bucket)
+        if args.eventbridge_notifications:
+            aws.s3.BucketNotification(
+                f"{name}-notifications", bucket=self.bucket.id, eventbridge=True, opts=self._child
+            )
         self.name = self.bucket.bucket
         self.arn = self.bucket.arn
         self.register_outputs({"name": self.name, "arn": self.arn})

@@ -6,6 +6,7 @@ every resource the program registers is captured with its resolved inputs and de
 """
 
 import json
+import os
 import runpy
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -120,12 +121,15 @@ def _as_engine_config(values: Mapping[str, Any]) -> dict[str, str]:
 
 @contextmanager
 def _program_environment(root: Path) -> Iterator[None]:
-    # The program imports its own packages relative to its directory, as under `pulumi up`.
+    # As under `pulumi up`: the program runs in its directory and imports its own packages.
     added = str(root) not in sys.path
+    previous = Path.cwd()
     if added:
         sys.path.insert(0, str(root))
+    os.chdir(root)
     try:
         yield
     finally:
+        os.chdir(previous)
         if added:
             sys.path.remove(str(root))

@@ -15,6 +15,22 @@ from pulumi.runtime.sync_await import _sync_await
 
 MOCK_ACCOUNT_ID = "123456789012"
 
+# ARN shapes of the types whose ARNs other resources reference ({p}artition, {r}egion, {a}ccount,
+# {n}ame); other types get arn:aws:<module>:<region>:<account>:<kind>/<name>.
+_ARN_FORMATS = {
+    "aws:cloudwatch/logGroup:LogGroup": "arn:{p}:logs:{r}:{a}:log-group:{n}",
+    "aws:sqs/queue:Queue": "arn:{p}:sqs:{r}:{a}:{n}",
+    "aws:sns/topic:Topic": "arn:{p}:sns:{r}:{a}:{n}",
+    "aws:lambda/function:Function": "arn:{p}:lambda:{r}:{a}:function:{n}",
+    "aws:sfn/stateMachine:StateMachine": "arn:{p}:states:{r}:{a}:stateMachine:{n}",
+    "aws:iam/role:Role": "arn:{p}:iam::{a}:role/{n}",
+    "aws:iam/policy:Policy": "arn:{p}:iam::{a}:policy/{n}",
+    "aws:cloudwatch/eventRule:EventRule": "arn:{p}:events:{r}:{a}:rule/{n}",
+    "aws:glue/job:Job": "arn:{p}:glue:{r}:{a}:job/{n}",
+    "aws:glue/crawler:Crawler": "arn:{p}:glue:{r}:{a}:crawler/{n}",
+    "aws:kms/key:Key": "arn:{p}:kms:{r}:{a}:key/{n}",
+}
+
 
 @dataclass(frozen=True)
 class Registration:
@@ -44,10 +60,13 @@ class PlatformMocks(Mocks):
         state = dict(args.inputs)
         if not args.custom or not args.typ.startswith("aws:"):
             return f"{args.name}-id", state
-        service, kind = _service_and_kind(args.typ)
         physical = state.get("name") or args.name
-        state.setdefault("arn", self._arn(service, kind, physical))
+        state.setdefault("arn", self._arn(args.typ, physical))
         state.setdefault("name", physical)
+        if args.typ == "aws:sqs/queue:Queue":
+            state.setdefault(
+                "url", f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{physical}"
+            )
         if args.typ == "aws:s3/bucket:Bucket":
             state.setdefault("bucket", physical)
             state["arn"] = f"arn:aws:s3:::{state['bucket']}"
@@ -68,10 +87,24 @@ class PlatformMocks(Mocks):
             return {"name": self.region, "region": self.region, "id": self.region}, []
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            suffixes = "abc"
+            return {
+                "names": [f"{self.region}{s}" for s in suffixes],
+                "zoneIds": [f"{self.region}-az{i}" for i in range(1, len(suffixes) + 1)],
+                "groupNames": [self.region],
+                "id": self.region,
+                "region": self.region,
+            }, []
+        if args.token == "aws:ec2/getPrefixList:getPrefixList":
+            name = args.args.get("name") or f"com.amazonaws.{self.region}.s3"
+            return {"id": "pl-0123456789abcdef0", "name": name, "cidrBlocks": []}, []
         raise NotImplementedError(f"no offline answer for invoke {args.token}")
 
-    def _arn(self, service: str, kind: str, name: str) -> str:
-        return f"arn:aws:{service}:{self.region}:{self.account_id}:{kind}/{name}"
+    def _arn(self, type_token: str, name: str) -> str:
+        service, kind = _service_and_kind(type_token)
+        shape = _ARN_FORMATS.get(type_token, f"arn:{{p}}:{service}:{{r}}:{{a}}:{kind}/{{n}}")
+        return shape.format(p="aws", r=self.region, a=self.account_id, n=name)
 
 
 def _service_and_kind(type_token: str) -> tuple[str, str]:

@@ -4,11 +4,15 @@ The JSON is a list of `{type, name, urn, parent, custom, provider, inputs, depen
 propertyDependencies, protect, retainOnDelete}` sorted by URN, so two runs diff cleanly.
 """
 
+import hashlib
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from offline.capture import Capture
+import pulumi
+
+from offline.capture import PROJECT_ROOT, Capture
 from offline.mocks import Registration
 
 
@@ -35,6 +39,8 @@ def to_json_resources(resources: Sequence[Registration]) -> list[dict[str, Any]]
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, pulumi.Asset | pulumi.Archive):
+        return _asset(value)
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in sorted(value.items())}
     if isinstance(value, list | tuple):
@@ -44,6 +50,30 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
+
+
+def _asset(value: pulumi.Asset | pulumi.Archive) -> dict[str, Any]:
+    # Assets are recorded by path and content hash, so a changed script shows up as a change.
+    if isinstance(value, pulumi.FileAsset | pulumi.FileArchive):
+        path = PROJECT_ROOT / str(value.path)
+        kind = "fileAsset" if isinstance(value, pulumi.FileAsset) else "fileArchive"
+        return {kind: str(value.path), "sha256": _sha256(path)}
+    if isinstance(value, pulumi.StringAsset):
+        return {"stringAsset": hashlib.sha256(value.text.encode()).hexdigest()}
+    if isinstance(value, pulumi.AssetArchive):
+        return {"assetArchive": {name: _plain(v) for name, v in sorted(value.assets.items())}}
+    return {"asset": type(value).__name__}
+
+
+def _sha256(path: Path) -> str | None:
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    digest = hashlib.sha256()
+    for file in files:
+        if not file.exists():
+            return None
+        digest.update(file.relative_to(path.parent).as_posix().encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
 
 
 def top_level_component(resource: Registration, by_urn: dict[str, Registration]) -> str:

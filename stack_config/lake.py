@@ -13,7 +13,8 @@ StorageClass = Literal[
 # S3 refuses transitions to the infrequent-access classes before an object is 30 days old.
 _MIN_DAYS = {"STANDARD_IA": 30, "ONEZONE_IA": 30}
 
-REQUIRED_ZONES = ("raw", "curated")
+RAW_ZONE, CURATED_ZONE = "raw", "curated"
+REQUIRED_ZONES = (RAW_ZONE, CURATED_ZONE)
 
 
 class Transition(StrictModel):

@@ -68,29 +68,46 @@ def format_path(loc: Sequence[int | str]) -> str:
 
 
 def _problem(error: ErrorDetails) -> Problem:
-    loc = [p for p in error["loc"] if not _is_union_tag(p)]
+    loc, parent = _walk(error["loc"])
     message = error["msg"].removeprefix("Value error, ")
     value: str | None = repr(error["input"])
     if error["type"] == "missing":
         message, value = "required key is missing", None
     elif error["type"] == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
+        model = _model_of(parent)
+        allowed = [f.alias or name for name, f in model.model_fields.items()] if model else []
         message = "unknown key" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
         value = None
     return Problem(format_path(loc), message, _shorten(value))
 
 
-def _is_union_tag(part: int | str) -> bool:
-    # pydantic inserts the chosen union member's tag, e.g. 'function-after[...]' or 'int'.
-    return isinstance(part, str) and ("[" in part or part in {"int", "str", "bool", "float"})
-
-
-def _allowed_keys(loc: Sequence[int | str]) -> list[str]:
+def _walk(loc: Sequence[int | str]) -> tuple[list[int | str], Any]:
+    """The config keys a user wrote (without pydantic's union-member parts) and the annotation
+    of the value holding the last of them."""
+    kept: list[int | str] = []
     annotation: Any = StackConfig
+    parent: Any = None
     for part in loc:
-        annotation = _step(annotation, part)
-    model = _model_of(annotation)
-    return [f.alias or name for name, f in model.model_fields.items()] if model else []
+        if isinstance(part, str) and "[" in part:  # e.g. 'function-after[...]', '[key]'
+            continue
+        members = _union_members(annotation)
+        if isinstance(part, str) and part in members:
+            annotation = members[part]
+            continue
+        kept.append(part)
+        parent, annotation = annotation, _step(annotation, part)
+    return kept, parent
+
+
+def _union_members(annotation: Any) -> dict[str, Any]:
+    """For a discriminated union of models, its members by tag value."""
+    members = {}
+    for arg in get_args(annotation):
+        for candidate in (arg, *get_args(arg)):
+            field = getattr(candidate, "model_fields", {}).get("kind")
+            for tag in get_args(field.annotation) if field else ():
+                members[tag] = candidate
+    return members
 
 
 def _step(annotation: Any, part: int | str) -> Any:

@@ -6,6 +6,8 @@ from pydantic import ConfigDict, Field, model_validator
 
 from stack_config.base import Environment, StrictModel, matching
 from stack_config.lake import LakeSettings
+from stack_config.observability import LogSettings
+from stack_config.pipelines import Pipelines
 from stack_config.protection import KmsSettings, ProtectionSettings
 from stack_config.tags import TagSettings
 
@@ -29,6 +31,8 @@ class PlatformSettings(StrictModel):
         default_factory=ProtectionSettings, description="Protection of stateful resources."
     )
     lake: LakeSettings = Field(description="The S3 data lake.")
+    logs: LogSettings = Field(default_factory=LogSettings, description="CloudWatch log groups.")
+    pipelines: Pipelines = Field(default_factory=list, description="Datasets and their pipelines.")
 
     @model_validator(mode="after")
     def _extra_tags_do_not_override(self) -> Self:

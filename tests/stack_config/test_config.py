@@ -17,6 +17,8 @@ def test_shipped_stack_is_valid(stack: str) -> None:
     config = parse_stack_config(stack, read_stack_values(stack))
     assert config.platform.environment == stack
     assert {zone.name for zone in config.platform.lake.zones} >= {"raw", "curated"}
+    assert len(config.platform.pipelines) >= 2
+    assert {p.trigger.kind for p in config.platform.pipelines} == {"object-created", "schedule"}
 
 
 def test_prod_is_protected_and_dev_is_disposable() -> None:
@@ -109,6 +111,56 @@ INVALID = {
     "extra tag overrides Owner": (_set("tags.extra", {"Owner": "me"}), "platform"),
     "aws-reserved tag key": (_set("tags.extra", {"aws:team": "x"}), "platform.tags.extra.aws:team"),
     "bad region": (_set_region("mars-1"), "aws:region"),
+    "duplicate pipeline names": (_set("pipelines.1.name", "orders"), "platform.pipelines"),
+    "nested source prefixes": (
+        _set("pipelines.1.source_prefix", "orders/clicks/"),
+        "platform.pipelines",
+    ),
+    "key column not required": (
+        _set("pipelines.0.key_columns", ["order_ref"]),
+        "platform.pipelines[0]",
+    ),
+    "bad schedule": (
+        _set("pipelines.1.trigger", {"kind": "schedule", "expression": "every day"}),
+        "platform.pipelines[1].trigger.expression",
+    ),
+    "unknown trigger kind": (
+        _set("pipelines.0.trigger", {"kind": "webhook"}),
+        "platform.pipelines[0].trigger",
+    ),
+    "script outside pipelines/": (
+        _set("pipelines.0.glue", {"script": "__main__.py"}),
+        "platform.pipelines[0].glue.script",
+    ),
+    "missing script": (
+        _set("pipelines.0.glue", {"script": "pipelines/glue/nope.py"}),
+        "platform.pipelines[0].glue.script",
+    ),
+    "too few workers": (
+        _set("pipelines.0.glue", {"workers": 1}),
+        "platform.pipelines[0].glue.workers",
+    ),
+    "unknown source format": (_set("pipelines.0.format", "xml"), "platform.pipelines[0].format"),
+    "prefix without slash": (
+        _set("pipelines.0.source_prefix", "orders"),
+        "platform.pipelines[0].source_prefix",
+    ),
+    "source under quarantine": (
+        _set("pipelines.0.source_prefix", "quarantine/orders/"),
+        "platform.pipelines[0]",
+    ),
+    "untyped partition column": (
+        _set("pipelines.0.column_types", {}),
+        "platform.pipelines[0]",
+    ),
+    "bad column name": (
+        _set("pipelines.0.required_columns", ["Order ID"]),
+        "platform.pipelines[0].required_columns[0]",
+    ),
+    "unknown key in trigger": (
+        _set("pipelines.1.trigger", {"kind": "schedule", "expression": "rate(1 day)", "tz": "UTC"}),
+        "platform.pipelines[1].trigger.tz",
+    ),
 }
 
 
@@ -134,6 +186,17 @@ def test_error_says_what_is_allowed_and_what_was_given() -> None:
     )
     assert "'dev', 'test', 'staging' or 'prod'" in problems["platform.environment"].message
     assert problems["platform.environment"].value == "'qa'"
+
+
+def test_unknown_trigger_key_lists_the_variant_keys() -> None:
+    values = copy.deepcopy(read_stack_values("dev"))
+    _set("pipelines.1.trigger", {"kind": "schedule", "expression": "rate(1 day)", "tz": "x"})(
+        values
+    )
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config("dev", values)
+    (problem,) = caught.value.problems
+    assert problem.message == "unknown key; allowed: kind, expression"
 
 
 def test_unknown_project_key_and_missing_platform_are_reported() -> None:

@@ -1,0 +1,190 @@
+"""A pipeline's Glue ETL job: its script shipped from the repo, its log group and a role that can
+touch only the pipeline's raw prefix, its curated table, its script, its key and its log group.
+"""
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws_context import AwsEnv
+from components.iam import allow, service_role
+from components.log_group import encrypted_log_group
+from stack_config.base import StrictModel
+from stack_config.pipelines import PipelineSettings
+
+
+class GlueJobArgs(StrictModel):
+    """The pipeline and the stack-level naming, retention and tags."""
+
+    pipeline: PipelineSettings
+    name_prefix: str
+    log_retention_days: int
+    tags: dict[str, str]
+
+
+class GlueJob(pulumi.ComponentResource):
+    """Script object, encrypted log group, least-privilege role and the Glue job."""
+
+    job: aws.glue.Job
+    script: aws.s3.BucketObjectv2
+
+    def __init__(
+        self,
+        name: str,
+        args: GlueJobArgs,
+        *,
+        env: AwsEnv,
+        kms_key_arn: pulumi.Input[str],
+        raw_bucket: pulumi.Input[str],
+        curated_bucket: pulumi.Input[str],
+        artifacts_bucket: pulumi.Input[str],
+        curated_database: pulumi.Input[str],
+        security_configuration: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("dataplatform:glue:GlueJob", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        pipeline = args.pipeline
+        job_name = f"{args.name_prefix}-{pipeline.name}"
+        script_key = f"glue/{pipeline.name}/{pipeline.glue.script.rsplit('/', 1)[-1]}"
+        self.script = aws.s3.BucketObjectv2(
+            f"{name}-script",
+            bucket=artifacts_bucket,
+            key=script_key,
+            source=pulumi.FileAsset(pipeline.glue.script),
+            server_side_encryption="aws:kms",
+            kms_key_id=kms_key_arn,
+            tags=args.tags,
+            opts=child,
+        )
+        log_group = encrypted_log_group(
+            f"{name}-logs",
+            log_group_name=f"/aws-glue/jobs/{job_name}",
+            retention_days=args.log_retention_days,
+            kms_key_arn=kms_key_arn,
+            tags=args.tags,
+            opts=child,
+        )
+        temp_prefix = f"glue-temp/{pipeline.name}/"
+        role = service_role(
+            f"{name}-role",
+            service="glue.amazonaws.com",
+            source_account=env.account_id,
+            statements=[
+                allow(["s3:GetObject"], [env.s3_arn(raw_bucket, f"{pipeline.source_prefix}*")]),
+                allow(
+                    ["s3:ListBucket"],
+                    [env.s3_arn(raw_bucket)],
+                    StringLike={"s3:prefix": [f"{pipeline.source_prefix}*"]},
+                ),
+                allow(
+                    ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                    [env.s3_arn(curated_bucket, f"{pipeline.target_table}/*")],
+                ),
+                allow(
+                    ["s3:ListBucket"],
+                    [env.s3_arn(curated_bucket)],
+                    StringLike={"s3:prefix": [f"{pipeline.target_table}/*"]},
+                ),
+                allow(["s3:GetObject"], [env.s3_arn(artifacts_bucket, script_key)]),
+                allow(
+                    ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                    [env.s3_arn(artifacts_bucket, f"{temp_prefix}*")],
+                ),
+                allow(
+                    [
+                        "glue:GetDatabase",
+                        "glue:GetTable",
+                        "glue:CreateTable",
+                        "glue:UpdateTable",
+                        "glue:GetPartition",
+                        "glue:GetPartitions",
+                        "glue:BatchCreatePartition",
+                    ],
+                    _catalog_arns(env, curated_database, pipeline.target_table),
+                ),
+                allow(
+                    ["logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
+                    [log_group.arn.apply(lambda arn: f"{arn}:*")],
+                ),
+                allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"], [kms_key_arn]),
+                allow(
+                    ["cloudwatch:PutMetricData"],
+                    ["*"],
+                    StringEquals={"cloudwatch:namespace": "Glue"},
+                ),
+            ],
+            tags=args.tags,
+            opts=child,
+        )
+        self.job = aws.glue.Job(
+            f"{name}-job",
+            name=job_name,
+            role_arn=role.arn,
+            glue_version="5.0",
+            worker_type=pipeline.glue.worker_type,
+            number_of_workers=pipeline.glue.workers,
+            timeout=pipeline.glue.timeout_minutes,
+            security_configuration=security_configuration,
+            execution_property=aws.glue.JobExecutionPropertyArgs(max_concurrent_runs=1),
+            command=aws.glue.JobCommandArgs(
+                name="glueetl",
+                python_version="3",
+                script_location=pulumi.Output.concat("s3://", artifacts_bucket, "/", script_key),
+            ),
+            default_arguments=job_arguments(
+                pipeline,
+                raw_bucket=raw_bucket,
+                curated_bucket=curated_bucket,
+                artifacts_bucket=artifacts_bucket,
+                curated_database=curated_database,
+                log_group=log_group.name,
+                temp_prefix=temp_prefix,
+            ),
+            tags=args.tags,
+            opts=child.merge(pulumi.ResourceOptions(depends_on=[self.script])),
+        )
+        self.register_outputs({"job_name": self.job.name, "script": self.script.key})
+
+
+def _catalog_arns(env: AwsEnv, database: pulumi.Input[str], table: str) -> list[pulumi.Output[str]]:
+    return [
+        env.arn("glue", "catalog"),
+        env.arn("glue", pulumi.Output.concat("database/", database)),
+        env.arn("glue", pulumi.Output.concat("table/", database, "/", table)),
+    ]
+
+
+def job_arguments(
+    pipeline: PipelineSettings,
+    *,
+    raw_bucket: pulumi.Input[str],
+    curated_bucket: pulumi.Input[str],
+    artifacts_bucket: pulumi.Input[str],
+    curated_database: pulumi.Input[str],
+    log_group: pulumi.Input[str],
+    temp_prefix: str,
+) -> dict[str, pulumi.Input[str]]:
+    """The job's default arguments: Glue features plus what `pipelines/glue/etl_job.py` reads."""
+    arguments: dict[str, pulumi.Input[str]] = {
+        "--job-bookmark-option": "job-bookmark-enable",
+        "--enable-continuous-cloudwatch-log": "true",
+        "--continuous-log-logGroup": log_group,
+        "--enable-metrics": "true",
+        "--enable-observability-metrics": "true",
+        "--TempDir": pulumi.Output.concat("s3://", artifacts_bucket, "/", temp_prefix),
+        "--source_path": pulumi.Output.concat("s3://", raw_bucket, "/", pipeline.source_prefix),
+        "--source_format": pipeline.format,
+        "--target_path": pulumi.Output.concat(
+            "s3://", curated_bucket, "/", pipeline.target_table, "/"
+        ),
+        "--target_database": curated_database,
+        "--target_table": pipeline.target_table,
+        "--required_columns": ",".join(pipeline.required_columns),
+        "--key_columns": ",".join(pipeline.key_columns),
+        "--order_column": pipeline.order_column,
+    }
+    if pipeline.column_types:
+        arguments["--column_types"] = ",".join(f"{c}:{t}" for c, t in pipeline.column_types.items())
+    if pipeline.partition_source_column is not None:
+        arguments["--partition_source_column"] = pipeline.partition_source_column
+    return arguments

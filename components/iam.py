@@ -1,0 +1,54 @@
+"""Least-privilege IAM roles: a service trust policy plus one inline policy of explicit grants.
+
+Statements are plain dictionaries whose values may be Pulumi outputs; the document is rendered
+with `Output.json_dumps`, so ARNs of other resources can be referenced directly.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+Statement = dict[str, Any]
+
+
+def allow(actions: Sequence[str], resources: Sequence[Any], **condition: Any) -> Statement:
+    """An Allow statement; keyword arguments become its Condition block."""
+    statement: Statement = {"Effect": "Allow", "Action": list(actions), "Resource": list(resources)}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def service_role(
+    resource_name: str,
+    *,
+    service: str,
+    statements: Sequence[Statement],
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+    source_account: pulumi.Input[str] | None = None,
+) -> aws.iam.Role:
+    """A role assumable only by `service` (optionally only on behalf of `source_account`)."""
+    trust: Statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
+    if source_account is not None:
+        trust["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    role = aws.iam.Role(
+        resource_name, assume_role_policy=policy_document([trust]), tags=tags, opts=opts
+    )
+    aws.iam.RolePolicy(
+        f"{resource_name}-policy",
+        role=role.id,
+        policy=policy_document(statements),
+        opts=opts,
+    )
+    return role

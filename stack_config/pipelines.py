@@ -1,0 +1,154 @@
+"""Pipelines declared in the stack file: adding a dataset is a config change only.
+
+Each pipeline names its raw-zone prefix, its trigger, its Glue job and the rules the ingestion
+Lambda and the ETL script apply; cross-field rules keep those consistent.
+"""
+
+import itertools
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, Field, model_validator
+
+from stack_config.base import ResourceName, StrictModel, matching
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The ingestion function moves rejected files under this raw-zone prefix.
+QUARANTINE_ROOT = "quarantine/"
+
+ColumnName = Annotated[
+    str, matching(r"[a-z][a-z0-9_]{0,62}", "a snake_case column name (a-z, 0-9, _; max 63)")
+]
+TableName = Annotated[
+    str, matching(r"[a-z][a-z0-9_]{0,62}", "a snake_case table name (a-z, 0-9, _; max 63)")
+]
+Prefix = Annotated[
+    str,
+    matching(r"([a-z0-9][a-z0-9_.-]*/)+", "an S3 key prefix such as 'orders/' ending in '/'"),
+]
+ColumnType = Literal["string", "int", "float", "bool", "date", "timestamp"]
+SourceFormat = Literal["csv", "json"]
+
+# File extensions the ingestion Lambda admits for each source format (JSON means JSON lines).
+EXTENSIONS: dict[SourceFormat, tuple[str, ...]] = {
+    "csv": (".csv",),
+    "json": (".json", ".jsonl", ".ndjson"),
+}
+
+
+def _script_in_repo(value: str) -> str:
+    path = (PROJECT_ROOT / value).resolve()
+    if not path.is_relative_to(PROJECT_ROOT / "pipelines") or not path.is_file():
+        raise ValueError("must be an existing file under pipelines/, relative to the project root")
+    return value
+
+
+class ObjectCreatedTrigger(StrictModel):
+    """Run when a file lands under the pipeline's raw prefix (validated by the ingest Lambda)."""
+
+    kind: Literal["object-created"]
+
+
+class ScheduleTrigger(StrictModel):
+    """Run on a schedule; the Glue job's bookmarks pick up what arrived since the last run."""
+
+    kind: Literal["schedule"]
+    expression: Annotated[
+        str,
+        matching(
+            r"(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))",
+            "an EventBridge schedule such as 'rate(1 hour)' or 'cron(0 3 * * ? *)'",
+        ),
+    ] = Field(description="EventBridge schedule expression.")
+
+
+Trigger = Annotated[ObjectCreatedTrigger | ScheduleTrigger, Field(discriminator="kind")]
+
+
+class GlueJobSettings(StrictModel):
+    """The pipeline's Glue ETL job."""
+
+    script: Annotated[str, AfterValidator(_script_in_repo)] = Field(
+        default="pipelines/glue/etl_job.py", description="ETL script, uploaded by the program."
+    )
+    worker_type: Literal["G.1X", "G.2X", "G.4X", "G.8X"] = Field(
+        default="G.1X", description="Glue worker type."
+    )
+    workers: Annotated[int, Field(ge=2, le=299)] = Field(
+        default=2, description="Number of workers."
+    )
+    timeout_minutes: Annotated[int, Field(ge=1, le=2880)] = Field(
+        default=60, description="Job run timeout."
+    )
+
+
+class IngestSettings(StrictModel):
+    """What the ingestion Lambda accepts before it starts the pipeline."""
+
+    max_object_mb: Annotated[int, Field(ge=1, le=5120)] = Field(
+        default=512, description="Largest accepted file; bigger files are quarantined."
+    )
+    reserved_concurrency: Annotated[int, Field(ge=1, le=100)] = Field(
+        default=5, description="Reserved concurrent executions of the ingestion function."
+    )
+
+
+class PipelineSettings(StrictModel):
+    """One dataset: raw prefix -> crawler -> Glue job -> curated table (-> warehouse)."""
+
+    name: ResourceName = Field(description="Pipeline name, used in every resource name.")
+    source_prefix: Prefix = Field(description="Prefix in the raw zone where files land.")
+    format: SourceFormat = Field(description="Format of the arriving files (json = JSON lines).")
+    trigger: Trigger = Field(description="What starts the pipeline.")
+    target_table: TableName = Field(description="Curated table (and warehouse table) name.")
+    required_columns: list[ColumnName] = Field(min_length=1, description="Columns every row needs.")
+    key_columns: list[ColumnName] = Field(min_length=1, description="Columns identifying a row.")
+    order_column: ColumnName = Field(description="Newest value wins among rows with one key.")
+    column_types: dict[ColumnName, ColumnType] = Field(
+        default_factory=dict, description="Casts applied by the ETL job."
+    )
+    partition_source_column: ColumnName | None = Field(
+        default=None, description="Date/timestamp column giving ingest_date (default: run date)."
+    )
+    glue: GlueJobSettings = Field(default_factory=GlueJobSettings, description="Glue job.")
+    ingest: IngestSettings = Field(default_factory=IngestSettings, description="Ingestion rules.")
+
+    @model_validator(mode="after")
+    def _columns_consistent(self) -> Self:
+        required = set(self.required_columns)
+        problems = [
+            f"key column '{c}' is not required" for c in self.key_columns if c not in required
+        ]
+        if self.order_column not in required:
+            problems.append(f"order_column '{self.order_column}' is not required")
+        partition = self.partition_source_column
+        if partition is not None and self.column_types.get(partition) not in ("date", "timestamp"):
+            problems.append(
+                f"partition_source_column '{partition}' must be typed date or timestamp"
+            )
+        if self.source_prefix.startswith(QUARANTINE_ROOT):
+            problems.append(f"source_prefix may not be under '{QUARANTINE_ROOT}' (reserved)")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def allowed_extensions(self) -> tuple[str, ...]:
+        return EXTENSIONS[self.format]
+
+
+def check_pipelines(pipelines: list[PipelineSettings]) -> list[PipelineSettings]:
+    """Names, tables and raw prefixes must not collide between pipelines."""
+    for attribute in ("name", "target_table", "source_prefix"):
+        values = [getattr(p, attribute) for p in pipelines]
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise ValueError(f"pipeline {attribute}s must be unique; repeated: {repeated}")
+    prefixes = sorted(p.source_prefix for p in pipelines)
+    nested = [(a, b) for a, b in itertools.pairwise(prefixes) if b.startswith(a)]
+    if nested:
+        raise ValueError(f"source prefixes must not nest: {nested[0][0]} contains {nested[0][1]}")
+    return pipelines
+
+
+Pipelines = Annotated[list[PipelineSettings], AfterValidator(check_pipelines)]
