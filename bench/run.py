@@ -1,25 +1,55 @@
 """`make bench`: wall-time figures of the offline check. Prints numbers; asserts nothing.
 
-Each stack is measured twice: a cold run (a fresh interpreter, as `make check` pays it, imports
-included) and warm runs of the program evaluation alone, in-process (median of several).
+Cold runs are a fresh interpreter, as `make check` pays it (imports and the policy pack included).
+Warm runs split one check into its two phases, in-process, median of several runs: evaluating the
+program under mocks, and evaluating the policy pack over the capture (pack start-up included), for
+the shipped stacks and for dev with generated pipelines.
 """
 
+import copy
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
-from functools import partial
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from offline.capture import PROJECT_ROOT, capture_stack
+from offline.analyzer import run_policy_pack
+from offline.capture import PROJECT_ROOT, capture_stack, read_stack_values
+from offline.policy_check import PACK_DIRNAME, load_policy_config
+from offline.report import to_json_resources
+from stack_config.pipelines import PipelineSettings
 
 WARM_RUNS = 5
+GENERATED_RUNS = 3
+GENERATED_PIPELINES = 50
+PLATFORM_KEY = "data-platform:platform"
+# Used only when the stack declares no pipeline to copy; validated against PipelineSettings.
+FALLBACK_PIPELINE: dict[str, Any] = {
+    "name": "bench",
+    "source_prefix": "bench/",
+    "format": "json",
+    "trigger": {"kind": "object-created"},
+    "target_table": "bench",
+    "required_columns": ["id", "updated_at"],
+    "key_columns": ["id"],
+    "order_column": "updated_at",
+}
 
 
-def _cold_check(stack: str) -> float:
+@dataclass(frozen=True)
+class Case:
+    label: str
+    stack: str
+    values: Mapping[str, Any] | None = None
+    runs: int = WARM_RUNS
+
+
+def _cold_check(stack: str, *flags: str) -> float:
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "offline.check", "--stack", stack],
+        [sys.executable, "-m", "offline.check", "--stack", stack, *flags],
         cwd=PROJECT_ROOT,
         check=True,
         capture_output=True,
@@ -36,14 +66,65 @@ def _median_seconds(run: Callable[[], object], runs: int = WARM_RUNS) -> float:
     return statistics.median(samples)
 
 
+def with_pipelines(stack: str, count: int) -> dict[str, Any]:
+    """The stack's config with `count` pipelines: its own, then copies of its first one."""
+    values = copy.deepcopy(read_stack_values(stack))
+    platform = values[PLATFORM_KEY]
+    own = list(platform.get("pipelines") or [])[:count]
+    template = own[0] if own else FALLBACK_PIPELINE
+    PipelineSettings.model_validate(template)
+    platform["pipelines"] = own + [_copy(template, i) for i in range(1, count - len(own) + 1)]
+    return values
+
+
+def _copy(template: Mapping[str, Any], index: int) -> dict[str, Any]:
+    # Unique within the limits of ResourceName (24), TableName (63) and non-nesting prefixes.
+    name = str(template["name"])[:19].rstrip("-")
+    prefix = str(template["source_prefix"]).rstrip("/")
+    table = str(template["target_table"])[:58]
+    return {
+        **copy.deepcopy(dict(template)),
+        "name": f"{name}-{index:03d}",
+        "source_prefix": f"{prefix}-{index:03d}/",
+        "target_table": f"{table}_{index:03d}",
+    }
+
+
+def _measure(case: Case) -> tuple[int, int, float, float]:
+    """Pipelines, resources, median program seconds and median policy seconds of one case."""
+    capture = capture_stack(case.stack, values=case.values)
+    resources = to_json_resources(capture.resources)
+    pack = PROJECT_ROOT / PACK_DIRNAME
+    config = load_policy_config(pack, case.stack)
+    program = _median_seconds(lambda: capture_stack(case.stack, values=case.values), case.runs)
+    policies = _median_seconds(lambda: run_policy_pack(pack, resources, config=config), case.runs)
+    return len(capture.config.platform.pipelines), len(resources), program, policies
+
+
 def main() -> None:
-    print("Offline check wall time (2-core target: dev under 2 s)")
-    print(f"{'stack':<8}{'resources':>10}{'cold check s':>14}{'warm program s':>16}")
+    print("Offline check wall time, cold (2-core target: dev under 2 s)")
+    print(f"{'stack':<8}{'resources':>10}{'check s':>10}{'--no-policies s':>17}")
     for stack in ("dev", "prod"):
         resources = len(capture_stack(stack).resources)
-        cold = _cold_check(stack)
-        warm = _median_seconds(partial(capture_stack, stack))
-        print(f"{stack:<8}{resources:>10}{cold:>14.2f}{warm:>16.3f}")
+        full, program_only = _cold_check(stack), _cold_check(stack, "--no-policies")
+        print(f"{stack:<8}{resources:>10}{full:>10.2f}{program_only:>17.2f}")
+    cases = [
+        Case("dev", "dev"),
+        Case("prod", "prod"),
+        Case(
+            f"dev+{GENERATED_PIPELINES}p",
+            "dev",
+            with_pipelines("dev", GENERATED_PIPELINES),
+            GENERATED_RUNS,
+        ),
+    ]
+    print("\nWarm phases, in-process (median)")
+    header = ("stack", "pipelines", "resources", "program s", "policies s", "total s")
+    print(f"{header[0]:<10}" + "".join(f"{h:>12}" for h in header[1:]))
+    for case in cases:
+        pipelines, resources, program, policies = _measure(case)
+        figures = f"{program:>12.3f}{policies:>12.3f}{program + policies:>12.3f}"
+        print(f"{case.label:<10}{pipelines:>12}{resources:>12}{figures}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""`make check` end to end: the offline check as a subprocess, as CI and users run it."""
+"""`make check` end to end: the offline check as a subprocess, as CI and users run it.
+
+Violations come from real inputs: a copy of the project whose stack file declares an
+`Environment` tag value the stack's policy config does not allow.
+"""
 
 import json
 import shutil
@@ -9,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from offline.capture import PROJECT_ROOT
+
+PACK_NAME = "data-platform-guardrails"
 
 
 def _check(*args: str) -> subprocess.CompletedProcess[str]:
@@ -40,6 +46,8 @@ def test_check_summarises_and_writes_json(stack: str, tmp_path: Path) -> None:
     )
     assert bucket["parent"].endswith("::lake-raw")
     assert bucket["inputs"]["tags"]["Environment"] == stack
+    assert f"{PACK_NAME} " in result.stdout
+    assert "mandatory policy violation" not in result.stderr
 
 
 def test_unknown_stack_exits_2_with_a_clear_message() -> None:
@@ -65,3 +73,92 @@ def test_missing_stack_argument_is_a_usage_error() -> None:
     result = _check()
     assert result.returncode == 2
     assert "--stack" in result.stderr
+
+
+def _project(root: Path, stacks: dict[str, str]) -> Path:
+    """A copy of the project (program, pack) with stack files derived from the shipped ones.
+
+    `stacks` maps a stack name to the shipped stack file it copies with `environment: staging`.
+    """
+    root.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(PROJECT_ROOT / name, root / name)
+    shutil.copytree(
+        PROJECT_ROOT / "policies",
+        root / "policies",
+        ignore=shutil.ignore_patterns("__pycache__", "venv"),
+    )
+    for stack, source in stacks.items():
+        text = (PROJECT_ROOT / f"Pulumi.{source}.yaml").read_text()
+        staged = text.replace(f"environment: {source}", "environment: staging")
+        assert staged != text
+        (root / f"Pulumi.{stack}.yaml").write_text(staged)
+    return root
+
+
+def test_mandatory_violation_exits_1_naming_policy_level_and_resource(tmp_path: Path) -> None:
+    root = _project(tmp_path / "project", {"prod": "prod"})
+
+    result = _check("--stack", "prod", "--root", str(root))
+
+    assert result.returncode == 1, result.stderr
+    assert "Offline check of stack 'prod'" in result.stdout
+    assert "tag-allowed-values [mandatory]" in result.stdout
+    bucket_urn = (
+        "urn:pulumi:prod::data-platform::dataplatform:storage:SecureBucket"
+        "$aws:s3/bucket:Bucket::lake-raw-bucket"
+    )
+    assert f"  - lake-raw-bucket ({bucket_urn})" in result.stdout
+    assert "has Environment='staging'; allowed: prod" in result.stdout
+    assert "mandatory policy violation(s) in stack 'prod'" in result.stderr
+
+
+def test_advisory_violation_is_printed_and_exits_0(tmp_path: Path) -> None:
+    root = _project(tmp_path / "project", {"dev": "dev"})
+
+    result = _check("--stack", "dev", "--root", str(root))
+
+    assert result.returncode == 0, result.stderr
+    assert "tag-allowed-values [advisory]" in result.stdout
+    assert "has Environment='staging'; allowed: dev" in result.stdout
+    assert ", 0 mandatory" in result.stdout
+
+
+def test_no_policies_skips_the_pack(tmp_path: Path) -> None:
+    root = _project(tmp_path / "project", {"prod": "prod"})
+
+    result = _check("--stack", "prod", "--root", str(root), "--no-policies")
+
+    assert result.returncode == 0, result.stderr
+    assert "Offline check of stack 'prod'" in result.stdout
+    assert PACK_NAME not in result.stdout
+
+
+def test_missing_policy_config_exits_2_with_a_clear_message(tmp_path: Path) -> None:
+    root = _project(tmp_path / "project", {"staging": "dev"})
+
+    result = _check("--stack", "staging", "--root", str(root))
+
+    assert result.returncode == 2
+    config = root / "policies" / "config" / "staging.json"
+    assert f"error: no policy config for stack 'staging': {config} does not exist" in (
+        result.stderr
+    )
+    assert result.stdout == ""
+
+
+def test_invalid_policy_config_exits_2(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(
+        PROJECT_ROOT / "policies", pack, ignore=shutil.ignore_patterns("__pycache__", "venv")
+    )
+    config = json.loads((pack / "config" / "dev.json").read_text())
+    config["required-tags"] = "strict"
+    (pack / "config" / "dev.json").write_text(json.dumps(config))
+
+    result = _check("--stack", "dev", "--policy-pack", str(pack))
+
+    assert result.returncode == 2
+    assert "parsing enforcement level for 'required-tags': 'strict' is not one of" in (
+        result.stderr
+    )
