@@ -6,6 +6,7 @@ import pulumi_aws as aws
 from components.aws_context import AwsEnv
 from components.data_lake import DataLake, DataLakeArgs
 from components.data_pipeline import DataPipeline, DataPipelineArgs, LakeLocations
+from components.delivery import Delivery, DeliveryArgs
 from components.glue_catalog import GlueCatalog, GlueCatalogArgs
 from components.kms_key import KmsKey, KmsKeyArgs
 from components.notifications import NotificationTopic
@@ -73,6 +74,25 @@ pipelines = {
     )
     for settings in platform.pipelines
 }
+
+if platform.delivery is not None:
+    delivery = Delivery(
+        "delivery",
+        DeliveryArgs(
+            delivery=platform.delivery,
+            stack=pulumi.get_stack(),
+            region=config.region,
+            name_prefix=prefix,
+            log_retention_days=platform.logs.retention_days,
+            protection=protection,
+            tags=tags,
+        ),
+        env=env,
+        kms_key_arn=key.arn,
+        access_logs_bucket=lake.access_logs.name,
+        alert_topic_arn=alerts.arn,
+    )
+    pulumi.export("delivery_pipeline", delivery.pipeline.name)
 
 pulumi.export("kms_key_arn", key.arn)
 pulumi.export("lake_buckets", {zone: bucket.name for zone, bucket in lake.zones.items()})

@@ -12,6 +12,10 @@ import pulumi_aws as aws
 
 Statement = dict[str, Any]
 
+# Every role the platform creates lives under this path, so the deploy role's IAM permissions
+# can be scoped to the platform's own roles.
+ROLE_PATH = "/data-platform/"
+
 
 def allow(actions: Sequence[str], resources: Sequence[Any], **condition: Any) -> Statement:
     """An Allow statement; keyword arguments become its Condition block."""
@@ -33,8 +37,10 @@ def service_role(
     tags: dict[str, str],
     opts: pulumi.ResourceOptions,
     source_account: pulumi.Input[str] | None = None,
+    managed_policy_arns: Sequence[str] = (),
 ) -> aws.iam.Role:
-    """A role assumable only by `service` (optionally only on behalf of `source_account`)."""
+    """A role assumable only by `service` (optionally only on behalf of `source_account`), with
+    its inline grants and any AWS managed policies attached."""
     trust: Statement = {
         "Effect": "Allow",
         "Principal": {"Service": service},
@@ -43,7 +49,11 @@ def service_role(
     if source_account is not None:
         trust["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
     role = aws.iam.Role(
-        resource_name, assume_role_policy=policy_document([trust]), tags=tags, opts=opts
+        resource_name,
+        path=ROLE_PATH,
+        assume_role_policy=policy_document([trust]),
+        tags=tags,
+        opts=opts,
     )
     aws.iam.RolePolicy(
         f"{resource_name}-policy",
@@ -51,4 +61,8 @@ def service_role(
         policy=policy_document(statements),
         opts=opts,
     )
+    for index, arn in enumerate(managed_policy_arns):
+        aws.iam.RolePolicyAttachment(
+            f"{resource_name}-managed-{index}", role=role.name, policy_arn=arn, opts=opts
+        )
     return role

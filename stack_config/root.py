@@ -5,6 +5,7 @@ from typing import Annotated, Self
 from pydantic import ConfigDict, Field, model_validator
 
 from stack_config.base import Environment, StrictModel, matching
+from stack_config.delivery import DeliverySettings
 from stack_config.lake import LakeSettings
 from stack_config.observability import LogSettings
 from stack_config.pipelines import Pipelines
@@ -33,6 +34,9 @@ class PlatformSettings(StrictModel):
     lake: LakeSettings = Field(description="The S3 data lake.")
     logs: LogSettings = Field(default_factory=LogSettings, description="CloudWatch log groups.")
     pipelines: Pipelines = Field(default_factory=list, description="Datasets and their pipelines.")
+    delivery: DeliverySettings | None = Field(
+        default=None, description="CI/CD of this stack; none for stacks deployed by hand."
+    )
 
     @model_validator(mode="after")
     def _extra_tags_do_not_override(self) -> Self:

@@ -252,6 +252,12 @@ def _secret_cases() -> list[Case]:
             fn({"LOG_LEVEL": "INFO", "DB_PASSWORD_ARN": U, "DB_SECRET": arn}),
         ),
         Case(
+            "secrets-provider-uri",
+            rule,
+            "pass",
+            build({"name": "PULUMI_SECRETS_PROVIDER", "value": "awskms://alias/state?region=x"}),
+        ),
+        Case(
             "codebuild-secret-manager-type",
             rule,
             "pass",

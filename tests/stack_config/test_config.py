@@ -157,6 +157,30 @@ INVALID = {
         _set("pipelines.0.required_columns", ["Order ID"]),
         "platform.pipelines[0].required_columns[0]",
     ),
+    "state backend not s3": (
+        _set("delivery.state_backend_url", "https://state"),
+        "platform.delivery.state_backend_url",
+    ),
+    "secrets provider not awskms": (
+        _set("delivery.secrets_provider", "passphrase"),
+        "platform.delivery.secrets_provider",
+    ),
+    "github source without token secret": (
+        _set(
+            "delivery.source",
+            {
+                "kind": "codeconnections",
+                "connection_arn": "arn:aws:codeconnections:eu-west-1:123456789012:connection/x",
+                "repository": "acme/data-platform",
+            },
+        ),
+        "platform.delivery.source.token_secret_arn",
+    ),
+    "unknown source kind": (_set("delivery.source", {"kind": "svn"}), "platform.delivery.source"),
+    "bad drift schedule": (
+        _set("delivery.drift_schedule", "daily"),
+        "platform.delivery.drift_schedule",
+    ),
     "unknown key in trigger": (
         _set("pipelines.1.trigger", {"kind": "schedule", "expression": "rate(1 day)", "tz": "UTC"}),
         "platform.pipelines[1].trigger.tz",

@@ -1,7 +1,9 @@
 """SEC-005: no secret-looking plaintext in Lambda or CodeBuild environment variables.
 
 A variable is flagged when its name looks like a secret (password, secret, token, api key, ...)
-and its value is not a reference (an `arn:` value or a name ending in _ARN/_ID/_NAME/_PARAM/_PATH),
+and it is not a reference (a name ending in _ARN/_ID/_NAME/_PARAM/_PATH, or a value that points at
+a secret store: an ARN, a KMS key URI such as a Pulumi `awskms://` secrets provider, or a
+CloudFormation-style `{{resolve:...}}`),
 or when its value looks like an AWS access key id or secret access key. Values are never echoed.
 CodeBuild variables of type PARAMETER_STORE or SECRETS_MANAGER are references and are skipped.
 """
@@ -19,6 +21,9 @@ SECRET_NAME = re.compile(
     r"passw(or)?d|secret|token|api[_-]?key|private[_-]?key|credential|access[_-]?key", re.I
 )
 REFERENCE_NAME = re.compile(r"_(ARN|ID|NAME|PARAM|PATH)$", re.I)
+REFERENCE_VALUE = re.compile(
+    r"^(arn:|awskms://|azurekeyvault://|gcpkms://|hashivault://|\{\{resolve:)"
+)
 ACCESS_KEY_ID = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
 SECRET_KEY = re.compile(r"[A-Za-z0-9/+]{40}")
 
@@ -43,7 +48,7 @@ def validate(resource: Subject, config: Config) -> Iterator[str]:
         elif SECRET_NAME.search(name) and not REFERENCE_NAME.search(name):
             if isinstance(value, Unknown):
                 shallow(value, f"whether variable {name!r} is a reference")
-            if not (isinstance(value, str) and value.startswith("arn:")):
+            if not (isinstance(value, str) and REFERENCE_VALUE.match(value)):
                 yield f"environment variable {name!r} looks like a secret stored as plaintext"
 
 
