@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.asl import LoadStep
+from components.asl import AnyLoadStep
 from components.aws_context import AwsEnv
 from components.glue_crawler import GlueCrawler, GlueCrawlerArgs
 from components.glue_job import GlueJob, GlueJobArgs
@@ -56,7 +56,7 @@ class DataPipeline(pulumi.ComponentResource):
         kms_key_arn: pulumi.Input[str],
         lake: LakeLocations,
         topic_arn: pulumi.Input[str],
-        load_steps: pulumi.Input[Sequence[LoadStep]] = (),
+        load_steps: pulumi.Input[Sequence[AnyLoadStep]] = (),
         load_statements: Sequence[Statement] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:

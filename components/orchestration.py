@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.asl import LoadStep, pipeline_definition
+from components.asl import AnyLoadStep, pipeline_definition
 from components.aws_context import AwsEnv
 from components.iam import Statement, allow, service_role
 from components.log_group import encrypted_log_group
@@ -61,7 +61,7 @@ class PipelineStateMachine(pulumi.ComponentResource):
         crawler: aws.glue.Crawler,
         job: aws.glue.Job,
         topic_arn: pulumi.Input[str],
-        load_steps: pulumi.Input[Sequence[LoadStep]] = (),
+        load_steps: pulumi.Input[Sequence[AnyLoadStep]] = (),
         load_statements: Sequence[Statement] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:

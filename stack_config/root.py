@@ -7,10 +7,13 @@ from pydantic import ConfigDict, Field, model_validator
 from stack_config.base import Environment, StrictModel, matching
 from stack_config.delivery import DeliverySettings
 from stack_config.lake import LakeSettings
+from stack_config.network import NetworkSettings
 from stack_config.observability import LogSettings
+from stack_config.operations import OperationsSettings
 from stack_config.pipelines import Pipelines
 from stack_config.protection import KmsSettings, ProtectionSettings
 from stack_config.tags import TagSettings
+from stack_config.warehouse import WarehouseSettings
 
 # Tag keys the platform sets itself; `tags.extra` may not redefine them.
 RESERVED_TAG_KEYS = frozenset(
@@ -34,6 +37,13 @@ class PlatformSettings(StrictModel):
     lake: LakeSettings = Field(description="The S3 data lake.")
     logs: LogSettings = Field(default_factory=LogSettings, description="CloudWatch log groups.")
     pipelines: Pipelines = Field(default_factory=list, description="Datasets and their pipelines.")
+    network: NetworkSettings | None = Field(
+        default=None, description="The VPC (managed or existing); required by a warehouse."
+    )
+    warehouse: WarehouseSettings | None = Field(
+        default=None, description="Redshift (serverless or provisioned) loaded by the pipelines."
+    )
+    operations: OperationsSettings = Field(description="Who is alerted, and how alarms evaluate.")
     delivery: DeliverySettings | None = Field(
         default=None, description="CI/CD of this stack; none for stacks deployed by hand."
     )
@@ -43,6 +53,8 @@ class PlatformSettings(StrictModel):
         clashes = sorted(RESERVED_TAG_KEYS.intersection(self.tags.extra))
         if clashes:
             raise ValueError(f"tags.extra may not redefine required tags: {', '.join(clashes)}")
+        if self.warehouse is not None and self.network is None:
+            raise ValueError("a warehouse needs a network: add platform.network")
         return self
 
 

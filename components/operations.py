@@ -1,0 +1,207 @@
+"""Operations: an encrypted alert topic with its subscribers, alarms on every monitored Lambda,
+dead-letter queue and state machine, Glue job failures routed to the topic, and one dashboard."""
+
+import hashlib
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import pulumi
+import pulumi_aws as aws
+
+from components.notifications import NotificationTopic
+from stack_config.base import StrictModel
+from stack_config.operations import OperationsSettings
+
+GLUE_FAILED_STATES = ("FAILED", "TIMEOUT", "ERROR")
+
+
+class MetricFamily(NamedTuple):
+    """One CloudWatch metric watched for every monitored thing of a kind."""
+
+    label: str
+    namespace: str
+    metric: str
+    statistic: str
+    dimension: str
+
+
+# Any datapoint above zero breaches; an absent metric (nothing ran) is not an alarm.
+ALARM_FAMILIES = (
+    MetricFamily("lambda-errors", "AWS/Lambda", "Errors", "Sum", "FunctionName"),
+    MetricFamily("lambda-throttles", "AWS/Lambda", "Throttles", "Sum", "FunctionName"),
+    MetricFamily(
+        "dlq-depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", "QueueName"
+    ),
+    MetricFamily("sfn-failed", "AWS/States", "ExecutionsFailed", "Sum", "StateMachineArn"),
+)
+GLUE_FAILURES = MetricFamily("glue-job-failures", "AWS/Events", "TriggeredRules", "Sum", "RuleName")
+
+
+class OperationsArgs(StrictModel):
+    """The operations slice of the config plus naming, region and tags."""
+
+    operations: OperationsSettings
+    name_prefix: str
+    region: str
+    tags: dict[str, str]
+
+
+class Operations(pulumi.ComponentResource):
+    """Alerting and the environment's dashboard; monitored things are keyed by a stable label."""
+
+    topic_arn: pulumi.Output[str]
+    dashboard_name: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        args: OperationsArgs,
+        *,
+        kms_key_arn: pulumi.Input[str],
+        account_id: pulumi.Input[str],
+        lambda_functions: Mapping[str, pulumi.Input[str]] | None = None,
+        dead_letter_queues: Mapping[str, pulumi.Input[str]] | None = None,
+        state_machines: Mapping[str, pulumi.Input[str]] | None = None,
+        glue_jobs: Mapping[str, pulumi.Input[str]] | None = None,
+        alert_topic_arn: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """`alert_topic_arn` reuses an existing NotificationTopic (one that CloudWatch and
+        EventBridge may publish to) instead of creating `<name>-alerts`."""
+        super().__init__("dataplatform:operations:Operations", name, None, opts)
+        self._name, self._args = name, args
+        self._child = pulumi.ResourceOptions(parent=self)
+        if alert_topic_arn is None:
+            alert_topic_arn = NotificationTopic(
+                f"{name}-alerts",
+                kms_key_arn=kms_key_arn,
+                account_id=account_id,
+                tags=args.tags,
+                opts=self._child,
+            ).arn
+        self.topic_arn = pulumi.Output.from_input(alert_topic_arn)
+        self._build_subscriptions()
+        monitored = {
+            "lambda-errors": dict(lambda_functions or {}),
+            "lambda-throttles": dict(lambda_functions or {}),
+            "dlq-depth": dict(dead_letter_queues or {}),
+            "sfn-failed": dict(state_machines or {}),
+        }
+        for family in ALARM_FAMILIES:
+            for label, value in monitored[family.label].items():
+                self._alarm(family, label, value)
+        glue_rule = f"{args.name_prefix}-glue-job-failures"
+        if glue_jobs:
+            self._build_glue_failure_rule(glue_rule, list(glue_jobs.values()))
+        monitored[GLUE_FAILURES.label] = {"all": glue_rule} if glue_jobs else {}
+        dashboard = aws.cloudwatch.Dashboard(
+            f"{name}-dashboard",
+            dashboard_name=f"{args.name_prefix}-operations",
+            dashboard_body=dashboard_body(
+                args.region, args.operations.alarm_period_seconds, monitored
+            ),
+            opts=self._child,
+        )
+        self.dashboard_name = dashboard.dashboard_name
+        self.register_outputs({"topic_arn": self.topic_arn, "dashboard": self.dashboard_name})
+
+    def _build_subscriptions(self) -> None:
+        for subscription in self._args.operations.subscriptions:
+            # Named after the endpoint, not its position: reordering must not re-subscribe.
+            digest = hashlib.sha256(subscription.endpoint.encode()).hexdigest()[:8]
+            aws.sns.TopicSubscription(
+                f"{self._name}-subscription-{digest}",
+                topic=self.topic_arn,
+                protocol=subscription.protocol,
+                endpoint=subscription.endpoint,
+                opts=self._child,
+            )
+
+    def _alarm(self, family: MetricFamily, label: str, value: pulumi.Input[str]) -> None:
+        settings, prefix = self._args.operations, self._args.name_prefix
+        aws.cloudwatch.MetricAlarm(
+            f"{self._name}-{family.label}-{label}",
+            name=f"{prefix}-{family.label}-{label}",
+            alarm_description=f"{family.metric} of {label} above 0 ({prefix})",
+            namespace=family.namespace,
+            metric_name=family.metric,
+            statistic=family.statistic,
+            dimensions={family.dimension: value},
+            period=settings.alarm_period_seconds,
+            evaluation_periods=settings.evaluation_periods,
+            threshold=0,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=[self.topic_arn],
+            ok_actions=[self.topic_arn],
+            tags=self._args.tags,
+            opts=self._child,
+        )
+
+    def _build_glue_failure_rule(self, rule_name: str, job_names: list[pulumi.Input[str]]) -> None:
+        rule = aws.cloudwatch.EventRule(
+            f"{self._name}-glue-failures",
+            name=rule_name,
+            description="Glue job runs that failed, timed out or errored",
+            event_pattern=pulumi.Output.json_dumps(glue_failure_pattern(job_names)),
+            state="ENABLED",
+            tags=self._args.tags,
+            opts=self._child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{self._name}-glue-failures-to-topic",
+            rule=rule.name,
+            arn=self.topic_arn,
+            input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
+                input_paths={
+                    "job": "$.detail.jobName",
+                    "state": "$.detail.state",
+                    "run": "$.detail.jobRunId",
+                    "message": "$.detail.message",
+                    "time": "$.time",
+                },
+                input_template='"Glue job <job> ended <state> at <time> (run <run>): <message>"',
+            ),
+            opts=self._child,
+        )
+
+
+def glue_failure_pattern(job_names: list[pulumi.Input[str]]) -> dict[str, object]:
+    """The EventBridge pattern of a failed, timed-out or errored run of one of `job_names`."""
+    return {
+        "source": ["aws.glue"],
+        "detail-type": ["Glue Job State Change"],
+        "detail": {"jobName": job_names, "state": list(GLUE_FAILED_STATES)},
+    }
+
+
+def dashboard_body(
+    region: str, period: int, monitored: Mapping[str, Mapping[str, pulumi.Input[str]]]
+) -> pulumi.Output[str]:
+    """One metric widget per alarm family (each monitored thing a line) and one of Glue failures
+    (the failure rule's triggers), two widgets per row."""
+    widgets: list[object] = []
+    for index, family in enumerate((*ALARM_FAMILIES, GLUE_FAILURES)):
+        namespace, metric = family.namespace, family.metric
+        lines = [
+            [namespace, metric, family.dimension, value]
+            for value in monitored[family.label].values()
+        ]
+        widgets.append(
+            {
+                "type": "metric",
+                "x": (index % 2) * 12,
+                "y": (index // 2) * 6,
+                "width": 12,
+                "height": 6,
+                "properties": {
+                    "title": f"{family.label} ({metric})",
+                    "region": region,
+                    "stat": family.statistic,
+                    "period": period,
+                    "view": "timeSeries",
+                    "metrics": lines or [[namespace, metric]],
+                },
+            }
+        )
+    return pulumi.Output.json_dumps({"widgets": widgets})

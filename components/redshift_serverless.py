@@ -1,0 +1,71 @@
+"""Redshift Serverless: a namespace encrypted with the platform key, its admin password in Secrets
+Manager, every audit log exported, and a private workgroup with enhanced VPC routing."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from stack_config.warehouse import ServerlessWarehouse
+
+AUDIT_LOGS = ("connectionlog", "userlog", "useractivitylog")
+
+
+@dataclass(frozen=True)
+class RedshiftInputs:
+    """What either warehouse variant is built from (shared with `redshift_provisioned`)."""
+
+    physical_name: str
+    tags: dict[str, str]
+    kms_key_arn: pulumi.Input[str]
+    copy_role_arn: pulumi.Input[str]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    security_group_id: pulumi.Input[str]
+    child: pulumi.ResourceOptions
+    stateful: pulumi.ResourceOptions
+
+
+def build_serverless(
+    name: str,
+    settings: ServerlessWarehouse,
+    inputs: RedshiftInputs,
+) -> aws.redshiftserverless.Workgroup:
+    """The namespace (the data, hence `stateful` options) and the workgroup (the compute)."""
+    kms_key_arn, copy_role_arn, tags = inputs.kms_key_arn, inputs.copy_role_arn, inputs.tags
+    namespace = aws.redshiftserverless.Namespace(
+        f"{name}-namespace",
+        namespace_name=inputs.physical_name,
+        db_name=settings.database_name,
+        admin_username=settings.admin_username,
+        # AWS generates the password and keeps it in Secrets Manager: never in config or state.
+        manage_admin_password=True,
+        admin_password_secret_kms_key_id=kms_key_arn,
+        kms_key_id=kms_key_arn,
+        iam_roles=[copy_role_arn],
+        default_iam_role_arn=copy_role_arn,
+        log_exports=list(AUDIT_LOGS),
+        tags=tags,
+        opts=inputs.stateful,
+    )
+    return aws.redshiftserverless.Workgroup(
+        f"{name}-workgroup",
+        namespace_name=namespace.namespace_name,
+        workgroup_name=inputs.physical_name,
+        base_capacity=settings.base_capacity_rpu,
+        max_capacity=settings.max_capacity_rpu,
+        publicly_accessible=False,
+        enhanced_vpc_routing=True,
+        subnet_ids=inputs.subnet_ids,
+        security_group_ids=[inputs.security_group_id],
+        config_parameters=[
+            aws.redshiftserverless.WorkgroupConfigParameterArgs(
+                parameter_key="require_ssl", parameter_value="true"
+            ),
+            aws.redshiftserverless.WorkgroupConfigParameterArgs(
+                parameter_key="enable_user_activity_logging", parameter_value="true"
+            ),
+        ],
+        tags=tags,
+        opts=inputs.child,
+    )

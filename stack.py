@@ -1,0 +1,224 @@
+"""The composition of the platform: which component gets which slice of the stack config and
+which outputs of the others. `__main__.py` calls `build` and exports what it returns.
+"""
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.asl import AnyLoadStep
+from components.aws_context import AwsEnv
+from components.data_lake import DataLake, DataLakeArgs
+from components.data_pipeline import DataPipeline, DataPipelineArgs, LakeLocations
+from components.delivery import Delivery, DeliveryArgs
+from components.glue_catalog import GlueCatalog, GlueCatalogArgs
+from components.kms_key import KmsKey, KmsKeyArgs
+from components.network import Network, NetworkArgs
+from components.notifications import NotificationTopic
+from components.operations import Operations, OperationsArgs
+from components.tagging import Tags
+from components.warehouse import Warehouse, WarehouseArgs, copy_load_steps
+from stack_config import StackConfig
+from stack_config.lake import CURATED_ZONE, RAW_ZONE
+from stack_config.pipelines import PipelineSettings
+
+
+class Platform:
+    """Builds every component of one stack in dependency order."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config, self.platform = config, config.platform
+        self.prefix = f"{pulumi.get_project()}-{self.platform.environment}"
+        self.tags = Tags.for_stack(pulumi.get_project(), self.platform).base()
+        self.env = AwsEnv(config.region, aws.get_caller_identity_output().account_id)
+        self.retention = self.platform.logs.retention_days
+
+    def build(self) -> dict[str, Any]:
+        key = self._key()
+        lake = DataLake(
+            "lake",
+            DataLakeArgs(
+                lake=self.platform.lake,
+                protection=self.platform.protection,
+                region=self.config.region,
+                tags=self.tags,
+            ),
+            kms_key_arn=key.arn,
+            account_id=self.env.account_id,
+        )
+        alerts = NotificationTopic(
+            "alerts", kms_key_arn=key.arn, account_id=self.env.account_id, tags=self.tags
+        )
+        warehouse = self._warehouse(key, lake)
+        pipelines = self._pipelines(key, lake, alerts, warehouse)
+        operations = self._operations(key, alerts, pipelines)
+        outputs: dict[str, Any] = {
+            "kms_key_arn": key.arn,
+            "lake_buckets": {zone: bucket.name for zone, bucket in lake.zones.items()},
+            "artifacts_bucket": lake.artifacts.name,
+            "alert_topic_arn": alerts.arn,
+            "state_machines": {n: p.state_machine.arn for n, p in pipelines.items()},
+            "dashboard": operations.dashboard_name,
+        }
+        if warehouse is not None:
+            outputs["warehouse"] = warehouse.data_api_target
+        if self.platform.delivery is not None:
+            outputs["delivery_pipeline"] = self._delivery(key, lake, alerts).pipeline.name
+        return outputs
+
+    def _key(self) -> KmsKey:
+        protection = self.platform.protection
+        return KmsKey(
+            "platform",
+            KmsKeyArgs(
+                description=f"Data platform ({self.platform.environment}): data, logs, messages",
+                alias=f"alias/{self.prefix}",
+                deletion_window_days=self.platform.kms.deletion_window_days,
+                region=self.config.region,
+                tags=self.tags,
+                protect=protection.protect,
+                retain_on_delete=protection.retain_on_delete,
+            ),
+            account_id=self.env.account_id,
+        )
+
+    def _warehouse(self, key: KmsKey, lake: DataLake) -> Warehouse | None:
+        settings, network_settings = self.platform.warehouse, self.platform.network
+        network = None
+        if network_settings is not None:
+            network = Network(
+                "network",
+                NetworkArgs(
+                    network=network_settings,
+                    name_prefix=self.prefix,
+                    region=self.config.region,
+                    tags=self.tags,
+                    log_retention_days=self.retention,
+                ),
+                kms_key_arn=key.arn,
+                account_id=self.env.account_id,
+            )
+        if settings is None or network is None:
+            return None
+        return Warehouse(
+            "warehouse",
+            WarehouseArgs(
+                warehouse=settings,
+                name_prefix=self.prefix,
+                region=self.config.region,
+                tags=self.tags,
+                log_retention_days=self.retention,
+                protect=self.platform.protection.protect,
+                retain_on_delete=self.platform.protection.retain_on_delete,
+            ),
+            kms_key_arn=key.arn,
+            account_id=self.env.account_id,
+            vpc_id=network.vpc_id,
+            vpc_cidr=network.cidr_block,
+            private_subnet_ids=network.private_subnet_ids,
+            curated_bucket_arn=lake.zones[CURATED_ZONE].arn,
+        )
+
+    def _pipelines(
+        self,
+        key: KmsKey,
+        lake: DataLake,
+        alerts: NotificationTopic,
+        warehouse: Warehouse | None,
+    ) -> dict[str, DataPipeline]:
+        catalog = GlueCatalog(
+            "catalog",
+            GlueCatalogArgs(
+                database_prefix=self.prefix,
+                zones={zone.name: zone.classification for zone in self.platform.lake.zones},
+                tags=self.tags,
+            ),
+            kms_key_arn=key.arn,
+        )
+        locations = LakeLocations(
+            raw_bucket=lake.zones[RAW_ZONE].name,
+            curated_bucket=lake.zones[CURATED_ZONE].name,
+            artifacts_bucket=lake.artifacts.name,
+            raw_database=catalog.databases[RAW_ZONE].name,
+            curated_database=catalog.databases[CURATED_ZONE].name,
+            security_configuration=catalog.security_configuration.name,
+        )
+        return {
+            settings.name: DataPipeline(
+                settings.name,
+                DataPipelineArgs(
+                    pipeline=settings,
+                    name_prefix=self.prefix,
+                    log_retention_days=self.retention,
+                    tags=self.tags,
+                ),
+                env=self.env,
+                kms_key_arn=key.arn,
+                lake=locations,
+                topic_arn=alerts.arn,
+                load_steps=self._load_steps(settings, lake, warehouse),
+                load_statements=warehouse.load_statements() if warehouse is not None else (),
+            )
+            for settings in self.platform.pipelines
+        }
+
+    def _load_steps(
+        self, settings: PipelineSettings, lake: DataLake, warehouse: Warehouse | None
+    ) -> pulumi.Output[tuple[AnyLoadStep, ...]]:
+        """The warehouse load of one pipeline; none without a warehouse."""
+        if warehouse is None or self.platform.warehouse is None:
+            return pulumi.Output.from_input(())
+        schema = self.platform.warehouse.load_schema
+        return pulumi.Output.all(
+            warehouse.data_api_target, lake.zones[CURATED_ZONE].name, warehouse.copy_role_arn
+        ).apply(
+            lambda values: copy_load_steps(
+                pipeline=settings.name,
+                target=values[0],
+                schema=schema,
+                table=settings.target_table,
+                curated_bucket=values[1],
+                copy_role_arn=values[2],
+            )
+        )
+
+    def _operations(
+        self, key: KmsKey, alerts: NotificationTopic, pipelines: dict[str, DataPipeline]
+    ) -> Operations:
+        ingested = {n: p.ingestion for n, p in pipelines.items() if p.ingestion is not None}
+        return Operations(
+            "operations",
+            OperationsArgs(
+                operations=self.platform.operations,
+                name_prefix=self.prefix,
+                region=self.config.region,
+                tags=self.tags,
+            ),
+            kms_key_arn=key.arn,
+            account_id=self.env.account_id,
+            alert_topic_arn=alerts.arn,
+            lambda_functions={n: i.function.name for n, i in ingested.items()},
+            dead_letter_queues={n: i.dead_letter_queue.name for n, i in ingested.items()},
+            state_machines={n: p.state_machine.arn for n, p in pipelines.items()},
+            glue_jobs={n: p.job.job.name for n, p in pipelines.items()},
+        )
+
+    def _delivery(self, key: KmsKey, lake: DataLake, alerts: NotificationTopic) -> Delivery:
+        assert self.platform.delivery is not None
+        return Delivery(
+            "delivery",
+            DeliveryArgs(
+                delivery=self.platform.delivery,
+                stack=pulumi.get_stack(),
+                region=self.config.region,
+                name_prefix=self.prefix,
+                log_retention_days=self.retention,
+                protection=self.platform.protection,
+                tags=self.tags,
+            ),
+            env=self.env,
+            kms_key_arn=key.arn,
+            access_logs_bucket=lake.access_logs.name,
+            alert_topic_arn=alerts.arn,
+        )

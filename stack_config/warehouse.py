@@ -1,0 +1,110 @@
+"""Warehouse settings: Redshift Serverless or a provisioned Redshift cluster.
+
+Both variants are always encrypted with the platform key, private, audit-logged and have their
+admin password managed by Secrets Manager; only capacity and data-protection knobs are config.
+"""
+
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, Field, model_validator
+
+from stack_config.base import DataClassification, StrictModel, matching
+
+SqlIdentifier = Annotated[
+    str,
+    matching(
+        r"[a-z_][a-z0-9_]{0,62}",
+        "1-63 lower-case letters, digits or underscores, not starting with a digit",
+    ),
+]
+
+_RESERVED_ADMIN_NAMES = frozenset({"rdsdb", "rdsadmin", "public", "redshift"})
+
+
+class _WarehouseBase(StrictModel):
+    """Settings both variants share."""
+
+    classification: DataClassification = Field(
+        description="DataClassification of the data in the warehouse."
+    )
+    database_name: SqlIdentifier = Field(
+        default="analytics", description="Name of the first database, the one pipelines load."
+    )
+    admin_username: SqlIdentifier = Field(
+        default="platform_admin",
+        description="Admin user; its password is generated and kept in Secrets Manager.",
+    )
+    load_schema: SqlIdentifier = Field(
+        description="Schema the pipelines' COPY statements load into."
+    )
+
+    @model_validator(mode="after")
+    def _admin_name_allowed(self) -> Self:
+        if self.admin_username in _RESERVED_ADMIN_NAMES:
+            raise ValueError(f"admin_username {self.admin_username!r} is reserved by Redshift")
+        return self
+
+
+def _multiple_of_8(value: int) -> int:
+    if value % 8:
+        raise ValueError(f"must be a multiple of 8 RPUs (got {value})")
+    return value
+
+
+Rpu = Annotated[int, Field(ge=8, le=1024), AfterValidator(_multiple_of_8)]
+"""Redshift Processing Units: 8 to 1024 in steps of 8."""
+
+
+class ServerlessWarehouse(_WarehouseBase):
+    """Redshift Serverless: billed per RPU-hour while queries run, plus managed storage."""
+
+    kind: Literal["serverless"] = Field(description="A Redshift Serverless namespace+workgroup.")
+    base_capacity_rpu: Rpu = Field(
+        description="Base capacity in RPUs (8-1024, steps of 8); 8 is the cheapest that works."
+    )
+    max_capacity_rpu: Rpu | None = Field(
+        default=None,
+        description="Upper bound the workgroup may scale to, capping cost (none: no cap).",
+    )
+
+    @model_validator(mode="after")
+    def _max_not_below_base(self) -> Self:
+        if self.max_capacity_rpu is not None and self.max_capacity_rpu < self.base_capacity_rpu:
+            raise ValueError(
+                f"max_capacity_rpu ({self.max_capacity_rpu}) must be at least"
+                f" base_capacity_rpu ({self.base_capacity_rpu})"
+            )
+        return self
+
+
+NodeType = Literal["ra3.large", "ra3.xlplus", "ra3.4xlarge", "ra3.16xlarge"]
+# RA3 4xlarge and 16xlarge clusters cannot run as a single node.
+_MULTI_NODE_ONLY = frozenset({"ra3.4xlarge", "ra3.16xlarge"})
+
+
+class ProvisionedWarehouse(_WarehouseBase):
+    """A provisioned RA3 cluster: billed per node-hour while it exists."""
+
+    kind: Literal["provisioned"] = Field(description="A provisioned Redshift cluster.")
+    node_type: NodeType = Field(description="RA3 node type (DC2 is not offered: end of life).")
+    number_of_nodes: Annotated[int, Field(ge=1, le=128)] = Field(
+        description="Number of compute nodes; 1 makes a single-node cluster."
+    )
+    automated_snapshot_retention_days: Annotated[int, Field(ge=1, le=35)] = Field(
+        description="Days automated snapshots are kept (1-35); 0 (disabled) is not allowed."
+    )
+    final_snapshot_on_delete: bool = Field(
+        default=True, description="Take a final snapshot when the cluster is deleted."
+    )
+
+    @model_validator(mode="after")
+    def _node_count_fits_type(self) -> Self:
+        if self.node_type in _MULTI_NODE_ONLY and self.number_of_nodes < 2:
+            raise ValueError(f"{self.node_type} needs number_of_nodes >= 2")
+        return self
+
+
+WarehouseSettings = Annotated[
+    ServerlessWarehouse | ProvisionedWarehouse, Field(discriminator="kind")
+]
+"""The `platform.warehouse` object: `kind: serverless` or `kind: provisioned`."""
