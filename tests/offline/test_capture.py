@@ -45,3 +45,13 @@ def test_program_uses_no_deprecated_resources_or_arguments(
     deprecations = [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)]
     assert deprecations == []
     assert [r.message for r in caplog.records if "deprecated" in r.message.lower()] == []
+
+
+def test_a_lake_only_stack_without_optional_layers_evaluates() -> None:
+    values = copy.deepcopy(read_stack_values("dev"))
+    for optional in ("network", "warehouse", "delivery", "pipelines"):
+        del values["data-platform:platform"][optional]
+    types = {r.type for r in capture_stack("dev", values=values).resources}
+    assert "aws:s3/bucket:Bucket" in types
+    assert not {t for t in types if t.startswith(("aws:redshift", "aws:ec2", "aws:codebuild"))}
+    assert "aws:cloudwatch/dashboard:Dashboard" in types

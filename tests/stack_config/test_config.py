@@ -28,6 +28,11 @@ def test_prod_is_protected_and_dev_is_disposable() -> None:
     assert prod.protection.force_destroy_buckets is False
     assert prod.kms.deletion_window_days == 30
     assert dev.protection.force_destroy_buckets is True
+    assert dev.warehouse is not None and dev.warehouse.kind == "serverless"
+    assert prod.warehouse is not None and prod.warehouse.kind == "provisioned"
+    assert dev.network is not None and dev.network.kind == "managed"
+    assert dev.delivery is not None and not dev.delivery.require_approval
+    assert prod.delivery is not None and prod.delivery.require_approval
 
 
 def _platform(values: dict[str, Any]) -> dict[str, Any]:
@@ -180,6 +185,11 @@ INVALID = {
     "bad drift schedule": (
         _set("delivery.drift_schedule", "daily"),
         "platform.delivery.drift_schedule",
+    ),
+    "warehouse without network": (_delete("network"), "platform"),
+    "no alert subscriber": (
+        _set("operations.subscriptions", []),
+        "platform.operations.subscriptions",
     ),
     "unknown key in trigger": (
         _set("pipelines.1.trigger", {"kind": "schedule", "expression": "rate(1 day)", "tz": "UTC"}),
