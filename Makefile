@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 JSON ?=
 
-.PHONY: check test lint typecheck unit bench clean
+.PHONY: check test lint typecheck unit bench clean diff
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 ## Run the program offline (Pulumi mocks, no CLI, no AWS) for STACK and summarise it.
 check: $(VENV)/.installed
 	$(PY) -m offline.check --stack $(STACK) $(if $(JSON),--json $(JSON))
+
+## Declared-state diff of STACK: the working tree against git ref BASE (offline, not live state).
+diff: $(VENV)/.installed
+	$(if $(BASE),,$(error BASE is required: make diff STACK=<stack> BASE=<git ref>))
+	$(PY) -m offline.diff --stack $(STACK) --base $(BASE) $(if $(OUT),--out $(OUT))
 
 ## Lint, format check, static types and the test suite.
 test: lint typecheck unit

@@ -67,8 +67,11 @@ class SecureBucket(pulumi.ComponentResource):
         kms_key_arn: pulumi.Input[str] | None = None,
         access_logs_bucket: pulumi.Input[str] | None = None,
         account_id: pulumi.Input[str],
+        bucket_name: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`bucket_name` fixes the physical name (for buckets others must find by name);
+        by default Pulumi auto-names the bucket, which keeps replacements collision-free."""
         super().__init__("dataplatform:storage:SecureBucket", name, None, opts)
         if (kms_key_arn is None) == (args.role.sse_algorithm == "aws:kms"):
             raise ValueError(f"{name}: a {args.role.value} bucket needs kms_key_arn iff SSE-KMS")
@@ -78,6 +81,7 @@ class SecureBucket(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self)
         self.bucket = aws.s3.Bucket(
             f"{name}-bucket",
+            bucket=bucket_name,
             force_destroy=args.force_destroy,
             tags={**args.tags, "DataClassification": args.classification},
             opts=self._child.merge(

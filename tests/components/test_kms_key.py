@@ -64,3 +64,19 @@ def test_service_statements_are_constrained_to_the_account(run_mocked: Runner) -
 def test_arns_use_the_region_partition(run_mocked: Runner, region: str, partition: str) -> None:
     admin = policy_statements(_key(run_mocked, region)["platform-key"])[0]
     assert admin["Principal"]["AWS"] == f"arn:{partition}:iam::123456789012:root"
+
+
+def test_a_key_without_platform_services_has_no_service_statement(run_mocked: Runner) -> None:
+    args = KmsKeyArgs(
+        description="state key",
+        alias="alias/state",
+        deletion_window_days=30,
+        region="eu-west-1",
+        services=(),
+        tags={},
+        protect=True,
+        retain_on_delete=True,
+    )
+    resources = by_name(run_mocked(lambda: KmsKey("state", args, account_id="123456789012")))
+    sids = [s["Sid"] for s in policy_statements(resources["state-key"])]
+    assert sids == ["AccountAdministersKeyThroughIam", "CloudWatchLogsInThisAccount"]

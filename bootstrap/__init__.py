@@ -1,0 +1,1 @@
+"""The state backend bootstrap: a separate Pulumi project (`data-platform-bootstrap`)."""

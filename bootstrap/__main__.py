@@ -1,0 +1,31 @@
+"""The data-platform state backend, one stack per AWS account, deployed with a local backend.
+
+Exports the `PULUMI_BACKEND_URL` and `PULUMI_SECRETS_PROVIDER` values of the platform stacks.
+"""
+
+import sys
+from pathlib import Path
+
+# The program reuses the platform's components and config types from the repository root.
+_REPO_ROOT = str(Path(__file__).resolve().parents[1])
+if _REPO_ROOT not in sys.path:
+    sys.path.insert(0, _REPO_ROOT)
+
+import pulumi  # noqa: E402
+import pulumi_aws as aws  # noqa: E402
+
+from bootstrap.settings import load_settings  # noqa: E402
+from bootstrap.state_backend import StateBackend  # noqa: E402
+
+settings = load_settings()
+backend = StateBackend(
+    "pulumi",
+    settings,
+    region=pulumi.Config("aws").require("region"),
+    account_id=aws.get_caller_identity_output().account_id,
+)
+
+pulumi.export("state_bucket", backend.bucket_name)
+pulumi.export("kms_key_arn", backend.key_arn)
+pulumi.export("PULUMI_BACKEND_URL", backend.backend_url)
+pulumi.export("PULUMI_SECRETS_PROVIDER", backend.secrets_provider)

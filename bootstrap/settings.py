@@ -1,0 +1,51 @@
+"""Typed config of the bootstrap stack (`data-platform-bootstrap:backend`); a bad value fails
+before any resource is registered, naming the key and what is allowed."""
+
+import json
+from typing import Annotated
+
+import pulumi
+from pydantic import Field, ValidationError
+
+from stack_config.base import Environment, StrictModel, TagValue
+
+CONFIG_KEY = "backend"
+
+
+class BootstrapSettings(StrictModel):
+    """Who owns the backend and how long it keeps state history; safe defaults otherwise."""
+
+    environment: Environment = Field(description="Environment tag of the account's backend.")
+    owner: TagValue = Field(description="Owner tag.")
+    cost_center: TagValue = Field(description="CostCenter tag.")
+    bucket_prefix: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{2,40}$")] = Field(
+        default="data-platform-state",
+        description="State bucket name prefix; the bucket is <prefix>-<account id>.",
+    )
+    key_alias: Annotated[str, Field(pattern=r"^alias/[a-zA-Z0-9/_-]{1,250}$")] = Field(
+        default="alias/data-platform-state", description="Alias of the state and secrets key."
+    )
+    state_history_days: Annotated[int, Field(ge=30, le=3650)] = Field(
+        default=365, description="Days a superseded state file version is kept (rollback window)."
+    )
+    deletion_window_days: Annotated[int, Field(ge=7, le=30)] = Field(
+        default=30, description="KMS key deletion window."
+    )
+    protect: bool = Field(default=True, description="Protect and retain the bucket and key.")
+
+
+def load_settings() -> BootstrapSettings:
+    """Validate `data-platform-bootstrap:backend`; raises `pulumi.RunError` listing problems."""
+    raw = pulumi.Config().get(CONFIG_KEY)
+    if raw is None:
+        raise pulumi.RunError(f"{CONFIG_KEY}: missing; set it with `pulumi config set --path`")
+    try:
+        return BootstrapSettings.model_validate(json.loads(raw))
+    except json.JSONDecodeError as err:
+        raise pulumi.RunError(f"{CONFIG_KEY}: not a structured object ({err})") from err
+    except ValidationError as err:
+        problems = "\n".join(
+            f"  - {'.'.join([CONFIG_KEY, *map(str, e['loc'])])}: {e['msg']}"
+            for e in err.errors(include_url=False)
+        )
+        raise pulumi.RunError(f"invalid bootstrap config:\n{problems}") from err
