@@ -9,44 +9,17 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsEnv
 from components.build_project import BuildProject, BuildProjectArgs
+from components.delivery_access import BuildAccess, managed_policy_arns, project_access
 from components.delivery_events import EventWiring
-from components.delivery_source import (
-    SOURCE_ACTION,
-    SOURCE_OUTPUT,
-    CodeSource,
-    codecommit_source,
-    codeconnections_source,
-)
-from components.iam import ROLE_PATH, Statement, allow, service_role
+from components.delivery_pipeline import PipelineFactory
+from components.delivery_source import CodeSource, codecommit_source, codeconnections_source
 from components.notifications import NotificationTopic
 from components.secure_bucket import BucketRole, SecureBucket, SecureBucketArgs
 from stack_config.base import StrictModel
-from stack_config.delivery import CodeCommitSource, CodeConnectionsSource, DeliverySettings
+from stack_config.delivery import CodeCommitSource, DeliverySettings
 from stack_config.lake import Lifecycle
 from stack_config.protection import ProtectionSettings
 
-# Preview and drift read everything but change nothing; deploy manages everything except IAM,
-# which it may manage only for the platform's own roles (ROLE_PATH).
-READ_ONLY_POLICY = "ReadOnlyAccess"
-DEPLOY_POLICY = "PowerUserAccess"
-_IAM_ROLE_ACTIONS = [
-    "iam:CreateRole",
-    "iam:DeleteRole",
-    "iam:GetRole",
-    "iam:UpdateRole",
-    "iam:TagRole",
-    "iam:UntagRole",
-    "iam:PutRolePolicy",
-    "iam:DeleteRolePolicy",
-    "iam:GetRolePolicy",
-    "iam:ListRolePolicies",
-    "iam:AttachRolePolicy",
-    "iam:DetachRolePolicy",
-    "iam:ListAttachedRolePolicies",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:PassRole",
-    "iam:ListInstanceProfilesForRole",
-]
 ARTIFACT_LIFECYCLE = Lifecycle(expiration_days=90, noncurrent_expiration_days=30)
 
 
@@ -82,22 +55,22 @@ class Delivery(pulumi.ComponentResource):
         super().__init__("dataplatform:delivery:Delivery", name, None, opts)
         self._name, self._args, self._env, self._key = name, args, env, kms_key_arn
         self._child = pulumi.ResourceOptions(parent=self)
-        settings = args.delivery
         self._source = self._build_source()
         self._artifacts = self._build_artifact_bucket(access_logs_bucket)
-        self.projects = self._build_projects()
-        approvals = (
-            NotificationTopic(
-                f"{name}-approvals",
-                kms_key_arn=kms_key_arn,
-                account_id=env.account_id,
-                tags=args.tags,
-                opts=self._child,
-            )
-            if settings.require_approval
-            else None
+        self._pipelines = PipelineFactory(
+            name,
+            env=env,
+            name_prefix=args.name_prefix,
+            kms_key_arn=kms_key_arn,
+            artifacts_bucket=self._artifacts.name,
+            source=self._source,
+            tags=args.tags,
+            opts=self._child,
         )
-        self.pipeline = self._build_pipeline(approvals)
+        self.projects = self._build_projects()
+        self.pipeline = self._pipelines.delivery_pipeline(
+            args.delivery, self.projects, self._build_approvals(), args.stack
+        )
         self._build_events(alert_topic_arn)
         self.register_outputs({"pipeline": self.pipeline.name, "artifacts": self._artifacts.name})
 
@@ -114,6 +87,18 @@ class Delivery(pulumi.ComponentResource):
                 opts=self._child,
             )
         return codeconnections_source(settings.source, branch=settings.branch)
+
+    def _build_approvals(self) -> NotificationTopic | None:
+        """The topic a manual approval notifies, where the environment requires one."""
+        if not self._args.delivery.require_approval:
+            return None
+        return NotificationTopic(
+            f"{self._name}-approvals",
+            kms_key_arn=self._key,
+            account_id=self._env.account_id,
+            tags=self._args.tags,
+            opts=self._child,
+        )
 
     def _build_artifact_bucket(self, access_logs_bucket: pulumi.Input[str]) -> SecureBucket:
         protection = self._args.protection
@@ -135,58 +120,29 @@ class Delivery(pulumi.ComponentResource):
             opts=self._child,
         )
 
-    def _state_statements(self, *, write: bool) -> list[Statement]:
-        settings, env = self._args.delivery, self._env
-        bucket = settings.state_bucket
-        writable = "*" if write else ".pulumi/locks/*"
-        return [
-            allow(["s3:ListBucket", "s3:GetBucketLocation"], [env.s3_arn(bucket)]),
-            allow(["s3:GetObject"], [env.s3_arn(bucket, "*")]),
-            allow(["s3:PutObject", "s3:DeleteObject"], [env.s3_arn(bucket, writable)]),
-            allow(
-                ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
-                [env.arn("kms", "key/*")],
-                **{"ForAnyValue:StringEquals": {"kms:ResourceAliases": settings.secrets_key_alias}},
-            ),
-        ]
-
-    def _artifact_statements(self) -> list[Statement]:
-        bucket = self._artifacts.name
-        return [
-            allow(
-                ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-                [self._env.s3_arn(bucket, "*")],
-            ),
-            allow(["s3:GetBucketLocation", "s3:ListBucket"], [self._env.s3_arn(bucket)]),
-        ]
+    def _build_projects(self) -> dict[str, BuildProject]:
+        stack, source = self._args.stack, self._source
+        access = project_access(self._args.delivery, self._env, source, self._artifacts.name)
+        # role: (description, whether the pipeline feeds it its source)
+        specs = {
+            "test": ("Lint, type check, tests and offline policy check", True),
+            "deploy": (f"pulumi up of stack {stack}", True),
+            "preview": (f"Pull-request preview against {stack}", source.repository_arn is None),
+            "drift": (f"Drift check of stack {stack}", False),
+        }
+        return {
+            role: self._project(role, description, access[role], in_pipeline=in_pipeline)
+            for role, (description, in_pipeline) in specs.items()
+        }
 
     def _project(
-        self,
-        role: str,
-        buildspec: str,
-        description: str,
-        statements: list[Statement],
-        *,
-        in_pipeline: bool,
-        managed_policies: tuple[str, ...] = (),
-        extra_environment: dict[str, str] | None = None,
-        secrets: dict[str, str] | None = None,
+        self, role: str, description: str, access: BuildAccess, *, in_pipeline: bool
     ) -> BuildProject:
-        settings, prefix = self._args.delivery, self._args.name_prefix
-        source = (
-            aws.codebuild.ProjectSourceArgs(type="CODEPIPELINE", buildspec=buildspec)
-            if in_pipeline
-            else aws.codebuild.ProjectSourceArgs(
-                type=self._source.build_source.type,
-                location=self._source.build_source.location,
-                auth=self._source.build_source.auth,
-                buildspec=buildspec,
-            )
-        )
+        settings, buildspec = self._args.delivery, f"buildspecs/{role}.yml"
         return BuildProject(
             f"{self._name}-{role}",
             BuildProjectArgs(
-                project_name=f"{prefix}-{role}",
+                project_name=f"{self._args.name_prefix}-{role}",
                 description=description,
                 buildspec=buildspec,
                 compute_type=settings.compute_type,
@@ -196,210 +152,37 @@ class Delivery(pulumi.ComponentResource):
                     "STACK": self._args.stack,
                     "PULUMI_BACKEND_URL": settings.state_backend_url,
                     "PULUMI_SECRETS_PROVIDER": settings.secrets_provider,
-                    **(extra_environment or {}),
+                    **(access.environment or {}),
                 },
                 tags=self._args.tags,
             ),
             env=self._env,
             kms_key_arn=self._key,
-            source=source,
-            statements=statements,
-            managed_policy_arns=[
-                f"arn:{self._env.partition}:iam::aws:policy/{p}" for p in managed_policies
-            ],
-            secret_environment=secrets,
+            source=self._project_source(buildspec, in_pipeline=in_pipeline),
+            statements=access.statements,
+            managed_policy_arns=managed_policy_arns(self._env, access.managed_policies),
+            secret_environment=access.secrets,
             opts=self._child,
         )
 
-    def _build_projects(self) -> dict[str, BuildProject]:
-        env = self._env
-        iam_roles = env.arn("iam", f"role{ROLE_PATH}*", regional=False)
-        preview_statements, preview_env, secrets = self._preview_access()
-        return {
-            "test": self._project(
-                "test",
-                "buildspecs/test.yml",
-                "Lint, type check, tests and offline policy check",
-                self._artifact_statements(),
-                in_pipeline=True,
-            ),
-            "deploy": self._project(
-                "deploy",
-                "buildspecs/deploy.yml",
-                f"pulumi up of stack {self._args.stack}",
-                [
-                    *self._artifact_statements(),
-                    *self._state_statements(write=True),
-                    allow(_IAM_ROLE_ACTIONS, [iam_roles]),
-                ],
-                in_pipeline=True,
-                managed_policies=(DEPLOY_POLICY,),
-            ),
-            "preview": self._project(
-                "preview",
-                "buildspecs/preview.yml",
-                f"Pull-request preview against {self._args.stack}",
-                preview_statements,
-                in_pipeline=self._source.repository_arn is None,
-                managed_policies=(READ_ONLY_POLICY,),
-                extra_environment=preview_env,
-                secrets=secrets,
-            ),
-            "drift": self._project(
-                "drift",
-                "buildspecs/drift.yml",
-                f"Drift check of stack {self._args.stack}",
-                [*self._state_statements(write=False), *self._source.build_statements],
-                in_pipeline=False,
-                managed_policies=(READ_ONLY_POLICY,),
-            ),
-        }
-
-    def _preview_access(self) -> tuple[list[Statement], dict[str, str], dict[str, str] | None]:
-        """What the preview build may do to comment on pull requests, per source provider."""
-        source, repository = self._args.delivery.source, self._source.repository_arn
-        statements = [*self._state_statements(write=False), *self._source.build_statements]
-        if isinstance(source, CodeCommitSource) and repository is not None:
-            comment_actions = [
-                "codecommit:PostCommentForPullRequest",
-                "codecommit:GetCommentsForPullRequest",
-                "codecommit:UpdateComment",
-                "codecommit:GetPullRequest",
-            ]
-            statements.append(allow(comment_actions, [repository]))
-            return statements, {"SOURCE_PROVIDER": "codecommit"}, None
-        assert isinstance(source, CodeConnectionsSource)
-        statements += [
-            allow(["secretsmanager:GetSecretValue"], [source.token_secret_arn]),
-            *self._artifact_statements(),
-        ]
-        environment = {"SOURCE_PROVIDER": "github", "GITHUB_REPOSITORY": source.repository}
-        return statements, environment, {"GITHUB_TOKEN": source.token_secret_arn}
-
-    def _action(self, name: str, project: str) -> aws.codepipeline.PipelineStageActionArgs:
-        return aws.codepipeline.PipelineStageActionArgs(
-            name=name,
-            category="Build",
-            owner="AWS",
-            provider="CodeBuild",
-            version="1",
-            input_artifacts=[SOURCE_OUTPUT],
-            configuration={"ProjectName": self.projects[project].project.name},
+    def _project_source(
+        self, buildspec: str, *, in_pipeline: bool
+    ) -> aws.codebuild.ProjectSourceArgs:
+        if in_pipeline:
+            return aws.codebuild.ProjectSourceArgs(type="CODEPIPELINE", buildspec=buildspec)
+        checkout = self._source.build_source
+        return aws.codebuild.ProjectSourceArgs(
+            type=checkout.type, location=checkout.location, auth=checkout.auth, buildspec=buildspec
         )
-
-    def _source_stage(self) -> aws.codepipeline.PipelineStageArgs:
-        return aws.codepipeline.PipelineStageArgs(
-            name="Source",
-            actions=[
-                aws.codepipeline.PipelineStageActionArgs(
-                    name=SOURCE_ACTION,
-                    category="Source",
-                    owner="AWS",
-                    provider=self._source.provider,
-                    version="1",
-                    output_artifacts=[SOURCE_OUTPUT],
-                    configuration=self._source.action_configuration,
-                )
-            ],
-        )
-
-    def _pipeline_role(self, projects: list[str], topic: NotificationTopic | None) -> aws.iam.Role:
-        project_arns = [
-            self._env.arn("codebuild", f"project/{self._args.name_prefix}-{p}") for p in projects
-        ]
-        return service_role(
-            f"{self._name}-{'-'.join(projects)}-pipeline-role",
-            service="codepipeline.amazonaws.com",
-            source_account=self._env.account_id,
-            statements=[
-                *self._artifact_statements(),
-                allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"], [self._key]),
-                allow(["codebuild:StartBuild", "codebuild:BatchGetBuilds"], project_arns),
-                *self._source.pipeline_statements,
-                *([allow(["sns:Publish"], [topic.arn])] if topic is not None else []),
-            ],
-            tags=self._args.tags,
-            opts=self._child,
-        )
-
-    def _build_pipeline(self, approvals: NotificationTopic | None) -> aws.codepipeline.Pipeline:
-        settings = self._args.delivery
-        stages = [
-            self._source_stage(),
-            aws.codepipeline.PipelineStageArgs(name="Test", actions=[self._action("Test", "test")]),
-        ]
-        if approvals is not None:
-            stages.append(_approval_stage(approvals, self._args.stack))
-        stages.append(
-            aws.codepipeline.PipelineStageArgs(
-                name="Deploy",
-                actions=[self._action("Deploy", "deploy")],
-                # Re-run the last successful execution's artifacts: `pulumi up` on that commit.
-                on_failure=aws.codepipeline.PipelineStageOnFailureArgs(result="ROLLBACK"),
-            )
-        )
-        role = self._pipeline_role(["test", "deploy"], approvals)
-        triggers = self._push_triggers(settings.branch)
-        return self._pipeline(
-            f"{self._name}-pipeline", f"{self._args.name_prefix}-delivery", role, stages, triggers
-        )
-
-    def _pipeline(
-        self,
-        resource_name: str,
-        pipeline_name: str,
-        role: aws.iam.Role,
-        stages: list[aws.codepipeline.PipelineStageArgs],
-        triggers: list[aws.codepipeline.PipelineTriggerArgs],
-    ) -> aws.codepipeline.Pipeline:
-        return aws.codepipeline.Pipeline(
-            resource_name,
-            name=pipeline_name,
-            pipeline_type="V2",
-            # Deployments run one after another, never superseding one that is half done.
-            execution_mode="QUEUED",
-            role_arn=role.arn,
-            artifact_stores=[
-                aws.codepipeline.PipelineArtifactStoreArgs(
-                    location=self._artifacts.name,
-                    type="S3",
-                    encryption_key=aws.codepipeline.PipelineArtifactStoreEncryptionKeyArgs(
-                        id=self._key, type="KMS"
-                    ),
-                )
-            ],
-            stages=stages,
-            triggers=triggers or None,
-            tags=self._args.tags,
-            opts=self._child,
-        )
-
-    def _push_triggers(self, branch: str) -> list[aws.codepipeline.PipelineTriggerArgs]:
-        # Trigger filters exist only for CodeConnections sources; CodeCommit uses EventBridge.
-        if isinstance(self._args.delivery.source, CodeCommitSource):
-            return []
-        return [
-            aws.codepipeline.PipelineTriggerArgs(
-                provider_type="CodeStarSourceConnection",
-                git_configuration=aws.codepipeline.PipelineTriggerGitConfigurationArgs(
-                    source_action_name=SOURCE_ACTION,
-                    pushes=[
-                        aws.codepipeline.PipelineTriggerGitConfigurationPushArgs(
-                            branches=aws.codepipeline.PipelineTriggerGitConfigurationPushBranchesArgs(
-                                includes=[branch]
-                            ),
-                            file_paths=aws.codepipeline.PipelineTriggerGitConfigurationPushFilePathsArgs(
-                                excludes=DOCS_ONLY
-                            ),
-                        )
-                    ],
-                ),
-            )
-        ]
 
     def _build_events(self, alert_topic_arn: pulumi.Input[str]) -> None:
-        settings, prefix = self._args.delivery, self._name
         events = EventWiring(self._env, self._args.tags, self._child)
+        self._build_starts(events)
+        self._build_alerts(events, alert_topic_arn)
+
+    def _build_starts(self, events: EventWiring) -> None:
+        """What starts the pipeline, the pull-request preview and the drift check."""
+        settings, prefix = self._args.delivery, self._name
         repository = self._source.repository_arn
         if repository is not None:
             events.start_pipeline_on_push(
@@ -417,12 +200,16 @@ class Delivery(pulumi.ComponentResource):
                     project_arn=self.projects["preview"].project.arn,
                 )
             else:
-                self._github_preview_pipeline(settings.branch)
+                self._pipelines.preview_pipeline(self.projects["preview"], settings.branch)
         events.scheduled_build(
             f"{prefix}-drift-schedule",
             schedule=settings.drift_schedule,
             project_arn=self.projects["drift"].project.arn,
         )
+
+    def _build_alerts(self, events: EventWiring, alert_topic_arn: pulumi.Input[str]) -> None:
+        """A failed deployment or detected drift reaches the alert topic."""
+        prefix = self._name
         events.alert_on(
             f"{prefix}-pipeline-failed",
             description=f"Delivery pipeline of {self._args.stack} failed",
@@ -447,60 +234,3 @@ class Delivery(pulumi.ComponentResource):
             },
             topic_arn=alert_topic_arn,
         )
-
-    def _github_preview_pipeline(self, branch: str) -> None:
-        """For GitHub: a pipeline whose V2 trigger runs the preview on pull requests into branch."""
-        stages = [
-            self._source_stage(),
-            aws.codepipeline.PipelineStageArgs(
-                name="Preview", actions=[self._action("Preview", "preview")]
-            ),
-        ]
-        trigger = aws.codepipeline.PipelineTriggerArgs(
-            provider_type="CodeStarSourceConnection",
-            git_configuration=aws.codepipeline.PipelineTriggerGitConfigurationArgs(
-                source_action_name=SOURCE_ACTION,
-                pull_requests=[
-                    aws.codepipeline.PipelineTriggerGitConfigurationPullRequestArgs(
-                        events=["OPEN", "UPDATED"],
-                        branches=aws.codepipeline.PipelineTriggerGitConfigurationPullRequestBranchesArgs(
-                            includes=[branch]
-                        ),
-                        file_paths=aws.codepipeline.PipelineTriggerGitConfigurationPullRequestFilePathsArgs(
-                            excludes=DOCS_ONLY
-                        ),
-                    )
-                ],
-            ),
-        )
-        role = self._pipeline_role(["preview"], None)
-        self._pipeline(
-            f"{self._name}-preview-pipeline",
-            f"{self._args.name_prefix}-preview",
-            role,
-            stages,
-            [trigger],
-        )
-
-
-# Changes to documentation alone do not need a deployment.
-DOCS_ONLY = ["docs/**", "**/*.md"]
-
-
-def _approval_stage(topic: NotificationTopic, stack: str) -> aws.codepipeline.PipelineStageArgs:
-    return aws.codepipeline.PipelineStageArgs(
-        name="Approve",
-        actions=[
-            aws.codepipeline.PipelineStageActionArgs(
-                name="Approve",
-                category="Approval",
-                owner="AWS",
-                provider="Manual",
-                version="1",
-                configuration={
-                    "NotificationArn": topic.arn,
-                    "CustomData": f"Approve deploying the tested commit to stack {stack}.",
-                },
-            )
-        ],
-    )

@@ -177,6 +177,11 @@ def test_github_source_uses_trigger_filters_and_a_preview_pipeline(run_mocked: R
     preview = resources["delivery-preview-pipeline"].inputs
     pull = preview["triggers"][0]["gitConfiguration"]["pullRequests"][0]
     assert pull["events"] == ["OPEN", "UPDATED"]
+    preview_action = preview["stages"][1]["actions"][0]["configuration"]
+    assert json.loads(preview_action["EnvironmentVariables"]) == [
+        {"name": "SOURCE_COMMIT", "value": "#{SourceVariables.CommitId}", "type": "PLAINTEXT"}
+    ]
+    assert preview["stages"][0]["actions"][0]["namespace"] == "SourceVariables"
     project = resources["delivery-preview-project"].inputs
     assert project["source"]["type"] == "CODEPIPELINE"
     secret = [
