@@ -1,7 +1,8 @@
 """Glue ETL job: curate a raw source into snake_case, typed, de-duplicated, partitioned Parquet.
 
-Row logic is pure functions over plain dict rows; only `main()` touches Glue/Spark and imports them
-lazily, so this single self-contained file imports and tests without Glue installed.
+Row logic is pure functions over plain dict rows; the Spark data path (`curate_batch`) needs only
+pyspark and `main()` adds Glue, both imported lazily, so this single self-contained file imports
+and tests without Glue installed.
 """
 
 import json
@@ -382,6 +383,14 @@ def _curate(spark: Any, source_df: Any, spec: JobSpec, run_date: date) -> Any:
     return spark.createDataFrame(records, _spark_schema(source_df.schema, mapping, spec))
 
 
+def curate_batch(spark: Any, source_df: Any, spec: JobSpec, run_date: date) -> Any | None:
+    """The curated DataFrame for one batch, or None for an empty batch: a bookmarked run with no
+    new input reads a frame without rows (or columns), which must neither fail nor be written."""
+    if source_df.rdd.isEmpty():
+        return None
+    return _curate(spark, source_df, spec, run_date)
+
+
 def _write_curated(glue_context: Any, curated_df: Any, args: Mapping[str, str]) -> None:
     """Write partitioned Parquet and create or update the catalog table and its partitions."""
     from awsglue.dynamicframe import DynamicFrame
@@ -417,9 +426,9 @@ def main() -> None:
     job = Job(glue_context)
     job.init(args["JOB_NAME"], args)
     source_df = _read_source(glue_context, args).toDF()
-    if not source_df.rdd.isEmpty():
-        run_date = datetime.now(UTC).date()
-        curated = _curate(glue_context.spark_session, source_df, spec, run_date)
+    run_date = datetime.now(UTC).date()
+    curated = curate_batch(glue_context.spark_session, source_df, spec, run_date)
+    if curated is not None:
         _write_curated(glue_context, curated, args)
     job.commit()
 

@@ -436,6 +436,46 @@ def test_main_commits_the_bookmark_for_an_empty_batch(monkeypatch: pytest.Monkey
     job.commit.assert_called_once_with()
 
 
+def test_main_writes_a_curated_batch_then_commits(monkeypatch: pytest.MonkeyPatch) -> None:
+    # curate_batch runs on real Spark in test_etl_spark.py; this pins the Glue wiring around it.
+    args = {
+        **BASE_ARGS,
+        "JOB_NAME": "orders-etl",
+        "source_path": "s3://raw/o/",
+        "source_format": "json",
+        "target_path": "s3://cur/o/",
+        "target_database": "cur",
+        "target_table": "o",
+    }
+    glue_context = _fake_glue(monkeypatch, args)
+    curate = mock.MagicMock(return_value=mock.sentinel.curated)
+    monkeypatch.setattr(etl_job, "curate_batch", curate)
+    steps = mock.Mock()
+    steps.attach_mock(glue_context.getSink.return_value.writeFrame, "write")
+    steps.attach_mock(sys.modules["awsglue.job"].Job.return_value.commit, "commit")
+
+    etl_job.main()
+
+    glue_context.create_dynamic_frame.from_options.assert_called_once_with(
+        connection_type="s3",
+        connection_options={"paths": ["s3://raw/o/"], "recurse": True},
+        format="json",
+        format_options={},
+        transformation_ctx="source",
+    )
+    source = glue_context.create_dynamic_frame.from_options.return_value
+    spark, source_df, spec, run_date = curate.call_args.args
+    assert (spark, source_df, spec) == (
+        glue_context.spark_session,
+        source.toDF.return_value,
+        build_spec(args),
+    )
+    assert isinstance(run_date, date)
+    from_df = sys.modules["awsglue.dynamicframe"].DynamicFrame.fromDF
+    from_df.assert_called_once_with(mock.sentinel.curated, glue_context, "curated")
+    assert steps.mock_calls == [mock.call.write(from_df.return_value), mock.call.commit()]
+
+
 def test_main_fails_on_bad_arguments_before_starting_the_job(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
