@@ -8,6 +8,7 @@ import pulumi
 from pydantic import Field, ValidationError
 
 from stack_config.base import Environment, StrictModel, TagValue
+from stack_config.protection import ProtectionSettings
 
 CONFIG_KEY = "backend"
 
@@ -32,6 +33,13 @@ class BootstrapSettings(StrictModel):
         default=30, description="KMS key deletion window."
     )
     protect: bool = Field(default=True, description="Protect and retain the bucket and key.")
+
+    @property
+    def protection(self) -> ProtectionSettings:
+        """State is never force-destroyed; protection and retention follow `protect`."""
+        return ProtectionSettings(
+            protect=self.protect, retain_on_delete=self.protect, force_destroy_buckets=False
+        )
 
 
 def load_settings() -> BootstrapSettings:

@@ -47,8 +47,7 @@ class StateBackend(pulumi.ComponentResource):
                 region=region,
                 services=(),
                 tags=tags,
-                protect=settings.protect,
-                retain_on_delete=settings.protect,
+                protection=settings.protection,
             ),
             account_id=account_id,
             opts=child,
@@ -100,7 +99,5 @@ class StateBackend(pulumi.ComponentResource):
             lifecycle=lifecycle,
             region=region,
             tags=tags,
-            force_destroy=False,
-            protect=settings.protect,
-            retain_on_delete=settings.protect,
+            protection=settings.protection,
         )

@@ -87,7 +87,6 @@ class DataLake(pulumi.ComponentResource):
         access_logs: pulumi.Input[str] | None = None,
         eventbridge: bool = False,
     ) -> SecureBucket:
-        protection = self._args.protection
         return SecureBucket(
             f"{self._name}-{role_name}",
             SecureBucketArgs(
@@ -96,9 +95,7 @@ class DataLake(pulumi.ComponentResource):
                 lifecycle=lifecycle,
                 region=self._args.region,
                 tags=self._args.tags,
-                force_destroy=protection.force_destroy_buckets,
-                protect=protection.protect,
-                retain_on_delete=protection.retain_on_delete,
+                protection=self._args.protection,
                 eventbridge_notifications=eventbridge,
             ),
             kms_key_arn=kms_key_arn,

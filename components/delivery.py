@@ -101,7 +101,6 @@ class Delivery(pulumi.ComponentResource):
         )
 
     def _build_artifact_bucket(self, access_logs_bucket: pulumi.Input[str]) -> SecureBucket:
-        protection = self._args.protection
         return SecureBucket(
             f"{self._name}-artifacts",
             SecureBucketArgs(
@@ -110,9 +109,7 @@ class Delivery(pulumi.ComponentResource):
                 lifecycle=ARTIFACT_LIFECYCLE,
                 region=self._args.region,
                 tags=self._args.tags,
-                force_destroy=protection.force_destroy_buckets,
-                protect=protection.protect,
-                retain_on_delete=protection.retain_on_delete,
+                protection=self._args.protection,
             ),
             kms_key_arn=self._key,
             access_logs_bucket=access_logs_bucket,

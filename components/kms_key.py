@@ -12,7 +12,9 @@ import pulumi_aws as aws
 from pydantic import Field
 
 from components.aws_context import partition_of
+from components.protection import stateful_options
 from stack_config.base import StrictModel
+from stack_config.protection import ProtectionSettings
 
 # Services that encrypt with the key on the platform's behalf (alarms and events publishing to
 # encrypted SNS/SQS). CloudWatch Logs is separate: it is scoped by log-group encryption context.
@@ -28,8 +30,7 @@ class KmsKeyArgs(StrictModel):
     region: str = Field(description="Region of the key, for the CloudWatch Logs principal.")
     services: tuple[str, ...] = DEFAULT_SERVICES
     tags: dict[str, str]
-    protect: bool
-    retain_on_delete: bool
+    protection: ProtectionSettings
 
 
 class KmsKey(pulumi.ComponentResource):
@@ -58,9 +59,7 @@ class KmsKey(pulumi.ComponentResource):
                 lambda account: json.dumps(key_policy(account, args.region, args.services))
             ),
             tags=args.tags,
-            opts=child.merge(
-                pulumi.ResourceOptions(protect=args.protect, retain_on_delete=args.retain_on_delete)
-            ),
+            opts=stateful_options(self, args.protection),
         )
         alias = aws.kms.Alias(
             f"{name}-alias", name=args.alias, target_key_id=self.key.key_id, opts=child

@@ -14,8 +14,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import partition_of
+from components.protection import stateful_options
 from stack_config.base import DataClassification, StrictModel
 from stack_config.lake import Lifecycle
+from stack_config.protection import ProtectionSettings
 
 
 class BucketRole(Enum):
@@ -46,9 +48,7 @@ class SecureBucketArgs(StrictModel):
     lifecycle: Lifecycle
     region: str
     tags: dict[str, str]
-    force_destroy: bool
-    protect: bool
-    retain_on_delete: bool
+    protection: ProtectionSettings
     eventbridge_notifications: bool = False
 
 
@@ -82,11 +82,9 @@ class SecureBucket(pulumi.ComponentResource):
         self.bucket = aws.s3.Bucket(
             f"{name}-bucket",
             bucket=bucket_name,
-            force_destroy=args.force_destroy,
+            force_destroy=args.protection.force_destroy_buckets,
             tags={**args.tags, "DataClassification": args.classification},
-            opts=self._child.merge(
-                pulumi.ResourceOptions(protect=args.protect, retain_on_delete=args.retain_on_delete)
-            ),
+            opts=stateful_options(self, args.protection),
         )
         ownership = self._build_ownership_and_public_access()
         self._build_encryption(kms_key_arn)

@@ -11,10 +11,12 @@ import pulumi_aws as aws
 from components.asl import PolledLoadStep
 from components.aws_context import partition_of
 from components.iam import Statement, allow, service_role
+from components.protection import stateful_options
 from components.redshift_provisioned import build_provisioned
 from components.redshift_serverless import RedshiftInputs, build_serverless
 from stack_config.base import StrictModel
 from stack_config.observability import RetentionDays
+from stack_config.protection import ProtectionSettings
 from stack_config.warehouse import ServerlessWarehouse, WarehouseSettings
 
 REDSHIFT_PORT = 5439
@@ -36,8 +38,7 @@ class WarehouseArgs(StrictModel):
     region: str
     tags: dict[str, str]
     log_retention_days: RetentionDays
-    protect: bool
-    retain_on_delete: bool
+    protection: ProtectionSettings
 
 
 class Warehouse(pulumi.ComponentResource):
@@ -67,9 +68,7 @@ class Warehouse(pulumi.ComponentResource):
         tags = {**args.tags, "DataClassification": settings.classification}
         copy_role = self._build_copy_role(curated_bucket_arn, kms_key_arn, child)
         group = self._build_security_group(vpc_id, vpc_cidr, child)
-        stateful = child.merge(
-            pulumi.ResourceOptions(protect=args.protect, retain_on_delete=args.retain_on_delete)
-        )
+        stateful = stateful_options(self, args.protection)
         inputs = RedshiftInputs(
             physical_name=args.name_prefix,
             tags=tags,

@@ -6,6 +6,7 @@ import pytest
 
 from components.kms_key import KmsKey, KmsKeyArgs
 from offline.mocks import Registration
+from stack_config.protection import ProtectionSettings
 from tests.components.helpers import by_name, policy_statements
 
 Runner = Callable[[Callable[[], object]], tuple[Registration, ...]]
@@ -18,8 +19,7 @@ def _key(run: Runner, region: str = "eu-west-1", protect: bool = True) -> dict[s
         deletion_window_days=30,
         region=region,
         tags={"Environment": "test"},
-        protect=protect,
-        retain_on_delete=protect,
+        protection=ProtectionSettings(protect=protect, retain_on_delete=protect),
     )
     return by_name(run(lambda: KmsKey("platform", args, account_id="123456789012")))
 
@@ -74,8 +74,7 @@ def test_a_key_without_platform_services_has_no_service_statement(run_mocked: Ru
         region="eu-west-1",
         services=(),
         tags={},
-        protect=True,
-        retain_on_delete=True,
+        protection=ProtectionSettings(),
     )
     resources = by_name(run_mocked(lambda: KmsKey("state", args, account_id="123456789012")))
     sids = [s["Sid"] for s in policy_statements(resources["state-key"])]

@@ -7,6 +7,7 @@ import pytest
 from components.secure_bucket import BucketRole, SecureBucket, SecureBucketArgs
 from offline.mocks import Registration
 from stack_config.lake import Lifecycle, Transition
+from stack_config.protection import ProtectionSettings
 from tests.components.helpers import by_name, children_of, policy_statements
 
 Runner = Callable[[Callable[[], object]], tuple[Registration, ...]]
@@ -25,9 +26,9 @@ def _args(role: BucketRole, *, protect: bool = False) -> SecureBucketArgs:
         lifecycle=LIFECYCLE,
         region="eu-west-1",
         tags={"Environment": "test"},
-        force_destroy=not protect,
-        protect=protect,
-        retain_on_delete=protect,
+        protection=ProtectionSettings(
+            protect=protect, retain_on_delete=protect, force_destroy_buckets=not protect
+        ),
     )
 
 

@@ -12,6 +12,7 @@ from components.iam import Statement
 from components.tagging import is_taggable
 from components.warehouse import Warehouse, WarehouseArgs
 from offline.mocks import Registration
+from stack_config.protection import ProtectionSettings
 from stack_config.warehouse import ProvisionedWarehouse, ServerlessWarehouse, WarehouseSettings
 from tests.components.helpers import by_name, children_of, policy_statements
 
@@ -53,8 +54,7 @@ def _run(
             region="eu-west-1",
             tags={"Environment": "test"},
             log_retention_days=30,
-            protect=protect,
-            retain_on_delete=protect,
+            protection=ProtectionSettings(protect=protect, retain_on_delete=protect),
         )
         warehouse = Warehouse(
             "dwh",
