@@ -1,9 +1,11 @@
 """`make bench`: wall-time figures of the offline check. Prints numbers; asserts nothing.
 
 Cold runs are a fresh interpreter, as `make check` pays it (imports and the policy pack included).
-Warm runs split one check into its two phases, in-process, median of several runs: evaluating the
-program under mocks, and evaluating the policy pack over the capture (pack start-up included), for
-the shipped stacks and for dev with generated pipelines.
+Scaling runs evaluate the dev program in-process with 1, 10 and 50 generated pipelines, so the
+cost per resource shows whether evaluation grows linearly. Warm runs split one check into its two
+phases, in-process, median of several runs: evaluating the program under mocks, and evaluating the
+policy pack over the capture (pack start-up included), for the shipped stacks and for dev with
+generated pipelines.
 """
 
 import copy
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from offline.analyzer import run_policy_pack
-from offline.capture import PROJECT_ROOT, capture_stack, read_stack_values
+from offline.capture import PROJECT_ROOT, Capture, capture_stack, read_stack_values
 from offline.policy_check import PACK_DIRNAME, load_policy_config
 from offline.report import to_json_resources
 from stack_config.pipelines import PipelineSettings
@@ -24,6 +26,7 @@ from stack_config.pipelines import PipelineSettings
 WARM_RUNS = 5
 GENERATED_RUNS = 3
 GENERATED_PIPELINES = 50
+SCALING_PIPELINES = (1, 10, GENERATED_PIPELINES)
 PLATFORM_KEY = "data-platform:platform"
 # Used only when the stack declares no pipeline to copy; validated against PipelineSettings.
 FALLBACK_PIPELINE: dict[str, Any] = {
@@ -44,6 +47,19 @@ class Case:
     stack: str
     values: Mapping[str, Any] | None = None
     runs: int = WARM_RUNS
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One case's program evaluation: the last capture, median wall and process CPU seconds."""
+
+    capture: Capture
+    wall: float
+    cpu: float
+
+    @property
+    def ms_per_resource(self) -> float:
+        return 1000 * self.wall / max(len(self.capture.resources), 1)
 
 
 def _cold_check(stack: str, *flags: str) -> float:
@@ -90,15 +106,35 @@ def _copy(template: Mapping[str, Any], index: int) -> dict[str, Any]:
     }
 
 
-def _measure(case: Case) -> tuple[int, int, float, float]:
+def _evaluate(case: Case) -> Evaluation:
+    """Median wall and CPU seconds of evaluating the program (config validation included)."""
+    captures, walls, cpus = [], [], []
+    for _ in range(case.runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        captures.append(capture_stack(case.stack, values=case.values))
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return Evaluation(captures[-1], statistics.median(walls), statistics.median(cpus))
+
+
+def _measure(case: Case, evaluation: Evaluation | None = None) -> tuple[int, int, float, float]:
     """Pipelines, resources, median program seconds and median policy seconds of one case."""
-    capture = capture_stack(case.stack, values=case.values)
+    evaluation = evaluation or _evaluate(case)
+    capture = evaluation.capture
     resources = to_json_resources(capture.resources)
     pack = PROJECT_ROOT / PACK_DIRNAME
     config = load_policy_config(pack, case.stack)
-    program = _median_seconds(lambda: capture_stack(case.stack, values=case.values), case.runs)
     policies = _median_seconds(lambda: run_policy_pack(pack, resources, config=config), case.runs)
-    return len(capture.config.platform.pipelines), len(resources), program, policies
+    return len(capture.config.platform.pipelines), len(resources), evaluation.wall, policies
+
+
+def _print_scaling(evaluations: Mapping[int, Evaluation]) -> None:
+    print(f"\nProgram evaluation by size, dev + generated pipelines (median of {GENERATED_RUNS})")
+    header = ("pipelines", "resources", "wall s", "cpu s", "ms/resource")
+    print("".join(f"{h:>12}" for h in header))
+    for pipelines, run in evaluations.items():
+        figures = f"{run.wall:>12.3f}{run.cpu:>12.3f}{run.ms_per_resource:>12.2f}"
+        print(f"{pipelines:>12}{len(run.capture.resources):>12}{figures}")
 
 
 def main() -> None:
@@ -108,21 +144,21 @@ def main() -> None:
         resources = len(capture_stack(stack).resources)
         full, program_only = _cold_check(stack), _cold_check(stack, "--no-policies")
         print(f"{stack:<8}{resources:>10}{full:>10.2f}{program_only:>17.2f}")
-    cases = [
-        Case("dev", "dev"),
-        Case("prod", "prod"),
-        Case(
-            f"dev+{GENERATED_PIPELINES}p",
-            "dev",
-            with_pipelines("dev", GENERATED_PIPELINES),
-            GENERATED_RUNS,
-        ),
-    ]
+    generated = {
+        count: Case(f"dev+{count}p", "dev", with_pipelines("dev", count), GENERATED_RUNS)
+        for count in SCALING_PIPELINES
+    }
+    scaling = {count: _evaluate(case) for count, case in generated.items()}
+    _print_scaling(scaling)
+    largest = generated[GENERATED_PIPELINES]
+    cases = [Case("dev", "dev"), Case("prod", "prod"), largest]
     print("\nWarm phases, in-process (median)")
     header = ("stack", "pipelines", "resources", "program s", "policies s", "total s")
     print(f"{header[0]:<10}" + "".join(f"{h:>12}" for h in header[1:]))
     for case in cases:
-        pipelines, resources, program, policies = _measure(case)
+        # The largest generated case reuses its scaling run rather than evaluating it again.
+        known = scaling[GENERATED_PIPELINES] if case is largest else None
+        pipelines, resources, program, policies = _measure(case, known)
         figures = f"{program:>12.3f}{policies:>12.3f}{program + policies:>12.3f}"
         print(f"{case.label:<10}{pipelines:>12}{resources:>12}{figures}")
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, rpc
 from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.sync_await import _sync_await
 
 MOCK_ACCOUNT_ID = "123456789012"
 
@@ -130,7 +129,10 @@ class RecordingMonitor(MockMonitor):
 
 
 def _registration(request: Any, urn: str) -> Registration:
-    inputs = _sync_await(_deserialize(request.object))
+    # Deserialised in place, as `MockMonitor.RegisterResource` does (it has made sure this
+    # executor thread has an event loop): a coroutine pumped through `_sync_await` here would
+    # cost an event-loop run per registration for what is plain synchronous work.
+    inputs: dict[str, Any] = rpc.deserialize_properties(request.object, keep_unknowns=True)
     return Registration(
         urn=urn,
         type=request.type,
@@ -146,8 +148,3 @@ def _registration(request: Any, urn: str) -> Registration:
         protect=bool(request.protect),
         retain_on_delete=bool(request.retainOnDelete),
     )
-
-
-async def _deserialize(struct: Any) -> dict[str, Any]:
-    result: dict[str, Any] = rpc.deserialize_properties(struct, keep_unknowns=True)
-    return result

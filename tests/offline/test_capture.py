@@ -1,13 +1,18 @@
 """The real program runs offline for every stack; protection follows config, not stack names."""
 
 import copy
+import gc
 import logging
 import warnings
+from collections.abc import Callable
 
 import pytest
 
 from offline.capture import StackNotFoundError, capture_stack, read_stack_values
+from offline.mocks import Registration
 from stack_config import StackConfigError
+
+RunMocked = Callable[[Callable[[], object]], tuple[Registration, ...]]
 
 
 def test_protection_comes_from_config_values_not_the_stack_name() -> None:
@@ -55,3 +60,31 @@ def test_a_lake_only_stack_without_optional_layers_evaluates() -> None:
     assert "aws:s3/bucket:Bucket" in types
     assert not {t for t in types if t.startswith(("aws:redshift", "aws:ec2", "aws:codebuild"))}
     assert "aws:cloudwatch/dashboard:Dashboard" in types
+
+
+def test_the_cyclic_collector_is_paused_during_the_run_and_restored_after(
+    run_mocked: RunMocked,
+) -> None:
+    seen: list[bool] = []
+    run_mocked(lambda: seen.append(gc.isenabled()))
+    assert (seen, gc.isenabled()) == ([False], True)
+
+
+def test_a_failing_program_still_restores_the_cyclic_collector(run_mocked: RunMocked) -> None:
+    def fail() -> None:
+        raise RuntimeError("program failed")
+
+    with pytest.raises(RuntimeError, match="program failed"):
+        run_mocked(fail)
+    assert gc.isenabled()
+
+
+def test_a_caller_that_disabled_the_cyclic_collector_keeps_it_disabled(
+    run_mocked: RunMocked,
+) -> None:
+    gc.disable()
+    try:
+        run_mocked(lambda: None)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
