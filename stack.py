@@ -149,6 +149,7 @@ class Platform:
                     pipeline=settings,
                     name_prefix=self.prefix,
                     log_retention_days=self.retention,
+                    account_key_alias=self.platform.account.key_alias,
                     tags=self.tags,
                 ),
                 env=self.env,
@@ -178,6 +179,7 @@ class Platform:
                 table=settings.target_table,
                 curated_bucket=values[1],
                 copy_role_arn=values[2],
+                partition=self.env.partition,
             )
         )
 
@@ -213,6 +215,7 @@ class Platform:
                 name_prefix=self.prefix,
                 log_retention_days=self.retention,
                 protection=self.platform.protection,
+                account_key_alias=self.platform.account.key_alias,
                 tags=self.tags,
             ),
             env=self.env,

@@ -1,4 +1,5 @@
-"""The data-platform state backend, one stack per AWS account, deployed with a local backend.
+"""The account level of the data platform, one stack per AWS account, on a local backend: the
+Pulumi state backend, the account key, the source repository and the Data Catalog encryption.
 
 Exports the `PULUMI_BACKEND_URL` and `PULUMI_SECRETS_PROVIDER` values of the platform stacks.
 """
@@ -14,6 +15,7 @@ if _REPO_ROOT not in sys.path:
 import pulumi  # noqa: E402
 import pulumi_aws as aws  # noqa: E402
 
+from bootstrap.account_shared import AccountShared  # noqa: E402
 from bootstrap.settings import load_settings  # noqa: E402
 from bootstrap.state_backend import StateBackend  # noqa: E402
 
@@ -24,8 +26,11 @@ backend = StateBackend(
     region=pulumi.Config("aws").require("region"),
     account_id=aws.get_caller_identity_output().account_id,
 )
+shared = AccountShared("account", settings, key_arn=backend.key_arn, tags=backend.tags)
 
 pulumi.export("state_bucket", backend.bucket_name)
 pulumi.export("kms_key_arn", backend.key_arn)
 pulumi.export("PULUMI_BACKEND_URL", backend.backend_url)
 pulumi.export("PULUMI_SECRETS_PROVIDER", backend.secrets_provider)
+if shared.repository_name is not None:
+    pulumi.export("repository", shared.repository_name)

@@ -32,7 +32,17 @@ class BootstrapSettings(StrictModel):
     deletion_window_days: Annotated[int, Field(ge=7, le=30)] = Field(
         default=30, description="KMS key deletion window."
     )
-    protect: bool = Field(default=True, description="Protect and retain the bucket and key.")
+    protect: bool = Field(
+        default=True, description="Protect and retain the bucket, key and repository."
+    )
+    repository: Annotated[str, Field(pattern=r"^[\w.-]{1,100}$")] | None = Field(
+        default="data-platform",
+        description="CodeCommit repository every environment deploys from (none: GitHub).",
+    )
+    glue_catalog_encryption: bool = Field(
+        default=True,
+        description="Encrypt the account's Glue Data Catalog (one setting per account and region).",
+    )
 
     @property
     def protection(self) -> ProtectionSettings:

@@ -21,6 +21,7 @@ class StateBackend(pulumi.ComponentResource):
 
     bucket_name: pulumi.Output[str]
     key_arn: pulumi.Output[str]
+    tags: dict[str, str]
     backend_url: pulumi.Output[str]
     secrets_provider: pulumi.Output[str]
 
@@ -72,6 +73,7 @@ class StateBackend(pulumi.ComponentResource):
         )
         self.bucket_name = state.name
         self.key_arn = key.arn
+        self.tags = tags
         self.backend_url = pulumi.Output.concat("s3://", state.name)
         self.secrets_provider = pulumi.Output.concat(
             "awskms://", key.alias_name, "?region=", region

@@ -1,6 +1,7 @@
 """Facts about the target AWS account and region that ARNs and resource policies need."""
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
@@ -33,6 +34,16 @@ class AwsEnv:
         return pulumi.Output.concat(
             f"arn:{self.partition}:{service}:{region}:", self.account_id, ":", resource
         )
+
+    def key_by_alias(self, actions: list[str], alias: str) -> dict[str, Any]:
+        """An Allow statement on the key behind `alias` (key ARNs of other stacks are unknown
+        here; KMS matches the alias through the kms:ResourceAliases condition key)."""
+        return {
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": [self.arn("kms", "key/*")],
+            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}},
+        }
 
     def s3_arn(
         self, bucket: pulumi.Input[str], key_pattern: str | None = None

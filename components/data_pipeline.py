@@ -25,6 +25,7 @@ class DataPipelineArgs(StrictModel):
     pipeline: PipelineSettings
     name_prefix: str
     log_retention_days: int
+    account_key_alias: str
     tags: dict[str, str]
 
 
@@ -65,7 +66,12 @@ class DataPipeline(pulumi.ComponentResource):
         prefix, tags, retention = args.name_prefix, args.tags, args.log_retention_days
         crawler = GlueCrawler(
             f"{name}-crawler",
-            GlueCrawlerArgs(pipeline=args.pipeline, name_prefix=prefix, tags=tags),
+            GlueCrawlerArgs(
+                pipeline=args.pipeline,
+                name_prefix=prefix,
+                account_key_alias=args.account_key_alias,
+                tags=tags,
+            ),
             env=env,
             kms_key_arn=kms_key_arn,
             raw_bucket=lake.raw_bucket,
@@ -76,7 +82,11 @@ class DataPipeline(pulumi.ComponentResource):
         self.job = GlueJob(
             f"{name}-etl",
             GlueJobArgs(
-                pipeline=args.pipeline, name_prefix=prefix, log_retention_days=retention, tags=tags
+                pipeline=args.pipeline,
+                name_prefix=prefix,
+                log_retention_days=retention,
+                account_key_alias=args.account_key_alias,
+                tags=tags,
             ),
             env=env,
             kms_key_arn=kms_key_arn,

@@ -32,6 +32,7 @@ class DeliveryArgs(StrictModel):
     name_prefix: str
     log_retention_days: int
     protection: ProtectionSettings
+    account_key_alias: str
     tags: dict[str, str]
 
 
@@ -78,13 +79,10 @@ class Delivery(pulumi.ComponentResource):
         settings = self._args.delivery
         if isinstance(settings.source, CodeCommitSource):
             return codecommit_source(
-                self._name,
                 settings.source,
                 branch=settings.branch,
                 env=self._env,
-                kms_key_arn=self._key,
-                tags=self._args.tags,
-                opts=self._child,
+                account_key_alias=self._args.account_key_alias,
             )
         return codeconnections_source(settings.source, branch=settings.branch)
 

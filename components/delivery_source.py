@@ -30,31 +30,14 @@ class CodeSource:
 
 
 def codecommit_source(
-    name: str,
-    source: CodeCommitSource,
-    *,
-    branch: str,
-    env: AwsEnv,
-    kms_key_arn: pulumi.Input[str],
-    tags: dict[str, str],
-    opts: pulumi.ResourceOptions,
+    source: CodeCommitSource, *, branch: str, env: AwsEnv, account_key_alias: str
 ) -> CodeSource:
-    """The CodeCommit repository (created, encrypted with the platform key, when this stack
-    owns it) and how the pipeline and builds use it."""
-    if source.create:
-        repository = aws.codecommit.Repository(
-            f"{name}-repository",
-            repository_name=source.repository,
-            description="The data-platform Pulumi program, its pipelines and its policies",
-            default_branch=branch,
-            kms_key_id=kms_key_arn,
-            tags=tags,
-            opts=opts,
-        )
-        arn: pulumi.Output[str] = repository.arn
-    else:
-        arn = env.arn("codecommit", source.repository)
+    """The account's CodeCommit repository (created by bootstrap/, encrypted with the account
+    key) and how the pipeline and builds use it."""
+    arn = env.arn("codecommit", source.repository)
     clone_url = f"https://git-codecommit.{env.region}.amazonaws.com/v1/repos/{source.repository}"
+    # CodeCommit decrypts the repository with the caller's permissions on the account key.
+    decrypt = env.key_by_alias(["kms:Decrypt", "kms:GenerateDataKey*"], account_key_alias)
     return CodeSource(
         provider="CodeCommit",
         action_configuration={
@@ -74,10 +57,11 @@ def codecommit_source(
                     "codecommit:CancelUploadArchive",
                 ],
                 [arn],
-            )
+            ),
+            decrypt,
         ],
         build_source=aws.codebuild.ProjectSourceArgs(type="CODECOMMIT", location=clone_url),
-        build_statements=[allow(["codecommit:GitPull"], [arn])],
+        build_statements=[allow(["codecommit:GitPull"], [arn]), decrypt],
         repository_arn=arn,
     )
 

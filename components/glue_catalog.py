@@ -1,5 +1,8 @@
-"""The Glue Data Catalog of the lake: one database per zone, encrypted, plus the security
-configuration every job and crawler must use (S3, CloudWatch and job bookmarks under the key).
+"""The Glue Data Catalog of the lake: one database per zone, plus the security configuration
+every job and crawler must use (S3, CloudWatch and job bookmarks under the platform key).
+
+Encryption of the catalog itself is an account-and-region setting, so `bootstrap/` owns it (with
+the account key); two stacks in one account would otherwise overwrite each other's.
 """
 
 import pulumi
@@ -17,7 +20,7 @@ class GlueCatalogArgs(StrictModel):
 
 
 class GlueCatalog(pulumi.ComponentResource):
-    """Zone databases, Data Catalog encryption settings and the Glue security configuration."""
+    """Zone databases and the Glue security configuration."""
 
     databases: dict[str, aws.glue.CatalogDatabase]
     security_configuration: aws.glue.SecurityConfiguration
@@ -32,26 +35,13 @@ class GlueCatalog(pulumi.ComponentResource):
     ) -> None:
         super().__init__("dataplatform:glue:GlueCatalog", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        encryption = aws.glue.DataCatalogEncryptionSettings(
-            f"{name}-encryption",
-            data_catalog_encryption_settings=aws.glue.DataCatalogEncryptionSettingsDataCatalogEncryptionSettingsArgs(
-                encryption_at_rest=aws.glue.DataCatalogEncryptionSettingsDataCatalogEncryptionSettingsEncryptionAtRestArgs(
-                    catalog_encryption_mode="SSE-KMS", sse_aws_kms_key_id=kms_key_arn
-                ),
-                connection_password_encryption=aws.glue.DataCatalogEncryptionSettingsDataCatalogEncryptionSettingsConnectionPasswordEncryptionArgs(
-                    return_connection_password_encrypted=True, aws_kms_key_id=kms_key_arn
-                ),
-            ),
-            opts=child,
-        )
-        # Databases are created after catalog encryption is on, so no metadata is ever plaintext.
         self.databases = {
             zone: aws.glue.CatalogDatabase(
                 f"{name}-{zone}",
                 name=f"{args.database_prefix}_{zone}".replace("-", "_"),
                 description=f"Tables of the {zone} zone of the data lake",
                 tags={**args.tags, "DataClassification": classification},
-                opts=child.merge(pulumi.ResourceOptions(depends_on=[encryption])),
+                opts=child,
             )
             for zone, classification in args.zones.items()
         }

@@ -17,6 +17,7 @@ class GlueCrawlerArgs(StrictModel):
 
     pipeline: PipelineSettings
     name_prefix: str
+    account_key_alias: str
     tags: dict[str, str]
 
 
@@ -81,6 +82,10 @@ class GlueCrawler(pulumi.ComponentResource):
                     [env.arn("logs", "log-group:/aws-glue/crawlers*")],
                 ),
                 allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"], [kms_key_arn]),
+                # The Data Catalog is encrypted with the account key (bootstrap/).
+                env.key_by_alias(
+                    ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"], args.account_key_alias
+                ),
             ],
             tags=args.tags,
             opts=child,

@@ -110,6 +110,7 @@ class PipelineStateMachine(pulumi.ComponentResource):
                 topic_arn=values[2],
                 load_steps=values[3],
                 job_input_keys=(),
+                partition=env.partition,
             ).to_json()
         )
         self.state_machine = aws.sfn.StateMachine(

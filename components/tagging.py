@@ -6,6 +6,7 @@ accepts `tags`), so a new resource type is covered without editing a list.
 
 import importlib
 import inspect
+import keyword
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -57,6 +58,9 @@ def is_taggable(type_token: str) -> bool:
     if package != "aws" or "/" not in rest:
         return False
     module_name, class_name = rest.split("/", 1)[0], rest.rsplit(":", 1)[-1]
+    # Python keywords get a trailing underscore in the SDK (aws:lambda/... is pulumi_aws.lambda_).
+    if keyword.iskeyword(module_name):
+        module_name = f"{module_name}_"
     try:
         module = importlib.import_module(f"pulumi_aws.{module_name}")
     except ModuleNotFoundError:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
-from components.asl import PolledLoadStep
+from components.asl import PolledLoadStep, integration_arn
 from components.aws_context import partition_of
 from components.iam import Statement, allow, service_role
 from components.protection import stateful_options
@@ -27,7 +27,6 @@ DATA_API_RETRY_ERRORS = (
     "RedshiftData.DatabaseConnectionException",
     "States.Timeout",
 )
-_DATA_API = "arn:aws:states:::aws-sdk:redshiftdata"
 
 
 class WarehouseArgs(StrictModel):
@@ -201,6 +200,7 @@ def copy_load_steps(
     state_name: str = "LoadWarehouse",
     poll_seconds: int = 15,
     max_polls: int = 240,
+    partition: str = "aws",
 ) -> tuple[PolledLoadStep, ...]:
     """The load of one pipeline: replace `schema.table` with its curated Parquet prefix, then poll.
 
@@ -208,7 +208,8 @@ def copy_load_steps(
     a re-run or a retried load leaves the table equal to the curated prefix, never doubled.
 
     Plain strings in (call inside `Output.all(...).apply`); every value that reaches the SQL text
-    is checked against a strict pattern, so nothing can break out of the statement.
+    is checked against a strict pattern, so nothing can break out of the statement. The Task
+    resources are in `partition`, which must be the state machine's (`pipeline_definition`).
     """
     checks = {
         "schema": (schema, _IDENTIFIER),
@@ -225,15 +226,16 @@ def copy_load_steps(
         f"COPY {schema}.{table} FROM 's3://{curated_bucket}/{table}/'"
         f" IAM_ROLE '{copy_role_arn}' FORMAT AS PARQUET"
     )
+    data_api = integration_arn(partition, "aws-sdk:redshiftdata")
     step = PolledLoadStep(
         name=state_name,
-        resource=f"{_DATA_API}:batchExecuteStatement",
+        resource=f"{data_api}:batchExecuteStatement",
         parameters={
             **target,
             "Sqls": [f"DELETE FROM {schema}.{table}", copy],
             "StatementName": f"{pipeline}-{table}"[:500],
         },
-        status_resource=f"{_DATA_API}:describeStatement",
+        status_resource=f"{data_api}:describeStatement",
         retry_on=DATA_API_RETRY_ERRORS,
         poll_seconds=poll_seconds,
         max_polls=max_polls,

@@ -8,29 +8,20 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from stack_config.base import StrictModel, matching
+from stack_config.base import Schedule, StrictModel, matching
 
 RepositoryName = Annotated[
     str, matching(r"[\w.-]{1,100}", "1-100 letters, digits, '.', '_' or '-'")
 ]
 Branch = Annotated[str, matching(r"[\w./-]{1,100}", "a git branch name such as 'main'")]
-Schedule = Annotated[
-    str,
-    matching(
-        r"(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))",
-        "an EventBridge schedule such as 'rate(1 day)' or 'cron(0 6 * * ? *)'",
-    ),
-]
 
 
 class CodeCommitSource(StrictModel):
-    """A CodeCommit repository, encrypted with the platform key when this stack creates it."""
+    """The account's CodeCommit repository, created by bootstrap/ with the account key, so that
+    every environment's pipeline reads the same code and no environment can delete it."""
 
     kind: Literal["codecommit"]
-    repository: RepositoryName = Field(description="Repository name.")
-    create: bool = Field(
-        description="Whether this stack owns (creates) the repository; other stacks reference it."
-    )
+    repository: RepositoryName = Field(description="Repository name (bootstrap's repository).")
 
 
 class CodeConnectionsSource(StrictModel):

@@ -10,8 +10,21 @@ StorageClass = Literal[
     "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"
 ]
 
-# S3 refuses transitions to the infrequent-access classes before an object is 30 days old.
+# S3 refuses transitions to the infrequent-access classes before an object is 30 days old, and
+# objects must stay 30 days in those classes before a later transition moves them on.
 _MIN_DAYS = {"STANDARD_IA": 30, "ONEZONE_IA": 30}
+_MIN_STAY = {"STANDARD_IA": 30, "ONEZONE_IA": 30}
+
+# The S3 lifecycle waterfall ("Transitioning objects using Amazon S3 Lifecycle", supported
+# transitions): the classes a later transition may move objects on to from each class.
+_NEXT: dict[str, tuple[str, ...]] = {
+    "STANDARD_IA": ("INTELLIGENT_TIERING", "ONEZONE_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"),
+    "INTELLIGENT_TIERING": ("ONEZONE_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"),
+    "ONEZONE_IA": ("GLACIER", "DEEP_ARCHIVE"),
+    "GLACIER_IR": ("GLACIER", "DEEP_ARCHIVE"),
+    "GLACIER": ("DEEP_ARCHIVE",),
+    "DEEP_ARCHIVE": (),
+}
 
 RAW_ZONE, CURATED_ZONE = "raw", "curated"
 REQUIRED_ZONES = (RAW_ZONE, CURATED_ZONE)
@@ -52,12 +65,33 @@ class Lifecycle(StrictModel):
         days = [t.after_days for t in self.transitions]
         if days != sorted(set(days)):
             raise ValueError(f"transitions must have strictly increasing after_days (got {days})")
+        for index in range(1, len(self.transitions)):
+            _check_step(self.transitions[index - 1], self.transitions[index], index)
         if self.expiration_days is not None and days and self.expiration_days <= days[-1]:
             raise ValueError(
                 f"expiration_days ({self.expiration_days}) must come after the last transition"
                 f" ({days[-1]})"
             )
         return self
+
+
+def _check_step(before: Transition, after: Transition, index: int) -> None:
+    """`after` (transitions[index]) must move objects on from where `before` left them."""
+    offending = f"transitions[{index}] ({after.storage_class} after {after.after_days} days)"
+    allowed = _NEXT[before.storage_class]
+    if after.storage_class not in allowed:
+        onward = ", ".join(allowed) if allowed else "nothing"
+        raise ValueError(
+            f"{offending} cannot follow {before.storage_class}: S3 moves objects only down the"
+            f" storage-class waterfall, from {before.storage_class} to {onward}"
+        )
+    stay = _MIN_STAY.get(before.storage_class, 0)
+    if after.after_days - before.after_days < stay:
+        raise ValueError(
+            f"{offending} comes too soon: objects must stay at least {stay} days in"
+            f" {before.storage_class} (from day {before.after_days}), so not before day"
+            f" {before.after_days + stay}"
+        )
 
 
 class Zone(StrictModel):

@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from stack_config.base import ResourceName, StrictModel, matching
+from stack_config.base import ResourceName, Schedule, StrictModel, matching
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The ingestion function moves rejected files under this raw-zone prefix.
@@ -53,13 +53,7 @@ class ScheduleTrigger(StrictModel):
     """Run on a schedule; the Glue job's bookmarks pick up what arrived since the last run."""
 
     kind: Literal["schedule"]
-    expression: Annotated[
-        str,
-        matching(
-            r"(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))",
-            "an EventBridge schedule such as 'rate(1 hour)' or 'cron(0 3 * * ? *)'",
-        ),
-    ] = Field(description="EventBridge schedule expression.")
+    expression: Schedule = Field(description="EventBridge schedule expression.")
 
 
 Trigger = Annotated[ObjectCreatedTrigger | ScheduleTrigger, Field(discriminator="kind")]
@@ -68,6 +62,13 @@ Trigger = Annotated[ObjectCreatedTrigger | ScheduleTrigger, Field(discriminator=
 class GlueJobSettings(StrictModel):
     """The pipeline's Glue ETL job."""
 
+    version: Literal["5.0"] = Field(
+        default="5.0",
+        description=(
+            "Glue version. Only 5.0 is accepted: the ETL script needs Python 3.11, which older "
+            "Glue versions do not run."
+        ),
+    )
     script: Annotated[str, AfterValidator(_script_in_repo)] = Field(
         default="pipelines/glue/etl_job.py", description="ETL script, uploaded by the program."
     )

@@ -4,6 +4,7 @@ from typing import Annotated, Self
 
 from pydantic import ConfigDict, Field, model_validator
 
+from stack_config.account import AccountSettings
 from stack_config.base import Environment, StrictModel, matching
 from stack_config.delivery import DeliverySettings
 from stack_config.lake import LakeSettings
@@ -31,6 +32,9 @@ class PlatformSettings(StrictModel):
     environment: Environment = Field(description="Environment name, tagged as Environment.")
     tags: TagSettings = Field(description="Ownership tags stamped on every resource.")
     kms: KmsSettings = Field(default_factory=KmsSettings, description="Customer-managed key.")
+    account: AccountSettings = Field(
+        default_factory=AccountSettings, description="Account-level resources from bootstrap/."
+    )
     protection: ProtectionSettings = Field(
         default_factory=ProtectionSettings, description="Protection of stateful resources."
     )

@@ -26,6 +26,7 @@ from components.asl.pipeline_tasks import (
     SNS_RETRY_ERRORS,
     START_CRAWLER,
     WAIT_FOR_CRAWLER,
+    integration_arn,
 )
 from components.asl.states import (
     Choice,
@@ -76,5 +77,6 @@ __all__ = [
     "Succeed",
     "Task",
     "Wait",
+    "integration_arn",
     "pipeline_definition",
 ]

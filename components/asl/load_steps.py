@@ -145,10 +145,25 @@ def _poll_decisions(step: PolledLoadStep, after: str) -> dict[str, State]:
     }
 
 
-def _load_states(load_steps: Sequence[AnyLoadStep]) -> dict[str, State]:
+def _check_partition(step: AnyLoadStep, partition: str) -> None:
+    """A step built for another partition would name a service integration that does not exist
+    where the state machine runs."""
+    resources = [step.resource]
+    if isinstance(step, PolledLoadStep):
+        resources.append(step.status_resource)
+    wrong = [r for r in resources if r.startswith("arn:") and r.split(":")[1] != partition]
+    if wrong:
+        raise ValueError(
+            f"load step {step.name} resources {wrong} are not in partition {partition}"
+        )
+
+
+def _load_states(load_steps: Sequence[AnyLoadStep], partition: str = "aws") -> dict[str, State]:
     names = [step.name for step in load_steps]
     if len(set(names)) != len(names):
         raise ValueError(f"load step names must be unique, got {names}")
+    for step in load_steps:
+        _check_partition(step, partition)
     states: dict[str, State] = {}
     successors = [*names[1:], NOTIFY_SUCCESS] if names else []
     for step, after in zip(load_steps, successors, strict=True):

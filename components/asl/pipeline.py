@@ -11,7 +11,6 @@ from components.asl.fields import Catcher, JsonValue
 from components.asl.load_steps import AnyLoadStep, _load_states
 from components.asl.pipeline_tasks import (
     _API_TIMEOUT_SECONDS,
-    _GLUE_SDK,
     CHECK_CRAWL_RESULT,
     CHECK_CRAWLER_STATE,
     COUNT_CRAWLER_POLL,
@@ -29,12 +28,14 @@ from components.asl.pipeline_tasks import (
     _error_marker,
     _guarded_task,
     _notify_states,
+    integration_arn,
 )
 from components.asl.states import Choice, ChoiceRule, Pass, State, Task, Wait
 
 
-def _crawler_states(crawler: str, poll_seconds: int) -> dict[str, State]:
+def _crawler_states(crawler: str, poll_seconds: int, partition: str) -> dict[str, State]:
     """Start the crawler (an already running crawl counts as started) and poll it."""
+    glue_sdk = integration_arn(partition, "aws-sdk:glue")
     api_retry = _backoff(GLUE_API_RETRY_ERRORS, interval=5, attempts=4, cap=60)
     already_running = Catcher(
         error_equals=("Glue.CrawlerRunningException",),
@@ -43,7 +44,7 @@ def _crawler_states(crawler: str, poll_seconds: int) -> dict[str, State]:
     )
     return {
         START_CRAWLER: _guarded_task(
-            f"{_GLUE_SDK}:startCrawler",
+            f"{glue_sdk}:startCrawler",
             {"Name": crawler},
             next_state=INIT_CRAWLER_POLL,
             retry=api_retry,
@@ -55,7 +56,7 @@ def _crawler_states(crawler: str, poll_seconds: int) -> dict[str, State]:
         ),
         WAIT_FOR_CRAWLER: Wait(seconds=poll_seconds, next=GET_CRAWLER),
         GET_CRAWLER: _guarded_task(
-            f"{_GLUE_SDK}:getCrawler",
+            f"{glue_sdk}:getCrawler",
             {"Name": crawler},
             next_state=CHECK_CRAWLER_STATE,
             retry=api_retry,
@@ -101,13 +102,15 @@ def _crawler_decisions(crawler: str, poll_seconds: int, max_polls: int) -> dict[
     }
 
 
-def _job_state(job: str, input_keys: Sequence[str], timeout_seconds: int, next_state: str) -> Task:
+def _job_state(
+    job: str, input_keys: Sequence[str], timeout_seconds: int, next_state: str, partition: str
+) -> Task:
     parameters: dict[str, JsonValue] = {"JobName": job}
     if input_keys:
         # The context object keeps the execution input intact whatever earlier states added.
         parameters["Arguments"] = {f"--{k}.$": f"$$.Execution.Input.{k}" for k in input_keys}
     return _guarded_task(
-        "arn:aws:states:::glue:startJobRun.sync",
+        integration_arn(partition, "glue:startJobRun.sync"),
         parameters,
         next_state=next_state,
         retry=_backoff(GLUE_JOB_RETRY_ERRORS, interval=30, attempts=5, cap=600),
@@ -127,23 +130,29 @@ def pipeline_definition(
     crawler_poll_seconds: int = 30,
     max_crawler_polls: int = 60,
     job_timeout_seconds: int = 6 * 3600,
+    partition: str = "aws",
 ) -> StateMachineDefinition:
     """Crawl, wait for the crawler, run the Glue job, run load_steps in order, notify, succeed.
 
     A PolledLoadStep expands to its start/wait/describe/decide loop (see its docstring).
 
     Every Task retries its transient errors and sends anything else to NotifyFailure -> Fail.
+    Task resources are in `partition` (`aws`, `aws-cn`, `aws-us-gov`); so must load_steps' be.
     Plain strings in, so a Pulumi component can call this inside Output.all(...).apply(...).
     """
     if crawler_poll_seconds < 1 or max_crawler_polls < 1:
         raise ValueError("crawler_poll_seconds and max_crawler_polls must be >= 1")
     after_job = load_steps[0].name if load_steps else NOTIFY_SUCCESS
     parts: list[dict[str, State]] = [
-        _crawler_states(crawler_name, crawler_poll_seconds),
+        _crawler_states(crawler_name, crawler_poll_seconds, partition),
         _crawler_decisions(crawler_name, crawler_poll_seconds, max_crawler_polls),
-        {RUN_GLUE_JOB: _job_state(job_name, job_input_keys, job_timeout_seconds, after_job)},
-        _load_states(load_steps),
-        _notify_states(pipeline, topic_arn),
+        {
+            RUN_GLUE_JOB: _job_state(
+                job_name, job_input_keys, job_timeout_seconds, after_job, partition
+            )
+        },
+        _load_states(load_steps, partition),
+        _notify_states(pipeline, topic_arn, partition),
     ]
     states: dict[str, State] = {}
     for part in parts:

@@ -43,8 +43,15 @@ GLUE_JOB_RETRY_ERRORS = (
 SNS_RETRY_ERRORS = ("SNS.InternalErrorException", "SNS.KMSThrottlingException", "States.Timeout")
 
 _API_TIMEOUT_SECONDS = 60
-_GLUE_SDK = "arn:aws:states:::aws-sdk:glue"
-_SNS_PUBLISH = "arn:aws:states:::sns:publish"
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+
+
+def integration_arn(partition: str, integration: str) -> str:
+    """The Task resource of a Step Functions service integration, e.g. `sns:publish`, in the
+    partition the state machine runs in."""
+    if partition not in PARTITIONS:
+        raise ValueError(f"unknown partition {partition!r}; expected one of {PARTITIONS}")
+    return f"arn:{partition}:states:::{integration}"
 
 
 def _backoff(errors: tuple[str, ...], *, interval: int, attempts: int, cap: int) -> Retrier:
@@ -86,7 +93,8 @@ def _error_marker(error: str, cause: str) -> Pass:
     return Pass(result={"Error": error, "Cause": cause}, result_path="$.error", next=NOTIFY_FAILURE)
 
 
-def _notify_states(pipeline: str, topic_arn: str) -> dict[str, State]:
+def _notify_states(pipeline: str, topic_arn: str, partition: str) -> dict[str, State]:
+    sns_publish = integration_arn(partition, "sns:publish")
     sns_retry = _backoff(SNS_RETRY_ERRORS, interval=2, attempts=3, cap=30)
     failure = (
         "States.Format('Execution {} failed with {}: {}', "
@@ -95,7 +103,7 @@ def _notify_states(pipeline: str, topic_arn: str) -> dict[str, State]:
     success = "States.Format('Execution {} succeeded.', $$.Execution.Id)"
     return {
         NOTIFY_SUCCESS: _guarded_task(
-            _SNS_PUBLISH,
+            sns_publish,
             {
                 "TopicArn": topic_arn,
                 "Subject": f"[{pipeline}] succeeded"[:100],
@@ -108,7 +116,7 @@ def _notify_states(pipeline: str, topic_arn: str) -> dict[str, State]:
         PIPELINE_SUCCEEDED: Succeed(),
         # Its own failure must not loop back into itself: it fails the execution directly.
         NOTIFY_FAILURE: Task(
-            resource=_SNS_PUBLISH,
+            resource=sns_publish,
             parameters={
                 "TopicArn": topic_arn,
                 "Subject": f"[{pipeline}] FAILED"[:100],

@@ -102,6 +102,38 @@ def test_every_resource_belongs_to_the_state_backend_component(
     }
 
 
+def test_the_account_repository_is_encrypted_and_protected(
+    declared: dict[str, Registration],
+) -> None:
+    repository = declared["account-repository"]
+    assert repository.inputs["repositoryName"] == "data-platform"
+    key_arn = f"arn:aws:kms:eu-west-1:{MOCK_ACCOUNT_ID}:key/pulumi-key-key"
+    assert repository.inputs["kmsKeyId"] == key_arn
+    assert (repository.protect, repository.retain_on_delete) == (True, True)
+
+
+def test_the_account_encrypts_its_glue_catalog_with_the_account_key(
+    declared: dict[str, Registration],
+) -> None:
+    settings = declared["account-glue-catalog-encryption"].inputs["dataCatalogEncryptionSettings"]
+    key_arn = f"arn:aws:kms:eu-west-1:{MOCK_ACCOUNT_ID}:key/pulumi-key-key"
+    assert settings["encryptionAtRest"] == {
+        "catalogEncryptionMode": "SSE-KMS",
+        "sseAwsKmsKeyId": key_arn,
+    }
+    assert settings["connectionPasswordEncryption"] == {
+        "returnConnectionPasswordEncrypted": True,
+        "awsKmsKeyId": key_arn,
+    }
+
+
+def test_github_accounts_need_no_repository_and_may_skip_catalog_encryption() -> None:
+    declared = _run({**BACKEND, "repository": None, "glue_catalog_encryption": False})
+    types = {r.type for r in declared.values()}
+    assert "aws:codecommit/repository:Repository" not in types
+    assert "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings" not in types
+
+
 def test_no_mandatory_policy_is_violated(declared: dict[str, Registration]) -> None:
     pack = PROJECT_ROOT / "policies"
     report = run_policy_pack(

@@ -199,3 +199,73 @@ def test_polled_load_step_rejects_invalid_values(overrides: dict[str, Any], mess
     }
     with pytest.raises(ValueError, match=message):
         PolledLoadStep(**{**values, **overrides})
+
+
+def _task_resources(states: dict[str, Any]) -> set[str]:
+    return {state["Resource"] for state in states.values() if state["Type"] == "Task"}
+
+
+@pytest.mark.parametrize("partition", ["aws", "aws-cn", "aws-us-gov"])
+def test_every_task_resource_is_in_the_definitions_partition(partition: str) -> None:
+    definition = pipeline_definition(
+        pipeline="sales",
+        crawler_name="sales-crawler",
+        job_name="sales-etl",
+        topic_arn=TOPIC,
+        load_steps=copy_load_steps(
+            pipeline="sales",
+            target=SERVERLESS,
+            schema="curated",
+            table="orders",
+            curated_bucket="dp-dev-curated",
+            copy_role_arn=ROLE.replace("arn:aws:", f"arn:{partition}:"),
+            partition=partition,
+        ),
+        partition=partition,
+    )
+    states: dict[str, Any] = json.loads(definition.to_json())["States"]
+    assert _task_resources(states) == {
+        f"arn:{partition}:states:::aws-sdk:glue:startCrawler",
+        f"arn:{partition}:states:::aws-sdk:glue:getCrawler",
+        f"arn:{partition}:states:::glue:startJobRun.sync",
+        f"arn:{partition}:states:::aws-sdk:redshiftdata:batchExecuteStatement",
+        f"arn:{partition}:states:::aws-sdk:redshiftdata:describeStatement",
+        f"arn:{partition}:states:::sns:publish",
+    }
+
+
+def test_a_definition_for_aws_cn_has_only_aws_cn_task_resources() -> None:
+    definition = pipeline_definition(
+        pipeline="sales",
+        crawler_name="sales-crawler",
+        job_name="sales-etl",
+        topic_arn="arn:aws-cn:sns:cn-north-1:123456789012:alerts",
+        load_steps=(_copy(partition="aws-cn"),),
+        partition="aws-cn",
+    )
+    resources = _task_resources(json.loads(definition.to_json())["States"])
+    assert len(resources) == 6
+    assert [r for r in resources if not r.startswith("arn:aws-cn:states:::")] == []
+
+
+def test_load_steps_built_for_another_partition_are_rejected() -> None:
+    with pytest.raises(ValueError, match="not in partition aws-cn"):
+        pipeline_definition(
+            pipeline="sales",
+            crawler_name="sales-crawler",
+            job_name="sales-etl",
+            topic_arn=TOPIC,
+            load_steps=(_copy(),),
+            partition="aws-cn",
+        )
+
+
+@pytest.mark.parametrize("build", ["definition", "load steps"])
+def test_unknown_partition_is_rejected(build: str) -> None:
+    with pytest.raises(ValueError, match="unknown partition 'aws-eu'"):
+        if build == "definition":
+            pipeline_definition(
+                pipeline="p", crawler_name="c", job_name="j", topic_arn=TOPIC, partition="aws-eu"
+            )
+        else:
+            _copy(partition="aws-eu")

@@ -46,14 +46,35 @@ def test_zone_classification_is_tagged(run_mocked: Runner) -> None:
     assert resources["lake-raw-bucket"].inputs["tags"]["A"] == "b"
 
 
+STATEFUL_TYPES = {
+    "aws:s3/bucket:Bucket",
+    "aws:kms/key:Key",
+    "aws:redshiftserverless/namespace:Namespace",
+    "aws:redshift/cluster:Cluster",
+}
+BUCKETS = {
+    "lake-raw-bucket",
+    "lake-curated-bucket",
+    "lake-access-logs-bucket",
+    "lake-artifacts-bucket",
+    "delivery-artifacts-bucket",
+}
+# Each shipped stack's stateful resources: the key, every bucket and the warehouse's data store
+# (dev: a serverless namespace; prod: a provisioned cluster).
+STATEFUL = {
+    "dev": {"platform-key", *BUCKETS, "warehouse-namespace"},
+    "prod": {"platform-key", *BUCKETS, "warehouse-cluster"},
+}
+
+
 def test_prod_protects_keys_and_buckets_and_dev_follows_its_config(
     shipped_captures: dict[str, Capture],
 ) -> None:
-    stateful = {"aws:s3/bucket:Bucket", "aws:kms/key:Key"}
     for stack, expected in (("prod", True), ("dev", False)):
-        resources = [r for r in shipped_captures[stack].resources if r.type in stateful]
-        assert len(resources) >= 5  # key, zone, logs, artifacts and delivery buckets
+        resources = [r for r in shipped_captures[stack].resources if r.type in STATEFUL_TYPES]
+        assert {r.name for r in resources} == STATEFUL[stack]
         for resource in resources:
             assert (resource.protect, resource.retain_on_delete) == (expected, expected)
         buckets = [r for r in resources if r.type == "aws:s3/bucket:Bucket"]
+        assert {b.name for b in buckets} == BUCKETS
         assert all(b.inputs["forceDestroy"] is (not expected) for b in buckets)

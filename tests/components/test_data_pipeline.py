@@ -1,5 +1,6 @@
 """A pipeline from config: crawler, Glue job, state machine and its trigger, least-privileged."""
 
+import fnmatch
 import json
 from collections.abc import Callable
 from typing import Any
@@ -37,7 +38,9 @@ SCHEDULED = {
 }
 
 
-def _pipeline(run: Runner, settings: dict[str, Any]) -> dict[str, Registration]:
+def _pipeline(
+    run: Runner, settings: dict[str, Any], region: str = "eu-west-1"
+) -> dict[str, Registration]:
     def program() -> None:
         out = pulumi.Output.from_input
         DataPipeline(
@@ -46,9 +49,10 @@ def _pipeline(run: Runner, settings: dict[str, Any]) -> dict[str, Registration]:
                 pipeline=PipelineSettings.model_validate(settings),
                 name_prefix="dp-test",
                 log_retention_days=30,
+                account_key_alias="alias/account",
                 tags={"Environment": "test"},
             ),
-            env=AwsEnv(region="eu-west-1", account_id=out("123456789012")),
+            env=AwsEnv(region=region, account_id=out("123456789012")),
             kms_key_arn=KEY,
             lake=LakeLocations(
                 raw_bucket=out("raw-bucket"),
@@ -114,7 +118,7 @@ def test_script_is_shipped_from_the_repo_encrypted(orders: dict[str, Registratio
     assert script.urn in orders["orders-etl-job"].dependencies
 
 
-def test_job_role_touches_only_its_prefixes_key_and_log_group(
+def test_job_role_touches_only_its_prefixes_key_and_glue_job_logs(
     orders: dict[str, Registration],
 ) -> None:
     statements = policy_statements(orders["orders-etl-role-policy"])
@@ -123,14 +127,63 @@ def test_job_role_touches_only_its_prefixes_key_and_log_group(
         "arn:aws:s3:::artifacts-bucket/glue-temp/orders/*",
     ]
     assert _resources_of(statements, "s3:GetObject")[0] == "arn:aws:s3:::raw-bucket/orders/*"
-    assert _resources_of(statements, "kms:Decrypt") == [KEY]
-    assert _resources_of(statements, "logs:PutLogEvents") == [
-        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs/dp-test-orders:*"
+    # The platform key, and the account key of the Data Catalog (by alias, see below).
+    assert _resources_of(statements, "kms:Decrypt") == [
+        KEY,
+        "arn:aws:kms:eu-west-1:123456789012:key/*",
     ]
     wildcard = [s for s in statements if "*" in s["Resource"]]
     assert [s["Action"] for s in wildcard] == [["cloudwatch:PutMetricData"]]
     trust = json.loads(orders["orders-etl-role"].inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "glue.amazonaws.com"}
+
+
+def test_job_role_can_write_to_the_log_groups_glue_creates_under_a_security_configuration(
+    orders: dict[str, Registration],
+) -> None:
+    statements = policy_statements(orders["orders-etl-role-policy"])
+    logs = [s for s in statements if any(a.startswith("logs:") for a in s["Action"])]
+    assert logs == [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:AssociateKmsKey",
+            ],
+            "Resource": ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs*"],
+        }
+    ]
+    (pattern,) = logs[0]["Resource"]
+    prefix = "arn:aws:logs:eu-west-1:123456789012:log-group:"
+    written = [
+        "/aws-glue/jobs/dp-test-orders:log-stream:jr_1",  # the explicit continuous-log target
+        "/aws-glue/jobs/dp-test-orders-v2:log-stream:jr_1",  # continuous logging's suffixed group
+        "/aws-glue/jobs-orders-etl-role-dp-test-glue/output:log-stream:jr_1",
+        "/aws-glue/jobs-orders-etl-role-dp-test-glue/error:log-stream:jr_1",
+    ]
+    assert [fnmatch.fnmatchcase(prefix + g, pattern) for g in written] == [True] * len(written)
+    assert not fnmatch.fnmatchcase(prefix + "/aws/lambda/dp-test-orders-ingest", pattern)
+    target = orders["orders-etl-job"].inputs["defaultArguments"]["--continuous-log-logGroup"]
+    assert orders["orders-etl-logs"].inputs["name"] == target == "/aws-glue/jobs/dp-test-orders"
+    assert orders["orders-etl-logs"].inputs["kmsKeyId"] == KEY
+
+
+@pytest.mark.parametrize("role", ["orders-etl-role-policy", "orders-crawler-role-policy"])
+def test_catalog_readers_may_use_the_account_key(
+    orders: dict[str, Registration], role: str
+) -> None:
+    statements = policy_statements(orders[role])
+    by_alias = [s for s in statements if "Condition" in s and "kms:Decrypt" in s["Action"]]
+    assert by_alias == [
+        {
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"],
+            "Resource": ["arn:aws:kms:eu-west-1:123456789012:key/*"],
+            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/account"}},
+        }
+    ]
 
 
 def test_crawler_crawls_the_raw_prefix_under_the_security_configuration(
@@ -192,6 +245,18 @@ def test_state_machine_is_encrypted_logged_traced_and_valid(
     assert definition["States"]["StartCrawler"]["Parameters"] == {"Name": "dp-test-orders-raw"}
     assert definition["States"]["RunGlueJob"]["Parameters"]["JobName"] == "dp-test-orders"
     assert definition["States"]["NotifyFailure"]["Parameters"]["TopicArn"] == TOPIC
+
+
+def test_state_machine_in_aws_cn_uses_only_aws_cn_task_resources(run_mocked: Runner) -> None:
+    resources = _pipeline(run_mocked, ORDERS, region="cn-north-1")
+    definition = json.loads(resources["orders-orchestration-state-machine"].inputs["definition"])
+    tasks = {s["Resource"] for s in definition["States"].values() if s["Type"] == "Task"}
+    assert tasks == {
+        "arn:aws-cn:states:::aws-sdk:glue:startCrawler",
+        "arn:aws-cn:states:::aws-sdk:glue:getCrawler",
+        "arn:aws-cn:states:::glue:startJobRun.sync",
+        "arn:aws-cn:states:::sns:publish",
+    }
 
 
 def test_state_machine_role_is_scoped_to_its_crawler_job_and_topic(

@@ -18,7 +18,7 @@ from tests.components.helpers import by_name, policy_statements
 Runner = Callable[[Callable[[], object]], tuple[Registration, ...]]
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/test"
 ALERTS = "arn:aws:sns:eu-west-1:123456789012:alerts"
-CODECOMMIT = {"kind": "codecommit", "repository": "data-platform", "create": True}
+CODECOMMIT = {"kind": "codecommit", "repository": "data-platform"}
 GITHUB = {
     "kind": "codeconnections",
     "connection_arn": "arn:aws:codeconnections:eu-west-1:123456789012:connection/abc-123",
@@ -43,6 +43,7 @@ def _delivery(run: Runner, **settings: Any) -> dict[str, Registration]:
         name_prefix="dp-dev",
         log_retention_days=30,
         protection=ProtectionSettings(),
+        account_key_alias="alias/account",
         tags={"Environment": "dev"},
     )
     env = AwsEnv(region="eu-west-1", account_id=pulumi.Output.from_input("123456789012"))
@@ -79,9 +80,15 @@ def _attached(resources: dict[str, Registration], role: str) -> set[str]:
     }
 
 
-def test_repository_is_encrypted_with_the_platform_key(dev: dict[str, Registration]) -> None:
-    repository = dev["delivery-repository"].inputs
-    assert (repository["repositoryName"], repository["kmsKeyId"]) == ("data-platform", KEY)
+def test_the_account_repository_is_used_not_created(dev: dict[str, Registration]) -> None:
+    assert not [r for r in dev.values() if r.type == "aws:codecommit/repository:Repository"]
+    statements = policy_statements(dev["delivery-test-deploy-pipeline-role-policy"])
+    repository = "arn:aws:codecommit:eu-west-1:123456789012:data-platform"
+    assert any(repository in s["Resource"] for s in statements)
+    decrypt = [s for s in statements if s.get("Condition", {}).get("ForAnyValue:StringEquals")]
+    assert decrypt[-1]["Condition"]["ForAnyValue:StringEquals"] == {
+        "kms:ResourceAliases": "alias/account"
+    }
 
 
 def test_pipeline_is_v2_tests_then_deploys_with_rollback(dev: dict[str, Registration]) -> None:
@@ -132,7 +139,11 @@ def test_preview_and_drift_read_but_only_deploy_changes(dev: dict[str, Registrat
     assert writes == ["arn:aws:s3:::state-bucket/.pulumi/locks/*"]
     assert not any(a.startswith("iam:") for s in preview for a in s["Action"])
     deploy = policy_statements(dev["delivery-deploy-role-policy"])
-    iam = [s for s in deploy if any(a.startswith("iam:") for a in s["Action"])]
+    iam = [
+        s
+        for s in deploy
+        if s["Effect"] == "Allow" and any(a.startswith("iam:") for a in s["Action"])
+    ]
     assert [s["Resource"] for s in iam] == [["arn:aws:iam::123456789012:role/data-platform/*"]]
 
 
@@ -142,8 +153,11 @@ def test_preview_may_comment_on_pull_requests_of_its_repository(
     statements = policy_statements(dev["delivery-preview-role-policy"])
     comment = next(s for s in statements if "codecommit:PostCommentForPullRequest" in s["Action"])
     repository_arn = json.loads(dev["delivery-on-push"].inputs["eventPattern"])["resources"]
-    assert comment["Resource"] == repository_arn
-    assert dev["delivery-repository"].urn in dev["delivery-preview-role-policy"].dependencies
+    assert (
+        comment["Resource"]
+        == repository_arn
+        == ["arn:aws:codecommit:eu-west-1:123456789012:data-platform"]
+    )
 
 
 def test_pull_requests_start_the_preview_with_their_commits(dev: dict[str, Registration]) -> None:

@@ -28,18 +28,10 @@ def test_one_database_per_zone_named_and_classified(run_mocked: Runner) -> None:
     assert raw.parent == resources["catalog"].urn
 
 
-def test_catalog_encryption_precedes_databases(run_mocked: Runner) -> None:
-    resources = _catalog(run_mocked)
-    settings = resources["catalog-encryption"].inputs["dataCatalogEncryptionSettings"]
-    assert settings["encryptionAtRest"] == {
-        "catalogEncryptionMode": "SSE-KMS",
-        "sseAwsKmsKeyId": KEY,
-    }
-    assert settings["connectionPasswordEncryption"] == {
-        "returnConnectionPasswordEncrypted": True,
-        "awsKmsKeyId": KEY,
-    }
-    assert resources["catalog-encryption"].urn in resources["catalog-raw"].dependencies
+def test_catalog_encryption_is_left_to_the_account(run_mocked: Runner) -> None:
+    # One setting per account and region: bootstrap/ owns it (tests/bootstrap).
+    types = {r.type for r in _catalog(run_mocked).values()}
+    assert "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings" not in types
 
 
 def test_security_configuration_encrypts_s3_logs_and_bookmarks(run_mocked: Runner) -> None:

@@ -7,6 +7,30 @@ from offline.capture import Capture
 
 REQUIRED = {"Environment", "Project", "Owner", "CostCenter", "ManagedBy"}
 DATA_STORES = {"aws:s3/bucket:Bucket"}
+# Types each shipped stack must create and tag (a subset: other taggable types may appear too).
+MUST_TAG = {
+    "aws:s3/bucket:Bucket",
+    "aws:kms/key:Key",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:iam/role:Role",
+    "aws:glue/job:Job",
+    "aws:glue/crawler:Crawler",
+    "aws:glue/catalogDatabase:CatalogDatabase",
+    "aws:lambda/function:Function",
+    "aws:sqs/queue:Queue",
+    "aws:sns/topic:Topic",
+    "aws:sfn/stateMachine:StateMachine",
+    "aws:codebuild/project:Project",
+    "aws:codepipeline/pipeline:Pipeline",
+    "aws:ec2/vpc:Vpc",
+}
+WAREHOUSE_TYPES = {
+    "dev": {
+        "aws:redshiftserverless/namespace:Namespace",
+        "aws:redshiftserverless/workgroup:Workgroup",
+    },
+    "prod": {"aws:redshift/cluster:Cluster"},
+}
 
 
 @pytest.mark.parametrize(
@@ -32,7 +56,7 @@ def test_every_taggable_resource_carries_the_required_tags_in_its_inputs(
 ) -> None:
     capture = shipped_captures[stack]
     taggable = [r for r in capture.resources if r.custom and is_taggable(r.type)]
-    assert {r.type for r in taggable} >= {"aws:s3/bucket:Bucket", "aws:kms/key:Key"}
+    assert (MUST_TAG | WAREHOUSE_TYPES[stack]) - {r.type for r in taggable} == set()
     for resource in taggable:
         tags = resource.inputs.get("tags", {})
         assert tags.keys() >= REQUIRED, resource.name

@@ -1,9 +1,12 @@
 """Named cases for the tagging rules, including provider default tags and config overrides."""
 
+from typing import get_args
+
 import pytest
 
 from policies.framework.tags import TAGGABLE_TYPES
 from policies.rules.tagging import data_classification, required_tags, tag_allowed_values
+from stack_config.base import DataClassification, Environment
 from tests.policies.harness import Case, U, check, provider, res
 from tests.policies.test_encryption_rules import BUCKET, QUEUE, cannot, na_type, v
 
@@ -82,11 +85,19 @@ def _allowed_cases() -> list[Case]:
             ),
         ),
         Case(
+            "environment-test",
+            rule,
+            "pass",
+            (res(QUEUE, "events", {"tags": {**FULL, "Environment": "test"}}),),
+        ),
+        Case(
             "environment-qa",
             rule,
             "fail",
             (res(QUEUE, "events", {"tags": {**FULL, "Environment": "qa"}}),),
-            violations=(v(QUEUE, "events", "has Environment='qa'; allowed: dev, staging, prod"),),
+            violations=(
+                v(QUEUE, "events", "has Environment='qa'; allowed: dev, test, staging, prod"),
+            ),
         ),
         Case(
             "prod-only-config",
@@ -150,3 +161,16 @@ CASES: list[Case] = [*_required_cases(), *_allowed_cases(), *_classification_cas
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_tagging_rule(case: Case) -> None:
     check(case)
+
+
+def _default_allowed(key: str) -> list[str]:
+    allowed: list[str] = tag_allowed_values.META.config_defaults()["allowedValues"][key]
+    return allowed
+
+
+def test_default_allowed_environments_are_the_configs_environments() -> None:
+    assert _default_allowed("Environment") == list(get_args(Environment))
+
+
+def test_default_allowed_classifications_include_every_config_classification() -> None:
+    assert set(get_args(DataClassification)) <= set(_default_allowed("DataClassification"))

@@ -5,9 +5,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from offline.capture import read_stack_values
 from stack_config import StackConfigError, parse_stack_config
+from stack_config.base import check_schedule
+from stack_config.lake import Lifecycle
 
 Mutation = Callable[[dict[str, Any]], None]
 
@@ -69,6 +72,13 @@ def _set_region(value: Any) -> Mutation:
     return mutate
 
 
+def _lifecycle(*transitions: tuple[str, int]) -> dict[str, Any]:
+    return {
+        "transitions": [{"storage_class": c, "after_days": d} for c, d in transitions],
+        "noncurrent_expiration_days": 7,
+    }
+
+
 INVALID = {
     "bad zone name": (_set("lake.zones.1.name", "Curated!"), "platform.lake.zones[1].name"),
     "unknown environment": (_set("environment", "qa"), "platform.environment"),
@@ -104,6 +114,14 @@ INVALID = {
         ),
         "platform.lake.zones[0].lifecycle",
     ),
+    "transition back up the waterfall": (
+        _set("lake.zones.1.lifecycle", _lifecycle(("GLACIER", 30), ("STANDARD_IA", 60))),
+        "platform.lake.zones[1].lifecycle",
+    ),
+    "transition out of IA within 30 days": (
+        _set("lake.zones.1.lifecycle", _lifecycle(("STANDARD_IA", 30), ("GLACIER_IR", 45))),
+        "platform.lake.zones[1].lifecycle",
+    ),
     "negative retention": (
         _set("lake.access_logs.lifecycle.expiration_days", -1),
         "platform.lake.access_logs.lifecycle.expiration_days",
@@ -125,9 +143,24 @@ INVALID = {
         _set("pipelines.0.key_columns", ["order_ref"]),
         "platform.pipelines[0]",
     ),
-    "bad schedule": (
-        _set("pipelines.1.trigger", {"kind": "schedule", "expression": "every day"}),
-        "platform.pipelines[1].trigger.expression",
+    **{
+        f"bad schedule {expression}": (
+            _set("pipelines.1.trigger", {"kind": "schedule", "expression": expression}),
+            "platform.pipelines[1].trigger.expression",
+        )
+        for expression in (
+            "every day",
+            "rate(1 hours)",
+            "rate(6 hour)",
+            "rate(0 minutes)",
+            "cron(nonsense)",
+            "cron(0 3 * * * *)",
+            "cron(0 3 ? * ? *)",
+        )
+    },
+    "glue version other than 5.0": (
+        _set("pipelines.0.glue", {"version": "4.0"}),
+        "platform.pipelines[0].glue.version",
     ),
     "unknown trigger kind": (
         _set("pipelines.0.trigger", {"kind": "webhook"}),
@@ -238,3 +271,150 @@ def test_unknown_project_key_and_missing_platform_are_reported() -> None:
         parse_stack_config("dev", {"aws:region": "eu-west-1", "data-platform:plattform": {}})
     paths = [p.path for p in caught.value.problems]
     assert paths == ["plattform", "platform"]
+
+
+NOT_A_SCHEDULE = (
+    "must be an EventBridge schedule: 'rate(<value> <unit>)' such as 'rate(1 hour)' or"
+    " 'rate(6 hours)', or 'cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)'"
+    " such as 'cron(0 3 * * ? *)'"
+)
+
+
+def _lifecycle_problem(*transitions: tuple[str, int]) -> str:
+    values = copy.deepcopy(read_stack_values("dev"))
+    _set("lake.zones.1.lifecycle", _lifecycle(*transitions))(values)
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config("dev", values)
+    (problem,) = caught.value.problems
+    assert problem.path == "platform.lake.zones[1].lifecycle"
+    return problem.message
+
+
+def test_lifecycle_problem_names_the_transition_that_goes_back_up_the_waterfall() -> None:
+    assert _lifecycle_problem(("GLACIER", 30), ("STANDARD_IA", 60)) == (
+        "transitions[1] (STANDARD_IA after 60 days) cannot follow GLACIER: S3 moves objects only"
+        " down the storage-class waterfall, from GLACIER to DEEP_ARCHIVE"
+    )
+
+
+def test_lifecycle_problem_names_the_transition_that_leaves_ia_too_soon() -> None:
+    assert _lifecycle_problem(("STANDARD_IA", 30), ("GLACIER_IR", 45)) == (
+        "transitions[1] (GLACIER_IR after 45 days) comes too soon: objects must stay at least 30"
+        " days in STANDARD_IA (from day 30), so not before day 60"
+    )
+
+
+@pytest.mark.parametrize(
+    "transitions",
+    [
+        [("STANDARD_IA", 30), ("GLACIER_IR", 60), ("GLACIER", 90), ("DEEP_ARCHIVE", 180)],
+        [("INTELLIGENT_TIERING", 1), ("ONEZONE_IA", 30), ("GLACIER", 60)],
+        [("GLACIER_IR", 1), ("DEEP_ARCHIVE", 2)],
+        [("ONEZONE_IA", 30), ("DEEP_ARCHIVE", 60)],
+    ],
+    ids=["full waterfall", "tiering then one zone", "archive tiers", "one zone to deep archive"],
+)
+def test_lifecycle_accepts_transitions_down_the_waterfall(
+    transitions: list[tuple[str, int]],
+) -> None:
+    assert (
+        Lifecycle.model_validate(_lifecycle(*transitions)).transitions[-1].after_days
+        == (transitions[-1][1])
+    )
+
+
+@pytest.mark.parametrize(
+    "transitions, offending",
+    [
+        ([("GLACIER", 30), ("STANDARD_IA", 60)], "transitions[1] (STANDARD_IA after 60 days)"),
+        ([("INTELLIGENT_TIERING", 30), ("STANDARD_IA", 60)], "transitions[1] (STANDARD_IA"),
+        ([("ONEZONE_IA", 30), ("GLACIER_IR", 90)], "transitions[1] (GLACIER_IR after 90 days)"),
+        ([("GLACIER", 30), ("GLACIER", 60)], "transitions[1] (GLACIER after 60 days)"),
+        ([("DEEP_ARCHIVE", 1), ("GLACIER", 2)], "transitions[1] (GLACIER after 2 days)"),
+        ([("STANDARD_IA", 30), ("GLACIER_IR", 45)], "transitions[1] (GLACIER_IR after 45 days)"),
+        (
+            [("INTELLIGENT_TIERING", 1), ("ONEZONE_IA", 30), ("GLACIER", 59)],
+            "transitions[2] (GLACIER after 59 days)",
+        ),
+    ],
+    ids=[
+        "glacier to ia",
+        "tiering to ia",
+        "one zone to ir",
+        "same class",
+        "deep archive",
+        "ia stay",
+        "one zone stay",
+    ],
+)
+def test_lifecycle_rejects_transitions_against_the_waterfall(
+    transitions: list[tuple[str, int]], offending: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Lifecycle.model_validate(_lifecycle(*transitions))
+    (error,) = caught.value.errors()
+    assert error["msg"].startswith(f"Value error, {offending}")
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "rate(1 minute)",
+        "rate(1 hour)",
+        "rate(1 day)",
+        "rate(5 minutes)",
+        "rate(6 hours)",
+        "rate(30 days)",
+        "cron(0 3 * * ? *)",
+        "cron(0/15 8-18 ? * MON-FRI *)",
+        "cron(0 12 L * ? 2030)",
+        "cron(0 10 ? * 6#3 *)",
+    ],
+)
+def test_schedule_accepts_eventbridge_expressions(expression: str) -> None:
+    assert check_schedule(expression) == expression
+
+
+@pytest.mark.parametrize(
+    "expression, problem",
+    [
+        ("rate(1 hours)", "the rate unit must be 'hour' when the value is 1, not 'hours'"),
+        ("rate(6 hour)", "the rate unit must be 'hours' when the value is 6, not 'hour'"),
+        ("rate(1 days)", "the rate unit must be 'day' when the value is 1, not 'days'"),
+        (
+            "rate(0 minutes)",
+            "the rate value must be a positive integer (no leading zeros), not '0'",
+        ),
+        (
+            "rate(06 hours)",
+            "the rate value must be a positive integer (no leading zeros), not '06'",
+        ),
+        (
+            "cron(nonsense)",
+            "a cron expression has exactly 6 space-separated fields (minutes hours day-of-month"
+            " month day-of-week year), not 1",
+        ),
+        (
+            "cron(0 3 * * ?)",
+            "a cron expression has exactly 6 space-separated fields (minutes hours day-of-month"
+            " month day-of-week year), not 5",
+        ),
+        (
+            "cron(0 3 * * * *)",
+            "exactly one of the cron day-of-month and day-of-week fields must be '?'",
+        ),
+        (
+            "cron(0 3 ? * ? *)",
+            "exactly one of the cron day-of-month and day-of-week fields must be '?'",
+        ),
+        ("cron(x 3 * * ? *)", "invalid cron field(s): minutes"),
+        ("rate(1 week)", NOT_A_SCHEDULE),
+        ("every day", NOT_A_SCHEDULE),
+    ],
+)
+def test_schedule_rejects_what_eventbridge_rejects_and_says_why(
+    expression: str, problem: str
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        check_schedule(expression)
+    assert str(caught.value) == problem

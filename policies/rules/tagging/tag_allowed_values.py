@@ -25,7 +25,7 @@ META = RuleMeta(
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
             "default": {
-                "Environment": ["dev", "staging", "prod"],
+                "Environment": ["dev", "test", "staging", "prod"],
                 "DataClassification": ["public", "internal", "confidential", "restricted", "logs"],
             },
             "description": "Tag key -> allowed values; keys not listed are unconstrained.",
