@@ -25,6 +25,26 @@ def allow(actions: Sequence[str], resources: Sequence[Any], **condition: Any) ->
     return statement
 
 
+def deny(
+    actions: Sequence[str],
+    resources: Sequence[Any] | None = None,
+    *,
+    not_resources: Sequence[Any] | None = None,
+    **condition: Any,
+) -> Statement:
+    """A Deny statement on `resources`, or on everything except `not_resources` (exactly one of
+    the two); keyword arguments become its Condition block."""
+    if (resources is None) == (not_resources is None):
+        raise ValueError("a Deny statement takes exactly one of resources and not_resources")
+    scope, targets = (
+        ("Resource", resources) if resources is not None else ("NotResource", not_resources)
+    )
+    statement: Statement = {"Effect": "Deny", "Action": list(actions), scope: list(targets or ())}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
 def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
