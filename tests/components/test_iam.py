@@ -1,10 +1,18 @@
-"""IAM statement helpers: a Deny names its resources or the resources it spares, never both."""
+"""IAM statement helpers: a Deny names its resources or the resources it spares, never both;
+policy documents resolve outputs wherever they sit."""
 
+import json
+from collections.abc import Callable
 from typing import Any
 
+import pulumi
+import pulumi_aws as aws
 import pytest
 
-from components.iam import deny
+from components.iam import allow, deny, policy_document
+from offline.mocks import Registration
+
+Runner = Callable[[Callable[[], object]], tuple[Registration, ...]]
 
 
 @pytest.mark.parametrize(
@@ -44,3 +52,27 @@ def test_deny_statement(kwargs: dict[str, Any], expected: dict[str, Any]) -> Non
 def test_deny_takes_exactly_one_of_resource_and_not_resource(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="exactly one of resources and not_resources"):
         deny(["s3:GetObject"], **kwargs)
+
+
+def test_policy_document_resolves_outputs_anywhere_in_the_document(run_mocked: Runner) -> None:
+    def program() -> None:
+        bucket = pulumi.Output.from_input("arn:aws:s3:::b")
+        statements = [
+            allow(["s3:GetObject"], [bucket.apply(lambda arn: f"{arn}/*")]),
+            allow(["kms:Decrypt"], ["*"], StringEquals={"aws:SourceAccount": bucket}),
+        ]
+        aws.iam.Policy("p", policy=policy_document(statements))
+
+    (policy,) = [r for r in run_mocked(program) if r.name == "p"]
+    assert json.loads(policy.inputs["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::b/*"]},
+            {
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt"],
+                "Resource": ["*"],
+                "Condition": {"StringEquals": {"aws:SourceAccount": "arn:aws:s3:::b"}},
+            },
+        ],
+    }
