@@ -20,6 +20,7 @@ from components.operations import Operations, OperationsArgs
 from components.tagging import Tags
 from components.warehouse import Warehouse, WarehouseArgs, copy_load_steps
 from stack_config import StackConfig
+from stack_config.delivery import DeliverySettings
 from stack_config.lake import CURATED_ZONE, RAW_ZONE
 from stack_config.pipelines import PipelineSettings
 
@@ -64,7 +65,8 @@ class Platform:
         if warehouse is not None:
             outputs["warehouse"] = warehouse.data_api_target
         if self.platform.delivery is not None:
-            outputs["delivery_pipeline"] = self._delivery(key, lake, alerts).pipeline.name
+            delivery = self._delivery(self.platform.delivery, key, lake, alerts)
+            outputs["delivery_pipeline"] = delivery.pipeline.name
         return outputs
 
     def _key(self) -> KmsKey:
@@ -204,12 +206,13 @@ class Platform:
             glue_jobs={n: p.job.job.name for n, p in pipelines.items()},
         )
 
-    def _delivery(self, key: KmsKey, lake: DataLake, alerts: NotificationTopic) -> Delivery:
-        assert self.platform.delivery is not None
+    def _delivery(
+        self, settings: DeliverySettings, key: KmsKey, lake: DataLake, alerts: NotificationTopic
+    ) -> Delivery:
         return Delivery(
             "delivery",
             DeliveryArgs(
-                delivery=self.platform.delivery,
+                delivery=settings,
                 stack=pulumi.get_stack(),
                 region=self.config.region,
                 name_prefix=self.prefix,

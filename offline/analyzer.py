@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import queue
-import signal
 import subprocess
 import sys
 import tempfile
@@ -278,10 +277,15 @@ class _PackProcess:
         return f"{problem}{status}\n--- policy pack stderr ---\n{stderr}"
 
     def stop(self) -> str:
-        """Interrupts the pack like the engine does, kills it if it lingers; idempotent."""
+        """Terminates the pack, kills it if it lingers; idempotent.
+
+        SIGTERM rather than the engine's SIGINT: a process started with SIGINT ignored (a
+        background job of a non-interactive shell, as some CI runners start us) passes that on
+        to the pack, which would then sit out the whole grace period on every run.
+        """
         if self._stderr_text is None:
             if self._proc.poll() is None:
-                self._proc.send_signal(signal.SIGINT)
+                self._proc.terminate()
                 if not self._wait(_GRACE_SECONDS):
                     self._proc.kill()
                     self._proc.wait()
