@@ -10,13 +10,14 @@ import pulumi_aws as aws
 from components.asl import AnyLoadStep
 from components.aws_context import AwsEnv
 from components.data_lake import DataLake, DataLakeArgs
-from components.data_pipeline import DataPipeline, DataPipelineArgs, LakeLocations
+from components.data_pipeline import DataPipeline, LakeLocations
 from components.delivery import Delivery, DeliveryArgs
 from components.glue_catalog import GlueCatalog, GlueCatalogArgs
 from components.kms_key import KmsKey, KmsKeyArgs
 from components.network import Network, NetworkArgs
 from components.notifications import NotificationTopic
 from components.operations import Operations, OperationsArgs
+from components.pipeline_args import PipelineArgs
 from components.tagging import Tags
 from components.warehouse import Warehouse, WarehouseArgs, copy_load_steps
 from stack_config import StackConfig
@@ -147,7 +148,7 @@ class Platform:
         return {
             settings.name: DataPipeline(
                 settings.name,
-                DataPipelineArgs(
+                PipelineArgs(
                     pipeline=settings,
                     name_prefix=self.prefix,
                     log_retention_days=self.retention,
@@ -197,8 +198,6 @@ class Platform:
                 region=self.config.region,
                 tags=self.tags,
             ),
-            kms_key_arn=key.arn,
-            account_id=self.env.account_id,
             alert_topic_arn=alerts.arn,
             lambda_functions={n: i.function.name for n, i in ingested.items()},
             dead_letter_queues={n: i.dead_letter_queue.name for n, i in ingested.items()},

@@ -10,23 +10,13 @@ import pulumi_aws as aws
 
 from components.asl import AnyLoadStep
 from components.aws_context import AwsEnv
-from components.glue_crawler import GlueCrawler, GlueCrawlerArgs
-from components.glue_job import GlueJob, GlueJobArgs
+from components.glue_crawler import GlueCrawler
+from components.glue_job import GlueJob
 from components.iam import Statement, allow, service_role
-from components.ingestion import IngestionArgs, IngestionFunction
-from components.orchestration import PipelineStateMachine, PipelineStateMachineArgs
-from stack_config.base import StrictModel
-from stack_config.pipelines import PipelineSettings, ScheduleTrigger
-
-
-class DataPipelineArgs(StrictModel):
-    """The pipeline's settings plus stack-level naming, log retention and tags."""
-
-    pipeline: PipelineSettings
-    name_prefix: str
-    log_retention_days: int
-    account_key_alias: str
-    tags: dict[str, str]
+from components.ingestion import IngestionFunction
+from components.orchestration import PipelineStateMachine
+from components.pipeline_args import PipelineArgs
+from stack_config.pipelines import ScheduleTrigger
 
 
 @dataclass(frozen=True)
@@ -51,7 +41,7 @@ class DataPipeline(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: DataPipelineArgs,
+        args: PipelineArgs,
         *,
         env: AwsEnv,
         kms_key_arn: pulumi.Input[str],
@@ -63,15 +53,9 @@ class DataPipeline(pulumi.ComponentResource):
     ) -> None:
         super().__init__("dataplatform:pipeline:DataPipeline", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        prefix, tags, retention = args.name_prefix, args.tags, args.log_retention_days
         crawler = GlueCrawler(
             f"{name}-crawler",
-            GlueCrawlerArgs(
-                pipeline=args.pipeline,
-                name_prefix=prefix,
-                account_key_alias=args.account_key_alias,
-                tags=tags,
-            ),
+            args,
             env=env,
             kms_key_arn=kms_key_arn,
             raw_bucket=lake.raw_bucket,
@@ -81,13 +65,7 @@ class DataPipeline(pulumi.ComponentResource):
         )
         self.job = GlueJob(
             f"{name}-etl",
-            GlueJobArgs(
-                pipeline=args.pipeline,
-                name_prefix=prefix,
-                log_retention_days=retention,
-                account_key_alias=args.account_key_alias,
-                tags=tags,
-            ),
+            args,
             env=env,
             kms_key_arn=kms_key_arn,
             raw_bucket=lake.raw_bucket,
@@ -99,12 +77,7 @@ class DataPipeline(pulumi.ComponentResource):
         )
         self.state_machine = PipelineStateMachine(
             f"{name}-orchestration",
-            PipelineStateMachineArgs(
-                pipeline=args.pipeline.name,
-                name_prefix=prefix,
-                log_retention_days=retention,
-                tags=tags,
-            ),
+            args,
             env=env,
             kms_key_arn=kms_key_arn,
             crawler=crawler.crawler,
@@ -121,12 +94,7 @@ class DataPipeline(pulumi.ComponentResource):
         else:
             self.ingestion = IngestionFunction(
                 f"{name}-ingest",
-                IngestionArgs(
-                    pipeline=args.pipeline,
-                    name_prefix=prefix,
-                    log_retention_days=retention,
-                    tags=tags,
-                ),
+                args,
                 env=env,
                 kms_key_arn=kms_key_arn,
                 raw_bucket=lake.raw_bucket,
@@ -136,7 +104,7 @@ class DataPipeline(pulumi.ComponentResource):
         self.register_outputs({"state_machine": self.state_machine.arn, "job": self.job.job.name})
 
     def _schedule(
-        self, name: str, trigger: ScheduleTrigger, args: DataPipelineArgs, env: AwsEnv
+        self, name: str, trigger: ScheduleTrigger, args: PipelineArgs, env: AwsEnv
     ) -> None:
         child = pulumi.ResourceOptions(parent=self)
         role = service_role(

@@ -94,10 +94,9 @@ def state_statements(settings: DeliverySettings, env: AwsEnv, *, write: bool) ->
         allow(["s3:ListBucket", "s3:GetBucketLocation"], [env.s3_arn(bucket)]),
         allow(["s3:GetObject"], [env.s3_arn(bucket, "*")]),
         allow(["s3:PutObject", "s3:DeleteObject"], [env.s3_arn(bucket, writable)]),
-        allow(
+        env.key_by_alias(
             ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
-            [env.arn("kms", "key/*")],
-            **{"ForAnyValue:StringEquals": {"kms:ResourceAliases": settings.secrets_key_alias}},
+            settings.secrets_key_alias,
         ),
     ]
 

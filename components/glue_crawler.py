@@ -8,17 +8,7 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsEnv
 from components.iam import allow, service_role
-from stack_config.base import StrictModel
-from stack_config.pipelines import PipelineSettings
-
-
-class GlueCrawlerArgs(StrictModel):
-    """The pipeline and the stack-level naming and tags."""
-
-    pipeline: PipelineSettings
-    name_prefix: str
-    account_key_alias: str
-    tags: dict[str, str]
+from components.pipeline_args import PipelineArgs
 
 
 class GlueCrawler(pulumi.ComponentResource):
@@ -29,7 +19,7 @@ class GlueCrawler(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: GlueCrawlerArgs,
+        args: PipelineArgs,
         *,
         env: AwsEnv,
         kms_key_arn: pulumi.Input[str],
@@ -41,7 +31,7 @@ class GlueCrawler(pulumi.ComponentResource):
         super().__init__("dataplatform:glue:GlueCrawler", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         pipeline = args.pipeline
-        crawler_name = f"{args.name_prefix}-{pipeline.name}-raw"
+        crawler_name = f"{args.qualified_name}-raw"
         role = service_role(
             f"{name}-role",
             service="glue.amazonaws.com",

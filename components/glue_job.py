@@ -10,7 +10,7 @@ import pulumi_aws as aws
 from components.aws_context import AwsEnv
 from components.iam import Statement, allow, service_role
 from components.log_group import encrypted_log_group
-from stack_config.base import StrictModel
+from components.pipeline_args import PipelineArgs
 from stack_config.pipelines import PipelineSettings
 
 # With a security configuration that encrypts CloudWatch logs, Glue writes to groups it creates
@@ -23,16 +23,6 @@ JOB_LOG_ACTIONS = (
     "logs:PutLogEvents",
     "logs:AssociateKmsKey",
 )
-
-
-class GlueJobArgs(StrictModel):
-    """The pipeline and the stack-level naming, retention and tags."""
-
-    pipeline: PipelineSettings
-    name_prefix: str
-    log_retention_days: int
-    account_key_alias: str
-    tags: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -56,7 +46,7 @@ class GlueJob(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: GlueJobArgs,
+        args: PipelineArgs,
         *,
         env: AwsEnv,
         kms_key_arn: pulumi.Input[str],
@@ -81,7 +71,7 @@ class GlueJob(pulumi.ComponentResource):
         self.script = _build_script(name, args, where, kms_key_arn=kms_key_arn, opts=child)
         log_group = encrypted_log_group(
             f"{name}-logs",
-            log_group_name=f"/aws-glue/jobs/{_job_name(args)}",
+            log_group_name=f"/aws-glue/jobs/{args.qualified_name}",
             retention_days=args.log_retention_days,
             kms_key_arn=kms_key_arn,
             tags=args.tags,
@@ -114,13 +104,9 @@ class GlueJob(pulumi.ComponentResource):
         self.register_outputs({"job_name": self.job.name, "script": self.script.key})
 
 
-def _job_name(args: GlueJobArgs) -> str:
-    return f"{args.name_prefix}-{args.pipeline.name}"
-
-
 def _build_script(
     name: str,
-    args: GlueJobArgs,
+    args: PipelineArgs,
     where: _Locations,
     *,
     kms_key_arn: pulumi.Input[str],
@@ -140,7 +126,7 @@ def _build_script(
 
 def _build_job(
     name: str,
-    args: GlueJobArgs,
+    args: PipelineArgs,
     where: _Locations,
     *,
     role_arn: pulumi.Input[str],
@@ -151,7 +137,7 @@ def _build_job(
     pipeline = args.pipeline
     return aws.glue.Job(
         f"{name}-job",
-        name=_job_name(args),
+        name=args.qualified_name,
         role_arn=role_arn,
         glue_version=pipeline.glue.version,
         worker_type=pipeline.glue.worker_type,

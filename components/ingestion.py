@@ -10,25 +10,11 @@ import pulumi_aws as aws
 from components.aws_context import AwsEnv
 from components.iam import allow, policy_document, service_role
 from components.log_group import encrypted_log_group
-from stack_config.base import StrictModel
-from stack_config.pipelines import PipelineSettings
+from components.pipeline_args import PipelineArgs
 
 # Only the handler module is shipped (no caches or tests); boto3 comes with the Lambda runtime.
 HANDLER_FILE = "pipelines/ingest/handler.py"
 RUNTIME = "python3.12"
-
-
-class IngestionArgs(StrictModel):
-    """The pipeline and the stack-level naming, retention and tags."""
-
-    pipeline: PipelineSettings
-    name_prefix: str
-    log_retention_days: int
-    tags: dict[str, str]
-
-    @property
-    def quarantine_prefix(self) -> str:
-        return f"quarantine/{self.pipeline.name}/"
 
 
 class IngestionFunction(pulumi.ComponentResource):
@@ -40,7 +26,7 @@ class IngestionFunction(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: IngestionArgs,
+        args: PipelineArgs,
         *,
         env: AwsEnv,
         kms_key_arn: pulumi.Input[str],
@@ -50,7 +36,7 @@ class IngestionFunction(pulumi.ComponentResource):
     ) -> None:
         super().__init__("dataplatform:ingestion:IngestionFunction", name, None, opts)
         self._name, self._args, self._child = name, args, pulumi.ResourceOptions(parent=self)
-        function_name = f"{args.name_prefix}-{args.pipeline.name}-ingest"
+        function_name = f"{args.qualified_name}-ingest"
         self.dead_letter_queue = aws.sqs.Queue(
             f"{name}-dlq",
             kms_master_key_id=kms_key_arn,
@@ -102,7 +88,7 @@ class IngestionFunction(pulumi.ComponentResource):
         pipeline = self._args.pipeline
         return {
             "STATE_MACHINE_ARN": state_machine_arn,
-            "QUARANTINE_PREFIX": self._args.quarantine_prefix,
+            "QUARANTINE_PREFIX": pipeline.quarantine_prefix,
             "SOURCE_PREFIX": pipeline.source_prefix,
             "ALLOWED_EXTENSIONS": ",".join(pipeline.allowed_extensions),
             "MAX_OBJECT_BYTES": str(pipeline.ingest.max_object_mb * 1024 * 1024),
@@ -117,7 +103,8 @@ class IngestionFunction(pulumi.ComponentResource):
         state_machine_arn: pulumi.Input[str],
         log_group: aws.cloudwatch.LogGroup,
     ) -> aws.iam.Role:
-        source, quarantine = self._args.pipeline.source_prefix, self._args.quarantine_prefix
+        pipeline = self._args.pipeline
+        source, quarantine = pipeline.source_prefix, pipeline.quarantine_prefix
         return service_role(
             f"{self._name}-role",
             service="lambda.amazonaws.com",

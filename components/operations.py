@@ -8,7 +8,6 @@ from typing import NamedTuple
 import pulumi
 import pulumi_aws as aws
 
-from components.notifications import NotificationTopic
 from stack_config.base import StrictModel
 from stack_config.operations import OperationsSettings
 
@@ -57,28 +56,18 @@ class Operations(pulumi.ComponentResource):
         name: str,
         args: OperationsArgs,
         *,
-        kms_key_arn: pulumi.Input[str],
-        account_id: pulumi.Input[str],
+        alert_topic_arn: pulumi.Input[str],
         lambda_functions: Mapping[str, pulumi.Input[str]] | None = None,
         dead_letter_queues: Mapping[str, pulumi.Input[str]] | None = None,
         state_machines: Mapping[str, pulumi.Input[str]] | None = None,
         glue_jobs: Mapping[str, pulumi.Input[str]] | None = None,
-        alert_topic_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """`alert_topic_arn` reuses an existing NotificationTopic (one that CloudWatch and
-        EventBridge may publish to) instead of creating `<name>-alerts`."""
+        """`alert_topic_arn` is the platform's NotificationTopic, which CloudWatch and
+        EventBridge may publish to; the pipelines alert through the same topic."""
         super().__init__("dataplatform:operations:Operations", name, None, opts)
         self._name, self._args = name, args
         self._child = pulumi.ResourceOptions(parent=self)
-        if alert_topic_arn is None:
-            alert_topic_arn = NotificationTopic(
-                f"{name}-alerts",
-                kms_key_arn=kms_key_arn,
-                account_id=account_id,
-                tags=args.tags,
-                opts=self._child,
-            ).arn
         self.topic_arn = pulumi.Output.from_input(alert_topic_arn)
         self._build_subscriptions()
         monitored = {

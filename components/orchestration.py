@@ -13,7 +13,7 @@ from components.asl import AnyLoadStep, pipeline_definition
 from components.aws_context import AwsEnv
 from components.iam import Statement, allow, service_role
 from components.log_group import encrypted_log_group
-from stack_config.base import StrictModel
+from components.pipeline_args import PipelineArgs
 
 # Step Functions log delivery is configured through CloudWatch Logs' delivery API, which does not
 # support resource-level permissions (AWS Step Functions developer guide, "IAM policies for
@@ -36,15 +36,6 @@ _XRAY_ACTIONS = [
 ]
 
 
-class PipelineStateMachineArgs(StrictModel):
-    """Pipeline name plus the stack-level naming, retention and tags."""
-
-    pipeline: str
-    name_prefix: str
-    log_retention_days: int
-    tags: dict[str, str]
-
-
 class PipelineStateMachine(pulumi.ComponentResource):
     """Log group, role and the state machine of one pipeline."""
 
@@ -54,7 +45,7 @@ class PipelineStateMachine(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: PipelineStateMachineArgs,
+        args: PipelineArgs,
         *,
         env: AwsEnv,
         kms_key_arn: pulumi.Input[str],
@@ -67,7 +58,7 @@ class PipelineStateMachine(pulumi.ComponentResource):
     ) -> None:
         super().__init__("dataplatform:orchestration:PipelineStateMachine", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        machine_name = f"{args.name_prefix}-{args.pipeline}"
+        machine_name = args.qualified_name
         log_group = encrypted_log_group(
             f"{name}-logs",
             log_group_name=f"/aws/vendedlogs/states/{machine_name}",
@@ -104,7 +95,7 @@ class PipelineStateMachine(pulumi.ComponentResource):
             crawler.name, job.name, pulumi.Output.from_input(topic_arn), load_steps
         ).apply(
             lambda values: pipeline_definition(
-                pipeline=args.pipeline,
+                pipeline=args.pipeline.name,
                 crawler_name=values[0],
                 job_name=values[1],
                 topic_arn=values[2],

@@ -134,6 +134,11 @@ class PipelineSettings(StrictModel):
         return self
 
     @property
+    def quarantine_prefix(self) -> str:
+        """Where the ingestion function moves this pipeline's rejected files."""
+        return f"{QUARANTINE_ROOT}{self.name}/"
+
+    @property
     def allowed_extensions(self) -> tuple[str, ...]:
         return EXTENSIONS[self.format]
 

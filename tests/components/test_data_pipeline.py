@@ -9,7 +9,8 @@ import pulumi
 import pytest
 
 from components.aws_context import AwsEnv
-from components.data_pipeline import DataPipeline, DataPipelineArgs, LakeLocations
+from components.data_pipeline import DataPipeline, LakeLocations
+from components.pipeline_args import PipelineArgs
 from offline.mocks import Registration
 from stack_config.pipelines import PipelineSettings
 from tests.components.helpers import by_name, policy_statements
@@ -45,7 +46,7 @@ def _pipeline(
         out = pulumi.Output.from_input
         DataPipeline(
             settings["name"],
-            DataPipelineArgs(
+            PipelineArgs(
                 pipeline=PipelineSettings.model_validate(settings),
                 name_prefix="dp-test",
                 log_retention_days=30,

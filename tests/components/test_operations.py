@@ -12,8 +12,7 @@ from stack_config.operations import OperationsSettings
 from tests.components.helpers import by_name, children_of
 
 Runner = Callable[[Callable[[], object]], tuple[Registration, ...]]
-KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/test"
-TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:ops-alerts-topic"
+TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:platform-alerts"
 MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:sales"
 SETTINGS = OperationsSettings.model_validate(
     {
@@ -27,9 +26,7 @@ SETTINGS = OperationsSettings.model_validate(
 )
 
 
-def _run(
-    run: Runner, *, monitored: bool = True, topic: str | None = None
-) -> dict[str, Registration]:
+def _run(run: Runner, *, monitored: bool = True, topic: str = TOPIC_ARN) -> dict[str, Registration]:
     def program() -> None:
         Operations(
             "ops",
@@ -39,8 +36,6 @@ def _run(
                 region="eu-west-1",
                 tags={"Environment": "test"},
             ),
-            kms_key_arn=KEY_ARN,
-            account_id="123456789012",
             lambda_functions={"ingest": "dp-test-ingest"} if monitored else None,
             dead_letter_queues={"ingest": "dp-test-ingest-dlq"} if monitored else None,
             state_machines={"sales": MACHINE} if monitored else None,
@@ -63,10 +58,9 @@ def test_children_are_parented_and_named(run_mocked: Runner) -> None:
     resources = _run(run_mocked)
     assert resources["ops"].type == "dataplatform:operations:Operations"
     children = children_of(list(resources.values()), resources["ops"])
-    assert {"ops-alerts", "ops-glue-failures", "ops-glue-failures-to-topic"} <= children
+    assert {"ops-glue-failures", "ops-glue-failures-to-topic"} <= children
     assert {"ops-dashboard", "ops-lambda-errors-ingest", "ops-sfn-failed-sales"} <= children
-    assert resources["ops-alerts"].type == "dataplatform:operations:NotificationTopic"
-    assert resources["ops-alerts-topic"].inputs["kmsMasterKeyId"] == KEY_ARN
+    assert not [r for r in resources.values() if r.type == "aws:sns/topic:Topic"]
 
 
 def test_subscriptions_come_from_config(run_mocked: Runner) -> None:
@@ -179,13 +173,3 @@ def test_every_taggable_resource_is_tagged(run_mocked: Runner) -> None:
         and r.inputs.get("tags", {}).get("Environment") != "test"
     ]
     assert untagged == []
-
-
-def test_an_existing_topic_can_be_reused(run_mocked: Runner) -> None:
-    existing = "arn:aws:sns:eu-west-1:123456789012:pipeline-alerts"
-    resources = _run(run_mocked, topic=existing)
-    assert "ops-alerts" not in resources
-    assert {a["alarmActions"][0] for a in _alarms(resources).values()} == {existing}
-    assert resources["ops-glue-failures-to-topic"].inputs["arn"] == existing
-    subscriptions = [r for r in resources.values() if r.type.endswith("TopicSubscription")]
-    assert {s.inputs["topic"] for s in subscriptions} == {existing}
