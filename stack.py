@@ -7,19 +7,20 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.asl import AnyLoadStep
-from components.aws_context import AwsEnv
-from components.data_lake import DataLake, DataLakeArgs
-from components.data_pipeline import DataPipeline, LakeLocations
-from components.delivery import Delivery, DeliveryArgs
-from components.glue_catalog import GlueCatalog, GlueCatalogArgs
-from components.kms_key import KmsKey, KmsKeyArgs
-from components.network import Network, NetworkArgs
-from components.notifications import NotificationTopic
-from components.operations import Operations, OperationsArgs
-from components.pipeline_args import PipelineArgs
-from components.tagging import Tags
-from components.warehouse import Warehouse, WarehouseArgs, copy_load_steps
+from components.delivery.delivery import Delivery, DeliveryArgs
+from components.operations.operations import Operations, OperationsArgs
+from components.pipelines.args import PipelineArgs
+from components.pipelines.asl import AnyLoadStep, data_api_load_step
+from components.pipelines.data_pipeline import DataPipeline, LakeLocations
+from components.shared.aws_context import AwsEnv
+from components.shared.tagging import Tags
+from components.shared.topic import NotificationTopic
+from components.storage.catalog import GlueCatalog, GlueCatalogArgs
+from components.storage.data_lake import DataLake, DataLakeArgs
+from components.storage.kms_key import KmsKey, KmsKeyArgs
+from components.warehouse.network import Network, NetworkArgs
+from components.warehouse.sql import check_data_api_target, replace_from_parquet
+from components.warehouse.warehouse import Warehouse, WarehouseArgs
 from stack_config import StackConfig
 from stack_config.delivery import DeliverySettings
 from stack_config.lake import CURATED_ZONE, RAW_ZONE
@@ -172,19 +173,25 @@ class Platform:
         if warehouse is None or self.platform.warehouse is None:
             return pulumi.Output.from_input(())
         schema = self.platform.warehouse.load_schema
-        return pulumi.Output.all(
-            warehouse.data_api_target, lake.zones[CURATED_ZONE].name, warehouse.copy_role_arn
-        ).apply(
-            lambda values: copy_load_steps(
-                pipeline=settings.name,
-                target=values[0],
+        partition = self.env.partition
+
+        def steps(target: dict[str, str], bucket: str, role: str) -> tuple[AnyLoadStep, ...]:
+            check_data_api_target(target)
+            sqls = replace_from_parquet(
                 schema=schema,
                 table=settings.target_table,
-                curated_bucket=values[1],
-                copy_role_arn=values[2],
-                partition=self.env.partition,
+                curated_bucket=bucket,
+                copy_role_arn=role,
             )
-        )
+            statement = f"{settings.name}-{settings.target_table}"
+            step = data_api_load_step(
+                target=target, sqls=sqls, statement_name=statement, partition=partition
+            )
+            return (step,)
+
+        return pulumi.Output.all(
+            warehouse.data_api_target, lake.zones[CURATED_ZONE].name, warehouse.copy_role_arn
+        ).apply(lambda values: steps(*values))
 
     def _operations(
         self, key: KmsKey, alerts: NotificationTopic, pipelines: dict[str, DataPipeline]

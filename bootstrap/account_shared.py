@@ -7,7 +7,7 @@ import pulumi
 import pulumi_aws as aws
 
 from bootstrap.settings import BootstrapSettings
-from components.protection import stateful_options
+from components.shared.protection import stateful_options
 
 
 class AccountShared(pulumi.ComponentResource):

@@ -7,9 +7,9 @@ Built from the platform's own `KmsKey` and `SecureBucket`, so it is secure by th
 import pulumi
 
 from bootstrap.settings import BootstrapSettings
-from components.kms_key import KmsKey, KmsKeyArgs
-from components.secure_bucket import BucketRole, SecureBucket, SecureBucketArgs
-from components.tagging import Tags
+from components.shared.secure_bucket import BucketRole, SecureBucket, SecureBucketArgs
+from components.shared.tagging import Tags
+from components.storage.kms_key import KmsKey, KmsKeyArgs
 from stack_config.lake import Lifecycle
 
 # S3 server access logs of the state bucket; kept a year, then expired.

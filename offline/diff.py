@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from delivery.capture_diff import render_capture_diff
 from offline.capture import PROJECT_ROOT
+from review.capture_diff import render_capture_diff
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 CAPTURE_TIMEOUT = 600

@@ -38,8 +38,8 @@ EXTENSIONS: dict[SourceFormat, tuple[str, ...]] = {
 
 def _script_in_repo(value: str) -> str:
     path = (PROJECT_ROOT / value).resolve()
-    if not path.is_relative_to(PROJECT_ROOT / "pipelines") or not path.is_file():
-        raise ValueError("must be an existing file under pipelines/, relative to the project root")
+    if not path.is_relative_to(PROJECT_ROOT / "runtime") or not path.is_file():
+        raise ValueError("must be an existing file under runtime/, relative to the project root")
     return value
 
 
@@ -70,7 +70,7 @@ class GlueJobSettings(StrictModel):
         ),
     )
     script: Annotated[str, AfterValidator(_script_in_repo)] = Field(
-        default="pipelines/glue/etl_job.py", description="ETL script, uploaded by the program."
+        default="runtime/glue/etl_job.py", description="ETL script, uploaded by the program."
     )
     worker_type: Literal["G.1X", "G.2X", "G.4X", "G.8X"] = Field(
         default="G.1X", description="Glue worker type."

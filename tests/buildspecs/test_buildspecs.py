@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from delivery.run_preview import preview_command
 from offline.capture import PROJECT_ROOT, available_stacks
+from review.run_preview import preview_command
 
 BUILDSPECS = PROJECT_ROOT / "buildspecs"
 PULUMI_SPECS = ("preview", "deploy", "drift")
@@ -112,7 +112,7 @@ def test_pulumi_steps_use_the_stacks_policy_pack_config(stack: str) -> None:
     pack = "--policy-pack policies --policy-pack-config"
     for name in ("deploy", "drift"):
         assert any(pack in c and "policies/config/$STACK.json" in c for c in _commands(name))
-    # The preview's command line lives in delivery/run_preview.py.
+    # The preview's command line lives in review/run_preview.py.
     preview = " ".join(preview_command(stack))
     assert f"{pack} policies/config/{stack}.json" in preview
     assert (PROJECT_ROOT / "policies" / "PulumiPolicy.yaml").is_file()
@@ -129,8 +129,8 @@ def test_no_pipeline_build_creates_a_stack() -> None:
 def test_preview_comments_before_failing_on_the_recorded_status() -> None:
     build = _spec("preview")["phases"]["build"]["commands"]
     assert [command.split()[:3] for command in build] == [
-        [".venv/bin/python", "-m", "delivery.run_preview"],
-        [".venv/bin/python", "-m", "delivery.post_comment"],
+        [".venv/bin/python", "-m", "review.run_preview"],
+        [".venv/bin/python", "-m", "review.post_comment"],
         ["test", '"$(cat', 'build/preview/status)"'],
     ]
     assert "--out-dir build/preview" in build[0]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from offline.capture import PROJECT_ROOT
-from tests.delivery.helpers import table_rows
+from tests.review.helpers import table_rows
 
 VENV = Path(sys.executable).parent.parent
 WINDOW = re.compile(r"deletion_window_days: \d+")

@@ -35,10 +35,10 @@ def test_a_changed_script_changes_the_captured_inputs(tmp_path: Path) -> None:
 
 
 def test_archives_record_each_member() -> None:
-    archive = pulumi.AssetArchive({"handler.py": pulumi.FileAsset("pipelines/ingest/handler.py")})
+    archive = pulumi.AssetArchive({"handler.py": pulumi.FileAsset("runtime/ingest/handler.py")})
     (resource,) = to_json_resources([_registration("f", {"code": archive})])
     member = resource["inputs"]["code"]["assetArchive"]["handler.py"]
-    assert member["fileAsset"] == "pipelines/ingest/handler.py"
+    assert member["fileAsset"] == "runtime/ingest/handler.py"
     assert len(member["sha256"]) == 64
 
 

@@ -166,12 +166,12 @@ INVALID = {
         _set("pipelines.0.trigger", {"kind": "webhook"}),
         "platform.pipelines[0].trigger",
     ),
-    "script outside pipelines/": (
+    "script outside runtime/": (
         _set("pipelines.0.glue", {"script": "__main__.py"}),
         "platform.pipelines[0].glue.script",
     ),
     "missing script": (
-        _set("pipelines.0.glue", {"script": "pipelines/glue/nope.py"}),
+        _set("pipelines.0.glue", {"script": "runtime/glue/nope.py"}),
         "platform.pipelines[0].glue.script",
     ),
     "too few workers": (

@@ -1,0 +1,169 @@
+"""The data-pipeline state machine: crawl, wait for the crawler, run the Glue job, run the load
+steps in order, notify. pipeline_definition() returns an already validated definition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from components.pipelines.asl.definition import StateMachineDefinition
+from components.pipelines.asl.fields import Catcher, JsonValue
+from components.pipelines.asl.load_steps import AnyLoadStep, _load_states
+from components.pipelines.asl.pipeline_tasks import (
+    _API_TIMEOUT_SECONDS,
+    CHECK_CRAWL_RESULT,
+    CHECK_CRAWLER_STATE,
+    COUNT_CRAWLER_POLL,
+    CRAWL_FAILED,
+    CRAWLER_POLL_LIMIT,
+    GET_CRAWLER,
+    GLUE_API_RETRY_ERRORS,
+    GLUE_JOB_RETRY_ERRORS,
+    INIT_CRAWLER_POLL,
+    NOTIFY_SUCCESS,
+    RUN_GLUE_JOB,
+    START_CRAWLER,
+    WAIT_FOR_CRAWLER,
+    _backoff,
+    _error_marker,
+    _guarded_task,
+    _notify_states,
+    integration_arn,
+)
+from components.pipelines.asl.states import Choice, ChoiceRule, Pass, State, Task, Wait
+
+
+def _crawler_states(crawler: str, poll_seconds: int, partition: str) -> dict[str, State]:
+    """Start the crawler (an already running crawl counts as started) and poll it."""
+    glue_sdk = integration_arn(partition, "aws-sdk:glue")
+    api_retry = _backoff(GLUE_API_RETRY_ERRORS, interval=5, attempts=4, cap=60)
+    already_running = Catcher(
+        error_equals=("Glue.CrawlerRunningException",),
+        next=INIT_CRAWLER_POLL,
+        result_path="$.crawlerAlreadyRunning",
+    )
+    return {
+        START_CRAWLER: _guarded_task(
+            f"{glue_sdk}:startCrawler",
+            {"Name": crawler},
+            next_state=INIT_CRAWLER_POLL,
+            retry=api_retry,
+            timeout_seconds=_API_TIMEOUT_SECONDS,
+            first_catch=(already_running,),
+        ),
+        INIT_CRAWLER_POLL: Pass(
+            result={"Attempts": 1}, result_path="$.crawlerPoll", next=WAIT_FOR_CRAWLER
+        ),
+        WAIT_FOR_CRAWLER: Wait(seconds=poll_seconds, next=GET_CRAWLER),
+        GET_CRAWLER: _guarded_task(
+            f"{glue_sdk}:getCrawler",
+            {"Name": crawler},
+            next_state=CHECK_CRAWLER_STATE,
+            retry=api_retry,
+            timeout_seconds=_API_TIMEOUT_SECONDS,
+            result_path="$.crawler",
+        ),
+    }
+
+
+def _crawler_decisions(crawler: str, poll_seconds: int, max_polls: int) -> dict[str, State]:
+    """Leave the poll loop when the crawler is READY or after max_polls polls, whichever first."""
+    ready = ChoiceRule(
+        variable="$.crawler.Crawler.State",
+        operator="StringEquals",
+        value="READY",
+        next=CHECK_CRAWL_RESULT,
+    )
+    exhausted = ChoiceRule(
+        variable="$.crawlerPoll.Attempts",
+        operator="NumericGreaterThanEquals",
+        value=max_polls,
+        next=CRAWLER_POLL_LIMIT,
+    )
+    crawl_ok = ChoiceRule(
+        variable="$.crawler.Crawler.LastCrawl.Status",
+        operator="StringEquals",
+        value="SUCCEEDED",
+        next=RUN_GLUE_JOB,
+    )
+    return {
+        CHECK_CRAWLER_STATE: Choice(choices=(ready, exhausted), default=COUNT_CRAWLER_POLL),
+        COUNT_CRAWLER_POLL: Pass(
+            parameters={"Attempts.$": "States.MathAdd($.crawlerPoll.Attempts, 1)"},
+            result_path="$.crawlerPoll",
+            next=WAIT_FOR_CRAWLER,
+        ),
+        CRAWLER_POLL_LIMIT: _error_marker(
+            "CrawlerPollLimitReached",
+            f"crawler {crawler} still running after {max_polls} polls of {poll_seconds}s",
+        ),
+        CHECK_CRAWL_RESULT: Choice(choices=(crawl_ok,), default=CRAWL_FAILED),
+        CRAWL_FAILED: _error_marker("CrawlFailed", f"last crawl of {crawler} did not succeed"),
+    }
+
+
+def _job_state(
+    job: str, input_keys: Sequence[str], timeout_seconds: int, next_state: str, partition: str
+) -> Task:
+    parameters: dict[str, JsonValue] = {"JobName": job}
+    if input_keys:
+        # The context object keeps the execution input intact whatever earlier states added.
+        parameters["Arguments"] = {f"--{k}.$": f"$$.Execution.Input.{k}" for k in input_keys}
+    return _guarded_task(
+        integration_arn(partition, "glue:startJobRun.sync"),
+        parameters,
+        next_state=next_state,
+        retry=_backoff(GLUE_JOB_RETRY_ERRORS, interval=30, attempts=5, cap=600),
+        timeout_seconds=timeout_seconds,
+        result_path="$.glueJob",
+    )
+
+
+def pipeline_definition(
+    *,
+    pipeline: str,
+    crawler_name: str,
+    job_name: str,
+    topic_arn: str,
+    load_steps: Sequence[AnyLoadStep] = (),
+    job_input_keys: Sequence[str] = ("bucket", "key"),
+    crawler_poll_seconds: int = 30,
+    max_crawler_polls: int = 60,
+    job_timeout_seconds: int = 6 * 3600,
+    partition: str = "aws",
+) -> StateMachineDefinition:
+    """Crawl, wait for the crawler, run the Glue job, run load_steps in order, notify, succeed.
+
+    A PolledLoadStep expands to its start/wait/describe/decide loop (see its docstring).
+
+    Every Task retries its transient errors and sends anything else to NotifyFailure -> Fail.
+    Task resources are in `partition` (`aws`, `aws-cn`, `aws-us-gov`); so must load_steps' be.
+    Plain strings in, so a Pulumi component can call this inside Output.all(...).apply(...).
+    """
+    if crawler_poll_seconds < 1 or max_crawler_polls < 1:
+        raise ValueError("crawler_poll_seconds and max_crawler_polls must be >= 1")
+    after_job = load_steps[0].name if load_steps else NOTIFY_SUCCESS
+    parts: list[dict[str, State]] = [
+        _crawler_states(crawler_name, crawler_poll_seconds, partition),
+        _crawler_decisions(crawler_name, crawler_poll_seconds, max_crawler_polls),
+        {
+            RUN_GLUE_JOB: _job_state(
+                job_name, job_input_keys, job_timeout_seconds, after_job, partition
+            )
+        },
+        _load_states(load_steps, partition),
+        _notify_states(pipeline, topic_arn, partition),
+    ]
+    states: dict[str, State] = {}
+    for part in parts:
+        clash = sorted(states.keys() & part.keys())
+        if clash:
+            raise ValueError(f"load steps reuse built-in state names {clash}")
+        states.update(part)
+    definition = StateMachineDefinition(
+        comment=f"{pipeline}: crawl, transform with Glue, load, notify",
+        start_at=START_CRAWLER,
+        states=states,
+    )
+    definition.validate()
+    return definition

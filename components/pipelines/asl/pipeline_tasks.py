@@ -1,0 +1,132 @@
+"""The data pipeline's state names, retry policy and shared failure path: every guarded Task
+retries only its transient errors and sends anything else to NotifyFailure -> PipelineFailed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from components.pipelines.asl.fields import ALL_ERRORS, Catcher, JsonValue, Retrier
+from components.pipelines.asl.states import Fail, Pass, State, Succeed, Task
+
+START_CRAWLER = "StartCrawler"
+INIT_CRAWLER_POLL = "InitCrawlerPoll"
+WAIT_FOR_CRAWLER = "WaitForCrawler"
+GET_CRAWLER = "GetCrawler"
+CHECK_CRAWLER_STATE = "CheckCrawlerState"
+COUNT_CRAWLER_POLL = "CountCrawlerPoll"
+CRAWLER_POLL_LIMIT = "CrawlerPollLimitReached"
+CHECK_CRAWL_RESULT = "CheckCrawlResult"
+CRAWL_FAILED = "CrawlFailed"
+RUN_GLUE_JOB = "RunGlueJob"
+NOTIFY_SUCCESS = "NotifySuccess"
+PIPELINE_SUCCEEDED = "PipelineSucceeded"
+NOTIFY_FAILURE = "NotifyFailure"
+PIPELINE_FAILED = "PipelineFailed"
+
+# Retry only what a later attempt can fix: throttling, service-side faults and hung API calls
+# (States.Timeout on a task bounded to seconds). States.TaskFailed is deliberately absent: a
+# failed Glue job run or a missing crawler/topic fails the same way again. The Glue job gets no
+# States.Timeout retry either: a run that hit its hours-long timeout should page, not re-run.
+GLUE_API_RETRY_ERRORS = (
+    "Glue.ThrottlingException",
+    "Glue.InternalServiceException",
+    "Glue.OperationTimeoutException",
+    "States.Timeout",
+)
+GLUE_JOB_RETRY_ERRORS = (
+    "Glue.ConcurrentRunsExceededException",
+    "Glue.ThrottlingException",
+    "Glue.InternalServiceException",
+    "Glue.OperationTimeoutException",
+)
+SNS_RETRY_ERRORS = ("SNS.InternalErrorException", "SNS.KMSThrottlingException", "States.Timeout")
+
+_API_TIMEOUT_SECONDS = 60
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+
+
+def integration_arn(partition: str, integration: str) -> str:
+    """The Task resource of a Step Functions service integration, e.g. `sns:publish`, in the
+    partition the state machine runs in."""
+    if partition not in PARTITIONS:
+        raise ValueError(f"unknown partition {partition!r}; expected one of {PARTITIONS}")
+    return f"arn:{partition}:states:::{integration}"
+
+
+def _backoff(errors: tuple[str, ...], *, interval: int, attempts: int, cap: int) -> Retrier:
+    return Retrier(
+        error_equals=errors,
+        interval_seconds=interval,
+        max_attempts=attempts,
+        backoff_rate=2.0,
+        max_delay_seconds=cap,
+        jitter_strategy="FULL",
+    )
+
+
+def _guarded_task(
+    resource: str,
+    parameters: Mapping[str, JsonValue],
+    *,
+    next_state: str,
+    retry: Retrier,
+    timeout_seconds: int,
+    result_path: str | None = None,
+    first_catch: tuple[Catcher, ...] = (),
+) -> Task:
+    """A Task that retries `retry` and routes every other error to NotifyFailure."""
+    to_failure = Catcher(error_equals=(ALL_ERRORS,), next=NOTIFY_FAILURE, result_path="$.error")
+    return Task(
+        resource=resource,
+        parameters=parameters,
+        result_path=result_path,
+        timeout_seconds=timeout_seconds,
+        retry=(retry,),
+        catch=(*first_catch, to_failure),
+        next=next_state,
+    )
+
+
+def _error_marker(error: str, cause: str) -> Pass:
+    """Record an error the way a Catch would, so NotifyFailure reads $.error either way."""
+    return Pass(result={"Error": error, "Cause": cause}, result_path="$.error", next=NOTIFY_FAILURE)
+
+
+def _notify_states(pipeline: str, topic_arn: str, partition: str) -> dict[str, State]:
+    sns_publish = integration_arn(partition, "sns:publish")
+    sns_retry = _backoff(SNS_RETRY_ERRORS, interval=2, attempts=3, cap=30)
+    failure = (
+        "States.Format('Execution {} failed with {}: {}', "
+        "$$.Execution.Id, $.error.Error, $.error.Cause)"
+    )
+    success = "States.Format('Execution {} succeeded.', $$.Execution.Id)"
+    return {
+        NOTIFY_SUCCESS: _guarded_task(
+            sns_publish,
+            {
+                "TopicArn": topic_arn,
+                "Subject": f"[{pipeline}] succeeded"[:100],
+                "Message.$": success,
+            },
+            next_state=PIPELINE_SUCCEEDED,
+            retry=sns_retry,
+            timeout_seconds=_API_TIMEOUT_SECONDS,
+        ),
+        PIPELINE_SUCCEEDED: Succeed(),
+        # Its own failure must not loop back into itself: it fails the execution directly.
+        NOTIFY_FAILURE: Task(
+            resource=sns_publish,
+            parameters={
+                "TopicArn": topic_arn,
+                "Subject": f"[{pipeline}] FAILED"[:100],
+                "Message.$": failure,
+            },
+            result_path=None,
+            timeout_seconds=_API_TIMEOUT_SECONDS,
+            retry=(sns_retry,),
+            catch=(Catcher(error_equals=(ALL_ERRORS,), next=PIPELINE_FAILED),),
+            next=PIPELINE_FAILED,
+        ),
+        PIPELINE_FAILED: Fail(error="PipelineFailed", cause=f"{pipeline} pipeline failed"),
+    }

@@ -1,0 +1,195 @@
+"""The ingestion function of one pipeline, invoked by S3 "Object Created" events via EventBridge.
+
+Packaged from `runtime/ingest/`; reserved concurrency, X-Ray tracing, a KMS-encrypted
+dead-letter queue, an environment encrypted with the customer key and an explicit log group.
+"""
+
+import pulumi
+import pulumi_aws as aws
+
+from components.pipelines.args import PipelineArgs
+from components.shared.aws_context import AwsEnv
+from components.shared.iam import allow, policy_document, service_role
+from components.shared.log_group import encrypted_log_group
+
+# Only the handler module is shipped (no caches or tests); boto3 comes with the Lambda runtime.
+HANDLER_FILE = "runtime/ingest/handler.py"
+RUNTIME = "python3.12"
+
+
+class IngestionFunction(pulumi.ComponentResource):
+    """Dead-letter queue, log group, role, function, EventBridge rule and invoke permission."""
+
+    function: aws.lambda_.Function
+    dead_letter_queue: aws.sqs.Queue
+
+    def __init__(
+        self,
+        name: str,
+        args: PipelineArgs,
+        *,
+        env: AwsEnv,
+        kms_key_arn: pulumi.Input[str],
+        raw_bucket: pulumi.Input[str],
+        state_machine_arn: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("dataplatform:ingestion:IngestionFunction", name, None, opts)
+        self._name, self._args, self._child = name, args, pulumi.ResourceOptions(parent=self)
+        function_name = f"{args.qualified_name}-ingest"
+        self.dead_letter_queue = aws.sqs.Queue(
+            f"{name}-dlq",
+            kms_master_key_id=kms_key_arn,
+            kms_data_key_reuse_period_seconds=300,
+            message_retention_seconds=14 * 24 * 3600,
+            tags=args.tags,
+            opts=self._child,
+        )
+        log_group = encrypted_log_group(
+            f"{name}-logs",
+            log_group_name=f"/aws/lambda/{function_name}",
+            retention_days=args.log_retention_days,
+            kms_key_arn=kms_key_arn,
+            tags=args.tags,
+            opts=self._child,
+        )
+        role = self._role(env, kms_key_arn, raw_bucket, state_machine_arn, log_group)
+        self.function = aws.lambda_.Function(
+            f"{name}-function",
+            name=function_name,
+            runtime=RUNTIME,
+            architectures=["arm64"],
+            handler="handler.handler",
+            code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(HANDLER_FILE)}),
+            role=role.arn,
+            timeout=60,
+            memory_size=256,
+            reserved_concurrent_executions=args.pipeline.ingest.reserved_concurrency,
+            kms_key_arn=kms_key_arn,
+            environment=aws.lambda_.FunctionEnvironmentArgs(
+                variables=self._environment(state_machine_arn)
+            ),
+            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
+            dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(
+                target_arn=self.dead_letter_queue.arn
+            ),
+            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
+                log_format="Text", log_group=log_group.name
+            ),
+            tags=args.tags,
+            opts=self._child,
+        )
+        self._trigger(raw_bucket)
+        self.register_outputs(
+            {"function_name": self.function.name, "dead_letter_queue": self.dead_letter_queue.name}
+        )
+
+    def _environment(self, state_machine_arn: pulumi.Input[str]) -> dict[str, pulumi.Input[str]]:
+        pipeline = self._args.pipeline
+        return {
+            "STATE_MACHINE_ARN": state_machine_arn,
+            "QUARANTINE_PREFIX": pipeline.quarantine_prefix,
+            "SOURCE_PREFIX": pipeline.source_prefix,
+            "ALLOWED_EXTENSIONS": ",".join(pipeline.allowed_extensions),
+            "MAX_OBJECT_BYTES": str(pipeline.ingest.max_object_mb * 1024 * 1024),
+            "REQUIRED_COLUMNS": ",".join(pipeline.required_columns),
+        }
+
+    def _role(
+        self,
+        env: AwsEnv,
+        kms_key_arn: pulumi.Input[str],
+        raw_bucket: pulumi.Input[str],
+        state_machine_arn: pulumi.Input[str],
+        log_group: aws.cloudwatch.LogGroup,
+    ) -> aws.iam.Role:
+        pipeline = self._args.pipeline
+        source, quarantine = pipeline.source_prefix, pipeline.quarantine_prefix
+        return service_role(
+            f"{self._name}-role",
+            service="lambda.amazonaws.com",
+            statements=[
+                allow(["s3:GetObject", "s3:DeleteObject"], [env.s3_arn(raw_bucket, f"{source}*")]),
+                allow(["s3:GetObject", "s3:PutObject"], [env.s3_arn(raw_bucket, f"{quarantine}*")]),
+                # ListBucket turns a missing object into 404 (skipped) instead of 403.
+                allow(
+                    ["s3:ListBucket"],
+                    [env.s3_arn(raw_bucket)],
+                    StringLike={"s3:prefix": [f"{source}*", f"{quarantine}*"]},
+                ),
+                allow(["states:StartExecution"], [state_machine_arn]),
+                allow(["sqs:SendMessage"], [self.dead_letter_queue.arn]),
+                allow(["kms:Decrypt", "kms:GenerateDataKey*"], [kms_key_arn]),
+                allow(
+                    ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    [log_group.arn.apply(lambda arn: f"{arn}:*")],
+                ),
+                allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]),
+            ],
+            tags=self._args.tags,
+            opts=self._child,
+        )
+
+    def _trigger(self, raw_bucket: pulumi.Input[str]) -> None:
+        pattern = pulumi.Output.json_dumps(
+            {
+                "source": ["aws.s3"],
+                "detail-type": ["Object Created"],
+                "detail": {
+                    "bucket": {"name": [raw_bucket]},
+                    "object": {"key": [{"prefix": self._args.pipeline.source_prefix}]},
+                },
+            }
+        )
+        rule = aws.cloudwatch.EventRule(
+            f"{self._name}-object-created",
+            description=f"Files landing for pipeline {self._args.pipeline.name}",
+            event_pattern=pattern,
+            tags=self._args.tags,
+            opts=self._child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{self._name}-target",
+            rule=rule.name,
+            arn=self.function.arn,
+            retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(
+                maximum_event_age_in_seconds=3600, maximum_retry_attempts=8
+            ),
+            dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(
+                arn=self.dead_letter_queue.arn
+            ),
+            opts=self._child,
+        )
+        aws.sqs.QueuePolicy(
+            f"{self._name}-dlq-policy",
+            queue_url=self.dead_letter_queue.url,
+            policy=policy_document(
+                [
+                    {
+                        "Sid": "UndeliverableEventsFromTheRule",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "events.amazonaws.com"},
+                        "Action": "sqs:SendMessage",
+                        "Resource": self.dead_letter_queue.arn,
+                        "Condition": {"ArnEquals": {"aws:SourceArn": rule.arn}},
+                    },
+                    {
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "sqs:*",
+                        "Resource": self.dead_letter_queue.arn,
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    },
+                ]
+            ),
+            opts=self._child,
+        )
+        aws.lambda_.Permission(
+            f"{self._name}-invoke",
+            action="lambda:InvokeFunction",
+            function=self.function.name,
+            principal="events.amazonaws.com",
+            source_arn=rule.arn,
+            opts=self._child,
+        )

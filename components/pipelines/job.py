@@ -1,0 +1,254 @@
+"""A pipeline's Glue ETL job: its script shipped from the repo, its log group and a role that can
+touch only the pipeline's raw prefix, its curated table, its script, its key and Glue job logs.
+"""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.pipelines.args import PipelineArgs
+from components.shared.aws_context import AwsEnv
+from components.shared.iam import Statement, allow, service_role
+from components.shared.log_group import encrypted_log_group
+from stack_config.pipelines import PipelineSettings
+
+# With a security configuration that encrypts CloudWatch logs, Glue writes to groups it creates
+# at run time (`/aws-glue/jobs-<role>-<security configuration>/...`, and continuous logging may
+# suffix the custom group), so the role needs these actions on every `/aws-glue/jobs*` group.
+JOB_LOG_GROUPS = "log-group:/aws-glue/jobs*"
+JOB_LOG_ACTIONS = (
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "logs:AssociateKmsKey",
+)
+
+
+@dataclass(frozen=True)
+class _Locations:
+    """Where the job reads and writes: buckets, database, script key and temporary prefix."""
+
+    raw_bucket: pulumi.Input[str]
+    curated_bucket: pulumi.Input[str]
+    artifacts_bucket: pulumi.Input[str]
+    curated_database: pulumi.Input[str]
+    script_key: str
+    temp_prefix: str
+
+
+class GlueJob(pulumi.ComponentResource):
+    """Script object, encrypted log group, least-privilege role and the Glue job."""
+
+    job: aws.glue.Job
+    script: aws.s3.BucketObjectv2
+
+    def __init__(
+        self,
+        name: str,
+        args: PipelineArgs,
+        *,
+        env: AwsEnv,
+        kms_key_arn: pulumi.Input[str],
+        raw_bucket: pulumi.Input[str],
+        curated_bucket: pulumi.Input[str],
+        artifacts_bucket: pulumi.Input[str],
+        curated_database: pulumi.Input[str],
+        security_configuration: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("dataplatform:glue:GlueJob", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        pipeline = args.pipeline
+        where = _Locations(
+            raw_bucket=raw_bucket,
+            curated_bucket=curated_bucket,
+            artifacts_bucket=artifacts_bucket,
+            curated_database=curated_database,
+            script_key=f"glue/{pipeline.name}/{pipeline.glue.script.rsplit('/', 1)[-1]}",
+            temp_prefix=f"glue-temp/{pipeline.name}/",
+        )
+        self.script = _build_script(name, args, where, kms_key_arn=kms_key_arn, opts=child)
+        log_group = encrypted_log_group(
+            f"{name}-logs",
+            log_group_name=f"/aws-glue/jobs/{args.qualified_name}",
+            retention_days=args.log_retention_days,
+            kms_key_arn=kms_key_arn,
+            tags=args.tags,
+            opts=child,
+        )
+        role = service_role(
+            f"{name}-role",
+            service="glue.amazonaws.com",
+            source_account=env.account_id,
+            statements=[
+                *_role_statements(env, pipeline, where, kms_key_arn=kms_key_arn),
+                # The Data Catalog is encrypted with the account key (bootstrap/).
+                env.key_by_alias(
+                    ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"],
+                    args.account_key_alias,
+                ),
+            ],
+            tags=args.tags,
+            opts=child,
+        )
+        self.job = _build_job(
+            name,
+            args,
+            where,
+            role_arn=role.arn,
+            log_group=log_group.name,
+            security_configuration=security_configuration,
+            opts=child.merge(pulumi.ResourceOptions(depends_on=[self.script])),
+        )
+        self.register_outputs({"job_name": self.job.name, "script": self.script.key})
+
+
+def _build_script(
+    name: str,
+    args: PipelineArgs,
+    where: _Locations,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> aws.s3.BucketObjectv2:
+    return aws.s3.BucketObjectv2(
+        f"{name}-script",
+        bucket=where.artifacts_bucket,
+        key=where.script_key,
+        source=pulumi.FileAsset(args.pipeline.glue.script),
+        server_side_encryption="aws:kms",
+        kms_key_id=kms_key_arn,
+        tags=args.tags,
+        opts=opts,
+    )
+
+
+def _build_job(
+    name: str,
+    args: PipelineArgs,
+    where: _Locations,
+    *,
+    role_arn: pulumi.Input[str],
+    log_group: pulumi.Input[str],
+    security_configuration: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> aws.glue.Job:
+    pipeline = args.pipeline
+    return aws.glue.Job(
+        f"{name}-job",
+        name=args.qualified_name,
+        role_arn=role_arn,
+        glue_version=pipeline.glue.version,
+        worker_type=pipeline.glue.worker_type,
+        number_of_workers=pipeline.glue.workers,
+        timeout=pipeline.glue.timeout_minutes,
+        security_configuration=security_configuration,
+        execution_property=aws.glue.JobExecutionPropertyArgs(max_concurrent_runs=1),
+        command=aws.glue.JobCommandArgs(
+            name="glueetl",
+            python_version="3",
+            script_location=pulumi.Output.concat(
+                "s3://", where.artifacts_bucket, "/", where.script_key
+            ),
+        ),
+        default_arguments=job_arguments(
+            pipeline,
+            raw_bucket=where.raw_bucket,
+            curated_bucket=where.curated_bucket,
+            artifacts_bucket=where.artifacts_bucket,
+            curated_database=where.curated_database,
+            log_group=log_group,
+            temp_prefix=where.temp_prefix,
+        ),
+        tags=args.tags,
+        opts=opts,
+    )
+
+
+def _role_statements(
+    env: AwsEnv, pipeline: PipelineSettings, where: _Locations, *, kms_key_arn: pulumi.Input[str]
+) -> list[Statement]:
+    return [
+        *_s3_statements(env, pipeline, where),
+        allow(
+            [
+                "glue:GetDatabase",
+                "glue:GetTable",
+                "glue:CreateTable",
+                "glue:UpdateTable",
+                "glue:GetPartition",
+                "glue:GetPartitions",
+                "glue:BatchCreatePartition",
+            ],
+            _catalog_arns(env, where.curated_database, pipeline.target_table),
+        ),
+        allow(list(JOB_LOG_ACTIONS), [env.arn("logs", JOB_LOG_GROUPS)]),
+        allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"], [kms_key_arn]),
+        allow(["cloudwatch:PutMetricData"], ["*"], StringEquals={"cloudwatch:namespace": "Glue"}),
+    ]
+
+
+def _s3_statements(env: AwsEnv, pipeline: PipelineSettings, where: _Locations) -> list[Statement]:
+    source, table = pipeline.source_prefix, pipeline.target_table
+    read_write = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    return [
+        allow(["s3:GetObject"], [env.s3_arn(where.raw_bucket, f"{source}*")]),
+        allow(
+            ["s3:ListBucket"],
+            [env.s3_arn(where.raw_bucket)],
+            StringLike={"s3:prefix": [f"{source}*"]},
+        ),
+        allow(read_write, [env.s3_arn(where.curated_bucket, f"{table}/*")]),
+        allow(
+            ["s3:ListBucket"],
+            [env.s3_arn(where.curated_bucket)],
+            StringLike={"s3:prefix": [f"{table}/*"]},
+        ),
+        allow(["s3:GetObject"], [env.s3_arn(where.artifacts_bucket, where.script_key)]),
+        allow(read_write, [env.s3_arn(where.artifacts_bucket, f"{where.temp_prefix}*")]),
+    ]
+
+
+def _catalog_arns(env: AwsEnv, database: pulumi.Input[str], table: str) -> list[pulumi.Output[str]]:
+    return [
+        env.arn("glue", "catalog"),
+        env.arn("glue", pulumi.Output.concat("database/", database)),
+        env.arn("glue", pulumi.Output.concat("table/", database, "/", table)),
+    ]
+
+
+def job_arguments(
+    pipeline: PipelineSettings,
+    *,
+    raw_bucket: pulumi.Input[str],
+    curated_bucket: pulumi.Input[str],
+    artifacts_bucket: pulumi.Input[str],
+    curated_database: pulumi.Input[str],
+    log_group: pulumi.Input[str],
+    temp_prefix: str,
+) -> dict[str, pulumi.Input[str]]:
+    """The job's default arguments: Glue features plus what `runtime/glue/etl_job.py` reads."""
+    arguments: dict[str, pulumi.Input[str]] = {
+        "--job-bookmark-option": "job-bookmark-enable",
+        "--enable-continuous-cloudwatch-log": "true",
+        "--continuous-log-logGroup": log_group,
+        "--enable-metrics": "true",
+        "--enable-observability-metrics": "true",
+        "--TempDir": pulumi.Output.concat("s3://", artifacts_bucket, "/", temp_prefix),
+        "--source_path": pulumi.Output.concat("s3://", raw_bucket, "/", pipeline.source_prefix),
+        "--source_format": pipeline.format,
+        "--target_path": pulumi.Output.concat(
+            "s3://", curated_bucket, "/", pipeline.target_table, "/"
+        ),
+        "--target_database": curated_database,
+        "--target_table": pipeline.target_table,
+        "--required_columns": ",".join(pipeline.required_columns),
+        "--key_columns": ",".join(pipeline.key_columns),
+        "--order_column": pipeline.order_column,
+    }
+    if pipeline.column_types:
+        arguments["--column_types"] = ",".join(f"{c}:{t}" for c, t in pipeline.column_types.items())
+    if pipeline.partition_source_column is not None:
+        arguments["--partition_source_column"] = pipeline.partition_source_column
+    return arguments

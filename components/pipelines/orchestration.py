@@ -1,0 +1,132 @@
+"""A pipeline's Step Functions state machine: crawl, run the Glue job, load, notify.
+
+The definition is built by the typed ASL builder (validated before it is serialised); the machine
+is encrypted with the customer key, logs to a KMS-encrypted log group and is traced with X-Ray.
+"""
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.pipelines.args import PipelineArgs
+from components.pipelines.asl import AnyLoadStep, pipeline_definition
+from components.shared.aws_context import AwsEnv
+from components.shared.iam import Statement, allow, service_role
+from components.shared.log_group import encrypted_log_group
+
+# Step Functions log delivery is configured through CloudWatch Logs' delivery API, which does not
+# support resource-level permissions (AWS Step Functions developer guide, "IAM policies for
+# logging to CloudWatch Logs").
+_LOG_DELIVERY_ACTIONS = [
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+]
+_XRAY_ACTIONS = [
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+]
+
+
+class PipelineStateMachine(pulumi.ComponentResource):
+    """Log group, role and the state machine of one pipeline."""
+
+    state_machine: aws.sfn.StateMachine
+    arn: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        args: PipelineArgs,
+        *,
+        env: AwsEnv,
+        kms_key_arn: pulumi.Input[str],
+        crawler: aws.glue.Crawler,
+        job: aws.glue.Job,
+        topic_arn: pulumi.Input[str],
+        load_steps: pulumi.Input[Sequence[AnyLoadStep]] = (),
+        load_statements: Sequence[Statement] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("dataplatform:orchestration:PipelineStateMachine", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        machine_name = args.qualified_name
+        log_group = encrypted_log_group(
+            f"{name}-logs",
+            log_group_name=f"/aws/vendedlogs/states/{machine_name}",
+            retention_days=args.log_retention_days,
+            kms_key_arn=kms_key_arn,
+            tags=args.tags,
+            opts=child,
+        )
+        role = service_role(
+            f"{name}-role",
+            service="states.amazonaws.com",
+            source_account=env.account_id,
+            statements=[
+                allow(["glue:StartCrawler", "glue:GetCrawler"], [_crawler_arn(env, crawler)]),
+                allow(
+                    [
+                        "glue:StartJobRun",
+                        "glue:GetJobRun",
+                        "glue:GetJobRuns",
+                        "glue:BatchStopJobRun",
+                    ],
+                    [env.arn("glue", pulumi.Output.concat("job/", job.name))],
+                ),
+                allow(["sns:Publish"], [topic_arn]),
+                allow(["kms:Decrypt", "kms:GenerateDataKey*"], [kms_key_arn]),
+                allow(_LOG_DELIVERY_ACTIONS, ["*"]),
+                allow(_XRAY_ACTIONS, ["*"]),
+                *load_statements,
+            ],
+            tags=args.tags,
+            opts=child,
+        )
+        definition = pulumi.Output.all(
+            crawler.name, job.name, pulumi.Output.from_input(topic_arn), load_steps
+        ).apply(
+            lambda values: pipeline_definition(
+                pipeline=args.pipeline.name,
+                crawler_name=values[0],
+                job_name=values[1],
+                topic_arn=values[2],
+                load_steps=values[3],
+                job_input_keys=(),
+                partition=env.partition,
+            ).to_json()
+        )
+        self.state_machine = aws.sfn.StateMachine(
+            f"{name}-state-machine",
+            name=machine_name,
+            type="STANDARD",
+            role_arn=role.arn,
+            definition=definition,
+            logging_configuration=aws.sfn.StateMachineLoggingConfigurationArgs(
+                level="ERROR",
+                include_execution_data=False,
+                log_destination=log_group.arn.apply(lambda arn: f"{arn}:*"),
+            ),
+            tracing_configuration=aws.sfn.StateMachineTracingConfigurationArgs(enabled=True),
+            encryption_configuration=aws.sfn.StateMachineEncryptionConfigurationArgs(
+                type="CUSTOMER_MANAGED_KMS_KEY",
+                kms_key_id=kms_key_arn,
+                kms_data_key_reuse_period_seconds=300,
+            ),
+            tags=args.tags,
+            opts=child,
+        )
+        self.arn = self.state_machine.arn
+        self.register_outputs({"arn": self.arn, "name": self.state_machine.name})
+
+
+def _crawler_arn(env: AwsEnv, crawler: aws.glue.Crawler) -> pulumi.Output[str]:
+    return env.arn("glue", pulumi.Output.concat("crawler/", crawler.name))

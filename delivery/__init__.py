@@ -1,1 +1,0 @@
-"""Delivery helpers that turn Pulumi output into pull-request Markdown."""

@@ -1,0 +1,565 @@
+"""Tests for the ASL model: exact serialisation, every validate() failure, the pipeline graph."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from components.pipelines.asl import (
+    Catcher,
+    Choice,
+    ChoiceRule,
+    DefinitionError,
+    Fail,
+    LoadStep,
+    Pass,
+    Retrier,
+    State,
+    StateMachineDefinition,
+    Succeed,
+    Task,
+    Wait,
+    pipeline_definition,
+)
+
+TOPIC = "arn:aws:sns:eu-west-1:123456789012:sales-alerts"
+REDSHIFT_LOAD = LoadStep(
+    name="LoadRedshift",
+    resource="arn:aws:states:::aws-sdk:redshiftdata:executeStatement",
+    parameters={"WorkgroupName": "analytics", "Database": "dev", "Sql": "CALL load_sales()"},
+    retry_on=("RedshiftData.ActiveStatementsExceededException",),
+)
+VACUUM = LoadStep(
+    name="VacuumRedshift",
+    resource="arn:aws:states:::aws-sdk:redshiftdata:executeStatement",
+    parameters={"WorkgroupName": "analytics", "Database": "dev", "Sql": "VACUUM sales"},
+    retry_on=("States.Timeout",),
+    timeout_seconds=120,
+)
+BASE_STATES = [
+    "StartCrawler",
+    "InitCrawlerPoll",
+    "WaitForCrawler",
+    "GetCrawler",
+    "CheckCrawlerState",
+    "CountCrawlerPoll",
+    "CrawlerPollLimitReached",
+    "CheckCrawlResult",
+    "CrawlFailed",
+    "RunGlueJob",
+]
+TAIL_STATES = ["NotifySuccess", "PipelineSucceeded", "NotifyFailure", "PipelineFailed"]
+TO_FAILURE = {"ErrorEquals": ["States.ALL"], "Next": "NotifyFailure", "ResultPath": "$.error"}
+
+
+def _pipeline(*load_steps: LoadStep) -> dict[str, Any]:
+    definition = pipeline_definition(
+        pipeline="sales",
+        crawler_name="sales-crawler",
+        job_name="sales-etl",
+        topic_arn=TOPIC,
+        load_steps=load_steps,
+    )
+    return json.loads(definition.to_json())  # type: ignore[no-any-return]
+
+
+def _machine(states: dict[str, State], start_at: str = "A") -> StateMachineDefinition:
+    return StateMachineDefinition(start_at=start_at, states=states)
+
+
+WITH_AND_WITHOUT_LOAD = [
+    pytest.param((), "NotifySuccess", id="no-load-step"),
+    pytest.param((REDSHIFT_LOAD,), "LoadRedshift", id="redshift-load-step"),
+    pytest.param((REDSHIFT_LOAD, VACUUM), "LoadRedshift", id="two-load-steps-in-order"),
+]
+
+
+@pytest.mark.parametrize(("load_steps", "after_job"), WITH_AND_WITHOUT_LOAD)
+def test_pipeline_states_and_main_path(load_steps: tuple[LoadStep, ...], after_job: str) -> None:
+    states = _pipeline(*load_steps)["States"]
+    load_names = [step.name for step in load_steps]
+    assert list(states) == BASE_STATES + load_names + TAIL_STATES
+    assert states["RunGlueJob"]["Next"] == after_job
+    for name, after in zip(load_names, [*load_names[1:], "NotifySuccess"], strict=False):
+        assert states[name]["Next"] == after
+    assert states["NotifySuccess"]["Next"] == "PipelineSucceeded"
+    assert states["NotifyFailure"]["Next"] == "PipelineFailed"
+    assert states["PipelineSucceeded"] == {"Type": "Succeed"}
+    assert states["PipelineFailed"] == {
+        "Type": "Fail",
+        "Error": "PipelineFailed",
+        "Cause": "sales pipeline failed",
+    }
+
+
+@pytest.mark.parametrize(("load_steps", "after_job"), WITH_AND_WITHOUT_LOAD)
+def test_pipeline_task_resources(load_steps: tuple[LoadStep, ...], after_job: str) -> None:
+    states = _pipeline(*load_steps)["States"]
+    resources = {name: s["Resource"] for name, s in states.items() if s["Type"] == "Task"}
+    expected = {
+        "StartCrawler": "arn:aws:states:::aws-sdk:glue:startCrawler",
+        "GetCrawler": "arn:aws:states:::aws-sdk:glue:getCrawler",
+        "RunGlueJob": "arn:aws:states:::glue:startJobRun.sync",
+        **{step.name: step.resource for step in load_steps},
+        "NotifySuccess": "arn:aws:states:::sns:publish",
+        "NotifyFailure": "arn:aws:states:::sns:publish",
+    }
+    assert resources == expected
+
+
+@pytest.mark.parametrize(("load_steps", "after_job"), WITH_AND_WITHOUT_LOAD)
+def test_every_task_backs_off_and_catches_to_notify_failure(
+    load_steps: tuple[LoadStep, ...], after_job: str
+) -> None:
+    states = _pipeline(*load_steps)["States"]
+    tasks = {name: s for name, s in states.items() if s["Type"] == "Task"}
+    for name, task in tasks.items():
+        (retrier,) = task["Retry"]
+        assert retrier["BackoffRate"] == 2.0, name
+        assert retrier["JitterStrategy"] == "FULL", name
+        assert 0 < retrier["MaxAttempts"] <= 5, name
+        assert not {"States.ALL", "States.TaskFailed"} & set(retrier["ErrorEquals"]), name
+        assert task["TimeoutSeconds"] >= 1, name
+        expected_last = (
+            TO_FAILURE
+            if name != "NotifyFailure"
+            else {
+                "ErrorEquals": ["States.ALL"],
+                "Next": "PipelineFailed",
+            }
+        )
+        assert task["Catch"][-1] == expected_last, name
+
+
+def test_start_crawler_treats_running_crawler_as_started() -> None:
+    start = _pipeline()["States"]["StartCrawler"]
+    assert start["Parameters"] == {"Name": "sales-crawler"}
+    assert start["Catch"] == [
+        {
+            "ErrorEquals": ["Glue.CrawlerRunningException"],
+            "Next": "InitCrawlerPoll",
+            "ResultPath": "$.crawlerAlreadyRunning",
+        },
+        TO_FAILURE,
+    ]
+    assert start["Next"] == "InitCrawlerPoll"
+
+
+def test_crawler_poll_loop_is_bounded_and_checks_the_crawl_result() -> None:
+    states = _pipeline()["States"]
+    assert states["WaitForCrawler"] == {"Type": "Wait", "Seconds": 30, "Next": "GetCrawler"}
+    assert states["GetCrawler"]["ResultPath"] == "$.crawler"
+    assert states["CheckCrawlerState"] == {
+        "Type": "Choice",
+        "Choices": [
+            {
+                "Variable": "$.crawler.Crawler.State",
+                "StringEquals": "READY",
+                "Next": "CheckCrawlResult",
+            },
+            {
+                "Variable": "$.crawlerPoll.Attempts",
+                "NumericGreaterThanEquals": 60,
+                "Next": "CrawlerPollLimitReached",
+            },
+        ],
+        "Default": "CountCrawlerPoll",
+    }
+    assert states["CountCrawlerPoll"]["Next"] == "WaitForCrawler"
+    assert states["CheckCrawlResult"]["Choices"][0]["Next"] == "RunGlueJob"
+    assert states["CheckCrawlResult"]["Default"] == "CrawlFailed"
+    for marker in ("CrawlerPollLimitReached", "CrawlFailed"):
+        assert states[marker]["ResultPath"] == "$.error"
+        assert states[marker]["Next"] == "NotifyFailure"
+
+
+def test_glue_job_runs_synchronously_with_input_arguments_and_job_retries() -> None:
+    job = _pipeline()["States"]["RunGlueJob"]
+    assert job["Parameters"] == {
+        "JobName": "sales-etl",
+        "Arguments": {
+            "--bucket.$": "$$.Execution.Input.bucket",
+            "--key.$": "$$.Execution.Input.key",
+        },
+    }
+    assert job["TimeoutSeconds"] == 6 * 3600
+    assert job["Retry"] == [
+        {
+            "ErrorEquals": [
+                "Glue.ConcurrentRunsExceededException",
+                "Glue.ThrottlingException",
+                "Glue.InternalServiceException",
+                "Glue.OperationTimeoutException",
+            ],
+            "IntervalSeconds": 30,
+            "MaxAttempts": 5,
+            "BackoffRate": 2.0,
+            "MaxDelaySeconds": 600,
+            "JitterStrategy": "FULL",
+        }
+    ]
+
+
+def test_load_step_keeps_execution_state_and_retries_its_own_errors() -> None:
+    load = _pipeline(REDSHIFT_LOAD)["States"]["LoadRedshift"]
+    assert load["Parameters"] == dict(REDSHIFT_LOAD.parameters)
+    assert load["ResultPath"] is None
+    assert load["TimeoutSeconds"] == 900
+    assert load["Retry"][0]["ErrorEquals"] == ["RedshiftData.ActiveStatementsExceededException"]
+    assert load["Catch"] == [TO_FAILURE]
+
+
+def test_notifications_publish_to_the_topic() -> None:
+    states = _pipeline()["States"]
+    assert states["NotifySuccess"]["Parameters"] == {
+        "TopicArn": TOPIC,
+        "Subject": "[sales] succeeded",
+        "Message.$": "States.Format('Execution {} succeeded.', $$.Execution.Id)",
+    }
+    failure = states["NotifyFailure"]["Parameters"]
+    assert failure["TopicArn"] == TOPIC
+    assert failure["Subject"] == "[sales] FAILED"
+    assert "$.error.Cause" in failure["Message.$"]
+
+
+def test_pipeline_without_job_input_keys_passes_no_arguments() -> None:
+    definition = pipeline_definition(
+        pipeline="p", crawler_name="c", job_name="j", topic_arn=TOPIC, job_input_keys=()
+    )
+    states = json.loads(definition.to_json())["States"]
+    assert states["RunGlueJob"]["Parameters"] == {"JobName": "j"}
+
+
+@pytest.mark.parametrize(
+    ("load_steps", "message"),
+    [
+        pytest.param((REDSHIFT_LOAD, REDSHIFT_LOAD), "unique", id="repeated-load-step"),
+        pytest.param(
+            (LoadStep(name="RunGlueJob", resource="r", parameters={}, retry_on=("E",)),),
+            "'RunGlueJob'",
+            id="load-step-reuses-built-in-name",
+        ),
+    ],
+)
+def test_pipeline_rejects_clashing_load_step_names(
+    load_steps: tuple[LoadStep, ...], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        pipeline_definition(
+            pipeline="p", crawler_name="c", job_name="j", topic_arn=TOPIC, load_steps=load_steps
+        )
+
+
+def test_json_round_trips() -> None:
+    definition = pipeline_definition(
+        pipeline="sales",
+        crawler_name="sales-crawler",
+        job_name="sales-etl",
+        topic_arn=TOPIC,
+        load_steps=[REDSHIFT_LOAD],
+    )
+    assert json.loads(definition.to_json()) == definition.to_dict()
+    assert json.loads(definition.to_json(indent=2))["StartAt"] == "StartCrawler"
+
+
+DONE = Succeed()
+TIMEOUT_RETRY = Retrier(error_equals=("States.Timeout",))
+LONG_NAME = "S" * 81
+
+INVALID = [
+    pytest.param({}, "A", None, "States is empty", id="no-states"),
+    pytest.param({"B": DONE}, "A", "A", "StartAt", id="start-at-missing"),
+    pytest.param(
+        {"A": Pass(next="Ghost")}, "A", "A", "'Ghost', which is not a state", id="next-missing"
+    ),
+    pytest.param(
+        {
+            "A": Task(
+                resource="r",
+                catch=(Catcher(error_equals=("States.ALL",), next="Ghost"),),
+                next="B",
+            ),
+            "B": DONE,
+        },
+        "A",
+        "A",
+        "'Ghost', which is not a state",
+        id="catch-next-missing",
+    ),
+    pytest.param(
+        {
+            "A": Choice(
+                choices=(ChoiceRule(variable="$.x", operator="IsPresent", value=True, next="G"),),
+                default="B",
+            ),
+            "B": DONE,
+        },
+        "A",
+        "A",
+        "'G', which is not a state",
+        id="choice-rule-next-missing",
+    ),
+    pytest.param(
+        {
+            "A": Choice(
+                choices=(ChoiceRule(variable="$.x", operator="IsNull", value=True, next="B"),),
+                default="Ghost",
+            ),
+            "B": DONE,
+        },
+        "A",
+        "A",
+        "'Ghost', which is not a state",
+        id="choice-default-missing",
+    ),
+    pytest.param({"A": Wait(seconds=1)}, "A", "A", "neither Next nor End", id="no-next-no-end"),
+    pytest.param(
+        {"A": Pass(next="B", end=True), "B": DONE}, "A", "A", "both Next and End", id="next-and-end"
+    ),
+    pytest.param(
+        {"A": Pass(end=True), "Orphan": DONE}, "A", "Orphan", "not reachable", id="unreachable"
+    ),
+    pytest.param(
+        {"A": Pass(next="B"), "B": Wait(seconds=5, next="A")},
+        "A",
+        "A",
+        "can never reach",
+        id="cycle-without-exit",
+    ),
+    pytest.param(
+        {
+            "A": Task(
+                resource="r",
+                catch=(Catcher(error_equals=("States.ALL",), next="Failed"),),
+                next="Loop",
+            ),
+            "Loop": Pass(next="A"),
+            "Failed": Fail(error="E", cause="c"),
+        },
+        "A",
+        "A",
+        "can never reach",
+        id="cycle-exits-only-on-error",
+    ),
+    pytest.param(
+        {
+            "A": Task(
+                resource="r",
+                retry=(Retrier(error_equals=("States.ALL",)), TIMEOUT_RETRY),
+                end=True,
+            )
+        },
+        "A",
+        "A",
+        "States.ALL must be alone in the last Retry",
+        id="states-all-not-last",
+    ),
+    pytest.param(
+        {"A": Task(resource="r", arguments={"x": 1}, end=True)},
+        "A",
+        "A",
+        "Arguments",
+        id="arguments-without-jsonata",
+    ),
+    pytest.param({LONG_NAME: DONE}, LONG_NAME, LONG_NAME, "1-80 characters", id="name-too-long"),
+]
+
+
+@pytest.mark.parametrize(("states", "start_at", "offender", "message"), INVALID)
+def test_validate_names_the_offending_state(
+    states: dict[str, State], start_at: str, offender: str | None, message: str
+) -> None:
+    definition = _machine(states, start_at)
+    with pytest.raises(DefinitionError) as caught:
+        definition.validate()
+    assert caught.value.state == offender
+    assert message in str(caught.value)
+    if offender is not None:
+        assert repr(offender) in str(caught.value)
+
+
+@pytest.mark.parametrize(("states", "start_at", "offender", "message"), INVALID[:3])
+def test_serialisation_validates_first(
+    states: dict[str, State], start_at: str, offender: str | None, message: str
+) -> None:
+    definition = _machine(states, start_at)
+    with pytest.raises(DefinitionError, match=message):
+        definition.to_json()
+    with pytest.raises(DefinitionError, match=message):
+        definition.to_dict()
+
+
+def test_jsonpath_fields_are_rejected_under_jsonata() -> None:
+    definition = StateMachineDefinition(
+        start_at="A",
+        states={"A": Task(resource="r", parameters={"x": 1}, end=True)},
+        query_language="JSONata",
+    )
+    with pytest.raises(DefinitionError, match="JSONPath fields") as caught:
+        definition.validate()
+    assert caught.value.state == "A"
+
+
+def test_loop_with_an_exit_is_valid_and_serialises_exactly() -> None:
+    definition = StateMachineDefinition(
+        comment="poll",
+        start_at="Wait",
+        timeout_seconds=600,
+        states={
+            "Wait": Wait(seconds=5, next="Check"),
+            "Check": Choice(
+                choices=(
+                    ChoiceRule(variable="$.done", operator="BooleanEquals", value=True, next="Ok"),
+                ),
+                default="Wait",
+            ),
+            "Ok": DONE,
+        },
+    )
+    assert definition.to_dict() == {
+        "Comment": "poll",
+        "StartAt": "Wait",
+        "TimeoutSeconds": 600,
+        "States": {
+            "Wait": {"Type": "Wait", "Seconds": 5, "Next": "Check"},
+            "Check": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.done", "BooleanEquals": True, "Next": "Ok"}],
+                "Default": "Wait",
+            },
+            "Ok": {"Type": "Succeed"},
+        },
+    }
+
+
+def test_jsonata_task_serialises_arguments() -> None:
+    definition = StateMachineDefinition(
+        start_at="A",
+        states={"A": Task(resource="r", arguments={"Name": "{% $states.input.n %}"}, end=True)},
+        query_language="JSONata",
+    )
+    assert definition.to_dict()["QueryLanguage"] == "JSONata"
+    assert definition.to_dict()["States"] == {
+        "A": {
+            "Type": "Task",
+            "Resource": "r",
+            "Arguments": {"Name": "{% $states.input.n %}"},
+            "End": True,
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        pytest.param(
+            Task(
+                resource="arn:r",
+                parameters={"Name.$": "$.name"},
+                result_path=None,
+                timeout_seconds=30,
+                retry=(
+                    Retrier(
+                        error_equals=("States.Timeout",),
+                        interval_seconds=2,
+                        max_attempts=4,
+                        backoff_rate=1.5,
+                        max_delay_seconds=20,
+                        jitter_strategy="FULL",
+                    ),
+                ),
+                catch=(Catcher(error_equals=("States.ALL",), next="F", result_path="$.err"),),
+                next="N",
+                comment="why",
+            ),
+            {
+                "Type": "Task",
+                "Resource": "arn:r",
+                "Comment": "why",
+                "Parameters": {"Name.$": "$.name"},
+                "ResultPath": None,
+                "TimeoutSeconds": 30,
+                "Retry": [
+                    {
+                        "ErrorEquals": ["States.Timeout"],
+                        "IntervalSeconds": 2,
+                        "MaxAttempts": 4,
+                        "BackoffRate": 1.5,
+                        "MaxDelaySeconds": 20,
+                        "JitterStrategy": "FULL",
+                    }
+                ],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "F", "ResultPath": "$.err"}],
+                "Next": "N",
+            },
+            id="task-all-fields",
+        ),
+        pytest.param(
+            Task(resource="arn:r", end=True),
+            {"Type": "Task", "Resource": "arn:r", "End": True},
+            id="task-defaults-omitted",
+        ),
+        pytest.param(
+            Pass(result={"n": 1}, result_path="$.p", next="N"),
+            {"Type": "Pass", "Result": {"n": 1}, "ResultPath": "$.p", "Next": "N"},
+            id="pass-result",
+        ),
+        pytest.param(
+            Fail(error="Boom", cause="because"),
+            {"Type": "Fail", "Error": "Boom", "Cause": "because"},
+            id="fail",
+        ),
+        pytest.param(
+            Catcher(error_equals=("E",), next="N"),
+            {"ErrorEquals": ["E"], "Next": "N"},
+            id="catcher-default-result-path-omitted",
+        ),
+    ],
+)
+def test_elements_serialise_to_asl_field_names(
+    state: State | Catcher, expected: dict[str, Any]
+) -> None:
+    assert state.to_dict() == expected
+
+
+def test_serialised_parameters_are_copies() -> None:
+    params: dict[str, Any] = {"Nested": {"a": 1}}
+    task = Task(resource="r", parameters=params, end=True)
+    out = task.to_dict()
+    params["Nested"]["a"] = 2
+    assert out["Parameters"] == {"Nested": {"a": 1}}
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        pytest.param(lambda: Retrier(error_equals=()), "at least one", id="retrier-no-errors"),
+        pytest.param(
+            lambda: Retrier(error_equals=("E",), backoff_rate=0.5), "rate", id="retrier-shrinks"
+        ),
+        pytest.param(lambda: Catcher(error_equals=(), next="N"), "at least one", id="catch-none"),
+        pytest.param(
+            lambda: Task(resource="r", parameters={}, arguments={}, end=True),
+            "not both",
+            id="task-parameters-and-arguments",
+        ),
+        pytest.param(
+            lambda: ChoiceRule(variable="$.n", operator="NumericEquals", value="1", next="N"),
+            "cannot compare",
+            id="choice-operand-type",
+        ),
+        pytest.param(lambda: Choice(choices=()), "at least one rule", id="choice-without-rules"),
+        pytest.param(
+            lambda: pipeline_definition(
+                pipeline="p", crawler_name="c", job_name="j", topic_arn=TOPIC, max_crawler_polls=0
+            ),
+            "max_crawler_polls",
+            id="pipeline-unbounded-polls",
+        ),
+    ],
+)
+def test_constructors_reject_invalid_values(build: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        build()

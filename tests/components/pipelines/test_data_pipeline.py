@@ -1,0 +1,284 @@
+"""A pipeline from config: crawler, Glue job, state machine and its trigger, least-privileged."""
+
+import fnmatch
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.pipelines.args import PipelineArgs
+from components.pipelines.data_pipeline import DataPipeline, LakeLocations
+from components.shared.aws_context import AwsEnv
+from offline.mocks import Registration
+from stack_config.pipelines import PipelineSettings
+from tests.components.helpers import by_name, policy_statements
+
+Runner = Callable[[Callable[[], object]], tuple[Registration, ...]]
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/test"
+TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts"
+
+ORDERS: dict[str, Any] = {
+    "name": "orders",
+    "source_prefix": "orders/",
+    "format": "csv",
+    "trigger": {"kind": "object-created"},
+    "target_table": "orders",
+    "required_columns": ["order_id", "amount", "updated_at"],
+    "key_columns": ["order_id"],
+    "order_column": "updated_at",
+    "column_types": {"order_id": "int", "updated_at": "timestamp"},
+    "partition_source_column": "updated_at",
+    "ingest": {"max_object_mb": 10, "reserved_concurrency": 3},
+}
+SCHEDULED = {
+    **ORDERS,
+    "name": "daily",
+    "trigger": {"kind": "schedule", "expression": "rate(1 day)"},
+}
+
+
+def _pipeline(
+    run: Runner, settings: dict[str, Any], region: str = "eu-west-1"
+) -> dict[str, Registration]:
+    def program() -> None:
+        out = pulumi.Output.from_input
+        DataPipeline(
+            settings["name"],
+            PipelineArgs(
+                pipeline=PipelineSettings.model_validate(settings),
+                name_prefix="dp-test",
+                log_retention_days=30,
+                account_key_alias="alias/account",
+                tags={"Environment": "test"},
+            ),
+            env=AwsEnv(region=region, account_id=out("123456789012")),
+            kms_key_arn=KEY,
+            lake=LakeLocations(
+                raw_bucket=out("raw-bucket"),
+                curated_bucket=out("curated-bucket"),
+                artifacts_bucket=out("artifacts-bucket"),
+                raw_database=out("dp_test_raw"),
+                curated_database=out("dp_test_curated"),
+                security_configuration=out("dp-test-glue"),
+            ),
+            topic_arn=TOPIC,
+        )
+
+    return by_name(run(program))
+
+
+@pytest.fixture
+def orders(run_mocked: Runner) -> dict[str, Registration]:
+    return _pipeline(run_mocked, ORDERS)
+
+
+def _resources_of(statements: list[dict[str, Any]], action: str) -> list[str]:
+    return [r for s in statements if action in s["Action"] for r in s["Resource"]]
+
+
+def test_event_pipeline_has_crawler_job_state_machine_and_ingestion(
+    orders: dict[str, Registration],
+) -> None:
+    pipeline = orders["orders"]
+    assert pipeline.type == "dataplatform:pipeline:DataPipeline"
+    children = {r.name: r.type for r in orders.values() if r.parent == pipeline.urn}
+    assert children == {
+        "orders-crawler": "dataplatform:glue:GlueCrawler",
+        "orders-etl": "dataplatform:glue:GlueJob",
+        "orders-orchestration": "dataplatform:orchestration:PipelineStateMachine",
+        "orders-ingest": "dataplatform:ingestion:IngestionFunction",
+    }
+
+
+def test_job_uses_security_configuration_bookmarks_logging_and_metrics(
+    orders: dict[str, Registration],
+) -> None:
+    job = orders["orders-etl-job"].inputs
+    assert job["securityConfiguration"] == "dp-test-glue"
+    assert job["glueVersion"] == "5.0"
+    assert job["command"]["scriptLocation"] == "s3://artifacts-bucket/glue/orders/etl_job.py"
+    arguments = job["defaultArguments"]
+    assert arguments["--job-bookmark-option"] == "job-bookmark-enable"
+    assert arguments["--enable-continuous-cloudwatch-log"] == "true"
+    assert arguments["--continuous-log-logGroup"] == "/aws-glue/jobs/dp-test-orders"
+    assert arguments["--enable-metrics"] == "true"
+    assert arguments["--source_path"] == "s3://raw-bucket/orders/"
+    assert arguments["--target_path"] == "s3://curated-bucket/orders/"
+    assert arguments["--column_types"] == "order_id:int,updated_at:timestamp"
+    assert arguments["--partition_source_column"] == "updated_at"
+
+
+def test_script_is_shipped_from_the_repo_encrypted(orders: dict[str, Registration]) -> None:
+    script = orders["orders-etl-script"]
+    assert script.inputs["key"] == "glue/orders/etl_job.py"
+    assert isinstance(script.inputs["source"], pulumi.FileAsset)
+    assert str(script.inputs["source"].path) == "runtime/glue/etl_job.py"
+    assert script.inputs["serverSideEncryption"] == "aws:kms"
+    assert script.urn in orders["orders-etl-job"].dependencies
+
+
+def test_job_role_touches_only_its_prefixes_key_and_glue_job_logs(
+    orders: dict[str, Registration],
+) -> None:
+    statements = policy_statements(orders["orders-etl-role-policy"])
+    assert _resources_of(statements, "s3:PutObject") == [
+        "arn:aws:s3:::curated-bucket/orders/*",
+        "arn:aws:s3:::artifacts-bucket/glue-temp/orders/*",
+    ]
+    assert _resources_of(statements, "s3:GetObject")[0] == "arn:aws:s3:::raw-bucket/orders/*"
+    # The platform key, and the account key of the Data Catalog (by alias, see below).
+    assert _resources_of(statements, "kms:Decrypt") == [
+        KEY,
+        "arn:aws:kms:eu-west-1:123456789012:key/*",
+    ]
+    wildcard = [s for s in statements if "*" in s["Resource"]]
+    assert [s["Action"] for s in wildcard] == [["cloudwatch:PutMetricData"]]
+    trust = json.loads(orders["orders-etl-role"].inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "glue.amazonaws.com"}
+
+
+def test_job_role_can_write_to_the_log_groups_glue_creates_under_a_security_configuration(
+    orders: dict[str, Registration],
+) -> None:
+    statements = policy_statements(orders["orders-etl-role-policy"])
+    logs = [s for s in statements if any(a.startswith("logs:") for a in s["Action"])]
+    assert logs == [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:AssociateKmsKey",
+            ],
+            "Resource": ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs*"],
+        }
+    ]
+    (pattern,) = logs[0]["Resource"]
+    prefix = "arn:aws:logs:eu-west-1:123456789012:log-group:"
+    written = [
+        "/aws-glue/jobs/dp-test-orders:log-stream:jr_1",  # the explicit continuous-log target
+        "/aws-glue/jobs/dp-test-orders-v2:log-stream:jr_1",  # continuous logging's suffixed group
+        "/aws-glue/jobs-orders-etl-role-dp-test-glue/output:log-stream:jr_1",
+        "/aws-glue/jobs-orders-etl-role-dp-test-glue/error:log-stream:jr_1",
+    ]
+    assert [fnmatch.fnmatchcase(prefix + g, pattern) for g in written] == [True] * len(written)
+    assert not fnmatch.fnmatchcase(prefix + "/aws/lambda/dp-test-orders-ingest", pattern)
+    target = orders["orders-etl-job"].inputs["defaultArguments"]["--continuous-log-logGroup"]
+    assert orders["orders-etl-logs"].inputs["name"] == target == "/aws-glue/jobs/dp-test-orders"
+    assert orders["orders-etl-logs"].inputs["kmsKeyId"] == KEY
+
+
+@pytest.mark.parametrize("role", ["orders-etl-role-policy", "orders-crawler-role-policy"])
+def test_catalog_readers_may_use_the_account_key(
+    orders: dict[str, Registration], role: str
+) -> None:
+    statements = policy_statements(orders[role])
+    by_alias = [s for s in statements if "Condition" in s and "kms:Decrypt" in s["Action"]]
+    assert by_alias == [
+        {
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"],
+            "Resource": ["arn:aws:kms:eu-west-1:123456789012:key/*"],
+            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/account"}},
+        }
+    ]
+
+
+def test_crawler_crawls_the_raw_prefix_under_the_security_configuration(
+    orders: dict[str, Registration],
+) -> None:
+    crawler = orders["orders-crawler-crawler"].inputs
+    assert crawler["s3Targets"] == [{"path": "s3://raw-bucket/orders/"}]
+    assert crawler["databaseName"] == "dp_test_raw"
+    assert crawler["securityConfiguration"] == "dp-test-glue"
+
+
+def test_lambda_is_traced_reserved_encrypted_with_dlq_and_own_log_group(
+    orders: dict[str, Registration],
+) -> None:
+    function = orders["orders-ingest-function"].inputs
+    assert function["reservedConcurrentExecutions"] == 3
+    assert function["tracingConfig"] == {"mode": "Active"}
+    assert function["kmsKeyArn"] == KEY
+    dlq_arn = "arn:aws:sqs:eu-west-1:123456789012:orders-ingest-dlq"
+    assert function["deadLetterConfig"]["targetArn"] == dlq_arn
+    assert function["loggingConfig"]["logGroup"] == "/aws/lambda/dp-test-orders-ingest"
+    assert function["handler"] == "handler.handler"
+    env = function["environment"]["variables"]
+    assert env["ALLOWED_EXTENSIONS"] == ".csv"
+    assert env["MAX_OBJECT_BYTES"] == str(10 * 1024 * 1024)
+    assert env["REQUIRED_COLUMNS"] == "order_id,amount,updated_at"
+    assert env["QUARANTINE_PREFIX"] == "quarantine/orders/"
+    assert orders["orders-ingest-dlq"].inputs["kmsMasterKeyId"] == KEY
+    log_group = orders["orders-ingest-logs"].inputs
+    assert (log_group["kmsKeyId"], log_group["retentionInDays"]) == (KEY, 30)
+
+
+def test_lambda_is_triggered_by_object_created_on_the_raw_prefix(
+    orders: dict[str, Registration],
+) -> None:
+    pattern = json.loads(orders["orders-ingest-object-created"].inputs["eventPattern"])
+    assert pattern["detail-type"] == ["Object Created"]
+    assert pattern["detail"] == {
+        "bucket": {"name": ["raw-bucket"]},
+        "object": {"key": [{"prefix": "orders/"}]},
+    }
+    permission = orders["orders-ingest-invoke"]
+    assert permission.inputs["principal"] == "events.amazonaws.com"
+    rule_urn = orders["orders-ingest-object-created"].urn
+    assert permission.property_dependencies["sourceArn"] == [rule_urn]
+
+
+def test_state_machine_is_encrypted_logged_traced_and_valid(
+    orders: dict[str, Registration],
+) -> None:
+    machine = orders["orders-orchestration-state-machine"].inputs
+    assert machine["encryptionConfiguration"]["kmsKeyId"] == KEY
+    assert machine["encryptionConfiguration"]["type"] == "CUSTOMER_MANAGED_KMS_KEY"
+    assert machine["tracingConfiguration"] == {"enabled": True}
+    assert machine["loggingConfiguration"]["logDestination"] == (
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/vendedlogs/states/dp-test-orders:*"
+    )
+    definition = json.loads(machine["definition"])
+    assert definition["States"]["StartCrawler"]["Parameters"] == {"Name": "dp-test-orders-raw"}
+    assert definition["States"]["RunGlueJob"]["Parameters"]["JobName"] == "dp-test-orders"
+    assert definition["States"]["NotifyFailure"]["Parameters"]["TopicArn"] == TOPIC
+
+
+def test_state_machine_in_aws_cn_uses_only_aws_cn_task_resources(run_mocked: Runner) -> None:
+    resources = _pipeline(run_mocked, ORDERS, region="cn-north-1")
+    definition = json.loads(resources["orders-orchestration-state-machine"].inputs["definition"])
+    tasks = {s["Resource"] for s in definition["States"].values() if s["Type"] == "Task"}
+    assert tasks == {
+        "arn:aws-cn:states:::aws-sdk:glue:startCrawler",
+        "arn:aws-cn:states:::aws-sdk:glue:getCrawler",
+        "arn:aws-cn:states:::glue:startJobRun.sync",
+        "arn:aws-cn:states:::sns:publish",
+    }
+
+
+def test_state_machine_role_is_scoped_to_its_crawler_job_and_topic(
+    orders: dict[str, Registration],
+) -> None:
+    statements = policy_statements(orders["orders-orchestration-role-policy"])
+    assert _resources_of(statements, "glue:StartJobRun") == [
+        "arn:aws:glue:eu-west-1:123456789012:job/dp-test-orders"
+    ]
+    assert _resources_of(statements, "glue:StartCrawler") == [
+        "arn:aws:glue:eu-west-1:123456789012:crawler/dp-test-orders-raw"
+    ]
+    assert _resources_of(statements, "sns:Publish") == [TOPIC]
+
+
+def test_scheduled_pipeline_runs_on_its_schedule_without_a_function(run_mocked: Runner) -> None:
+    resources = _pipeline(run_mocked, SCHEDULED)
+    assert "daily-ingest" not in resources
+    assert resources["daily-schedule"].inputs["scheduleExpression"] == "rate(1 day)"
+    target = resources["daily-schedule-target"]
+    machine_urn = resources["daily-orchestration-state-machine"].urn
+    assert machine_urn in target.property_dependencies["arn"]
+    statements = policy_statements(resources["daily-schedule-role-policy"])
+    assert [s["Action"] for s in statements] == [["states:StartExecution"]]

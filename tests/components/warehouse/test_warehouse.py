@@ -1,0 +1,276 @@
+"""Both warehouse variants are encrypted, private, TLS-only and audit-logged, load through a
+read-only COPY role, and give the state machine exactly the Data API rights it needs."""
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.shared.iam import Statement
+from components.shared.tagging import is_taggable
+from components.warehouse.warehouse import Warehouse, WarehouseArgs
+from offline.mocks import Registration
+from stack_config.protection import ProtectionSettings
+from stack_config.warehouse import ProvisionedWarehouse, ServerlessWarehouse, WarehouseSettings
+from tests.components.helpers import by_name, children_of, policy_statements
+
+Runner = Callable[[Callable[[], object]], tuple[Registration, ...]]
+KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/test"
+BUCKET_ARN = "arn:aws:s3:::dp-curated"
+CIDR = "10.20.0.0/16"
+SUBNETS = ["subnet-a", "subnet-b", "subnet-c"]
+AUDIT_LOGS = ["connectionlog", "userlog", "useractivitylog"]
+
+SERVERLESS = ServerlessWarehouse(
+    kind="serverless",
+    classification="confidential",
+    load_schema="curated",
+    base_capacity_rpu=8,
+    max_capacity_rpu=32,
+)
+PROVISIONED = ProvisionedWarehouse(
+    kind="provisioned",
+    classification="confidential",
+    load_schema="curated",
+    node_type="ra3.xlplus",
+    number_of_nodes=2,
+    automated_snapshot_retention_days=35,
+)
+
+
+def _run(
+    run: Runner,
+    settings: WarehouseSettings,
+    *,
+    protect: bool = False,
+    outputs: dict[str, Any] | None = None,
+) -> dict[str, Registration]:
+    def program() -> None:
+        args = WarehouseArgs(
+            warehouse=settings,
+            name_prefix="dp-test",
+            region="eu-west-1",
+            tags={"Environment": "test"},
+            log_retention_days=30,
+            protection=ProtectionSettings(protect=protect, retain_on_delete=protect),
+        )
+        warehouse = Warehouse(
+            "dwh",
+            args,
+            kms_key_arn=KEY_ARN,
+            account_id="123456789012",
+            vpc_id="vpc-1",
+            vpc_cidr=CIDR,
+            private_subnet_ids=SUBNETS,
+            curated_bucket_arn=BUCKET_ARN,
+        )
+        if outputs is not None:
+            statements = pulumi.Output.json_dumps(warehouse.load_statements())
+            pulumi.Output.all(warehouse.data_api_target, statements).apply(
+                lambda values: outputs.update(target=values[0], statements=json.loads(values[1]))
+            )
+
+    return by_name(run(program))
+
+
+def test_serverless_children_and_names(run_mocked: Runner) -> None:
+    resources = _run(run_mocked, SERVERLESS)
+    assert resources["dwh"].type == "dataplatform:warehouse:Warehouse"
+    assert children_of(list(resources.values()), resources["dwh"]) == {
+        "dwh-copy-role",
+        "dwh-copy-role-policy",
+        "dwh-sg",
+        "dwh-sg-redshift",
+        "dwh-sg-https-s3",
+        "dwh-sg-https-vpc",
+        "dwh-namespace",
+        "dwh-workgroup",
+    }
+
+
+def test_serverless_namespace_is_encrypted_with_a_managed_password(run_mocked: Runner) -> None:
+    namespace = _run(run_mocked, SERVERLESS)["dwh-namespace"].inputs
+    assert namespace["namespaceName"] == "dp-test"
+    assert namespace["kmsKeyId"] == KEY_ARN
+    assert namespace["manageAdminPassword"] is True
+    assert namespace["adminPasswordSecretKmsKeyId"] == KEY_ARN
+    assert "adminUserPassword" not in namespace
+    assert namespace["logExports"] == AUDIT_LOGS
+    assert namespace["iamRoles"] == [namespace["defaultIamRoleArn"]]
+    assert namespace["tags"]["DataClassification"] == "confidential"
+
+
+def test_serverless_workgroup_is_private_routed_and_sized(run_mocked: Runner) -> None:
+    workgroup = _run(run_mocked, SERVERLESS)["dwh-workgroup"].inputs
+    assert workgroup["publiclyAccessible"] is False
+    assert workgroup["enhancedVpcRouting"] is True
+    assert (workgroup["baseCapacity"], workgroup["maxCapacity"]) == (8, 32)
+    assert workgroup["subnetIds"] == SUBNETS
+    assert workgroup["securityGroupIds"] == ["dwh-sg-id"]
+    parameters = {p["parameterKey"]: p["parameterValue"] for p in workgroup["configParameters"]}
+    assert parameters == {"require_ssl": "true", "enable_user_activity_logging": "true"}
+
+
+@pytest.mark.parametrize("settings", [SERVERLESS, PROVISIONED], ids=["serverless", "provisioned"])
+def test_security_group_admits_only_the_vpc_on_5439(
+    run_mocked: Runner, settings: WarehouseSettings
+) -> None:
+    resources = _run(run_mocked, settings)
+    ingress = [r for r in resources.values() if r.type.endswith("SecurityGroupIngressRule")]
+    assert [(r.inputs["cidrIpv4"], r.inputs["fromPort"], r.inputs["toPort"]) for r in ingress] == [
+        (CIDR, 5439, 5439)
+    ]
+    egress = {
+        r.name: r.inputs for r in resources.values() if r.type.endswith("SecurityGroupEgressRule")
+    }
+    assert {name: rule["toPort"] for name, rule in egress.items()} == {
+        "dwh-sg-https-s3": 443,
+        "dwh-sg-https-vpc": 443,
+    }
+    assert egress["dwh-sg-https-s3"]["prefixListId"] == "pl-0123456789abcdef0"
+    assert egress["dwh-sg-https-vpc"]["cidrIpv4"] == CIDR
+
+
+@pytest.mark.parametrize("settings", [SERVERLESS, PROVISIONED], ids=["serverless", "provisioned"])
+def test_copy_role_reads_only_the_curated_bucket(
+    run_mocked: Runner, settings: WarehouseSettings
+) -> None:
+    resources = _run(run_mocked, settings)
+    assert '"redshift.amazonaws.com"' in resources["dwh-copy-role"].inputs["assumeRolePolicy"]
+    statements = policy_statements(resources["dwh-copy-role-policy"])
+    assert [(s["Action"], s["Resource"]) for s in statements] == [
+        (["s3:ListBucket", "s3:GetBucketLocation"], [BUCKET_ARN]),
+        (["s3:GetObject"], [f"{BUCKET_ARN}/*"]),
+        (["kms:Decrypt"], [KEY_ARN]),
+    ]
+
+
+def test_provisioned_children_and_names(run_mocked: Runner) -> None:
+    resources = _run(run_mocked, PROVISIONED)
+    children = children_of(list(resources.values()), resources["dwh"])
+    assert {"dwh-subnets", "dwh-parameters", "dwh-cluster", "dwh-logging"} <= children
+    assert {f"dwh-{log}" for log in AUDIT_LOGS} <= children
+    assert "dwh-namespace" not in resources
+
+
+def test_provisioned_cluster_is_encrypted_private_and_keeps_snapshots(run_mocked: Runner) -> None:
+    resources = _run(run_mocked, PROVISIONED)
+    cluster = resources["dwh-cluster"].inputs
+    assert (cluster["encrypted"], cluster["kmsKeyId"]) == ("true", KEY_ARN)
+    assert cluster["publiclyAccessible"] is False
+    assert cluster["enhancedVpcRouting"] is True
+    assert cluster["manageMasterPassword"] is True
+    assert cluster["masterPasswordSecretKmsKeyId"] == KEY_ARN
+    assert "masterPassword" not in cluster
+    assert cluster["automatedSnapshotRetentionPeriod"] == 35
+    assert (cluster["skipFinalSnapshot"], cluster["finalSnapshotIdentifier"]) == (
+        False,
+        "dp-test-final",
+    )
+    assert (cluster["clusterType"], cluster["numberOfNodes"]) == ("multi-node", 2)
+    assert cluster["vpcSecurityGroupIds"] == ["dwh-sg-id"]
+    assert cluster["tags"]["DataClassification"] == "confidential"
+    assert resources["dwh-subnets"].inputs["subnetIds"] == SUBNETS
+
+
+def test_provisioned_parameter_group_requires_ssl(run_mocked: Runner) -> None:
+    group = _run(run_mocked, PROVISIONED)["dwh-parameters"].inputs
+    assert group["family"] == "redshift-2.0"
+    assert {p["name"]: p["value"] for p in group["parameters"]} == {
+        "require_ssl": "true",
+        "enable_user_activity_logging": "true",
+    }
+
+
+def test_provisioned_audit_logs_go_to_encrypted_cloudwatch_groups(run_mocked: Runner) -> None:
+    resources = _run(run_mocked, PROVISIONED)
+    logging = resources["dwh-logging"]
+    assert logging.type == "aws:redshift/logging:Logging"
+    assert logging.inputs["logDestinationType"] == "cloudwatch"
+    assert logging.inputs["logExports"] == AUDIT_LOGS
+    assert logging.property_dependencies["clusterIdentifier"] == [resources["dwh-cluster"].urn]
+    for log in AUDIT_LOGS:
+        group = resources[f"dwh-{log}"]
+        assert group.inputs["name"] == f"/aws/redshift/cluster/dp-test/{log}"
+        assert group.inputs["kmsKeyId"] == KEY_ARN
+        assert group.urn in logging.dependencies
+
+
+def test_final_snapshot_can_be_skipped_by_config(run_mocked: Runner) -> None:
+    settings = PROVISIONED.model_copy(update={"final_snapshot_on_delete": False})
+    cluster = _run(run_mocked, settings)["dwh-cluster"].inputs
+    assert cluster["skipFinalSnapshot"] is True
+    assert "finalSnapshotIdentifier" not in cluster
+
+
+@pytest.mark.parametrize(
+    "settings, store", [(SERVERLESS, "dwh-namespace"), (PROVISIONED, "dwh-cluster")]
+)
+@pytest.mark.parametrize("protect", [True, False])
+def test_protection_applies_to_the_data_store(
+    run_mocked: Runner, settings: WarehouseSettings, store: str, protect: bool
+) -> None:
+    resource = _run(run_mocked, settings, protect=protect)[store]
+    assert (resource.protect, resource.retain_on_delete) == (protect, protect)
+
+
+def _describe_statement() -> Statement:
+    return {
+        "Effect": "Allow",
+        "Action": ["redshift-data:DescribeStatement"],
+        "Resource": ["*"],
+        "Condition": {
+            "StringEquals": {"redshift-data:statement-owner-iam-userid": "${aws:userid}"}
+        },
+    }
+
+
+def test_serverless_load_statements_and_target(run_mocked: Runner) -> None:
+    outputs: dict[str, Any] = {}
+    _run(run_mocked, SERVERLESS, outputs=outputs)
+    # The mock derives ARNs from the SDK module name (redshiftserverless).
+    workgroup = "arn:aws:redshiftserverless:eu-west-1:123456789012:workgroup/dwh-workgroup"
+    assert outputs["target"] == {"WorkgroupName": "dp-test", "Database": "analytics"}
+    assert outputs["statements"] == [
+        {
+            "Effect": "Allow",
+            "Action": ["redshift-data:BatchExecuteStatement"],
+            "Resource": [workgroup],
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["redshift-serverless:GetCredentials"],
+            "Resource": [workgroup],
+        },
+        _describe_statement(),
+    ]
+
+
+def test_provisioned_load_statements_and_target(run_mocked: Runner) -> None:
+    outputs: dict[str, Any] = {}
+    _run(run_mocked, PROVISIONED, outputs=outputs)
+    assert outputs["target"] == {"ClusterIdentifier": "dp-test", "Database": "analytics"}
+    execute, credentials, describe = outputs["statements"]
+    assert execute["Action"] == ["redshift-data:BatchExecuteStatement"]
+    assert execute["Resource"] == ["arn:aws:redshift:eu-west-1:123456789012:cluster/dwh-cluster"]
+    assert credentials == {
+        "Effect": "Allow",
+        "Action": ["redshift:GetClusterCredentialsWithIAM"],
+        "Resource": ["arn:aws:redshift:eu-west-1:123456789012:dbname:dp-test/analytics"],
+    }
+    assert describe == _describe_statement()
+
+
+@pytest.mark.parametrize("settings", [SERVERLESS, PROVISIONED], ids=["serverless", "provisioned"])
+def test_every_taggable_resource_is_tagged(run_mocked: Runner, settings: WarehouseSettings) -> None:
+    resources = _run(run_mocked, settings)
+    untagged = [
+        r.name
+        for r in resources.values()
+        if r.custom
+        and is_taggable(r.type)
+        and r.inputs.get("tags", {}).get("Environment") != "test"
+    ]
+    assert untagged == []

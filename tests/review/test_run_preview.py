@@ -1,0 +1,128 @@
+"""The pull-request preview step: runs the preview with streaming JSON and the stack's policy
+config, and always leaves a comment and the exit status, even when the preview fails.
+
+`pulumi` is replaced by a small executable script that prints a recorded preview and exits with
+a chosen status; it records its arguments and the streaming switch it saw.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from review.run_preview import (
+    COMMENT_FILE,
+    PREVIEW_FILE,
+    STATUS_FILE,
+    build_comment,
+    comment_limit,
+    main,
+)
+from tests.review.helpers import FIXTURES
+
+FAKE_PULUMI = """#!{python}
+import json, os, sys
+from pathlib import Path
+Path({record!r}).write_text(json.dumps({{
+    "argv": sys.argv[1:],
+    "streaming": os.environ.get("PULUMI_ENABLE_STREAMING_JSON_PREVIEW"),
+}}))
+sys.stdout.write(Path({output!r}).read_text())
+sys.stderr.write("diagnostics on stderr\\n")
+sys.exit({status})
+"""
+
+
+def _fake_pulumi(tmp_path: Path, output: Path, status: int) -> tuple[Path, Path]:
+    script, record = tmp_path / "pulumi", tmp_path / "record.json"
+    script.write_text(
+        FAKE_PULUMI.format(python=sys.executable, record=str(record), output=str(output),
+                           status=status)
+    )  # fmt: skip
+    script.chmod(0o755)
+    return script, record
+
+
+def _run(tmp_path: Path, output: Path, status: int) -> tuple[int, Path, dict[str, object]]:
+    script, record = _fake_pulumi(tmp_path, output, status)
+    out_dir = tmp_path / "out"
+    code = main(["--stack", "dev", "--out-dir", str(out_dir), "--pulumi", str(script)])
+    return code, out_dir, json.loads(record.read_text())
+
+
+def test_runs_the_preview_with_streaming_json_and_the_stacks_policy_config(
+    tmp_path: Path,
+) -> None:
+    code, out_dir, seen = _run(tmp_path, FIXTURES / "preview_changes.json", 0)
+    assert code == 0
+    assert seen == {
+        "argv": [
+            "preview", "--stack", "dev", "--diff", "--json", "--policy-pack", "policies",
+            "--policy-pack-config", "policies/config/dev.json",
+        ],
+        "streaming": "true",
+    }  # fmt: skip
+    assert (out_dir / STATUS_FILE).read_text() == "0\n"
+    assert (out_dir / PREVIEW_FILE).read_text() == (FIXTURES / "preview_changes.json").read_text()
+    comment = (out_dir / COMMENT_FILE).read_text()
+    assert comment.startswith("## Pulumi preview: `dev`\n")
+    assert "The preview failed" not in comment
+
+
+def test_a_failed_preview_with_violations_still_gets_a_comment_saying_so(tmp_path: Path) -> None:
+    code, out_dir, _ = _run(tmp_path, FIXTURES / "preview_policies.ndjson", 255)
+    assert code == 0
+    assert (out_dir / STATUS_FILE).read_text() == "255\n"
+    comment = (out_dir / COMMENT_FILE).read_text()
+    assert "**The preview failed** (`pulumi preview` exited with 255)" in comment
+    assert "**mandatory** (2): blocks `pulumi up`" in comment
+    assert "preview failed" in comment.split("### Errors", 1)[1]
+
+
+def test_a_preview_without_json_comments_the_end_of_its_log(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.json"
+    empty.write_text("")
+    code, out_dir, _ = _run(tmp_path, empty, 1)
+    assert code == 0
+    comment = (out_dir / COMMENT_FILE).read_text()
+    assert "The preview produced no readable JSON (the file is empty)" in comment
+    assert "```text\ndiagnostics on stderr\n```" in comment
+    assert (out_dir / STATUS_FILE).read_text() == "1\n"
+
+
+def test_a_missing_pulumi_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "no-pulumi"
+    assert main(["--stack", "dev", "--out-dir", str(tmp_path), "--pulumi", str(missing)]) == 2
+    assert f"cannot run {missing}" in capsys.readouterr().err
+
+
+def test_the_footer_names_the_commit_and_links_the_build() -> None:
+    env = {"SOURCE_COMMIT": "0123456789abcdef", "CODEBUILD_BUILD_URL": "https://build/1"}
+    comment = build_comment("dev", 0, '{"steps": [], "changeSummary": {}}', "", env)
+    assert comment.rstrip().endswith(
+        "_Preview of commit `0123456789ab` · [build log](https://build/1)._"
+    )
+
+
+@pytest.mark.parametrize(
+    ("provider", "limit"), [("codecommit", 9_040), ("github", 60_000), ("", 60_000)]
+)
+def test_the_comment_is_rendered_for_the_providers_size_limit(provider: str, limit: int) -> None:
+    assert comment_limit({"SOURCE_PROVIDER": provider}) == limit
+
+
+def test_a_codecommit_comment_stays_under_its_limit_with_many_changes() -> None:
+    events = [
+        {"resourcePreEvent": {"metadata": {
+            "op": "create", "urn": f"urn:pulumi:dev::p::aws:s3/bucketV2:BucketV2::b{i}",
+            "type": "aws:s3/bucketV2:BucketV2", "provider": "",
+        }}}
+        for i in range(500)
+    ]  # fmt: skip
+    text = "\n".join(json.dumps(e) for e in events)
+    comment = build_comment("dev", 0, text, "", {"SOURCE_PROVIDER": "codecommit"})
+    assert len(comment) <= 9_040 + 200
+    assert "Table truncated" in comment
