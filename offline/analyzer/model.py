@@ -1,0 +1,91 @@
+"""What an offline policy run reports: the pack, its policies, the violations and the timings.
+
+A violation carries the URN the engine would attach it to; `remediate` levels arrive already
+downgraded to `mandatory`, as the engine reports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+EnforcementLevel = Literal["advisory", "mandatory", "remediate", "disabled"]
+
+
+PolicyType = Literal["resource", "stack", "unknown"]
+
+
+class PolicyPackError(RuntimeError):
+    """The pack could not be started, timed out, or failed an RPC; the message has its stderr."""
+
+
+class PolicyConfigError(PolicyPackError):
+    """The policy config is malformed or does not match a policy's config schema."""
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """One policy as reported by GetAnalyzerInfo."""
+
+    name: str
+    description: str
+    enforcement_level: EnforcementLevel
+    policy_type: PolicyType
+    config_schema: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    """The pack's name, version (PulumiPolicy.yaml first) and policies sorted by name."""
+
+    name: str
+    version: str
+    policies: tuple[PolicyInfo, ...]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One diagnostic, with the URN the engine would attach it to."""
+
+    policy_name: str
+    policy_pack_name: str
+    policy_pack_version: str
+    description: str
+    message: str
+    urn: str
+    enforcement_level: EnforcementLevel
+
+    @property
+    def resource_name(self) -> str:
+        return urn_name(self.urn)
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Wall-clock seconds per phase, for benchmarking."""
+
+    startup: float
+    configure: float
+    analyze: float
+    analyze_stack: float
+    shutdown: float
+    total: float
+
+
+@dataclass(frozen=True)
+class PolicyReport:
+    """Everything one offline policy run produced."""
+
+    pack: PackInfo
+    violations: tuple[Violation, ...]
+    timings: Timings
+    stderr: str = field(repr=False)
+
+    @property
+    def mandatory(self) -> tuple[Violation, ...]:
+        return tuple(v for v in self.violations if v.enforcement_level == "mandatory")
+
+
+def urn_name(urn: str) -> str:
+    return urn.split("::", 3)[3] if urn.count("::") >= 3 else ""
