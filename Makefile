@@ -1,43 +1,63 @@
-# The project's interface: `make check STACK=<stack> [JSON=file]`, `make test`, `make bench`.
+# The project's interface: `make check STACK=<stack> [JSON=file]`, `make test`, `make bench`,
+# `make diff STACK=<stack> BASE=<ref>`. Environments come from uv.lock through uv (PyPI only).
 PYTHON ?= python3
-VENV := .venv
-PY := $(VENV)/bin/python
 STACK ?= dev
 JSON ?=
+VENV := .venv
+PY := $(VENV)/bin/python
+# uv on PATH, else a private copy installed from PyPI into .tools/ on first use.
+UV_VERSION := 0.13.9
+UV ?= $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
+# The interpreter comes from the machine (Python 3.11+), never downloaded by uv.
+export UV_PYTHON ?= $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: check test lint typecheck unit bench clean diff
+.PHONY: check test lint typecheck unit bench clean diff locks
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+.tools/bin/uv:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools uv==$(UV_VERSION)
+
+# `make check` needs only the program and the policy pack's runtime (uv's default groups, what
+# `pulumi install` installs); `make test` and `make bench` add every group. `--inexact` keeps
+# a fuller environment that is already there.
+$(VENV)/.check: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --inexact --quiet
 	touch $@
 
+$(VENV)/.all: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --all-groups --quiet
+	touch $@ $(VENV)/.check
+
 ## Run the program offline (Pulumi mocks, no CLI, no AWS) for STACK and summarise it.
-check: $(VENV)/.installed
+check: $(VENV)/.check
 	$(PY) -m offline.check --stack $(STACK) $(if $(JSON),--json $(JSON))
 
 ## Declared-state diff of STACK: the working tree against git ref BASE (offline, not live state).
-diff: $(VENV)/.installed
+diff: $(VENV)/.check
 	$(if $(BASE),,$(error BASE is required: make diff STACK=<stack> BASE=<git ref>))
 	$(PY) -m offline.diff --stack $(STACK) --base $(BASE) $(if $(OUT),--out $(OUT))
 
 ## Lint, format check, static types and the test suite.
 test: lint typecheck unit
 
-lint: $(VENV)/.installed
+## The lock files match pyproject.toml (the program's and the policy pack's).
+locks: | $(UV)
+	$(UV) lock --check --quiet
+	$(UV) lock --check --quiet --project policies
+
+lint: $(VENV)/.all locks
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: $(VENV)/.installed
+typecheck: $(VENV)/.all
 	$(VENV)/bin/mypy .
 
-unit: $(VENV)/.installed
+unit: $(VENV)/.all
 	$(PY) -m pytest
 
 ## Print wall-time figures of the offline check.
-bench: $(VENV)/.installed
+bench: $(VENV)/.all
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache policies/.venv

@@ -7,6 +7,8 @@ import importlib.util
 import re
 import shlex
 import subprocess
+import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +21,7 @@ BUILDSPECS = PROJECT_ROOT / "buildspecs"
 PULUMI_SPECS = ("preview", "deploy", "drift")
 ALL_SPECS = ("test", *PULUMI_SPECS)
 # Paths the build itself creates, so they need not exist in the repository.
-CREATED = ("build/", ".venv/", "policies/venv/", "$HOME/")
+CREATED = ("build/", ".venv/", "policies/.venv/", "$HOME/")
 PATH_FLAGS = frozenset({"-r", "--policy-pack", "--policy-pack-config"})
 FILE_LIKE = re.compile(r"^[\w$.-]+(/[\w$.-]+)*\.(txt|json|ya?ml|py|md|cfg|toml)$")
 
@@ -38,13 +40,13 @@ def _words(name: str) -> list[list[str]]:
     return [shlex.split(command) for command in _commands(name)]
 
 
+def _pins(project: Path) -> dict[str, str]:
+    document = tomllib.loads((project / "pyproject.toml").read_text())
+    return dict(d.split("==", 1) for d in document["project"]["dependencies"])
+
+
 def _sdk_pin() -> str:
-    pins = dict(
-        line.split("==", 1)
-        for line in (PROJECT_ROOT / "requirements.txt").read_text().splitlines()
-        if "==" in line
-    )
-    return pins["pulumi"].strip()
+    return _pins(PROJECT_ROOT)["pulumi"]
 
 
 @pytest.mark.parametrize("name", ALL_SPECS)
@@ -74,15 +76,47 @@ def test_the_pulumi_cli_is_pinned_once_to_the_sdk_version() -> None:
             'curl -fsSL https://get.pulumi.com | sh -s -- --version "$PULUMI_VERSION"',
             'export PATH="$HOME/.pulumi/bin:$PATH"',
         ]
-    assert "env" not in _spec("test")
+    assert "PULUMI_VERSION" not in _spec("test")["env"]["variables"]
     assert not any("pulumi" in command.split()[0] for command in _commands("test"))
 
 
 @pytest.mark.parametrize("name", ALL_SPECS)
+def test_every_build_installs_the_makefiles_uv_from_pypi(name: str) -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    (pinned,) = re.findall(r"^UV_VERSION := (\S+)$", makefile, re.MULTILINE)
+    assert _spec(name)["env"]["variables"]["UV_VERSION"] == pinned
+    assert 'python -m pip install --quiet "uv==$UV_VERSION"' in _commands(name)
+
+
+def test_the_policy_pack_pins_the_programs_versions_and_installs_with_uv() -> None:
+    pack = PROJECT_ROOT / "policies"
+    shared = _pins(pack).keys() & _pins(PROJECT_ROOT).keys()
+    assert shared == {"pulumi", "pydantic", "PyYAML"}
+    assert {k: _pins(pack)[k] for k in shared} == {k: _pins(PROJECT_ROOT)[k] for k in shared}
+    groups = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["dependency-groups"]
+    assert groups["check"] == [f"pulumi-policy=={_pins(pack)['pulumi-policy']}"]
+    policy_project = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text())
+    assert policy_project["runtime"] == {"name": "python", "options": {"toolchain": "uv"}}
+    assert (pack / "uv.lock").is_file()
+    for name in PULUMI_SPECS:
+        assert "uv sync --locked --project policies" in _commands(name)
+
+
+@pytest.mark.parametrize("project", [".", "bootstrap"])
+def test_pulumi_projects_install_with_uv_from_the_root_lock(project: str) -> None:
+    document = yaml.safe_load((PROJECT_ROOT / project / "Pulumi.yaml").read_text())
+    # No `virtualenv`: uv places .venv next to the nearest uv.lock, the repository root's.
+    assert document["runtime"] == {"name": "python", "options": {"toolchain": "uv"}}
+    assert (PROJECT_ROOT / "uv.lock").is_file()
+    assert not (PROJECT_ROOT / project / "uv.lock").exists() or project == "."
+
+
+@pytest.mark.parametrize("name", ALL_SPECS)
 def test_every_python_module_run_exists(name: str) -> None:
+    # The project's environment runs the project's modules; the image's python only installs uv.
     modules = [words[i + 2] for words in _words(name) for i, word in enumerate(words[:-2])
-               if word.endswith("python") and words[i + 1] == "-m"]  # fmt: skip
-    assert modules or name == "test"
+               if word == ".venv/bin/python" and words[i + 1] == "-m"]  # fmt: skip
+    assert modules or name != "preview"
     for module in modules:
         assert importlib.util.find_spec(module) is not None, f"{name}: no module {module}"
 
@@ -146,7 +180,7 @@ def test_deploy_and_drift_commands() -> None:
 
 
 def test_the_test_build_runs_the_suite_and_the_offline_check_of_every_stack() -> None:
-    assert _commands("test") == [
+    assert _spec("test")["phases"]["build"]["commands"] == [
         "make test",
         *(f"make check STACK={stack}" for stack in available_stacks()),
     ]

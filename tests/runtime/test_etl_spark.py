@@ -150,9 +150,7 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     try:
         from pyspark.sql import SparkSession
     except ImportError as error:
-        pytest.fail(
-            f"PySpark is required: pip install -r requirements-dev.txt ({error})", pytrace=False
-        )
+        pytest.fail(f"PySpark is required: make test installs it with uv ({error})", pytrace=False)
     java_home = os.environ.get("JAVA_HOME")
     java = str(Path(java_home, "bin", "java")) if java_home else shutil.which("java")
     if java is None or not Path(java).is_file():

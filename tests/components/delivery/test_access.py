@@ -9,8 +9,8 @@ import pytest
 from components.delivery.access import escalation_denials
 from components.shared.aws_context import AwsEnv
 from offline.mocks import Registration
-from tests.components.helpers import policy_statements
 from tests.components.delivery.test_delivery import CODECOMMIT, GITHUB, Runner, _delivery
+from tests.components.helpers import policy_statements
 
 STATE_OBJECTS = "arn:aws:s3:::state-bucket/*"
 DATA_READS = [
