@@ -11,6 +11,9 @@ UV ?= $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 # The interpreter comes from the machine (Python 3.11+), never downloaded by uv.
 export UV_PYTHON ?= $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
+# Python caches compiled modules; a machine that turns that off would recompile pulumi_aws's
+# modules (about 2 s) on every run.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: check test lint typecheck unit bench clean diff locks
 

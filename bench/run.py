@@ -1,33 +1,33 @@
-"""`make bench`: wall-time figures of the offline check. Prints numbers; asserts nothing.
+"""`make bench`: wall-time figures of the offline tools, each printed next to its target.
 
-Cold runs are a fresh interpreter, as `make check` pays it (imports and the policy pack included).
-Scaling runs evaluate the dev program in-process with 1, 10 and 50 generated pipelines, so the
-cost per resource shows whether evaluation grows linearly. Warm runs split one check into its two
-phases, in-process, median of several runs: evaluating the program under mocks, and evaluating the
-policy pack over the capture (pack start-up included), for the shipped stacks and for dev with
-generated pipelines.
+Prints numbers and asserts nothing (speed is never a test). Every figure is a fresh process, as a
+user pays it: a fresh clone's first `make check` (uv and the environment installed from an empty
+cache), the whole check of each shipped stack, and the whole check of dev with 10 to 200
+generated pipelines, whose cost per resource shows whether the check grows linearly.
 """
 
+import argparse
 import copy
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from offline.analyzer import run_policy_pack
-from offline.capture import PROJECT_ROOT, Capture, capture_stack, read_stack_values
-from offline.policy_check import PACK_DIRNAME, load_policy_config
-from offline.report import to_json_resources
+import yaml
+
+from offline.capture import PROJECT_ROOT, capture_stack, read_stack_values
 from stack_config.pipelines import PipelineSettings
 
-WARM_RUNS = 5
-GENERATED_RUNS = 3
-GENERATED_PIPELINES = 50
-SCALING_PIPELINES = (1, 10, GENERATED_PIPELINES)
 PLATFORM_KEY = "data-platform:platform"
+SCALING_PIPELINES = (10, 50, 100, 200)
+# Seconds of the whole check (program and policy pack) per size; None: no target, figure only.
+TARGETS: dict[int, float | None] = {10: None, 50: 5.0, 100: None, 200: 20.0}
+SETUP_TARGET = 20.0
 # Used only when the stack declares no pipeline to copy; validated against PipelineSettings.
 FALLBACK_PIPELINE: dict[str, Any] = {
     "name": "bench",
@@ -39,47 +39,6 @@ FALLBACK_PIPELINE: dict[str, Any] = {
     "key_columns": ["id"],
     "order_column": "updated_at",
 }
-
-
-@dataclass(frozen=True)
-class Case:
-    label: str
-    stack: str
-    values: Mapping[str, Any] | None = None
-    runs: int = WARM_RUNS
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """One case's program evaluation: the last capture, median wall and process CPU seconds."""
-
-    capture: Capture
-    wall: float
-    cpu: float
-
-    @property
-    def ms_per_resource(self) -> float:
-        return 1000 * self.wall / max(len(self.capture.resources), 1)
-
-
-def _cold_check(stack: str, *flags: str) -> float:
-    start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "offline.check", "--stack", stack, *flags],
-        cwd=PROJECT_ROOT,
-        check=True,
-        capture_output=True,
-    )
-    return time.perf_counter() - start
-
-
-def _median_seconds(run: Callable[[], object], runs: int = WARM_RUNS) -> float:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def with_pipelines(stack: str, count: int) -> dict[str, Any]:
@@ -106,62 +65,80 @@ def _copy(template: Mapping[str, Any], index: int) -> dict[str, Any]:
     }
 
 
-def _evaluate(case: Case) -> Evaluation:
-    """Median wall and CPU seconds of evaluating the program (config validation included)."""
-    captures, walls, cpus = [], [], []
-    for _ in range(case.runs):
-        wall, cpu = time.perf_counter(), time.process_time()
-        captures.append(capture_stack(case.stack, values=case.values))
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return Evaluation(captures[-1], statistics.median(walls), statistics.median(cpus))
+def _timed(argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
 
 
-def _measure(case: Case, evaluation: Evaluation | None = None) -> tuple[int, int, float, float]:
-    """Pipelines, resources, median program seconds and median policy seconds of one case."""
-    evaluation = evaluation or _evaluate(case)
-    capture = evaluation.capture
-    resources = to_json_resources(capture.resources)
-    pack = PROJECT_ROOT / PACK_DIRNAME
-    config = load_policy_config(pack, case.stack)
-    policies = _median_seconds(lambda: run_policy_pack(pack, resources, config=config), case.runs)
-    return len(capture.config.platform.pipelines), len(resources), evaluation.wall, policies
+def _check_seconds(stack: str, *flags: str, runs: int) -> float:
+    """Median wall seconds of `python -m offline.check` in a fresh interpreter."""
+    argv = [sys.executable, "-m", "offline.check", "--stack", stack, *flags]
+    return statistics.median(_timed(argv, PROJECT_ROOT) for _ in range(runs))
 
 
-def _print_scaling(evaluations: Mapping[int, Evaluation]) -> None:
-    print(f"\nProgram evaluation by size, dev + generated pipelines (median of {GENERATED_RUNS})")
-    header = ("pipelines", "resources", "wall s", "cpu s", "ms/resource")
-    print("".join(f"{h:>12}" for h in header))
-    for pipelines, run in evaluations.items():
-        figures = f"{run.wall:>12.3f}{run.cpu:>12.3f}{run.ms_per_resource:>12.2f}"
-        print(f"{pipelines:>12}{len(run.capture.resources):>12}{figures}")
+def _verdict(figure: float, target: float | None) -> str:
+    if target is None:
+        return ""
+    return f"target < {target:g} s: {'met' if figure < target else 'MISSED'}"
 
 
-def main() -> None:
-    print("Offline check wall time, cold (2-core targets: dev whole check under 3 s)")
-    print(f"{'stack':<8}{'resources':>10}{'check s':>10}{'--no-policies s':>17}")
+def fresh_clone_setup() -> None:
+    """A clone of HEAD, an empty uv cache, and its first `make check STACK=dev`."""
+    print("\nSet-up of a fresh clone (uv installed from PyPI if absent, empty uv cache)")
+    with tempfile.TemporaryDirectory() as scratch:
+        clone, cache = Path(scratch) / "clone", Path(scratch) / "uv-cache"
+        subprocess.run(["git", "clone", "-q", str(PROJECT_ROOT), str(clone)], check=True)
+        env = {**os.environ, "UV_CACHE_DIR": str(cache)}
+        first = _timed(["make", "check", "STACK=dev"], clone, env)
+        print(f"  first `make check STACK=dev`: {first:6.2f} s   {_verdict(first, SETUP_TARGET)}")
+        again = _timed(["make", "check", "STACK=dev"], clone, env)
+        print(f"  second run (environment ready): {again:6.2f} s")
+
+
+def shipped_stacks(runs: int) -> None:
+    print(f"\nWhole check of the shipped stacks, fresh process (median of {runs})")
+    print(f"  {'stack':<8}{'resources':>10}{'check s':>10}{'ms/res':>9}{'--no-policies s':>17}")
     for stack in ("dev", "prod"):
         resources = len(capture_stack(stack).resources)
-        full, program_only = _cold_check(stack), _cold_check(stack, "--no-policies")
-        print(f"{stack:<8}{resources:>10}{full:>10.2f}{program_only:>17.2f}")
-    generated = {
-        count: Case(f"dev+{count}p", "dev", with_pipelines("dev", count), GENERATED_RUNS)
-        for count in SCALING_PIPELINES
-    }
-    scaling = {count: _evaluate(case) for count, case in generated.items()}
-    _print_scaling(scaling)
-    largest = generated[GENERATED_PIPELINES]
-    cases = [Case("dev", "dev"), Case("prod", "prod"), largest]
-    print("\nWarm phases, in-process (median)")
-    header = ("stack", "pipelines", "resources", "program s", "policies s", "total s")
-    print(f"{header[0]:<10}" + "".join(f"{h:>12}" for h in header[1:]))
-    for case in cases:
-        # The largest generated case reuses its scaling run rather than evaluating it again.
-        known = scaling[GENERATED_PIPELINES] if case is largest else None
-        pipelines, resources, program, policies = _measure(case, known)
-        figures = f"{program:>12.3f}{policies:>12.3f}{program + policies:>12.3f}"
-        print(f"{case.label:<10}{pipelines:>12}{resources:>12}{figures}")
+        whole = _check_seconds(stack, runs=runs)
+        program = _check_seconds(stack, "--no-policies", runs=runs)
+        per = 1000 * whole / resources
+        print(f"  {stack:<8}{resources:>10}{whole:>10.2f}{per:>9.2f}{program:>17.2f}")
+
+
+def scaling(runs: int) -> None:
+    print(f"\nWhole check of dev with generated pipelines, fresh process (median of {runs})")
+    print(f"  {'pipelines':>9}{'resources':>10}{'check s':>10}{'ms/res':>9}   target")
+    per_resource: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for count in SCALING_PIPELINES:
+            values = with_pipelines("dev", count)
+            stack_file = Path(scratch) / f"Pulumi.dev-{count}.yaml"
+            stack_file.write_text(yaml.safe_dump({"config": values}))
+            resources = len(capture_stack("dev", values=values).resources)
+            seconds = _check_seconds("dev", "--stack-file", str(stack_file), runs=runs)
+            per_resource[count] = 1000 * seconds / resources
+            figures = f"{count:>9}{resources:>10}{seconds:>10.2f}{per_resource[count]:>9.2f}"
+            print(f"  {figures}   {_verdict(seconds, TARGETS[count])}")
+    low, high = SCALING_PIPELINES[1], SCALING_PIPELINES[-1]
+    ratio = per_resource[high] / per_resource[low]
+    print(f"  ms/resource at {high} over {low} pipelines: {ratio:.2f} (linear growth: about 1)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument(
+        "--skip-setup", action="store_true", help="skip the fresh-clone set-up figure"
+    )
+    args = parser.parse_args(argv)
+    if not args.skip_setup:
+        fresh_clone_setup()
+    shipped_stacks(args.runs)
+    scaling(args.runs)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -11,14 +11,16 @@ import os
 import runpy
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi.runtime.resource as sdk_resource
 import yaml
 from pulumi.runtime import settings
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -48,11 +50,18 @@ def available_stacks(root: Path = PROJECT_ROOT) -> list[str]:
 
 
 def read_stack_values(stack: str, root: Path = PROJECT_ROOT) -> dict[str, Any]:
-    """The `config:` mapping of a stack file."""
+    """The `config:` mapping of the stack file `Pulumi.<stack>.yaml` next to `Pulumi.yaml`."""
     path = root / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         stacks = ", ".join(available_stacks(root)) or "none"
         raise StackNotFoundError(f"unknown stack '{stack}': no {path.name}; available: {stacks}")
+    return read_config_file(path)
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The `config:` mapping of a file shaped like `Pulumi.<stack>.yaml`."""
+    if not path.is_file():
+        raise StackNotFoundError(f"no stack file {path}")
     document = yaml.safe_load(path.read_text()) or {}
     values = document.get("config", {}) if isinstance(document, dict) else None
     if not isinstance(values, dict):
@@ -70,10 +79,14 @@ def capture_stack(
     root: Path = PROJECT_ROOT,
     *,
     values: Mapping[str, Any] | None = None,
+    reclaim: bool = True,
+    source_positions: bool = False,
+    on_register: Callable[[Registration], None] | None = None,
 ) -> Capture:
     """Validate the stack's config, run the program under mocks and return what it declared.
 
-    `values` replaces the stack file's config (benchmarks and tests use it for generated stacks).
+    `values` replaces the stack file's config (benchmarks and tests use it for generated stacks);
+    `reclaim`, `source_positions` and `on_register` as for `capture_program`.
     """
     raw = dict(values) if values is not None else read_stack_values(stack, root)
     config = parse_stack_config(stack, raw)
@@ -86,6 +99,9 @@ def capture_stack(
             stack=stack,
             region=config.region,
             config=_as_engine_config(raw),
+            reclaim=reclaim,
+            source_positions=source_positions,
+            on_register=on_register,
         )
     return Capture(stack, project, config, resources)
 
@@ -97,9 +113,18 @@ def capture_program(
     stack: str,
     region: str,
     config: Mapping[str, str] | None = None,
+    reclaim: bool = True,
+    source_positions: bool = False,
+    on_register: Callable[[Registration], None] | None = None,
 ) -> tuple[Registration, ...]:
-    """Run any Pulumi program function under the platform mocks and return its registrations."""
-    monitor = RecordingMonitor(PlatformMocks(region=region))
+    """Run any Pulumi program function under the platform mocks and return its registrations.
+
+    `reclaim=False` leaves the run's garbage to the end of the process (a one-shot command that
+    exits afterwards); `source_positions=True` lets the SDK compute the source position of every
+    registration, which the mocks discard and the capture does not record. `on_register` sees
+    each registration as the engine would, while the program still runs.
+    """
+    monitor = RecordingMonitor(PlatformMocks(region=region), on_register)
     settings.reset_options(project=project, stack=stack, preview=False)
     pulumi.runtime.set_all_config(dict(config or {}))
     pulumi.runtime.set_mocks(
@@ -109,13 +134,28 @@ def capture_program(
     def run() -> None:
         program()
 
-    with _cyclic_gc_paused():
+    positions = nullcontext() if source_positions else _no_source_positions()
+    with _cyclic_gc_paused(reclaim=reclaim), positions:
         _sync_await(run_pulumi_func(run))
     return tuple(monitor.registrations)
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def _no_source_positions() -> Iterator[None]:
+    # At every registration the SDK walks the Python stack to send the engine the source position
+    # of the resource (`_get_stack_trace`): a fifth of the run, for a field the mocks discard.
+    # While the program runs, the SDK's own answer for "no user frame found", an empty trace,
+    # stands in; the capture is byte-identical either way (tests/offline/test_capture.py).
+    original = sdk_resource._get_stack_trace
+    sdk_resource._get_stack_trace = source_pb2.StackTrace
+    try:
+        yield
+    finally:
+        sdk_resource._get_stack_trace = original
+
+
+@contextmanager
+def _cyclic_gc_paused(*, reclaim: bool) -> Iterator[None]:
     # The SDK keeps every pending Output, task and future of the run alive and leaves reference
     # cycles behind for each output it creates; with the collector on, each automatic full
     # collection rescans that growing heap (and every imported module), so the run cost grew
@@ -124,12 +164,17 @@ def _cyclic_gc_paused() -> Iterator[None]:
     if not gc.isenabled():
         yield
         return
+    # Without `reclaim`, the survivors are frozen instead: a one-shot command skips the traversal
+    # of everything the run allocated, which the next automatic collection would otherwise do.
     gc.disable()
     try:
         yield
     finally:
+        if reclaim:
+            gc.collect(1)
+        else:
+            gc.freeze()
         gc.enable()
-        gc.collect(1)
 
 
 def _as_engine_config(values: Mapping[str, Any]) -> dict[str, str]:

@@ -15,11 +15,19 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from offline.analyzer import PolicyConfigError, PolicyPackError, render_report, run_policy_pack
-from offline.capture import PROJECT_ROOT, StackNotFoundError, capture_stack
+from offline.analyzer import PolicyConfigError, PolicyPackError, PolicySession, render_report
+from offline.capture import (
+    PROJECT_ROOT,
+    StackNotFoundError,
+    capture_stack,
+    project_name,
+    read_config_file,
+    read_stack_values,
+)
+from offline.mocks import Registration
 from offline.policy_check import PACK_DIRNAME, PolicyConfigMissingError, load_policy_config
-from offline.report import summary, to_json_resources
-from stack_config import StackConfigError
+from offline.report import summary, to_json_resource, to_json_resources
+from stack_config import StackConfigError, parse_stack_config
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -28,26 +36,65 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     pack_dir: Path = args.policy_pack or args.root / PACK_DIRNAME
     try:
-        capture = capture_stack(args.stack, args.root)
-    except (StackNotFoundError, StackConfigError) as err:
+        values = None if args.stack_file is None else read_config_file(args.stack_file)
+        values = values if values is not None else read_stack_values(args.stack, args.root)
+        parse_stack_config(args.stack, values)  # a bad config is reported before the pack starts
+        policy_config = (
+            None
+            if args.no_policies
+            else load_policy_config(pack_dir, args.stack, path=args.policy_config)
+        )
+    except (
+        StackNotFoundError,
+        StackConfigError,
+        PolicyConfigMissingError,
+        PolicyConfigError,
+    ) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    if policy_config is None:
+        return _capture_and_report(args, values, session=None)
+    try:
+        session = PolicySession(
+            pack_dir, stack=args.stack, project=project_name(args.root), config=policy_config
+        )
+    except PolicyConfigError as err:
+        print(f"error: policy config for stack '{args.stack}': {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except PolicyPackError as err:
+        print(f"error: the policy pack failed for stack '{args.stack}': {err}", file=sys.stderr)
+        return EXIT_FAILED
+    with session:
+        return _capture_and_report(args, values, session=session)
+
+
+def _capture_and_report(
+    args: argparse.Namespace, values: Mapping[str, Any], *, session: PolicySession | None
+) -> int:
+    """Run the program (each resource goes to the pack as it registers), then report."""
+
+    def analyze(registration: Registration) -> None:
+        if session is not None:
+            session.analyze(to_json_resource(registration))
+
+    try:
+        capture = capture_stack(
+            args.stack, args.root, values=values, reclaim=False, on_register=analyze
+        )
+    except StackConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as err:
         print(f"error: the program failed for stack '{args.stack}': {err}", file=sys.stderr)
         return EXIT_FAILED
-    try:
-        policy_config = None if args.no_policies else load_policy_config(pack_dir, args.stack)
-    except (PolicyConfigMissingError, PolicyConfigError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_USAGE
     print(summary(capture))
     resources = to_json_resources(capture.resources)
     if args.json is not None:
         args.json.write_text(json.dumps(resources, indent=2) + "\n")
         print(f"\nWrote {len(resources)} resources to {args.json}")
-    if policy_config is None:
+    if session is None:
         return EXIT_OK
-    return _check_policies(pack_dir, args.stack, resources, policy_config)
+    return _report_policies(session, args.stack, resources)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,17 +108,29 @@ def _parser() -> argparse.ArgumentParser:
         help=f"policy pack directory, with config/<stack>.json (default: {PACK_DIRNAME})",
     )
     parser.add_argument(
+        "--policy-config",
+        type=Path,
+        metavar="FILE",
+        help="policy config JSON to use instead of <pack>/config/<stack>.json",
+    )
+    parser.add_argument(
+        "--stack-file",
+        type=Path,
+        metavar="FILE",
+        help="a file shaped like Pulumi.<stack>.yaml to use instead of the stack's own",
+    )
+    parser.add_argument(
         "--no-policies", action="store_true", help="capture and summarise only, skip the pack"
     )
     parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
     return parser
 
 
-def _check_policies(
-    pack_dir: Path, stack: str, resources: Sequence[Mapping[str, Any]], config: Mapping[str, Any]
+def _report_policies(
+    session: PolicySession, stack: str, resources: Sequence[Mapping[str, Any]]
 ) -> int:
     try:
-        report = run_policy_pack(pack_dir, resources, config=config)
+        report = session.finish(resources)
     except PolicyConfigError as err:
         print(f"error: policy config for stack '{stack}': {err}", file=sys.stderr)
         return EXIT_USAGE

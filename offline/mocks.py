@@ -6,6 +6,8 @@ parent, inputs, dependencies, property dependencies and protection options.
 """
 
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,27 +114,50 @@ def _service_and_kind(type_token: str) -> tuple[str, str]:
     return module, kind
 
 
+class _InputsSeen(Mocks):
+    """Passes every call to the wrapped mocks and keeps, per thread, the inputs of the last
+    `new_resource`: `MockMonitor.RegisterResource` has just deserialised them from the request."""
+
+    def __init__(self, mocks: Mocks) -> None:
+        self.mocks = mocks
+        self.local = threading.local()
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        self.local.inputs = args.inputs
+        return self.mocks.new_resource(args)
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return self.mocks.call(args)
+
+
 class RecordingMonitor(MockMonitor):
     """The mock monitor, also keeping every registration in order."""
 
     registrations: list[Registration]
 
-    def __init__(self, mocks: Mocks) -> None:
-        super().__init__(mocks)
+    def __init__(
+        self, mocks: Mocks, on_register: Callable[[Registration], None] | None = None
+    ) -> None:
+        self._seen = _InputsSeen(mocks)
+        super().__init__(self._seen)
         self.registrations = []
+        self._on_register = on_register
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self._seen.local.inputs = None
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
-            self.registrations.append(_registration(request, response.urn))
+            inputs = self._seen.local.inputs
+            if inputs is None:  # the mocks were not asked (a provider resource, say)
+                inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+            registration = _registration(request, response.urn, inputs)
+            self.registrations.append(registration)
+            if self._on_register is not None:
+                self._on_register(registration)
         return response
 
 
-def _registration(request: Any, urn: str) -> Registration:
-    # Deserialised in place, as `MockMonitor.RegisterResource` does (it has made sure this
-    # executor thread has an event loop): a coroutine pumped through `_sync_await` here would
-    # cost an event-loop run per registration for what is plain synchronous work.
-    inputs: dict[str, Any] = rpc.deserialize_properties(request.object, keep_unknowns=True)
+def _registration(request: Any, urn: str, inputs: dict[str, Any]) -> Registration:
     return Registration(
         urn=urn,
         type=request.type,

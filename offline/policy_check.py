@@ -22,9 +22,9 @@ def policy_config_path(pack_dir: Path, stack: str) -> Path:
     return pack_dir / "config" / f"{stack}.json"
 
 
-def load_policy_config(pack_dir: Path, stack: str) -> dict[str, Any]:
-    """The stack's policy config; raises if it is missing or is not a JSON object."""
-    path = policy_config_path(pack_dir, stack)
+def load_policy_config(pack_dir: Path, stack: str, *, path: Path | None = None) -> dict[str, Any]:
+    """The stack's policy config (or the one at `path`); raises if missing or not an object."""
+    path = path or policy_config_path(pack_dir, stack)
     if not path.is_file():
         raise PolicyConfigMissingError(
             f"no policy config for stack '{stack}': {path} does not exist; create it (start"

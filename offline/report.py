@@ -18,24 +18,24 @@ from offline.mocks import Registration
 
 def to_json_resources(resources: Sequence[Registration]) -> list[dict[str, Any]]:
     """The capture as JSON-ready dictionaries, deterministic in order and number formatting."""
-    return [
-        {
-            "type": r.type,
-            "name": r.name,
-            "urn": r.urn,
-            "parent": r.parent,
-            "custom": r.custom,
-            "provider": r.provider,
-            "inputs": _plain(r.inputs),
-            "dependencies": sorted(r.dependencies),
-            "propertyDependencies": {
-                k: sorted(v) for k, v in sorted(r.property_dependencies.items())
-            },
-            "protect": r.protect,
-            "retainOnDelete": r.retain_on_delete,
-        }
-        for r in sorted(resources, key=lambda r: r.urn)
-    ]
+    return [to_json_resource(r) for r in sorted(resources, key=lambda r: r.urn)]
+
+
+def to_json_resource(r: Registration) -> dict[str, Any]:
+    """One registration as a JSON-ready dictionary (an element of `to_json_resources`)."""
+    return {
+        "type": r.type,
+        "name": r.name,
+        "urn": r.urn,
+        "parent": r.parent,
+        "custom": r.custom,
+        "provider": r.provider,
+        "inputs": _plain(r.inputs),
+        "dependencies": sorted(r.dependencies),
+        "propertyDependencies": {k: sorted(v) for k, v in sorted(r.property_dependencies.items())},
+        "protect": r.protect,
+        "retainOnDelete": r.retain_on_delete,
+    }
 
 
 def _plain(value: Any) -> Any:

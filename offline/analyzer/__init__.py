@@ -18,7 +18,7 @@ from offline.analyzer.model import (
     Violation,
 )
 from offline.analyzer.report import render_report
-from offline.analyzer.session import run_policy_pack
+from offline.analyzer.session import PolicySession, run_policy_pack
 
 __all__ = [
     "UNKNOWN",
@@ -28,6 +28,7 @@ __all__ = [
     "PolicyInfo",
     "PolicyPackError",
     "PolicyReport",
+    "PolicySession",
     "PolicyType",
     "Timings",
     "Violation",

@@ -28,7 +28,7 @@ from offline.analyzer.model import PolicyPackError
 ENGINE_ADDRESS: Final = "127.0.0.1:0"
 
 
-_GRACE_SECONDS: Final = 5.0
+GRACE_SECONDS: Final = 5.0
 
 
 _CHANNEL_OPTIONS: Final = [("grpc.max_receive_message_length", 400 * 1024 * 1024)]
@@ -74,7 +74,7 @@ class PackProcess:
         if first.isdigit():
             return int(first)
         if not first:
-            self._wait(_GRACE_SECONDS)
+            self._wait(GRACE_SECONDS)
             raise PolicyPackError(self.describe("policy pack exited before reporting its port"))
         raise PolicyPackError(self.describe(f"could not read the policy pack port from {first!r}"))
 
@@ -94,10 +94,10 @@ class PackProcess:
         if self._stderr_text is None:
             if self._proc.poll() is None:
                 self._proc.terminate()
-                if not self._wait(_GRACE_SECONDS):
+                if not self._wait(GRACE_SECONDS):
                     self._proc.kill()
                     self._proc.wait()
-            self._reader.join(_GRACE_SECONDS)
+            self._reader.join(GRACE_SECONDS)
             cast(IO[bytes], self._proc.stdout).close()
             self._stderr_text = self._read_stderr()
             self._stderr.close()
@@ -117,6 +117,22 @@ class PackProcess:
         return self._stderr.read().decode(errors="replace")
 
 
+class Pending:
+    """A call on its way; `result` waits for its answer and reports a failure with stderr."""
+
+    def __init__(self, method: str, future: Any, process: PackProcess) -> None:
+        self._method, self._future, self._process = method, future, process
+
+    def result(self, *, optional: bool = False) -> Any:
+        try:
+            return self._future.result()
+        except grpc.RpcError as err:
+            if optional and err.code() == grpc.StatusCode.UNIMPLEMENTED:
+                return None
+            problem = f"{self._method} failed: {err.code().name}: {err.details()}"
+            raise PolicyPackError(self._process.describe(problem)) from err
+
+
 class Rpc:
     """Analyzer client whose calls share the run's deadline and report failures with stderr."""
 
@@ -127,16 +143,15 @@ class Rpc:
         self._process = process
 
     def call(self, method: str, request: Any, *, optional: bool = False) -> Any:
+        return self.send(method, request).result(optional=optional)
+
+    def send(self, method: str, request: Any) -> Pending:
+        """Start a call without waiting for its answer (calls are served concurrently)."""
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             raise PolicyPackError(self._process.describe(f"timed out before {method}"))
-        try:
-            return getattr(self._stub, method)(request, timeout=remaining, wait_for_ready=True)
-        except grpc.RpcError as err:
-            if optional and err.code() == grpc.StatusCode.UNIMPLEMENTED:
-                return None
-            problem = f"{method} failed: {err.code().name}: {err.details()}"
-            raise PolicyPackError(self._process.describe(problem)) from err
+        future = getattr(self._stub, method).future(request, timeout=remaining, wait_for_ready=True)
+        return Pending(method, future, self._process)
 
     def close(self) -> None:
         self._channel.close()

@@ -6,6 +6,7 @@ Guarantee: the pack's subprocess is gone when `run_policy_pack` returns or raise
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -29,11 +30,21 @@ from offline.analyzer.encoding import (
     root_stack_urn,
     stack_and_project,
     to_dict,
+    urn_of,
 )
-from offline.analyzer.model import PackInfo, PolicyConfigError, PolicyReport, Timings, Violation
+from offline.analyzer.model import (
+    PackInfo,
+    PolicyConfigError,
+    PolicyPackError,
+    PolicyReport,
+    Timings,
+    Violation,
+)
 from offline.analyzer.process import (
     ENGINE_ADDRESS,
+    GRACE_SECONDS,
     PackProcess,
+    Pending,
     Rpc,
     load_policy_project,
     pack_env,
@@ -78,40 +89,131 @@ def run_policy_pack(
     timeout: float = 60,
 ) -> PolicyReport:
     """Runs the pack in `pack_dir` over captured resources, as a preview with that pack would."""
-    started = time.monotonic()
-    pack_dir = pack_dir.resolve()
-    yaml_version = load_policy_project(pack_dir)
-    given = parse_config(config or {})
     stack, project = stack_and_project(resources)
-    process = PackProcess(pack_dir, python, pack_env(stack, project))
-    try:
-        port = process.port(timeout)
-        startup = time.monotonic()
-        rpc = Rpc(port, started + timeout, process)
+    with PolicySession(
+        pack_dir, stack=stack, project=project, config=config, python=python, timeout=timeout
+    ) as session:
+        for record in resources:
+            session.analyze(record)
+        return session.finish(resources)
+
+
+class PolicySession:
+    """One pack run that analyses resources while they are still being declared.
+
+    As the engine does, each resource goes to Analyze as soon as it is registered, and the whole
+    stack to AnalyzeStack at the end. The pack is started and configured on a worker thread;
+    `analyze` sends a request without waiting for its answer (before the pack is ready, it keeps
+    it for the worker to send), so the program's evaluation overlaps with the pack's, which is
+    its own process. `finish` gathers the answers and returns the report, or raises what went
+    wrong in the pack; the pack's process is gone when the session is closed, whatever happened.
+    """
+
+    def __init__(
+        self,
+        pack_dir: Path,
+        *,
+        stack: str,
+        project: str,
+        config: Mapping[str, Any] | None = None,
+        python: str = sys.executable,
+        timeout: float = 60,
+    ) -> None:
+        self._started = time.monotonic()
+        self._pack_dir = pack_dir.resolve()
+        # Errors in the pack project or the given config surface here, before anything runs.
+        self._yaml_version = load_policy_project(self._pack_dir)
+        self._given = parse_config(config or {})
+        self._stack, self._project = stack, project
+        self._deadline = self._started + timeout
+        self._lock = threading.Lock()
+        self._waiting: list[Mapping[str, Any]] = []
+        self._sent: list[tuple[str, Pending]] = []
+        self._seen: dict[str, Mapping[str, Any]] = {}
+        self._marks: dict[str, float] = {}
+        self._error: BaseException | None = None
+        self._info: PackInfo | None = None
+        self._rpc: Rpc | None = None
+        self._process = PackProcess(self._pack_dir, python, pack_env(stack, project))
+        self._worker = threading.Thread(target=self._start, args=(timeout,), daemon=True)
+        self._worker.start()
+
+    def __enter__(self) -> PolicySession:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def analyze(self, record: Mapping[str, Any]) -> None:
+        """Send one captured resource (a `to_json_resources` record) to Analyze; thread-safe."""
+        with self._lock:
+            if self._info is None:
+                self._waiting.append(record)
+            elif self._error is None:
+                self._send(record)
+
+    def finish(self, resources: Sequence[Mapping[str, Any]]) -> PolicyReport:
+        """Gather every Analyze answer, run AnalyzeStack over `resources`, stop the pack."""
+        # The worker's every wait is bounded by the deadline; the grace covers its last step.
+        self._worker.join(max(self._deadline - time.monotonic(), 0) + GRACE_SECONDS)
+        if self._worker.is_alive():
+            raise PolicyPackError(self._process.describe("timed out starting the pack"))
+        if self._error is not None:
+            raise self._error
+        assert self._rpc is not None and self._info is not None
+        violations = [v for urn, call in self._sent for v in _answered(self._info, urn, call)]
+        analyzed = time.monotonic()
+        root = root_stack_urn(self._stack, self._project)
+        violations += _analyze_stack(self._rpc, self._info, resources, root)
+        stacked = time.monotonic()
+        stderr = self.close()
+        done = time.monotonic()
+        marks = self._marks
+        timings = Timings(
+            marks["startup"] - self._started,
+            marks["configured"] - marks["startup"],
+            analyzed - marks["configured"],
+            stacked - analyzed,
+            done - stacked,
+            done - self._started,
+        )
+        return PolicyReport(self._info, tuple(violations), timings, stderr)
+
+    def close(self) -> str:
+        """Stop the pack (idempotent) and return its stderr."""
+        if self._rpc is not None:
+            self._rpc.close()
+        return self._process.stop()
+
+    def _start(self, timeout: float) -> None:
         try:
+            port = self._process.port(timeout)
+            self._marks["startup"] = time.monotonic()
+            rpc = Rpc(port, self._deadline, self._process)
+            self._rpc = rpc
             info = _prepare(
-                rpc, pack_dir, yaml_version=yaml_version, given=given, stack=stack, project=project
+                rpc,
+                self._pack_dir,
+                yaml_version=self._yaml_version,
+                given=self._given,
+                stack=self._stack,
+                project=self._project,
             )
-            configured = time.monotonic()
-            violations = _analyze_each(rpc, info, resources)
-            analyzed = time.monotonic()
-            violations += _analyze_stack(rpc, info, resources, root_stack_urn(stack, project))
-            stacked = time.monotonic()
-        finally:
-            rpc.close()
-        stderr = process.stop()
-    finally:
-        process.stop()
-    done = time.monotonic()
-    timings = Timings(
-        startup - started,
-        configured - startup,
-        analyzed - configured,
-        stacked - analyzed,
-        done - stacked,
-        done - started,
-    )
-    return PolicyReport(info, tuple(violations), timings, stderr)
+            self._marks["configured"] = time.monotonic()
+            with self._lock:
+                self._info = info
+                for record in self._waiting:
+                    self._send(record)
+                self._waiting.clear()
+        except BaseException as err:
+            self._error = err
+
+    def _send(self, record: Mapping[str, Any]) -> None:
+        # Called with the lock held, so `_seen` (provider lookups) and `_sent` keep the order.
+        assert self._rpc is not None
+        urn = urn_of(record)
+        self._seen[urn] = record
+        self._sent.append((urn, self._rpc.send("Analyze", _analyze_request(record, self._seen))))
 
 
 def _prepare(
@@ -153,26 +255,25 @@ def _prepare(
     return info
 
 
-def _analyze_each(
-    rpc: Rpc, info: PackInfo, resources: Sequence[Mapping[str, Any]]
-) -> list[Violation]:
-    violations: list[Violation] = []
-    by_urn = index_by_urn(resources)
-    for record in resources:
-        res = analyzer_resource(record, by_urn)
-        request = analyzer_pb2.AnalyzeRequest(
-            urn=res.urn,
-            type=res.type,
-            name=res.name,
-            properties=res.properties,
-            options=res.options,
-            provider=res.provider if res.HasField("provider") else None,
-        )
-        response: analyzer_pb2.AnalyzeResponse = rpc.call("Analyze", request)
-        # The engine files every Analyze diagnostic under the analyzed resource, whatever URN
-        # the pack reported (an unknown-value diagnostic carries none).
-        violations += _violations(response, info, _always(res.urn))
-    return violations
+def _analyze_request(
+    record: Mapping[str, Any], by_urn: Mapping[str, Mapping[str, Any]]
+) -> analyzer_pb2.AnalyzeRequest:
+    res = analyzer_resource(record, by_urn)
+    return analyzer_pb2.AnalyzeRequest(
+        urn=res.urn,
+        type=res.type,
+        name=res.name,
+        properties=res.properties,
+        options=res.options,
+        provider=res.provider if res.HasField("provider") else None,
+    )
+
+
+def _answered(info: PackInfo, urn: str, pending: Pending) -> list[Violation]:
+    response: analyzer_pb2.AnalyzeResponse = pending.result()
+    # The engine files every Analyze diagnostic under the analyzed resource, whatever URN
+    # the pack reported (an unknown-value diagnostic carries none).
+    return _violations(response, info, _always(urn))
 
 
 def _analyze_stack(

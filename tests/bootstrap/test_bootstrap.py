@@ -176,4 +176,6 @@ def test_the_project_is_separate_and_reuses_the_main_environment() -> None:
 
     project = yaml.safe_load((Path(MAIN).parent / "Pulumi.yaml").read_text())
     assert project["name"] == PROJECT
-    assert project["runtime"]["options"]["virtualenv"] == "../.venv"
+    # uv finds the repository's uv.lock above bootstrap/ and syncs the main program's .venv.
+    assert project["runtime"]["options"] == {"toolchain": "uv"}
+    assert not (Path(MAIN).parent / "pyproject.toml").exists()

@@ -4,6 +4,7 @@ Every case starts the pack as a subprocess over gRPC; none of them stubs pulumi_
 """
 
 import os
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from offline.analyzer import (
     PolicyInfo,
     PolicyPackError,
     PolicyReport,
+    PolicySession,
     Timings,
     Violation,
     render_report,
@@ -309,3 +311,33 @@ def test_render_report_groups_by_policy_with_mandatory_first() -> None:
     assert render_report(PolicyReport(info, (), Timings(0, 0, 0, 0, 0, 0), "")) == (
         "offline-fixture 1.2.3: no policy violations\n"
     )
+
+
+def test_a_session_analyzes_resources_sent_before_and_after_the_pack_is_ready() -> None:
+    lake, bucket, sse = _resources(tags={}, with_sse=True)
+    before = _children()
+    with PolicySession(PACK, stack="dev", project="data-platform") as session:
+        session.analyze(lake)  # sent at once: the pack is still starting, so it waits
+        deadline = time.monotonic() + 30
+        while session._info is None and time.monotonic() < deadline:  # the pack is ready
+            time.sleep(0.01)
+        session.analyze(bucket)
+        session.analyze(sse)
+        report = session.finish([lake, bucket, sse])
+    assert _children() <= before
+    assert report.violations == (UNTAGGED,)
+
+
+def test_a_session_over_a_broken_pack_raises_at_finish_and_leaves_no_process(
+    tmp_path: Path,
+) -> None:
+    broken = _write_pack(tmp_path / "broken", "raise RuntimeError('fixture pack is broken')\n")
+    before = _children()
+    with (
+        PolicySession(broken, stack="dev", project="data-platform") as session,
+        pytest.raises(PolicyPackError, match="fixture pack is broken"),
+    ):
+        for record in _resources():
+            session.analyze(record)
+        session.finish(_resources())
+    assert _children() <= before

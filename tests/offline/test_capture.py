@@ -2,14 +2,18 @@
 
 import copy
 import gc
+import json
 import logging
 import warnings
 from collections.abc import Callable
 
+import pulumi.runtime.resource as sdk_resource
 import pytest
+from pulumi.runtime.proto import source_pb2
 
-from offline.capture import StackNotFoundError, capture_stack, read_stack_values
+from offline.capture import Capture, StackNotFoundError, capture_stack, read_stack_values
 from offline.mocks import Registration
+from offline.report import to_json_resources
 from stack_config import StackConfigError
 
 RunMocked = Callable[[Callable[[], object]], tuple[Registration, ...]]
@@ -88,3 +92,31 @@ def test_a_caller_that_disabled_the_cyclic_collector_keeps_it_disabled(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_fast_capture_is_byte_identical_to_the_sdks_full_work(
+    stack: str, shipped_captures: dict[str, Capture]
+) -> None:
+    # The check skips source positions and the final collection; neither may change a byte.
+    full = capture_stack(stack, source_positions=True, reclaim=True)
+    fast = shipped_captures[stack]
+    assert json.dumps(to_json_resources(fast.resources)) == json.dumps(
+        to_json_resources(full.resources)
+    )
+
+
+def test_source_positions_are_skipped_during_the_run_and_restored_after(
+    run_mocked: RunMocked,
+) -> None:
+    during: list[object] = []
+    original = sdk_resource._get_stack_trace
+    run_mocked(lambda: during.append(sdk_resource._get_stack_trace))
+    assert during == [source_pb2.StackTrace]
+    assert sdk_resource._get_stack_trace is original
+
+
+def test_every_registration_reaches_on_register_as_it_happens() -> None:
+    seen: list[Registration] = []
+    capture = capture_stack("dev", on_register=seen.append)
+    assert seen == list(capture.resources)
