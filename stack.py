@@ -10,8 +10,8 @@ import pulumi_aws as aws
 from components.delivery.delivery import Delivery, DeliveryArgs
 from components.operations.operations import Operations, OperationsArgs
 from components.pipelines.args import PipelineArgs
-from components.pipelines.asl import AnyLoadStep, data_api_load_step
 from components.pipelines.data_pipeline import DataPipeline, LakeLocations
+from components.pipelines.orchestration import WarehouseLoad
 from components.shared.aws_context import AwsEnv
 from components.shared.tagging import Tags
 from components.shared.topic import NotificationTopic
@@ -19,12 +19,14 @@ from components.storage.catalog import GlueCatalog, GlueCatalogArgs
 from components.storage.data_lake import DataLake, DataLakeArgs
 from components.storage.kms_key import KmsKey, KmsKeyArgs
 from components.warehouse.network import Network, NetworkArgs
-from components.warehouse.sql import check_data_api_target, replace_from_parquet
+from components.warehouse.schema import WarehouseSchema, WarehouseSchemaArgs
+from components.warehouse.sql import TableSpec, call_load
 from components.warehouse.warehouse import Warehouse, WarehouseArgs
 from stack_config import StackConfig
 from stack_config.delivery import DeliverySettings
 from stack_config.lake import CURATED_ZONE, RAW_ZONE
 from stack_config.pipelines import PipelineSettings
+from stack_config.warehouse import WarehouseSettings
 
 
 class Platform:
@@ -146,52 +148,76 @@ class Platform:
             curated_database=catalog.databases[CURATED_ZONE].name,
             security_configuration=catalog.security_configuration.name,
         )
-        return {
-            settings.name: DataPipeline(
+        pipelines: dict[str, DataPipeline] = {}
+        loaders: dict[str, str] = {}
+        for settings in self.platform.pipelines:
+            args = self._pipeline_args(settings)
+            loaders[settings.target_table] = args.orchestrator_role_name
+            pipelines[settings.name] = DataPipeline(
                 settings.name,
-                PipelineArgs(
-                    pipeline=settings,
-                    name_prefix=self.prefix,
-                    log_retention_days=self.retention,
-                    account_key_alias=self.platform.account.key_alias,
-                    tags=self.tags,
-                ),
+                args,
                 env=self.env,
                 kms_key_arn=key.arn,
                 lake=locations,
                 topic_arn=alerts.arn,
-                load_steps=self._load_steps(settings, lake, warehouse),
-                load_statements=warehouse.load_statements() if warehouse is not None else (),
+                load=self._warehouse_load(settings, warehouse),
             )
-            for settings in self.platform.pipelines
-        }
+        if warehouse is not None and self.platform.warehouse is not None:
+            self._warehouse_schema(self.platform.warehouse, warehouse, loaders, lake)
+        return pipelines
 
-    def _load_steps(
-        self, settings: PipelineSettings, lake: DataLake, warehouse: Warehouse | None
-    ) -> pulumi.Output[tuple[AnyLoadStep, ...]]:
+    def _pipeline_args(self, settings: PipelineSettings) -> PipelineArgs:
+        return PipelineArgs(
+            pipeline=settings,
+            name_prefix=self.prefix,
+            log_retention_days=self.retention,
+            account_key_alias=self.platform.account.key_alias,
+            tags=self.tags,
+        )
+
+    def _table(self, settings: PipelineSettings) -> TableSpec:
+        """A pipeline's warehouse table: its curated columns, in the load schema."""
+        assert self.platform.warehouse is not None
+        return TableSpec(
+            schema=self.platform.warehouse.load_schema,
+            name=settings.target_table,
+            columns=settings.curated_columns,
+            key_columns=tuple(settings.key_columns),
+            order_column=settings.order_column,
+        )
+
+    def _warehouse_load(
+        self, settings: PipelineSettings, warehouse: Warehouse | None
+    ) -> WarehouseLoad | None:
         """The warehouse load of one pipeline; none without a warehouse."""
         if warehouse is None or self.platform.warehouse is None:
-            return pulumi.Output.from_input(())
-        schema = self.platform.warehouse.load_schema
-        partition = self.env.partition
+            return None
+        return WarehouseLoad(
+            target=warehouse.data_api_target,
+            sql=call_load(self._table(settings)),
+            statements=warehouse.load_statements(),
+        )
 
-        def steps(target: dict[str, str], bucket: str, role: str) -> tuple[AnyLoadStep, ...]:
-            check_data_api_target(target)
-            sqls = replace_from_parquet(
-                schema=schema,
-                table=settings.target_table,
-                curated_bucket=bucket,
-                copy_role_arn=role,
-            )
-            statement = f"{settings.name}-{settings.target_table}"
-            step = data_api_load_step(
-                target=target, sqls=sqls, statement_name=statement, partition=partition
-            )
-            return (step,)
-
-        return pulumi.Output.all(
-            warehouse.data_api_target, lake.zones[CURATED_ZONE].name, warehouse.copy_role_arn
-        ).apply(lambda values: steps(*values))
+    def _warehouse_schema(
+        self,
+        settings: WarehouseSettings,
+        warehouse: Warehouse,
+        loaders: dict[str, str],
+        lake: DataLake,
+    ) -> WarehouseSchema:
+        return WarehouseSchema(
+            "warehouse-schema",
+            WarehouseSchemaArgs(
+                schema_name=settings.load_schema,
+                tables=tuple(self._table(p) for p in self.platform.pipelines),
+                loaders=loaders,
+                reader_roles=tuple(settings.reader_roles),
+            ),
+            target=warehouse.data_api_target,
+            admin_secret_arn=warehouse.admin_secret_arn,
+            curated_bucket=lake.zones[CURATED_ZONE].name,
+            copy_role_arn=warehouse.copy_role_arn,
+        )
 
     def _operations(
         self, key: KmsKey, alerts: NotificationTopic, pipelines: dict[str, DataPipeline]

@@ -33,6 +33,15 @@ _ARN_FORMATS = {
 }
 
 
+# Outputs a resource has when it manages its admin password in Secrets Manager.
+_MANAGED_SECRETS = {
+    "aws:redshiftserverless/namespace:Namespace": (
+        ("manageAdminPassword", "adminPasswordSecretArn"),
+    ),
+    "aws:redshift/cluster:Cluster": (("manageMasterPassword", "masterPasswordSecretArn"),),
+}
+
+
 @dataclass(frozen=True)
 class Registration:
     """One resource registration as the engine receives it."""
@@ -48,6 +57,7 @@ class Registration:
     property_dependencies: dict[str, list[str]]
     protect: bool
     retain_on_delete: bool
+    ignore_changes: tuple[str, ...] = ()
 
 
 class PlatformMocks(Mocks):
@@ -74,7 +84,18 @@ class PlatformMocks(Mocks):
             return state["bucket"], state
         if args.typ == "aws:kms/key:Key":
             state.setdefault("keyId", f"{args.name}-key-id")
+        for flag, output in _MANAGED_SECRETS.get(args.typ, ()):
+            if state.get(flag):
+                state.setdefault(output, self._managed_secret_arn(args.typ, physical))
         return f"{args.name}-id", state
+
+    def _managed_secret_arn(self, type_token: str, name: str) -> str:
+        # Redshift names the admin secret it manages after the namespace or cluster.
+        owner = "redshift-serverless" if "serverless" in type_token else "redshift"
+        return (
+            f"arn:aws:secretsmanager:{self.region}:{self.account_id}:secret:"
+            f"{owner}!{name}-admin-AbCdEf"
+        )
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
@@ -172,4 +193,5 @@ def _registration(request: Any, urn: str, inputs: dict[str, Any]) -> Registratio
         },
         protect=bool(request.protect),
         retain_on_delete=bool(request.retainOnDelete),
+        ignore_changes=tuple(request.ignoreChanges),
     )

@@ -1,7 +1,8 @@
 """Turn a capture into the JSON document and the console summary of the offline check.
 
 The JSON is a list of `{type, name, urn, parent, custom, provider, inputs, dependencies,
-propertyDependencies, protect, retainOnDelete}` sorted by URN, so two runs diff cleanly.
+propertyDependencies, protect, retainOnDelete, ignoreChanges}` sorted by URN, so two runs diff
+cleanly.
 """
 
 import hashlib
@@ -35,6 +36,7 @@ def to_json_resource(r: Registration) -> dict[str, Any]:
         "propertyDependencies": {k: sorted(v) for k, v in sorted(r.property_dependencies.items())},
         "protect": r.protect,
         "retainOnDelete": r.retain_on_delete,
+        "ignoreChanges": sorted(r.ignore_changes),
     }
 
 

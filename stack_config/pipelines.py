@@ -15,6 +15,9 @@ from stack_config.base import ResourceName, Schedule, StrictModel, matching
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The ingestion function moves rejected files under this raw-zone prefix.
 QUARANTINE_ROOT = "quarantine/"
+# Column names the platform adds: the partition column of the curated zone and the lineage column
+# of the warehouse tables.
+RESERVED_COLUMNS = frozenset({"ingest_date", "_source_manifest"})
 
 ColumnName = Annotated[
     str, matching(r"[a-z][a-z0-9_]{0,62}", "a snake_case column name (a-z, 0-9, _; max 63)")
@@ -102,11 +105,25 @@ class PipelineSettings(StrictModel):
     format: SourceFormat = Field(description="Format of the arriving files (json = JSON lines).")
     trigger: Trigger = Field(description="What starts the pipeline.")
     target_table: TableName = Field(description="Curated table (and warehouse table) name.")
-    required_columns: list[ColumnName] = Field(min_length=1, description="Columns every row needs.")
+    required_columns: list[ColumnName] = Field(
+        min_length=1,
+        description=(
+            "Columns every row needs (a row missing one is dropped); the curated files and the"
+            " warehouse table hold these first, in this order."
+        ),
+    )
+    optional_columns: list[ColumnName] = Field(
+        default_factory=list,
+        description=(
+            "Further columns kept when present (null when absent), after the required ones;"
+            " source columns named in neither list are dropped."
+        ),
+    )
     key_columns: list[ColumnName] = Field(min_length=1, description="Columns identifying a row.")
     order_column: ColumnName = Field(description="Newest value wins among rows with one key.")
     column_types: dict[ColumnName, ColumnType] = Field(
-        default_factory=dict, description="Casts applied by the ETL job."
+        default_factory=dict,
+        description="Curated column types (cast by the ETL job); unnamed columns are strings.",
     )
     partition_source_column: ColumnName | None = Field(
         default=None, description="Date/timestamp column giving ingest_date (default: run date)."
@@ -119,6 +136,13 @@ class PipelineSettings(StrictModel):
         required = set(self.required_columns)
         problems = [
             f"key column '{c}' is not required" for c in self.key_columns if c not in required
+        ]
+        problems += _column_list_problems(self.required_columns, self.optional_columns)
+        declared = required.union(self.optional_columns)
+        problems += [
+            f"column_types names '{c}', which is neither a required nor an optional column"
+            for c in self.column_types
+            if c not in declared
         ]
         if self.order_column not in required:
             problems.append(f"order_column '{self.order_column}' is not required")
@@ -134,6 +158,18 @@ class PipelineSettings(StrictModel):
         return self
 
     @property
+    def curated_columns(self) -> tuple[tuple[str, ColumnType], ...]:
+        """(name, type) of every curated column in file order: required, then optional."""
+        names = [*self.required_columns, *self.optional_columns]
+        return tuple((name, self.column_types.get(name, "string")) for name in names)
+
+    @property
+    def manifest_prefix(self) -> str:
+        """Curated-zone prefix of the COPY manifests of Glue runs not yet loaded into the
+        warehouse (`_` keeps it apart from every table's prefix)."""
+        return f"_manifests/{self.target_table}/"
+
+    @property
     def quarantine_prefix(self) -> str:
         """Where the ingestion function moves this pipeline's rejected files."""
         return f"{QUARANTINE_ROOT}{self.name}/"
@@ -141,6 +177,21 @@ class PipelineSettings(StrictModel):
     @property
     def allowed_extensions(self) -> tuple[str, ...]:
         return EXTENSIONS[self.format]
+
+
+def _column_list_problems(required: list[str], optional: list[str]) -> list[str]:
+    problems = []
+    for label, columns in (("required_columns", required), ("optional_columns", optional)):
+        repeated = sorted({c for c in columns if columns.count(c) > 1})
+        if repeated:
+            problems.append(f"{label} repeats {repeated}")
+    both = sorted(set(required).intersection(optional))
+    if both:
+        problems.append(f"columns {both} are both required and optional")
+    reserved = sorted(RESERVED_COLUMNS.intersection([*required, *optional]))
+    if reserved:
+        problems.append(f"column names {reserved} are reserved by the platform")
+    return problems
 
 
 def check_pipelines(pipelines: list[PipelineSettings]) -> list[PipelineSettings]:

@@ -35,13 +35,28 @@ class _WarehouseBase(StrictModel):
         description="Admin user; its password is generated and kept in Secrets Manager.",
     )
     load_schema: SqlIdentifier = Field(
-        description="Schema the pipelines' COPY statements load into."
+        description=(
+            "Schema the program creates and the pipelines load into, one table per pipeline."
+        )
+    )
+    reader_roles: list[SqlIdentifier] = Field(
+        default_factory=list,
+        description=(
+            "Database roles the program creates and grants read access (USAGE on the load schema,"
+            " SELECT on every pipeline table); people are added to them with GRANT ROLE."
+        ),
     )
 
     @model_validator(mode="after")
-    def _admin_name_allowed(self) -> Self:
+    def _names_allowed(self) -> Self:
         if self.admin_username in _RESERVED_ADMIN_NAMES:
             raise ValueError(f"admin_username {self.admin_username!r} is reserved by Redshift")
+        repeated = sorted({r for r in self.reader_roles if self.reader_roles.count(r) > 1})
+        if repeated:
+            raise ValueError(f"reader_roles must be unique; repeated: {repeated}")
+        reserved = sorted(_RESERVED_ADMIN_NAMES.intersection(self.reader_roles))
+        if reserved:
+            raise ValueError(f"reader_roles {reserved} are reserved by Redshift")
         return self
 
 

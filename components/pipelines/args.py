@@ -18,3 +18,9 @@ class PipelineArgs(StrictModel):
     def qualified_name(self) -> str:
         """`<project>-<environment>-<pipeline>`: the base of the pipeline's AWS resource names."""
         return f"{self.name_prefix}-{self.pipeline.name}"
+
+    @property
+    def orchestrator_role_name(self) -> str:
+        """The state machine's IAM role. Fixed, not generated: the warehouse knows it by name
+        (`IAMR:<name>` is the database user its loads run as, and holds their grants)."""
+        return f"{self.qualified_name}-orchestrator"

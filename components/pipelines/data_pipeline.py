@@ -2,20 +2,18 @@
 its trigger (the ingestion function for arriving files, or a schedule).
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from components.pipelines.args import PipelineArgs
-from components.pipelines.asl import AnyLoadStep
 from components.pipelines.crawler import GlueCrawler
 from components.pipelines.ingestion import IngestionFunction
 from components.pipelines.job import GlueJob
-from components.pipelines.orchestration import PipelineStateMachine
+from components.pipelines.orchestration import PipelineStateMachine, WarehouseLoad
 from components.shared.aws_context import AwsEnv
-from components.shared.iam import Statement, allow, service_role
+from components.shared.iam import allow, service_role
 from stack_config.pipelines import ScheduleTrigger
 
 
@@ -47,8 +45,7 @@ class DataPipeline(pulumi.ComponentResource):
         kms_key_arn: pulumi.Input[str],
         lake: LakeLocations,
         topic_arn: pulumi.Input[str],
-        load_steps: pulumi.Input[Sequence[AnyLoadStep]] = (),
-        load_statements: Sequence[Statement] = (),
+        load: WarehouseLoad | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dataplatform:pipeline:DataPipeline", name, None, opts)
@@ -83,8 +80,8 @@ class DataPipeline(pulumi.ComponentResource):
             crawler=crawler.crawler,
             job=self.job.job,
             topic_arn=topic_arn,
-            load_steps=load_steps,
-            load_statements=load_statements,
+            curated_bucket=lake.curated_bucket,
+            load=load,
             opts=child,
         )
         self.ingestion = None

@@ -144,7 +144,10 @@ def _build_job(
         number_of_workers=pipeline.glue.workers,
         timeout=pipeline.glue.timeout_minutes,
         security_configuration=security_configuration,
+        # One run at a time (each run's manifest lists the files it added), and a run started
+        # while another is in progress waits in Glue's queue instead of failing.
         execution_property=aws.glue.JobExecutionPropertyArgs(max_concurrent_runs=1),
+        job_run_queuing_enabled=True,
         command=aws.glue.JobCommandArgs(
             name="glueetl",
             python_version="3",
@@ -205,6 +208,7 @@ def _s3_statements(env: AwsEnv, pipeline: PipelineSettings, where: _Locations) -
             [env.s3_arn(where.curated_bucket)],
             StringLike={"s3:prefix": [f"{table}/*"]},
         ),
+        allow(["s3:PutObject"], [env.s3_arn(where.curated_bucket, f"{pipeline.manifest_prefix}*")]),
         allow(["s3:GetObject"], [env.s3_arn(where.artifacts_bucket, where.script_key)]),
         allow(read_write, [env.s3_arn(where.artifacts_bucket, f"{where.temp_prefix}*")]),
     ]
@@ -246,7 +250,12 @@ def job_arguments(
         "--required_columns": ",".join(pipeline.required_columns),
         "--key_columns": ",".join(pipeline.key_columns),
         "--order_column": pipeline.order_column,
+        "--manifest_prefix": pulumi.Output.concat(
+            "s3://", curated_bucket, "/", pipeline.manifest_prefix
+        ),
     }
+    if pipeline.optional_columns:
+        arguments["--optional_columns"] = ",".join(pipeline.optional_columns)
     if pipeline.column_types:
         arguments["--column_types"] = ",".join(f"{c}:{t}" for c, t in pipeline.column_types.items())
     if pipeline.partition_source_column is not None:

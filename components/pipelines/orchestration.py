@@ -2,15 +2,17 @@
 
 The definition is built by the typed ASL builder (validated before it is serialised); the machine
 is encrypted with the customer key, logs to a KMS-encrypted log group and is traced with X-Ray.
+Its role has a fixed name: it is also the warehouse's database user for this pipeline's loads.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from components.pipelines.args import PipelineArgs
-from components.pipelines.asl import AnyLoadStep, pipeline_definition
+from components.pipelines.asl import ManifestLoad, pipeline_definition
 from components.shared.aws_context import AwsEnv
 from components.shared.iam import Statement, allow, service_role
 from components.shared.log_group import encrypted_log_group
@@ -36,6 +38,16 @@ _XRAY_ACTIONS = [
 ]
 
 
+@dataclass(frozen=True)
+class WarehouseLoad:
+    """What the warehouse gives a pipeline's load: where to run it (a Data API target), the SQL
+    that loads one manifest (taking its key as `:manifest`) and the IAM statements to run it."""
+
+    target: pulumi.Output[Mapping[str, str]]
+    sql: str
+    statements: Sequence[Statement]
+
+
 class PipelineStateMachine(pulumi.ComponentResource):
     """Log group, role and the state machine of one pipeline."""
 
@@ -52,8 +64,8 @@ class PipelineStateMachine(pulumi.ComponentResource):
         crawler: aws.glue.Crawler,
         job: aws.glue.Job,
         topic_arn: pulumi.Input[str],
-        load_steps: pulumi.Input[Sequence[AnyLoadStep]] = (),
-        load_statements: Sequence[Statement] = (),
+        curated_bucket: pulumi.Input[str],
+        load: WarehouseLoad | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dataplatform:orchestration:PipelineStateMachine", name, None, opts)
@@ -67,8 +79,23 @@ class PipelineStateMachine(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+        manifests = args.pipeline.manifest_prefix
+        load_grants = (
+            [
+                *load.statements,
+                allow(
+                    ["s3:ListBucket"],
+                    [env.s3_arn(curated_bucket)],
+                    StringLike={"s3:prefix": [f"{manifests}*"]},
+                ),
+                allow(["s3:DeleteObject"], [env.s3_arn(curated_bucket, f"{manifests}*")]),
+            ]
+            if load is not None
+            else []
+        )
         role = service_role(
             f"{name}-role",
+            name=args.orchestrator_role_name,
             service="states.amazonaws.com",
             source_account=env.account_id,
             statements=[
@@ -86,20 +113,24 @@ class PipelineStateMachine(pulumi.ComponentResource):
                 allow(["kms:Decrypt", "kms:GenerateDataKey*"], [kms_key_arn]),
                 allow(_LOG_DELIVERY_ACTIONS, ["*"]),
                 allow(_XRAY_ACTIONS, ["*"]),
-                *load_statements,
+                *load_grants,
             ],
             tags=args.tags,
             opts=child,
         )
         definition = pulumi.Output.all(
-            crawler.name, job.name, pulumi.Output.from_input(topic_arn), load_steps
+            crawler.name,
+            job.name,
+            pulumi.Output.from_input(topic_arn),
+            pulumi.Output.from_input(curated_bucket),
+            load.target if load is not None else None,
         ).apply(
             lambda values: pipeline_definition(
                 pipeline=args.pipeline.name,
                 crawler_name=values[0],
                 job_name=values[1],
                 topic_arn=values[2],
-                load_steps=values[3],
+                load=_manifest_load(args, values[3], values[4], load),
                 job_input_keys=(),
                 partition=env.partition,
             ).to_json()
@@ -126,6 +157,23 @@ class PipelineStateMachine(pulumi.ComponentResource):
         )
         self.arn = self.state_machine.arn
         self.register_outputs({"arn": self.arn, "name": self.state_machine.name})
+
+
+def _manifest_load(
+    args: PipelineArgs,
+    bucket: str,
+    target: Mapping[str, str] | None,
+    load: WarehouseLoad | None,
+) -> ManifestLoad | None:
+    if target is None or load is None:
+        return None
+    return ManifestLoad(
+        bucket=bucket,
+        prefix=args.pipeline.manifest_prefix,
+        target=target,
+        sql=load.sql,
+        statement_name=f"{args.qualified_name}-load",
+    )
 
 
 def _crawler_arn(env: AwsEnv, crawler: aws.glue.Crawler) -> pulumi.Output[str]:

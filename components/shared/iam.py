@@ -85,24 +85,31 @@ def _filled(value: Any, values: Sequence[Any]) -> Any:
 def service_role(
     resource_name: str,
     *,
-    service: str,
+    service: str | Sequence[str],
     statements: Sequence[Statement],
     tags: dict[str, str],
     opts: pulumi.ResourceOptions,
     source_account: pulumi.Input[str] | None = None,
     managed_policy_arns: Sequence[str] = (),
+    name: str | None = None,
 ) -> aws.iam.Role:
-    """A role assumable only by `service` (optionally only on behalf of `source_account`), with
-    its inline grants and any AWS managed policies attached."""
+    """A role assumable only by `service` (one or several service principals; optionally only on
+    behalf of `source_account`), with its inline grants and any AWS managed policies attached.
+
+    `name` fixes the role's name where something outside IAM refers to it by name (a database
+    user, say); otherwise Pulumi names it.
+    """
+    services = [service] if isinstance(service, str) else list(service)
     trust: Statement = {
         "Effect": "Allow",
-        "Principal": {"Service": service},
+        "Principal": {"Service": services[0] if len(services) == 1 else services},
         "Action": "sts:AssumeRole",
     }
     if source_account is not None:
         trust["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
     role = aws.iam.Role(
         resource_name,
+        name=name,
         path=ROLE_PATH,
         assume_role_policy=policy_document([trust]),
         tags=tags,

@@ -11,6 +11,24 @@ from stack_config.warehouse import ServerlessWarehouse
 
 AUDIT_LOGS = ("connectionlog", "userlog", "useractivitylog")
 
+# Every configuration parameter a workgroup reports, at AWS's defaults except the two the
+# platform requires (TLS only, user activity logged). AWS returns the whole set from
+# GetWorkgroup, and declaring a subset makes every preview show an update that then fails with
+# "You didn't specify any changes to the configuration parameters" (terraform-provider-aws
+# #33692, #49939). AWS keeps adding keys (enable_large_strings_opt_in, 2026), which the provider
+# cannot declare yet, so the parameters are only set at creation and then ignored.
+WORKGROUP_PARAMETERS: dict[str, str] = {
+    "auto_mv": "true",
+    "datestyle": "ISO, MDY",
+    "enable_case_sensitive_identifier": "false",
+    "enable_user_activity_logging": "true",
+    "max_query_execution_time": "14400",
+    "query_group": "default",
+    "require_ssl": "true",
+    "search_path": "$user, public",
+    "use_fips_ssl": "false",
+}
+
 
 @dataclass(frozen=True)
 class RedshiftInputs:
@@ -30,7 +48,7 @@ def build_serverless(
     name: str,
     settings: ServerlessWarehouse,
     inputs: RedshiftInputs,
-) -> aws.redshiftserverless.Workgroup:
+) -> tuple[aws.redshiftserverless.Workgroup, aws.redshiftserverless.Namespace]:
     """The namespace (the data, hence `stateful` options) and the workgroup (the compute)."""
     kms_key_arn, copy_role_arn, tags = inputs.kms_key_arn, inputs.copy_role_arn, inputs.tags
     namespace = aws.redshiftserverless.Namespace(
@@ -48,7 +66,7 @@ def build_serverless(
         tags=tags,
         opts=inputs.stateful,
     )
-    return aws.redshiftserverless.Workgroup(
+    workgroup = aws.redshiftserverless.Workgroup(
         f"{name}-workgroup",
         namespace_name=namespace.namespace_name,
         workgroup_name=inputs.physical_name,
@@ -60,12 +78,11 @@ def build_serverless(
         security_group_ids=[inputs.security_group_id],
         config_parameters=[
             aws.redshiftserverless.WorkgroupConfigParameterArgs(
-                parameter_key="require_ssl", parameter_value="true"
-            ),
-            aws.redshiftserverless.WorkgroupConfigParameterArgs(
-                parameter_key="enable_user_activity_logging", parameter_value="true"
-            ),
+                parameter_key=key, parameter_value=value
+            )
+            for key, value in WORKGROUP_PARAMETERS.items()
         ],
         tags=tags,
-        opts=inputs.child,
+        opts=inputs.child.merge(pulumi.ResourceOptions(ignore_changes=["configParameters"])),
     )
+    return workgroup, namespace

@@ -18,6 +18,15 @@ from stack_config.warehouse import ServerlessWarehouse, WarehouseSettings
 REDSHIFT_PORT = 5439
 
 
+def copy_role_principals(settings: WarehouseSettings) -> tuple[str, ...]:
+    """Who must be able to assume the COPY role. Redshift Serverless needs both service names in
+    the trust policy ("Granting permissions to Amazon Redshift Serverless", Amazon Redshift
+    Management Guide); a provisioned cluster assumes it as redshift.amazonaws.com."""
+    if isinstance(settings, ServerlessWarehouse):
+        return ("redshift-serverless.amazonaws.com", "redshift.amazonaws.com")
+    return ("redshift.amazonaws.com",)
+
+
 class WarehouseArgs(StrictModel):
     """The warehouse slice of the config plus naming, tags and protection."""
 
@@ -35,6 +44,7 @@ class Warehouse(pulumi.ComponentResource):
     copy_role_arn: pulumi.Output[str]
     resource_arn: pulumi.Output[str]
     data_api_target: pulumi.Output[dict[str, str]]
+    admin_secret_arn: pulumi.Output[str]
 
     def __init__(
         self,
@@ -54,7 +64,7 @@ class Warehouse(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         settings = args.warehouse
         tags = {**args.tags, "DataClassification": settings.classification}
-        copy_role = self._build_copy_role(curated_bucket_arn, kms_key_arn, child)
+        copy_role = self._build_copy_role(curated_bucket_arn, kms_key_arn, child, settings)
         group = self._build_security_group(vpc_id, vpc_cidr, child)
         stateful = stateful_options(self, args.protection)
         inputs = RedshiftInputs(
@@ -69,8 +79,9 @@ class Warehouse(pulumi.ComponentResource):
         )
         database = settings.database_name
         if isinstance(settings, ServerlessWarehouse):
-            workgroup = build_serverless(name, settings, inputs)
+            workgroup, namespace = build_serverless(name, settings, inputs)
             self.resource_arn = workgroup.arn
+            self.admin_secret_arn = namespace.admin_password_secret_arn
             self._credentials = allow(["redshift-serverless:GetCredentials"], [workgroup.arn])
             self.data_api_target = workgroup.workgroup_name.apply(
                 lambda wg: {"WorkgroupName": wg, "Database": database}
@@ -80,6 +91,7 @@ class Warehouse(pulumi.ComponentResource):
                 name, settings, inputs, log_retention_days=args.log_retention_days
             )
             self.resource_arn = cluster.arn
+            self.admin_secret_arn = cluster.master_password_secret_arn
             db_user_arn = pulumi.Output.concat(
                 f"arn:{partition_of(args.region)}:redshift:{args.region}:",
                 account_id,
@@ -97,13 +109,14 @@ class Warehouse(pulumi.ComponentResource):
                 "copy_role_arn": self.copy_role_arn,
                 "resource_arn": self.resource_arn,
                 "data_api_target": self.data_api_target,
+                "admin_secret_arn": self.admin_secret_arn,
             }
         )
 
     def load_statements(self) -> list[Statement]:
-        """What a state machine's role needs to run and poll the load statements of `sql.py`."""
+        """What a state machine's role needs to run and poll its load (`sql.call_load`)."""
         return [
-            allow(["redshift-data:BatchExecuteStatement"], [self.resource_arn]),
+            allow(["redshift-data:ExecuteStatement"], [self.resource_arn]),
             self._credentials,
             # Describe cannot be scoped to a resource; the condition limits it to own statements.
             allow(
@@ -118,10 +131,11 @@ class Warehouse(pulumi.ComponentResource):
         bucket_arn: pulumi.Input[str],
         kms_key_arn: pulumi.Input[str],
         child: pulumi.ResourceOptions,
+        settings: WarehouseSettings,
     ) -> aws.iam.Role:
         return service_role(
             f"{self._name}-copy-role",
-            service="redshift.amazonaws.com",
+            service=copy_role_principals(settings),
             statements=[
                 allow(["s3:ListBucket", "s3:GetBucketLocation"], [bucket_arn]),
                 allow(["s3:GetObject"], [pulumi.Output.concat(bucket_arn, "/*")]),

@@ -1,8 +1,13 @@
 """Glue ETL job: curate a raw source into snake_case, typed, de-duplicated, partitioned Parquet.
 
+The curated files hold exactly the declared columns (required, then optional, with their declared
+types) and nothing else, so the warehouse table that loads them is known before any data
+arrives. Each run lists the files it wrote in a Redshift COPY manifest under `manifest_prefix`,
+so the warehouse loads every batch exactly once, whatever the history holds.
+
 Row logic is pure functions over plain dict rows; the Spark data path (`curate_batch`) needs only
-pyspark and `main()` adds Glue, both imported lazily, so this single self-contained file imports
-and tests without Glue installed.
+pyspark and `main()` adds Glue and boto3, all imported lazily, so this single self-contained file
+imports and tests without Glue installed.
 """
 
 import json
@@ -22,6 +27,7 @@ PARTITION_COLUMN = "ingest_date"
 SOURCE_FORMATS = ("csv", "json")
 REQUIRED_ARGUMENTS = (
     "JOB_NAME",
+    "JOB_RUN_ID",
     "target_path",
     "target_database",
     "target_table",
@@ -34,8 +40,10 @@ OPTIONAL_ARGUMENTS = (
     "source_table",
     "source_path",
     "source_format",
+    "optional_columns",
     "column_types",
     "partition_source_column",
+    "manifest_prefix",
 )
 
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
@@ -61,6 +69,16 @@ class JobSpec:
     order_column: str
     column_types: Mapping[str, ColumnType] = field(default_factory=dict)
     partition_source_column: str | None = None
+    optional_columns: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The curated columns in file order: required, then optional."""
+        return (*self.required_columns, *self.optional_columns)
+
+    def column_type(self, column: str) -> ColumnType:
+        """A curated column's type; a column without a declared type is a string."""
+        return self.column_types.get(column, "string")
 
 
 def to_snake_case(name: str) -> str:
@@ -115,6 +133,7 @@ def build_spec(args: Mapping[str, str]) -> JobSpec:
         order_column=to_snake_case(args["order_column"]),
         column_types=parse_column_types(args.get("column_types", "")),
         partition_source_column=to_snake_case(args.get("partition_source_column", "")) or None,
+        optional_columns=parse_column_list(args.get("optional_columns", "")),
     )
     problems = spec_problems(spec)
     if problems:
@@ -134,7 +153,13 @@ def spec_problems(spec: JobSpec) -> list[str]:
         problems.append(f"partition source column {source!r} is not required")
     if source is not None and spec.column_types.get(source) not in ("date", "timestamp"):
         problems.append(f"partition source column {source!r} is not typed date or timestamp")
-    if PARTITION_COLUMN in required or PARTITION_COLUMN in spec.column_types:
+    both = [c for c in spec.optional_columns if c in required]
+    if both:
+        problems.append(f"columns {both} are both required and optional")
+    undeclared = [c for c in spec.column_types if c not in spec.columns]
+    if undeclared:
+        problems.append(f"typed columns {undeclared} are neither required nor optional")
+    if PARTITION_COLUMN in spec.columns:
         problems.append(f"{PARTITION_COLUMN!r} is reserved for the partition column")
     return problems
 
@@ -161,9 +186,8 @@ def check_source_columns(columns: Iterable[str], spec: JobSpec) -> None:
     """Fail the job when the source lacks a required column, rather than dropping every row."""
     available = set(columns)
     missing = [c for c in spec.required_columns if c not in available]
-    undeclared = [c for c in spec.column_types if c not in available]
-    if missing or undeclared:
-        raise SpecError(f"source lacks required {missing} / typed {undeclared} columns")
+    if missing:
+        raise SpecError(f"source lacks required columns {missing}")
 
 
 def trim_strings(row: Row) -> Row:
@@ -272,9 +296,12 @@ def partition_value(row: Row, source_column: str | None, run_date: date) -> str:
 
 
 def prepare_row(raw: Row, mapping: Mapping[str, str], spec: JobSpec, run_date: date) -> Row | None:
-    """Rename, trim, cast and partition one row; None when a required column ends up missing."""
+    """Rename, keep the declared columns, trim, cast and partition one row; None when a required
+    column ends up missing."""
     renamed = {mapping.get(column, to_snake_case(column)): value for column, value in raw.items()}
-    row, _failed = cast_row(trim_strings(renamed), spec.column_types)
+    declared = {column: renamed.get(column) for column in spec.columns}
+    types = {column: spec.column_type(column) for column in spec.columns}
+    row, _failed = cast_row(trim_strings(declared), types)
     if missing_required(row, spec.required_columns):
         return None
     row[PARTITION_COLUMN] = partition_value(row, spec.partition_source_column, run_date)
@@ -307,9 +334,9 @@ def dedupe_latest(rows: Iterable[Row], key_columns: Sequence[str], order_column:
     return list(kept.values())
 
 
-def output_columns(columns: Iterable[str]) -> list[str]:
-    """Curated column order: source columns as normalised, then the partition column last."""
-    return [*(c for c in columns if c != PARTITION_COLUMN), PARTITION_COLUMN]
+def output_columns(spec: JobSpec) -> list[str]:
+    """Curated column order: the declared columns, then the partition column last."""
+    return [*spec.columns, PARTITION_COLUMN]
 
 
 def to_record(row: Row, columns: Sequence[str]) -> tuple[object, ...]:
@@ -335,8 +362,8 @@ def _read_source(glue_context: Any, args: Mapping[str, str]) -> Any:
     )
 
 
-def _spark_schema(source_schema: Any, mapping: Mapping[str, str], spec: JobSpec) -> Any:
-    """Declared types for typed columns, the source's type for the rest, string partition."""
+def _spark_schema(spec: JobSpec) -> Any:
+    """The declared columns with their declared types, then the string partition column."""
     from pyspark.sql import types as t
 
     spark_types: dict[str, Any] = {
@@ -348,15 +375,7 @@ def _spark_schema(source_schema: Any, mapping: Mapping[str, str], spec: JobSpec)
         "timestamp": t.TimestampType(),
     }
     fields = [
-        t.StructField(
-            mapping[f.name],
-            spark_types[spec.column_types[mapping[f.name]]]
-            if mapping[f.name] in spec.column_types
-            else f.dataType,
-            nullable=True,
-        )
-        for f in source_schema.fields
-        if mapping[f.name] != PARTITION_COLUMN
+        t.StructField(c, spark_types[spec.column_type(c)], nullable=True) for c in spec.columns
     ]
     return t.StructType([*fields, t.StructField(PARTITION_COLUMN, t.StringType(), False)])
 
@@ -365,7 +384,7 @@ def _curate(spark: Any, source_df: Any, spec: JobSpec, run_date: date) -> Any:
     """Apply the pure row functions on the executors and de-duplicate across the whole batch."""
     mapping = column_mapping(source_df.columns)
     check_source_columns(mapping.values(), spec)
-    columns = output_columns(mapping.values())
+    columns = output_columns(spec)
 
     def prepare(rows: Iterable[Any]) -> Iterator[Row]:
         for row in rows:
@@ -380,7 +399,7 @@ def _curate(spark: Any, source_df: Any, spec: JobSpec, run_date: date) -> Any:
         .values()
     )
     records = deduped.map(lambda row: to_record(row, columns))
-    return spark.createDataFrame(records, _spark_schema(source_df.schema, mapping, spec))
+    return spark.createDataFrame(records, _spark_schema(spec))
 
 
 def curate_batch(spark: Any, source_df: Any, spec: JobSpec, run_date: date) -> Any | None:
@@ -410,10 +429,69 @@ def _write_curated(glue_context: Any, curated_df: Any, args: Mapping[str, str]) 
     sink.writeFrame(DynamicFrame.fromDF(curated_df, glue_context, "curated"))
 
 
+def split_s3_url(url: str) -> tuple[str, str]:
+    """`s3://bucket/some/prefix/` -> (`bucket`, `some/prefix/`)."""
+    if not url.startswith("s3://") or "/" not in url[len("s3://") :]:
+        raise SpecError(f"{url!r} is not an s3://bucket/prefix/ URL")
+    bucket, _, prefix = url[len("s3://") :].partition("/")
+    return bucket, prefix
+
+
+def list_data_files(s3: Any, bucket: str, prefix: str) -> dict[str, int]:
+    """Every Parquet file under the prefix, with its size in bytes."""
+    files: dict[str, int] = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            if item["Key"].endswith(".parquet"):
+                files[item["Key"]] = int(item["Size"])
+    return files
+
+
+def copy_manifest(bucket: str, files: Mapping[str, int]) -> dict[str, object]:
+    """A Redshift COPY manifest of the files; Parquet needs each file's content_length."""
+    return {
+        "entries": [
+            {"url": f"s3://{bucket}/{key}", "mandatory": True, "meta": {"content_length": size}}
+            for key, size in sorted(files.items())
+        ]
+    }
+
+
+def write_run_manifest(
+    s3: Any, manifest_prefix: str, run_id: str, bucket: str, written: Mapping[str, int]
+) -> str | None:
+    """Record the files one run wrote, for the warehouse load; None when it wrote none."""
+    if not written:
+        return None
+    manifest_bucket, prefix = split_s3_url(manifest_prefix)
+    key = f"{prefix}{run_id}.json"
+    body = json.dumps(copy_manifest(bucket, written), indent=1).encode()
+    s3.put_object(Bucket=manifest_bucket, Key=key, Body=body, ContentType="application/json")
+    return key
+
+
+def write_batch(write: Callable[[], None], s3: Any, args: Mapping[str, str]) -> str | None:
+    """Write a curated batch with `write` and list what it added in the run's manifest.
+
+    Only one run of the job writes at a time (its concurrency is 1), so the files under the
+    target that were not there before the write are exactly this run's.
+    """
+    bucket, prefix = split_s3_url(args["target_path"])
+    before = list_data_files(s3, bucket, prefix)
+    write()
+    after = list_data_files(s3, bucket, prefix)
+    written = {key: size for key, size in after.items() if key not in before}
+    if "manifest_prefix" not in args:
+        return None
+    return write_run_manifest(s3, args["manifest_prefix"], args["JOB_RUN_ID"], bucket, written)
+
+
 def main() -> None:
-    """Glue entry point: resolve arguments, run one bookmarked batch, commit the bookmark."""
+    """Glue entry point: resolve arguments, run one bookmarked batch, record the files it wrote,
+    commit the bookmark."""
     import sys
 
+    import boto3  # type: ignore[import-untyped]  # boto3 ships no type information
     from awsglue.context import GlueContext
     from awsglue.job import Job
     from awsglue.utils import getResolvedOptions
@@ -429,7 +507,7 @@ def main() -> None:
     run_date = datetime.now(UTC).date()
     curated = curate_batch(glue_context.spark_session, source_df, spec, run_date)
     if curated is not None:
-        _write_curated(glue_context, curated, args)
+        write_batch(lambda: _write_curated(glue_context, curated, args), boto3.client("s3"), args)
     job.commit()
 
 

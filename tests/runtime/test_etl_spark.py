@@ -29,6 +29,7 @@ RUN_DATE = date(2024, 6, 1)
 SPEC = build_spec(
     {
         "required_columns": "Order ID, Updated At",
+        "optional_columns": "Customer Name, amount, paid",
         "key_columns": "orderId",
         "order_column": "updatedAt",
         "column_types": "Order ID:int, amount:float, paid:bool, Updated At:timestamp",
@@ -62,6 +63,18 @@ class Source:
     partitions: dict[str, list[tuple[object, ...]]]
 
 
+# Exactly the declared columns, required then optional, with their declared types (untyped
+# columns are strings), whatever the source holds; the partition column last.
+CURATED_SCHEMA = [
+    ("order_id", "bigint"),
+    ("updated_at", "timestamp"),
+    ("customer_name", "string"),
+    ("amount", "double"),
+    ("paid", "boolean"),
+    ("ingest_date", "string"),
+]
+
+
 def _utc(hour: int, minute: int = 0, *, day: int) -> datetime:
     return datetime(2024, 5, day, hour, minute, tzinfo=UTC)
 
@@ -89,25 +102,18 @@ Order ID,Customer Name,Amount,Paid?,Updated At
 ,Nobody,1,1,2024-05-31T00:00:00Z
 """,
     },
-    schema=[
-        ("order_id", "bigint"),
-        ("customer_name", "string"),
-        ("amount", "double"),
-        ("paid", "boolean"),
-        ("updated_at", "timestamp"),
-        ("ingest_date", "string"),
-    ],
+    schema=CURATED_SCHEMA,
     partitions={
-        "2024-05-30": [(1, "Alice", 12.0, False, _utc(18, day=30))],
+        "2024-05-30": [(1, _utc(18, day=30), "Alice", 12.0, False)],
         "2024-05-31": [
-            (2, "Bob", None, True, _utc(1, 30, day=31)),
-            (5, None, 1000.0, False, _utc(6, day=31)),
+            (2, _utc(1, 30, day=31), "Bob", None, True),
+            (5, _utc(6, day=31), None, 1000.0, False),
         ],
     },
 )
 
-# Mixed value types make Spark infer strings for orderId, AMOUNT and Paid; the untyped quantity
-# keeps its inferred bigint. Key 10's latest row moves it to the 31st (12:00 UTC); key 11 keeps
+# Mixed value types make Spark infer strings for orderId, AMOUNT and Paid; the undeclared
+# quantity is dropped. Key 10's latest row moves it to the 31st (12:00 UTC); key 11 keeps
 # the later row with its bad amount nulled. Dropped: no timestamp, uncastable key and timestamp.
 JSON_LINES = Source(
     fmt="json",
@@ -128,18 +134,10 @@ JSON_LINES = Source(
 {"orderId": 13, "updatedAt": "not a time", "quantity": 4}
 """,
     },
-    schema=[
-        ("amount", "double"),
-        ("paid", "boolean"),
-        ("customer_name", "string"),
-        ("order_id", "bigint"),
-        ("quantity", "bigint"),
-        ("updated_at", "timestamp"),
-        ("ingest_date", "string"),
-    ],
+    schema=CURATED_SCHEMA,
     partitions={
-        "2024-05-30": [(None, True, "Ben", 11, 3, _utc(7, day=30))],
-        "2024-05-31": [(6.5, False, "Ann", 10, 2, _utc(12, day=31))],
+        "2024-05-30": [(11, _utc(7, day=30), "Ben", None, True)],
+        "2024-05-31": [(10, _utc(12, day=31), "Ann", 6.5, False)],
     },
 )
 
@@ -232,5 +230,5 @@ def test_curate_batch_fails_when_the_source_lacks_a_required_column(
 ) -> None:
     files = {"orders.csv": "Order ID,Amount,Paid\n1,2.0,yes\n"}
     source_df = _read_source(spark, files, "csv", tmp_path)
-    with pytest.raises(SpecError, match=r"required \['updated_at'\] / typed \['updated_at'\]"):
+    with pytest.raises(SpecError, match=r"source lacks required columns \['updated_at'\]"):
         curate_batch(spark, source_df, SPEC, RUN_DATE)

@@ -44,8 +44,10 @@ SPEC = JobSpec(
     order_column="updated_at",
     column_types={"order_id": "int", "amount": "float", "updated_at": "timestamp"},
     partition_source_column="updated_at",
+    optional_columns=("amount",),
 )
 BASE_ARGS = {
+    "JOB_RUN_ID": "jr_0123",
     "required_columns": "order_id,updated_at",
     "key_columns": "order_id",
     "order_column": "updated_at",
@@ -152,6 +154,16 @@ def test_build_spec_from_arguments() -> None:
             "'ingest_date' is reserved",
             id="reserved-partition-name",
         ),
+        pytest.param(
+            {"column_types": "order_id:int,amount:float"},
+            r"typed columns \['amount'\] are neither required nor optional",
+            id="typed-but-undeclared",
+        ),
+        pytest.param(
+            {"optional_columns": "amount,order_id"},
+            r"columns \['order_id'\] are both required and optional",
+            id="required-and-optional",
+        ),
     ],
 )
 def test_build_spec_rejects_inconsistent_arguments(overrides: dict[str, str], message: str) -> None:
@@ -196,9 +208,10 @@ def test_job_argument_names_adds_only_optional_arguments_present() -> None:
     assert job_argument_names(argv) == [*etl_job.REQUIRED_ARGUMENTS, "source_path", "column_types"]
 
 
-def test_check_source_columns_names_missing_and_undeclared_columns() -> None:
-    with pytest.raises(SpecError, match=r"required \['updated_at'\] / typed \['amount'"):
-        check_source_columns(["order_id"], SPEC)
+def test_check_source_columns_names_missing_required_columns_only() -> None:
+    with pytest.raises(SpecError, match=r"source lacks required columns \['updated_at'\]"):
+        check_source_columns(["order_id", "amount"], SPEC)
+    check_source_columns(["order_id", "updated_at"], SPEC)  # an optional column may be absent
 
 
 def test_trim_strings_strips_and_blanks_become_missing() -> None:
@@ -311,6 +324,16 @@ MAPPING = {"Order ID": "order_id", "Amount": "amount", "Updated At": "updated_at
             {"Order ID": "7", "Amount": "1", "Updated At": "  "}, None, id="blank-required-drops"
         ),
         pytest.param({"Order ID": "7", "Amount": "1"}, None, id="absent-required-drops"),
+        pytest.param(
+            {"Order ID": "7", "Updated At": "2024-05-30T10:00:00Z", "Note": "kept out"},
+            {
+                "order_id": 7,
+                "updated_at": datetime(2024, 5, 30, 10, tzinfo=UTC),
+                "amount": None,
+                "ingest_date": "2024-05-30",
+            },
+            id="absent-optional-is-null-undeclared-dropped",
+        ),
     ],
 )
 def test_prepare_row(raw: Row, expected: Row | None) -> None:
@@ -382,8 +405,8 @@ def test_latest_is_commutative(first: Row, second: Row, expected: Row) -> None:
     assert latest(first, second, "updated_at") == latest(second, first, "updated_at") == expected
 
 
-def test_output_columns_put_partition_last_once() -> None:
-    assert output_columns(["ingest_date", "b", "a"]) == ["b", "a", "ingest_date"]
+def test_output_columns_are_the_declared_ones_then_the_partition() -> None:
+    assert output_columns(SPEC) == ["order_id", "updated_at", "amount", "ingest_date"]
 
 
 def test_to_record_orders_values_and_fills_missing() -> None:
@@ -434,46 +457,6 @@ def test_main_commits_the_bookmark_for_an_empty_batch(monkeypatch: pytest.Monkey
     )
     glue_context.getSink.assert_not_called()
     job.commit.assert_called_once_with()
-
-
-def test_main_writes_a_curated_batch_then_commits(monkeypatch: pytest.MonkeyPatch) -> None:
-    # curate_batch runs on real Spark in test_etl_spark.py; this pins the Glue wiring around it.
-    args = {
-        **BASE_ARGS,
-        "JOB_NAME": "orders-etl",
-        "source_path": "s3://raw/o/",
-        "source_format": "json",
-        "target_path": "s3://cur/o/",
-        "target_database": "cur",
-        "target_table": "o",
-    }
-    glue_context = _fake_glue(monkeypatch, args)
-    curate = mock.MagicMock(return_value=mock.sentinel.curated)
-    monkeypatch.setattr(etl_job, "curate_batch", curate)
-    steps = mock.Mock()
-    steps.attach_mock(glue_context.getSink.return_value.writeFrame, "write")
-    steps.attach_mock(sys.modules["awsglue.job"].Job.return_value.commit, "commit")
-
-    etl_job.main()
-
-    glue_context.create_dynamic_frame.from_options.assert_called_once_with(
-        connection_type="s3",
-        connection_options={"paths": ["s3://raw/o/"], "recurse": True},
-        format="json",
-        format_options={},
-        transformation_ctx="source",
-    )
-    source = glue_context.create_dynamic_frame.from_options.return_value
-    spark, source_df, spec, run_date = curate.call_args.args
-    assert (spark, source_df, spec) == (
-        glue_context.spark_session,
-        source.toDF.return_value,
-        build_spec(args),
-    )
-    assert isinstance(run_date, date)
-    from_df = sys.modules["awsglue.dynamicframe"].DynamicFrame.fromDF
-    from_df.assert_called_once_with(mock.sentinel.curated, glue_context, "curated")
-    assert steps.mock_calls == [mock.call.write(from_df.return_value), mock.call.commit()]
 
 
 def test_main_fails_on_bad_arguments_before_starting_the_job(

@@ -195,6 +195,22 @@ INVALID = {
         _set("pipelines.0.required_columns", ["Order ID"]),
         "platform.pipelines[0].required_columns[0]",
     ),
+    "column both required and optional": (
+        _set("pipelines.0.optional_columns", ["amount"]),
+        "platform.pipelines[0]",
+    ),
+    "typed column not declared": (
+        _set("pipelines.1.column_types", {"event_time": "timestamp", "referrer": "string"}),
+        "platform.pipelines[1]",
+    ),
+    "reserved column name": (
+        _set("pipelines.1.optional_columns", ["ingest_date"]),
+        "platform.pipelines[1]",
+    ),
+    "repeated reader role": (
+        _set("warehouse.reader_roles", ["analysts", "analysts"]),
+        "platform.warehouse.serverless",
+    ),
     "state backend not s3": (
         _set("delivery.state_backend_url", "https://state"),
         "platform.delivery.state_backend_url",
@@ -418,3 +434,28 @@ def test_schedule_rejects_what_eventbridge_rejects_and_says_why(
     with pytest.raises(ValueError) as caught:
         check_schedule(expression)
     assert str(caught.value) == problem
+
+
+def test_curated_columns_are_required_then_optional_with_string_by_default() -> None:
+    values = copy.deepcopy(read_stack_values("dev"))
+    _set("pipelines.1.optional_columns", ["referrer", "load_ms"])(values)
+    _set("pipelines.1.column_types", {"event_time": "timestamp", "load_ms": "int"})(values)
+    clicks = parse_stack_config("dev", values).platform.pipelines[1]
+    assert clicks.curated_columns == (
+        ("event_id", "string"),
+        ("session_id", "string"),
+        ("url", "string"),
+        ("event_time", "timestamp"),
+        ("referrer", "string"),
+        ("load_ms", "int"),
+    )
+    assert clicks.manifest_prefix == "_manifests/page_views/"
+
+
+def test_column_errors_say_which_columns_and_why() -> None:
+    values = copy.deepcopy(read_stack_values("dev"))
+    _set("pipelines.0.optional_columns", ["amount", "_x"])(values)
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config("dev", values)
+    messages = {p.path: p.message for p in caught.value.problems}
+    assert "a snake_case column name" in messages["platform.pipelines[0].optional_columns[1]"]

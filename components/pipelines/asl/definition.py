@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Literal, TypeAlias
 
 from components.pipelines.asl.fields import ALL_ERRORS, JsonValue, _put
-from components.pipelines.asl.states import Choice, Fail, Pass, State, Succeed, Task
+from components.pipelines.asl.states import Choice, Fail, Map, Pass, State, Succeed, Task
 
 QueryLanguage: TypeAlias = Literal["JSONPath", "JSONata"]
 
@@ -41,7 +41,7 @@ def _normal_targets(state: State) -> tuple[str, ...]:
 
 
 def _all_targets(state: State) -> tuple[str, ...]:
-    catches = tuple(c.next for c in state.catch) if isinstance(state, Task) else ()
+    catches = tuple(c.next for c in state.catch) if isinstance(state, Task | Map) else ()
     return _normal_targets(state) + catches
 
 
@@ -88,10 +88,24 @@ def _check_state(
     for target in _all_targets(state):
         if target not in names:
             raise DefinitionError(name, f"transitions to {target!r}, which is not a state")
-    if isinstance(state, Task):
+    if isinstance(state, Task | Map):
         _check_error_lists(name, "Retry", [r.error_equals for r in state.retry])
         _check_error_lists(name, "Catch", [c.error_equals for c in state.catch])
+    if isinstance(state, Map):
+        _check_processor(name, state, lang)
     _check_query_language(name, state, lang)
+
+
+def _check_processor(name: str, state: Map, lang: QueryLanguage | None) -> None:
+    """A Map's item processor is a graph of its own, checked as the top level is."""
+    if state.start_at not in state.states:
+        raise DefinitionError(name, f"item processor StartAt {state.start_at!r} is not a state")
+    try:
+        for inner, inner_state in state.states.items():
+            _check_state(inner, inner_state, state.states, lang)
+        _check_graph(state.start_at, state.states)
+    except DefinitionError as error:
+        raise DefinitionError(name, f"item processor: {error}") from error
 
 
 def _closure(seeds: Iterable[str], edges: Mapping[str, Iterable[str]]) -> set[str]:

@@ -1,72 +1,38 @@
-"""The steps a pipeline runs after its Glue job: a LoadStep is one guarded Task, a PolledLoadStep
-a bounded start/wait/describe/decide loop. Either way the only exits are the next step or
-NotifyFailure.
+"""The warehouse load a pipeline runs after its Glue job: every pending COPY manifest (one per
+Glue run that wrote files) is loaded by one polled Redshift Data API statement, then deleted.
+
+The statement takes the manifest's key as the Data API parameter `manifest` (a bound
+parameter, never text spliced into SQL).
+
+A manifest left behind by a failed load stays pending and is loaded by the next execution; the
+warehouse's SQL makes loading a manifest twice, or out of order, harmless. Inside the Map every
+failure ends at LoadFailed, whose Error and Cause the Map's Catch hands to NotifyFailure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeAlias
 
-from components.pipelines.asl.definition import _MAX_STATE_NAME
-from components.pipelines.asl.fields import JsonValue
+from components.pipelines.asl.fields import ALL_ERRORS, Catcher, JsonValue
 from components.pipelines.asl.pipeline_tasks import (
+    _API_TIMEOUT_SECONDS,
     NOTIFY_FAILURE,
-    NOTIFY_SUCCESS,
     _backoff,
     _error_marker,
     _guarded_task,
     integration_arn,
 )
-from components.pipelines.asl.states import Choice, ChoiceRule, Pass, State, Wait
+from components.pipelines.asl.states import Choice, ChoiceRule, Fail, Map, Pass, State, Wait
 
-
-@dataclass(frozen=True, kw_only=True)
-class LoadStep:
-    """A Task run after the Glue job (e.g. a Redshift Data API load), with the shared retry and
-    NotifyFailure path; its result is discarded so the execution input flows on unchanged."""
-
-    name: str
-    resource: str
-    parameters: Mapping[str, JsonValue]
-    retry_on: tuple[str, ...]
-    timeout_seconds: int = 900
-
-
-@dataclass(frozen=True, kw_only=True)
-class PolledLoadStep:
-    """An asynchronous load (Redshift Data API shape): start a statement, then poll until done.
-
-    States, all prefixed with `name`: `<name>` starts it (the response's `Id` at $.loadStatement)
-    -> `<name>InitPoll` -> `<name>Wait` -> `<name>Describe` (status at $.loadStatus) ->
-    `<name>Check`: `succeeded_status` moves on; a `failed_statuses` value goes to `<name>Failed`,
-    `max_polls` polls to `<name>PollLimit`, both recording $.error and going to NotifyFailure;
-    anything else counts the poll and waits again.
-    """
-
-    name: str
-    resource: str
-    parameters: Mapping[str, JsonValue]
-    status_resource: str
-    retry_on: tuple[str, ...]
-    succeeded_status: str = "FINISHED"
-    failed_statuses: tuple[str, ...] = ("FAILED", "ABORTED")
-    poll_seconds: int = 15
-    max_polls: int = 240
-    api_timeout_seconds: int = 60
-
-    def __post_init__(self) -> None:
-        if self.poll_seconds < 1 or self.max_polls < 1:
-            raise ValueError("PolledLoadStep needs poll_seconds >= 1 and max_polls >= 1")
-        if not self.failed_statuses:
-            raise ValueError("PolledLoadStep.failed_statuses must name at least one status")
-        if len(self.name) + len(_LONGEST_POLL_SUFFIX) > _MAX_STATE_NAME:
-            raise ValueError(f"PolledLoadStep.name {self.name!r} leaves no room for state suffixes")
-
-
-AnyLoadStep: TypeAlias = LoadStep | PolledLoadStep
-"""What `pipeline_definition(load_steps=...)` accepts."""
+LIST_PENDING_LOADS = "ListPendingLoads"
+HAS_PENDING_LOADS = "HasPendingLoads"
+LOAD_PENDING_MANIFESTS = "LoadPendingManifests"
+LOAD_WAREHOUSE = "LoadWarehouse"
+REMOVE_LOADED_MANIFEST = "RemoveLoadedManifest"
+LOAD_FAILED = "LoadFailed"
+MANIFEST_PARAMETER = "manifest"
+"""The Data API parameter that carries the manifest's key to the load statement."""
 
 DATA_API_RETRY_ERRORS = (
     "RedshiftData.ActiveStatementsExceededException",
@@ -75,75 +41,121 @@ DATA_API_RETRY_ERRORS = (
     "RedshiftData.DatabaseConnectionException",
     "States.Timeout",
 )
-
-
-def data_api_load_step(
-    *,
-    target: Mapping[str, str],
-    sqls: Sequence[str],
-    statement_name: str,
-    state_name: str = "LoadWarehouse",
-    poll_seconds: int = 15,
-    max_polls: int = 240,
-    partition: str = "aws",
-) -> PolledLoadStep:
-    """`sqls` as one Redshift Data API batch (one transaction), polled until it finishes.
-
-    The Task resources are in `partition`, which must be the state machine's.
-    """
-    data_api = integration_arn(partition, "aws-sdk:redshiftdata")
-    return PolledLoadStep(
-        name=state_name,
-        resource=f"{data_api}:batchExecuteStatement",
-        parameters={**target, "Sqls": list(sqls), "StatementName": statement_name[:500]},
-        status_resource=f"{data_api}:describeStatement",
-        retry_on=DATA_API_RETRY_ERRORS,
-        poll_seconds=poll_seconds,
-        max_polls=max_polls,
-    )
-
-
-_LONGEST_POLL_SUFFIX = "PollLimit"
+S3_RETRY_ERRORS = ("S3.S3Exception", "States.Timeout")
 _LOAD_STATEMENT = "$.loadStatement"
 _LOAD_STATUS = "$.loadStatus"
 _LOAD_POLL = "$.loadPoll"
 
 
-def _polled_load_states(step: PolledLoadStep, after: str) -> dict[str, State]:
-    """Start, wait, describe, decide; a bounded loop whose only exits are after or NotifyFailure."""
-    return {**_poll_loop_states(step), **_poll_decisions(step, after)}
+@dataclass(frozen=True, kw_only=True)
+class ManifestLoad:
+    """Load the manifests under `s3://bucket/prefix` with `sql`, one statement per manifest.
+
+    `sql` runs on `target` with the manifest's key as parameter `:manifest`. At most
+    `max_manifests` are loaded per execution (the rest wait for the next one), one at a time.
+    """
+
+    bucket: str
+    prefix: str
+    target: Mapping[str, str]
+    sql: str
+    statement_name: str
+    poll_seconds: int = 15
+    max_polls: int = 240
+    max_manifests: int = 100
+
+    def __post_init__(self) -> None:
+        if self.poll_seconds < 1 or self.max_polls < 1 or not 1 <= self.max_manifests <= 1000:
+            raise ValueError("ManifestLoad needs poll_seconds, max_polls >= 1, 1-1000 manifests")
+        if f":{MANIFEST_PARAMETER}" not in self.sql or not self.prefix.endswith("/"):
+            raise ValueError(
+                f"ManifestLoad needs SQL taking :{MANIFEST_PARAMETER} and a prefix ending in '/'"
+            )
 
 
-def _poll_loop_states(step: PolledLoadStep) -> dict[str, State]:
-    """Start the statement, then wait and describe it until <name>Check decides."""
-    name = step.name
-    retry = _backoff(step.retry_on, interval=5, attempts=4, cap=120)
+def manifest_load_states(load: ManifestLoad, after: str, partition: str) -> dict[str, State]:
+    """List the pending manifests, and when there are any, load each in a Map, then `after`."""
+    s3_sdk = integration_arn(partition, "aws-sdk:s3")
+    has_pending = ChoiceRule(
+        variable="$.pendingLoads.KeyCount",
+        operator="NumericGreaterThan",
+        value=0,
+        next=LOAD_PENDING_MANIFESTS,
+    )
     return {
-        name: _guarded_task(
-            step.resource,
-            step.parameters,
-            next_state=f"{name}InitPoll",
-            retry=retry,
-            timeout_seconds=step.api_timeout_seconds,
-            result_path=_LOAD_STATEMENT,
+        LIST_PENDING_LOADS: _guarded_task(
+            f"{s3_sdk}:listObjectsV2",
+            {"Bucket": load.bucket, "Prefix": load.prefix, "MaxKeys": load.max_manifests},
+            next_state=HAS_PENDING_LOADS,
+            retry=_backoff(S3_RETRY_ERRORS, interval=5, attempts=3, cap=60),
+            timeout_seconds=_API_TIMEOUT_SECONDS,
+            result_path="$.pendingLoads",
         ),
-        f"{name}InitPoll": Pass(result={"Attempts": 1}, result_path=_LOAD_POLL, next=f"{name}Wait"),
-        f"{name}Wait": Wait(seconds=step.poll_seconds, next=f"{name}Describe"),
-        f"{name}Describe": _guarded_task(
-            step.status_resource,
-            {"Id.$": f"{_LOAD_STATEMENT}.Id"},
-            next_state=f"{name}Check",
-            retry=retry,
-            timeout_seconds=step.api_timeout_seconds,
-            result_path=_LOAD_STATUS,
+        HAS_PENDING_LOADS: Choice(choices=(has_pending,), default=after),
+        LOAD_PENDING_MANIFESTS: Map(
+            items_path="$.pendingLoads.Contents",
+            item_selector={"manifest.$": "$$.Map.Item.Value.Key"},
+            max_concurrency=1,
+            start_at=LOAD_WAREHOUSE,
+            states=_processor_states(load, partition),
+            result_path=None,
+            catch=(
+                Catcher(error_equals=(ALL_ERRORS,), next=NOTIFY_FAILURE, result_path="$.error"),
+            ),
+            next=after,
         ),
     }
 
 
-def _poll_decisions(step: PolledLoadStep, after: str) -> dict[str, State]:
-    """Move on to after when done, record the error on failure or too many polls, else poll."""
-    name = step.name
-    status = f"{_LOAD_STATUS}.Status"
+def _processor_states(load: ManifestLoad, partition: str) -> dict[str, State]:
+    data_api = integration_arn(partition, "aws-sdk:redshiftdata")
+    retry = _backoff(DATA_API_RETRY_ERRORS, interval=5, attempts=4, cap=120)
+    parameters: dict[str, JsonValue] = {
+        **load.target,
+        "Sql": load.sql,
+        "Parameters": [{"Name": MANIFEST_PARAMETER, "Value.$": "$.manifest"}],
+        "StatementName": load.statement_name[:500],
+    }
+    return {
+        LOAD_WAREHOUSE: _guarded_task(
+            f"{data_api}:executeStatement",
+            parameters,
+            next_state=f"{LOAD_WAREHOUSE}InitPoll",
+            retry=retry,
+            timeout_seconds=_API_TIMEOUT_SECONDS,
+            result_path=_LOAD_STATEMENT,
+            on_error=LOAD_FAILED,
+        ),
+        f"{LOAD_WAREHOUSE}InitPoll": Pass(
+            result={"Attempts": 1}, result_path=_LOAD_POLL, next=f"{LOAD_WAREHOUSE}Wait"
+        ),
+        f"{LOAD_WAREHOUSE}Wait": Wait(seconds=load.poll_seconds, next=f"{LOAD_WAREHOUSE}Describe"),
+        f"{LOAD_WAREHOUSE}Describe": _guarded_task(
+            f"{data_api}:describeStatement",
+            {"Id.$": f"{_LOAD_STATEMENT}.Id"},
+            next_state=f"{LOAD_WAREHOUSE}Check",
+            retry=retry,
+            timeout_seconds=_API_TIMEOUT_SECONDS,
+            result_path=_LOAD_STATUS,
+            on_error=LOAD_FAILED,
+        ),
+        **_poll_decisions(load),
+        REMOVE_LOADED_MANIFEST: _guarded_task(
+            integration_arn(partition, "aws-sdk:s3:deleteObject"),
+            {"Bucket": load.bucket, "Key.$": "$.manifest"},
+            next_state=f"{REMOVE_LOADED_MANIFEST}Done",
+            retry=_backoff(S3_RETRY_ERRORS, interval=5, attempts=3, cap=60),
+            timeout_seconds=_API_TIMEOUT_SECONDS,
+            on_error=LOAD_FAILED,
+        ),
+        f"{REMOVE_LOADED_MANIFEST}Done": Pass(result_path=None, end=True),
+        LOAD_FAILED: Fail(error_path="$.error.Error", cause_path="$.error.Cause"),
+    }
+
+
+def _poll_decisions(load: ManifestLoad) -> dict[str, State]:
+    """Move on when FINISHED, record the error on FAILED/ABORTED or too many polls, else poll."""
+    name, status = LOAD_WAREHOUSE, f"{_LOAD_STATUS}.Status"
 
     def on_status(value: str, target: str) -> ChoiceRule:
         return ChoiceRule(variable=status, operator="StringEquals", value=value, next=target)
@@ -151,13 +163,13 @@ def _poll_decisions(step: PolledLoadStep, after: str) -> dict[str, State]:
     exhausted = ChoiceRule(
         variable=f"{_LOAD_POLL}.Attempts",
         operator="NumericGreaterThanEquals",
-        value=step.max_polls,
+        value=load.max_polls,
         next=f"{name}PollLimit",
     )
-    failed = tuple(on_status(value, f"{name}Failed") for value in step.failed_statuses)
+    failed = tuple(on_status(value, f"{name}Failed") for value in ("FAILED", "ABORTED"))
     return {
         f"{name}Check": Choice(
-            choices=(on_status(step.succeeded_status, after), *failed, exhausted),
+            choices=(on_status("FINISHED", REMOVE_LOADED_MANIFEST), *failed, exhausted),
             default=f"{name}CountPoll",
         ),
         f"{name}CountPoll": Pass(
@@ -172,51 +184,11 @@ def _poll_decisions(step: PolledLoadStep, after: str) -> dict[str, State]:
                 "Cause.$": f"States.JsonToString({_LOAD_STATUS})",
             },
             result_path="$.error",
-            next=NOTIFY_FAILURE,
+            next=LOAD_FAILED,
         ),
         f"{name}PollLimit": _error_marker(
             f"{name}PollLimitReached",
-            f"{name} still running after {step.max_polls} polls of {step.poll_seconds}s",
+            f"{name} still running after {load.max_polls} polls of {load.poll_seconds}s",
+            on_error=LOAD_FAILED,
         ),
     }
-
-
-def _check_partition(step: AnyLoadStep, partition: str) -> None:
-    """A step built for another partition would name a service integration that does not exist
-    where the state machine runs."""
-    resources = [step.resource]
-    if isinstance(step, PolledLoadStep):
-        resources.append(step.status_resource)
-    wrong = [r for r in resources if r.startswith("arn:") and r.split(":")[1] != partition]
-    if wrong:
-        raise ValueError(
-            f"load step {step.name} resources {wrong} are not in partition {partition}"
-        )
-
-
-def _load_states(load_steps: Sequence[AnyLoadStep], partition: str = "aws") -> dict[str, State]:
-    names = [step.name for step in load_steps]
-    if len(set(names)) != len(names):
-        raise ValueError(f"load step names must be unique, got {names}")
-    for step in load_steps:
-        _check_partition(step, partition)
-    states: dict[str, State] = {}
-    successors = [*names[1:], NOTIFY_SUCCESS] if names else []
-    for step, after in zip(load_steps, successors, strict=True):
-        if isinstance(step, PolledLoadStep):
-            part = _polled_load_states(step, after)
-        else:
-            part = {
-                step.name: _guarded_task(
-                    step.resource,
-                    step.parameters,
-                    next_state=after,
-                    retry=_backoff(step.retry_on, interval=5, attempts=4, cap=120),
-                    timeout_seconds=step.timeout_seconds,
-                )
-            }
-        clash = sorted(states.keys() & part.keys())
-        if clash:
-            raise ValueError(f"load step names must be unique, states {clash} repeat")
-        states.update(part)
-    return states

@@ -1,5 +1,6 @@
-"""The data-pipeline state machine: crawl, wait for the crawler, run the Glue job, run the load
-steps in order, notify. pipeline_definition() returns an already validated definition.
+"""The data-pipeline state machine: hand over to a queued run of the job if there is one, else
+crawl, wait for the crawler, run the Glue job, load its pending manifests into the warehouse,
+notify. pipeline_definition() returns an already validated definition.
 """
 
 from __future__ import annotations
@@ -8,7 +9,11 @@ from collections.abc import Sequence
 
 from components.pipelines.asl.definition import StateMachineDefinition
 from components.pipelines.asl.fields import Catcher, JsonValue
-from components.pipelines.asl.load_steps import AnyLoadStep, _load_states
+from components.pipelines.asl.load_steps import (
+    LIST_PENDING_LOADS,
+    ManifestLoad,
+    manifest_load_states,
+)
 from components.pipelines.asl.pipeline_tasks import (
     _API_TIMEOUT_SECONDS,
     CHECK_CRAWL_RESULT,
@@ -30,7 +35,39 @@ from components.pipelines.asl.pipeline_tasks import (
     _notify_states,
     integration_arn,
 )
-from components.pipelines.asl.states import Choice, ChoiceRule, Pass, State, Task, Wait
+from components.pipelines.asl.states import Choice, ChoiceRule, Pass, State, Succeed, Task, Wait
+
+CHECK_JOB_QUEUE = "CheckJobQueue"
+CLASSIFY_JOB_QUEUE = "ClassifyJobQueue"
+IS_RUN_QUEUED = "IsRunQueued"
+HANDED_OVER = "HandedOverToQueuedRun"
+
+
+def _job_queue_states(job: str, partition: str) -> dict[str, State]:
+    """A run of the job waiting in Glue's queue has not listed its input yet, so it will read
+    whatever landed before now: this execution hands over to it instead of queueing another run
+    (a burst of files then costs two job runs, not one per file)."""
+    run_queued = ChoiceRule(
+        variable="$.jobQueue.waiting", operator="BooleanEquals", value=True, next=HANDED_OVER
+    )
+    return {
+        CHECK_JOB_QUEUE: _guarded_task(
+            f"{integration_arn(partition, 'aws-sdk:glue')}:getJobRuns",
+            {"JobName": job, "MaxResults": 10},
+            next_state=CLASSIFY_JOB_QUEUE,
+            retry=_backoff(GLUE_API_RETRY_ERRORS, interval=5, attempts=4, cap=60),
+            timeout_seconds=_API_TIMEOUT_SECONDS,
+            result_selector={"states.$": "$.JobRuns[*].JobRunState"},
+            result_path="$.jobQueue",
+        ),
+        CLASSIFY_JOB_QUEUE: Pass(
+            parameters={"waiting.$": "States.ArrayContains($.jobQueue.states, 'WAITING')"},
+            result_path="$.jobQueue",
+            next=IS_RUN_QUEUED,
+        ),
+        IS_RUN_QUEUED: Choice(choices=(run_queued,), default=START_CRAWLER),
+        HANDED_OVER: Succeed(comment="The queued run of the job reads this execution's input."),
+    }
 
 
 def _crawler_states(crawler: str, poll_seconds: int, partition: str) -> dict[str, State]:
@@ -125,25 +162,26 @@ def pipeline_definition(
     crawler_name: str,
     job_name: str,
     topic_arn: str,
-    load_steps: Sequence[AnyLoadStep] = (),
+    load: ManifestLoad | None = None,
     job_input_keys: Sequence[str] = ("bucket", "key"),
     crawler_poll_seconds: int = 30,
     max_crawler_polls: int = 60,
     job_timeout_seconds: int = 6 * 3600,
     partition: str = "aws",
 ) -> StateMachineDefinition:
-    """Crawl, wait for the crawler, run the Glue job, run load_steps in order, notify, succeed.
+    """Hand over to a queued job run, or crawl, run the Glue job, load, notify, succeed.
 
-    A PolledLoadStep expands to its start/wait/describe/decide loop (see its docstring).
-
-    Every Task retries its transient errors and sends anything else to NotifyFailure -> Fail.
-    Task resources are in `partition` (`aws`, `aws-cn`, `aws-us-gov`); so must load_steps' be.
+    With `load`, every pending manifest is loaded into the warehouse after the job (see
+    load_steps.py). Every Task retries its transient errors and sends anything else to
+    NotifyFailure -> Fail. Task resources are in `partition` (`aws`, `aws-cn`, `aws-us-gov`).
     Plain strings in, so a Pulumi component can call this inside Output.all(...).apply(...).
     """
     if crawler_poll_seconds < 1 or max_crawler_polls < 1:
         raise ValueError("crawler_poll_seconds and max_crawler_polls must be >= 1")
-    after_job = load_steps[0].name if load_steps else NOTIFY_SUCCESS
+    after_job = LIST_PENDING_LOADS if load is not None else NOTIFY_SUCCESS
+    loading = manifest_load_states(load, NOTIFY_SUCCESS, partition) if load is not None else {}
     parts: list[dict[str, State]] = [
+        _job_queue_states(job_name, partition),
         _crawler_states(crawler_name, crawler_poll_seconds, partition),
         _crawler_decisions(crawler_name, crawler_poll_seconds, max_crawler_polls),
         {
@@ -151,18 +189,13 @@ def pipeline_definition(
                 job_name, job_input_keys, job_timeout_seconds, after_job, partition
             )
         },
-        _load_states(load_steps, partition),
+        loading,
         _notify_states(pipeline, topic_arn, partition),
     ]
-    states: dict[str, State] = {}
-    for part in parts:
-        clash = sorted(states.keys() & part.keys())
-        if clash:
-            raise ValueError(f"load steps reuse built-in state names {clash}")
-        states.update(part)
+    states: dict[str, State] = {name: state for part in parts for name, state in part.items()}
     definition = StateMachineDefinition(
         comment=f"{pipeline}: crawl, transform with Glue, load, notify",
-        start_at=START_CRAWLER,
+        start_at=CHECK_JOB_QUEUE,
         states=states,
     )
     definition.validate()

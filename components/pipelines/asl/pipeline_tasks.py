@@ -73,13 +73,17 @@ def _guarded_task(
     retry: Retrier,
     timeout_seconds: int,
     result_path: str | None = None,
+    result_selector: Mapping[str, JsonValue] | None = None,
     first_catch: tuple[Catcher, ...] = (),
+    on_error: str = NOTIFY_FAILURE,
 ) -> Task:
-    """A Task that retries `retry` and routes every other error to NotifyFailure."""
-    to_failure = Catcher(error_equals=(ALL_ERRORS,), next=NOTIFY_FAILURE, result_path="$.error")
+    """A Task that retries `retry` and routes every other error, recorded at $.error, to
+    `on_error` (NotifyFailure, or a Fail state inside a Map's item processor)."""
+    to_failure = Catcher(error_equals=(ALL_ERRORS,), next=on_error, result_path="$.error")
     return Task(
         resource=resource,
         parameters=parameters,
+        result_selector=result_selector,
         result_path=result_path,
         timeout_seconds=timeout_seconds,
         retry=(retry,),
@@ -88,9 +92,9 @@ def _guarded_task(
     )
 
 
-def _error_marker(error: str, cause: str) -> Pass:
-    """Record an error the way a Catch would, so NotifyFailure reads $.error either way."""
-    return Pass(result={"Error": error, "Cause": cause}, result_path="$.error", next=NOTIFY_FAILURE)
+def _error_marker(error: str, cause: str, on_error: str = NOTIFY_FAILURE) -> Pass:
+    """Record an error the way a Catch would, so `on_error` reads $.error either way."""
+    return Pass(result={"Error": error, "Cause": cause}, result_path="$.error", next=on_error)
 
 
 def _notify_states(pipeline: str, topic_arn: str, partition: str) -> dict[str, State]:

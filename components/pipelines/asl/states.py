@@ -1,4 +1,4 @@
-"""The ASL state types (Task, Pass, Wait, Choice, Succeed, Fail) and their exact serialisation.
+"""The ASL state types (Task, Pass, Wait, Choice, Map, Succeed, Fail) and their serialisation.
 
 Each constructor rejects values Step Functions would reject; graph checks live in definition.py.
 """
@@ -43,6 +43,7 @@ class Task:
     resource: str
     parameters: Mapping[str, JsonValue] | None = None
     arguments: Mapping[str, JsonValue] | None = None
+    result_selector: Mapping[str, JsonValue] | None = None
     result_path: str | None = "$"
     timeout_seconds: int | None = None
     retry: tuple[Retrier, ...] = ()
@@ -62,6 +63,7 @@ class Task:
         _put(out, "Comment", self.comment)
         _put(out, "Parameters", _json(self.parameters))
         _put(out, "Arguments", _json(self.arguments))
+        _put(out, "ResultSelector", _json(self.result_selector))
         _put_result_path(out, self.result_path)
         _put(out, "TimeoutSeconds", self.timeout_seconds)
         if self.retry:
@@ -172,18 +174,75 @@ class Succeed:
 
 @dataclass(frozen=True, kw_only=True)
 class Fail:
-    """A terminal state that fails the execution with a fixed Error and Cause."""
+    """A terminal state that fails with a fixed Error and Cause, or with ones read from the
+    input through `error_path` and `cause_path`."""
 
-    error: str
-    cause: str
+    error: str | None = None
+    cause: str | None = None
+    error_path: str | None = None
+    cause_path: str | None = None
     comment: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.error is None) == (self.error_path is None):
+            raise ValueError("Fail takes exactly one of error and error_path")
+        if self.cause is not None and self.cause_path is not None:
+            raise ValueError("Fail takes at most one of cause and cause_path")
 
     def to_dict(self) -> dict[str, JsonValue]:
         out: dict[str, JsonValue] = {"Type": "Fail"}
         _put(out, "Comment", self.comment)
-        out["Error"] = self.error
-        out["Cause"] = self.cause
+        _put(out, "Error", self.error)
+        _put(out, "ErrorPath", self.error_path)
+        _put(out, "Cause", self.cause)
+        _put(out, "CausePath", self.cause_path)
         return out
 
 
-State: TypeAlias = Task | Pass | Wait | Choice | Succeed | Fail
+@dataclass(frozen=True, kw_only=True)
+class Map:
+    """An inline Map state: runs `states` from `start_at` once per item of `items_path`.
+
+    The item processor is a graph of its own (definition.py validates it like the top level);
+    its states cannot transition out of it, so a failure inside ends at a Fail state there and
+    reaches the outer graph through this state's Catch.
+    """
+
+    items_path: str
+    start_at: str
+    states: Mapping[str, State]
+    item_selector: Mapping[str, JsonValue] | None = None
+    max_concurrency: int = 0
+    result_path: str | None = "$"
+    retry: tuple[Retrier, ...] = ()
+    catch: tuple[Catcher, ...] = ()
+    next: str | None = None
+    end: bool = False
+    comment: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_concurrency < 0:
+            raise ValueError("Map.max_concurrency must be >= 0 (0: no limit)")
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        out: dict[str, JsonValue] = {"Type": "Map"}
+        _put(out, "Comment", self.comment)
+        out["ItemsPath"] = self.items_path
+        _put(out, "ItemSelector", _json(self.item_selector))
+        if self.max_concurrency:
+            out["MaxConcurrency"] = self.max_concurrency
+        out["ItemProcessor"] = {
+            "ProcessorConfig": {"Mode": "INLINE"},
+            "StartAt": self.start_at,
+            "States": {name: state.to_dict() for name, state in self.states.items()},
+        }
+        _put_result_path(out, self.result_path)
+        if self.retry:
+            out["Retry"] = [r.to_dict() for r in self.retry]
+        if self.catch:
+            out["Catch"] = [c.to_dict() for c in self.catch]
+        _put_transition(out, self.next, self.end)
+        return out
+
+
+State: TypeAlias = Task | Pass | Wait | Choice | Map | Succeed | Fail

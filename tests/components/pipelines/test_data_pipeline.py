@@ -125,6 +125,7 @@ def test_job_role_touches_only_its_prefixes_key_and_glue_job_logs(
     statements = policy_statements(orders["orders-etl-role-policy"])
     assert _resources_of(statements, "s3:PutObject") == [
         "arn:aws:s3:::curated-bucket/orders/*",
+        "arn:aws:s3:::curated-bucket/_manifests/orders/*",  # each run's COPY manifest
         "arn:aws:s3:::artifacts-bucket/glue-temp/orders/*",
     ]
     assert _resources_of(statements, "s3:GetObject")[0] == "arn:aws:s3:::raw-bucket/orders/*"
@@ -253,6 +254,7 @@ def test_state_machine_in_aws_cn_uses_only_aws_cn_task_resources(run_mocked: Run
     definition = json.loads(resources["orders-orchestration-state-machine"].inputs["definition"])
     tasks = {s["Resource"] for s in definition["States"].values() if s["Type"] == "Task"}
     assert tasks == {
+        "arn:aws-cn:states:::aws-sdk:glue:getJobRuns",
         "arn:aws-cn:states:::aws-sdk:glue:startCrawler",
         "arn:aws-cn:states:::aws-sdk:glue:getCrawler",
         "arn:aws-cn:states:::glue:startJobRun.sync",

@@ -109,8 +109,32 @@ def test_serverless_workgroup_is_private_routed_and_sized(run_mocked: Runner) ->
     assert (workgroup["baseCapacity"], workgroup["maxCapacity"]) == (8, 32)
     assert workgroup["subnetIds"] == SUBNETS
     assert workgroup["securityGroupIds"] == ["dwh-sg-id"]
-    parameters = {p["parameterKey"]: p["parameterValue"] for p in workgroup["configParameters"]}
-    assert parameters == {"require_ssl": "true", "enable_user_activity_logging": "true"}
+
+
+def test_serverless_workgroup_declares_every_parameter_aws_reports_and_ignores_later_keys(
+    run_mocked: Runner,
+) -> None:
+    # AWS returns the whole parameter set from GetWorkgroup; a subset makes every preview show
+    # an update that fails ("You didn't specify any changes to the configuration parameters",
+    # terraform-provider-aws #33692, #49939). Defaults read off a fresh workgroup; two hardened.
+    resources = _run(run_mocked, SERVERLESS)
+    workgroup = resources["dwh-workgroup"]
+    declared = {
+        p["parameterKey"]: p["parameterValue"] for p in workgroup.inputs["configParameters"]
+    }
+    assert declared == {
+        "auto_mv": "true",
+        "datestyle": "ISO, MDY",
+        "enable_case_sensitive_identifier": "false",
+        "enable_user_activity_logging": "true",
+        "max_query_execution_time": "14400",
+        "query_group": "default",
+        "require_ssl": "true",
+        "search_path": "$user, public",
+        "use_fips_ssl": "false",
+    }
+    # Keys AWS adds later (enable_large_strings_opt_in) cannot be declared with this provider.
+    assert workgroup.ignore_changes == ("configParameters",)
 
 
 @pytest.mark.parametrize("settings", [SERVERLESS, PROVISIONED], ids=["serverless", "provisioned"])
@@ -145,6 +169,29 @@ def test_copy_role_reads_only_the_curated_bucket(
         (["s3:GetObject"], [f"{BUCKET_ARN}/*"]),
         (["kms:Decrypt"], [KEY_ARN]),
     ]
+
+
+@pytest.mark.parametrize(
+    ("settings", "principals"),
+    [
+        # "Granting permissions to Amazon Redshift Serverless" (Redshift Management Guide):
+        # the trust relationship must contain both service names, or COPY fails with "Not
+        # authorized to get credentials of role".
+        pytest.param(
+            SERVERLESS,
+            ["redshift-serverless.amazonaws.com", "redshift.amazonaws.com"],
+            id="serverless",
+        ),
+        pytest.param(PROVISIONED, "redshift.amazonaws.com", id="provisioned"),
+    ],
+)
+def test_copy_role_trusts_the_service_that_runs_copy(
+    run_mocked: Runner, settings: WarehouseSettings, principals: str | list[str]
+) -> None:
+    trust = json.loads(_run(run_mocked, settings)["dwh-copy-role"].inputs["assumeRolePolicy"])
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {"Service": principals}
+    assert statement["Action"] == "sts:AssumeRole"
 
 
 def test_provisioned_children_and_names(run_mocked: Runner) -> None:
@@ -236,7 +283,7 @@ def test_serverless_load_statements_and_target(run_mocked: Runner) -> None:
     assert outputs["statements"] == [
         {
             "Effect": "Allow",
-            "Action": ["redshift-data:BatchExecuteStatement"],
+            "Action": ["redshift-data:ExecuteStatement"],
             "Resource": [workgroup],
         },
         {
@@ -253,7 +300,7 @@ def test_provisioned_load_statements_and_target(run_mocked: Runner) -> None:
     _run(run_mocked, PROVISIONED, outputs=outputs)
     assert outputs["target"] == {"ClusterIdentifier": "dp-test", "Database": "analytics"}
     execute, credentials, describe = outputs["statements"]
-    assert execute["Action"] == ["redshift-data:BatchExecuteStatement"]
+    assert execute["Action"] == ["redshift-data:ExecuteStatement"]
     assert execute["Resource"] == ["arn:aws:redshift:eu-west-1:123456789012:cluster/dwh-cluster"]
     assert credentials == {
         "Effect": "Allow",

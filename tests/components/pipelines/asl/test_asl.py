@@ -13,7 +13,8 @@ from components.pipelines.asl import (
     ChoiceRule,
     DefinitionError,
     Fail,
-    LoadStep,
+    ManifestLoad,
+    Map,
     Pass,
     Retrier,
     State,
@@ -25,20 +26,18 @@ from components.pipelines.asl import (
 )
 
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:sales-alerts"
-REDSHIFT_LOAD = LoadStep(
-    name="LoadRedshift",
-    resource="arn:aws:states:::aws-sdk:redshiftdata:executeStatement",
-    parameters={"WorkgroupName": "analytics", "Database": "dev", "Sql": "CALL load_sales()"},
-    retry_on=("RedshiftData.ActiveStatementsExceededException",),
-)
-VACUUM = LoadStep(
-    name="VacuumRedshift",
-    resource="arn:aws:states:::aws-sdk:redshiftdata:executeStatement",
-    parameters={"WorkgroupName": "analytics", "Database": "dev", "Sql": "VACUUM sales"},
-    retry_on=("States.Timeout",),
-    timeout_seconds=120,
+LOAD = ManifestLoad(
+    bucket="dp-dev-curated",
+    prefix="_manifests/sales/",
+    target={"WorkgroupName": "analytics", "Database": "dev"},
+    sql="CALL curated.load_sales(:manifest)",
+    statement_name="sales-load",
 )
 BASE_STATES = [
+    "CheckJobQueue",
+    "ClassifyJobQueue",
+    "IsRunQueued",
+    "HandedOverToQueuedRun",
     "StartCrawler",
     "InitCrawlerPoll",
     "WaitForCrawler",
@@ -54,13 +53,13 @@ TAIL_STATES = ["NotifySuccess", "PipelineSucceeded", "NotifyFailure", "PipelineF
 TO_FAILURE = {"ErrorEquals": ["States.ALL"], "Next": "NotifyFailure", "ResultPath": "$.error"}
 
 
-def _pipeline(*load_steps: LoadStep) -> dict[str, Any]:
+def _pipeline(load: ManifestLoad | None = None) -> dict[str, Any]:
     definition = pipeline_definition(
         pipeline="sales",
         crawler_name="sales-crawler",
         job_name="sales-etl",
         topic_arn=TOPIC,
-        load_steps=load_steps,
+        load=load,
     )
     return json.loads(definition.to_json())  # type: ignore[no-any-return]
 
@@ -69,21 +68,18 @@ def _machine(states: dict[str, State], start_at: str = "A") -> StateMachineDefin
     return StateMachineDefinition(start_at=start_at, states=states)
 
 
+LOAD_STATES = ["ListPendingLoads", "HasPendingLoads", "LoadPendingManifests"]
 WITH_AND_WITHOUT_LOAD = [
-    pytest.param((), "NotifySuccess", id="no-load-step"),
-    pytest.param((REDSHIFT_LOAD,), "LoadRedshift", id="redshift-load-step"),
-    pytest.param((REDSHIFT_LOAD, VACUUM), "LoadRedshift", id="two-load-steps-in-order"),
+    pytest.param(None, "NotifySuccess", id="no-warehouse"),
+    pytest.param(LOAD, "ListPendingLoads", id="warehouse-load"),
 ]
 
 
-@pytest.mark.parametrize(("load_steps", "after_job"), WITH_AND_WITHOUT_LOAD)
-def test_pipeline_states_and_main_path(load_steps: tuple[LoadStep, ...], after_job: str) -> None:
-    states = _pipeline(*load_steps)["States"]
-    load_names = [step.name for step in load_steps]
-    assert list(states) == BASE_STATES + load_names + TAIL_STATES
+@pytest.mark.parametrize(("load", "after_job"), WITH_AND_WITHOUT_LOAD)
+def test_pipeline_states_and_main_path(load: ManifestLoad | None, after_job: str) -> None:
+    states = _pipeline(load)["States"]
+    assert list(states) == BASE_STATES + (LOAD_STATES if load else []) + TAIL_STATES
     assert states["RunGlueJob"]["Next"] == after_job
-    for name, after in zip(load_names, [*load_names[1:], "NotifySuccess"], strict=False):
-        assert states[name]["Next"] == after
     assert states["NotifySuccess"]["Next"] == "PipelineSucceeded"
     assert states["NotifyFailure"]["Next"] == "PipelineFailed"
     assert states["PipelineSucceeded"] == {"Type": "Succeed"}
@@ -94,26 +90,27 @@ def test_pipeline_states_and_main_path(load_steps: tuple[LoadStep, ...], after_j
     }
 
 
-@pytest.mark.parametrize(("load_steps", "after_job"), WITH_AND_WITHOUT_LOAD)
-def test_pipeline_task_resources(load_steps: tuple[LoadStep, ...], after_job: str) -> None:
-    states = _pipeline(*load_steps)["States"]
+@pytest.mark.parametrize(("load", "after_job"), WITH_AND_WITHOUT_LOAD)
+def test_pipeline_task_resources(load: ManifestLoad | None, after_job: str) -> None:
+    states = _pipeline(load)["States"]
     resources = {name: s["Resource"] for name, s in states.items() if s["Type"] == "Task"}
     expected = {
+        "CheckJobQueue": "arn:aws:states:::aws-sdk:glue:getJobRuns",
         "StartCrawler": "arn:aws:states:::aws-sdk:glue:startCrawler",
         "GetCrawler": "arn:aws:states:::aws-sdk:glue:getCrawler",
         "RunGlueJob": "arn:aws:states:::glue:startJobRun.sync",
-        **{step.name: step.resource for step in load_steps},
+        **({"ListPendingLoads": "arn:aws:states:::aws-sdk:s3:listObjectsV2"} if load else {}),
         "NotifySuccess": "arn:aws:states:::sns:publish",
         "NotifyFailure": "arn:aws:states:::sns:publish",
     }
     assert resources == expected
 
 
-@pytest.mark.parametrize(("load_steps", "after_job"), WITH_AND_WITHOUT_LOAD)
+@pytest.mark.parametrize(("load", "after_job"), WITH_AND_WITHOUT_LOAD)
 def test_every_task_backs_off_and_catches_to_notify_failure(
-    load_steps: tuple[LoadStep, ...], after_job: str
+    load: ManifestLoad | None, after_job: str
 ) -> None:
-    states = _pipeline(*load_steps)["States"]
+    states = _pipeline(load)["States"]
     tasks = {name: s for name, s in states.items() if s["Type"] == "Task"}
     for name, task in tasks.items():
         (retrier,) = task["Retry"]
@@ -202,13 +199,29 @@ def test_glue_job_runs_synchronously_with_input_arguments_and_job_retries() -> N
     ]
 
 
-def test_load_step_keeps_execution_state_and_retries_its_own_errors() -> None:
-    load = _pipeline(REDSHIFT_LOAD)["States"]["LoadRedshift"]
-    assert load["Parameters"] == dict(REDSHIFT_LOAD.parameters)
-    assert load["ResultPath"] is None
-    assert load["TimeoutSeconds"] == 900
-    assert load["Retry"][0]["ErrorEquals"] == ["RedshiftData.ActiveStatementsExceededException"]
-    assert load["Catch"] == [TO_FAILURE]
+def test_a_queued_job_run_takes_over_the_execution() -> None:
+    # A run waiting in Glue's queue has not listed its input yet: it reads this file too.
+    states = _pipeline()["States"]
+    check = states["CheckJobQueue"]
+    assert check["Parameters"] == {"JobName": "sales-etl", "MaxResults": 10}
+    assert check["ResultSelector"] == {"states.$": "$.JobRuns[*].JobRunState"}
+    assert check["ResultPath"] == "$.jobQueue"
+    assert check["Catch"] == [TO_FAILURE]
+    assert states["ClassifyJobQueue"]["Parameters"] == {
+        "waiting.$": "States.ArrayContains($.jobQueue.states, 'WAITING')"
+    }
+    assert states["IsRunQueued"] == {
+        "Type": "Choice",
+        "Choices": [
+            {
+                "Variable": "$.jobQueue.waiting",
+                "BooleanEquals": True,
+                "Next": "HandedOverToQueuedRun",
+            }
+        ],
+        "Default": "StartCrawler",
+    }
+    assert states["HandedOverToQueuedRun"]["Type"] == "Succeed"
 
 
 def test_notifications_publish_to_the_topic() -> None:
@@ -232,36 +245,16 @@ def test_pipeline_without_job_input_keys_passes_no_arguments() -> None:
     assert states["RunGlueJob"]["Parameters"] == {"JobName": "j"}
 
 
-@pytest.mark.parametrize(
-    ("load_steps", "message"),
-    [
-        pytest.param((REDSHIFT_LOAD, REDSHIFT_LOAD), "unique", id="repeated-load-step"),
-        pytest.param(
-            (LoadStep(name="RunGlueJob", resource="r", parameters={}, retry_on=("E",)),),
-            "'RunGlueJob'",
-            id="load-step-reuses-built-in-name",
-        ),
-    ],
-)
-def test_pipeline_rejects_clashing_load_step_names(
-    load_steps: tuple[LoadStep, ...], message: str
-) -> None:
-    with pytest.raises(ValueError, match=message):
-        pipeline_definition(
-            pipeline="p", crawler_name="c", job_name="j", topic_arn=TOPIC, load_steps=load_steps
-        )
-
-
 def test_json_round_trips() -> None:
     definition = pipeline_definition(
         pipeline="sales",
         crawler_name="sales-crawler",
         job_name="sales-etl",
         topic_arn=TOPIC,
-        load_steps=[REDSHIFT_LOAD],
+        load=LOAD,
     )
     assert json.loads(definition.to_json()) == definition.to_dict()
-    assert json.loads(definition.to_json(indent=2))["StartAt"] == "StartCrawler"
+    assert json.loads(definition.to_json(indent=2))["StartAt"] == "CheckJobQueue"
 
 
 DONE = Succeed()
@@ -563,3 +556,68 @@ def test_serialised_parameters_are_copies() -> None:
 def test_constructors_reject_invalid_values(build: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         build()
+
+
+def _map(states: dict[str, State], start_at: str = "Item", **fields: Any) -> Map:
+    return Map(items_path="$.items", start_at=start_at, states=states, next="Done", **fields)
+
+
+def test_an_inline_map_serialises_its_item_processor() -> None:
+    state = _map(
+        {"Item": Pass(end=True)},
+        item_selector={"key.$": "$$.Map.Item.Value.Key"},
+        max_concurrency=1,
+        result_path=None,
+        catch=(Catcher(error_equals=("States.ALL",), next="Done"),),
+    )
+    assert state.to_dict() == {
+        "Type": "Map",
+        "ItemsPath": "$.items",
+        "ItemSelector": {"key.$": "$$.Map.Item.Value.Key"},
+        "MaxConcurrency": 1,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "INLINE"},
+            "StartAt": "Item",
+            "States": {"Item": {"Type": "Pass", "End": True}},
+        },
+        "ResultPath": None,
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done"}],
+        "Next": "Done",
+    }
+
+
+@pytest.mark.parametrize(
+    ("inner", "start_at", "message"),
+    [
+        pytest.param({"Item": Pass(end=True)}, "Ghost", "StartAt 'Ghost'", id="start-missing"),
+        pytest.param(
+            {"Item": Pass(next="Done")}, "Item", "'Done', which is not a state", id="leaves-map"
+        ),
+        pytest.param(
+            {"Item": Pass(next="Back"), "Back": Pass(next="Item")},
+            "Item",
+            "can never reach",
+            id="endless-item",
+        ),
+    ],
+)
+def test_a_map_item_processor_is_validated_like_the_top_level(
+    inner: dict[str, State], start_at: str, message: str
+) -> None:
+    definition = _machine({"A": _map(inner, start_at), "Done": DONE})
+    with pytest.raises(DefinitionError, match=message) as caught:
+        definition.validate()
+    assert caught.value.state == "A"
+    assert "item processor" in str(caught.value)
+
+
+def test_fail_reads_error_and_cause_from_paths() -> None:
+    assert Fail(error_path="$.e.Error", cause_path="$.e.Cause").to_dict() == {
+        "Type": "Fail",
+        "ErrorPath": "$.e.Error",
+        "CausePath": "$.e.Cause",
+    }
+    with pytest.raises(ValueError, match="exactly one of error and error_path"):
+        Fail(error="E", error_path="$.e")
+    with pytest.raises(ValueError, match="at most one of cause and cause_path"):
+        Fail(error="E", cause="c", cause_path="$.c")

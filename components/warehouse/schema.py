@@ -1,0 +1,117 @@
+"""The warehouse's database objects, declared from config and created with the admin credentials:
+the load schema, one table per pipeline with its typed columns and its load procedure, the
+database user each pipeline's loader role signs in as and its grants, and the reader roles
+analysts are given.
+
+Every statement is an `aws.redshiftdata.Statement` run once when it is created (its SQL changing
+replaces it, which runs it again); they run one after another, in declaration order. A column
+added to a pipeline's config adds one `ALTER TABLE ... ADD COLUMN` to an existing table.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+from pydantic import Field
+
+from components.warehouse.sql import (
+    TableSpec,
+    add_column,
+    check_data_api_target,
+    create_iam_role_user,
+    create_load_procedure,
+    create_role,
+    create_schema,
+    create_table,
+    grant_loader,
+    grant_schema_usage,
+    grant_select,
+)
+from stack_config.base import StrictModel
+
+
+class WarehouseSchemaArgs(StrictModel):
+    """The schema, its tables and who loads and reads them."""
+
+    schema_name: str
+    tables: tuple[TableSpec, ...] = Field(description="One per pipeline, in pipeline order.")
+    loaders: dict[str, str] = Field(description="Table name -> IAM role name that loads it.")
+    reader_roles: tuple[str, ...] = ()
+
+
+class WarehouseSchema(pulumi.ComponentResource):
+    """SQL objects in the warehouse database, each an idempotent-on-create Data API statement."""
+
+    statements: list[aws.redshiftdata.Statement]
+
+    def __init__(
+        self,
+        name: str,
+        args: WarehouseSchemaArgs,
+        *,
+        target: pulumi.Input[Mapping[str, str]],
+        admin_secret_arn: pulumi.Input[str],
+        curated_bucket: pulumi.Input[str],
+        copy_role_arn: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("dataplatform:warehouse:WarehouseSchema", name, None, opts)
+        missing = sorted(t.name for t in args.tables if t.name not in args.loaders)
+        if missing:
+            raise ValueError(f"WarehouseSchema: tables {missing} have no loader role")
+        self._name, self._secret = name, admin_secret_arn
+        self._sources = pulumi.Output.all(curated_bucket, copy_role_arn)
+        self._target = pulumi.Output.from_input(target).apply(_checked_target)
+        self.statements = []
+        self._run("schema", create_schema(args.schema_name))
+        for role in args.reader_roles:
+            self._run(f"role-{role}", create_role(role))
+            self._run(f"role-{role}-usage", grant_schema_usage(args.schema_name, role))
+        for table in args.tables:
+            self._declare_table(table, args.loaders[table.name], args.reader_roles)
+        self.register_outputs({"statements": [s.id for s in self.statements]})
+
+    def _declare_table(self, table: TableSpec, loader: str, readers: tuple[str, ...]) -> None:
+        prefix = table.name
+        self._run(f"{prefix}-table", create_table(table))
+        for column in table.names:
+            self._run(f"{prefix}-column-{column}", add_column(table, column))
+        self._run(
+            f"{prefix}-load-procedure",
+            self._sources.apply(
+                lambda v: create_load_procedure(table, curated_bucket=v[0], copy_role_arn=v[1])
+            ),
+        )
+        self._run(f"{prefix}-loader", create_iam_role_user(loader))
+        grants = self._sources.apply(lambda v: grant_loader(table, loader, v[1]))
+        for index, role in enumerate(("usage", "grant", "execute", "copy-role")):
+            self._run(f"{prefix}-loader-{role}", grants.apply(_nth(index)))
+        for role in readers:
+            self._run(f"{prefix}-reader-{role}", grant_select(table, role))
+
+    def _run(self, role: str, sql: pulumi.Input[str]) -> None:
+        """One statement after the previous one, as the admin user."""
+        target = self._target
+        statement = aws.redshiftdata.Statement(
+            f"{self._name}-{role}",
+            database=target.apply(lambda t: t["Database"]),
+            workgroup_name=target.apply(lambda t: t.get("WorkgroupName")),
+            cluster_identifier=target.apply(lambda t: t.get("ClusterIdentifier")),
+            secret_arn=self._secret,
+            sql=sql,
+            statement_name=f"{self._name}-{role}"[:500],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.statements[-1:]),
+        )
+        self.statements.append(statement)
+
+
+def _nth(index: int) -> Callable[[Sequence[str]], str]:
+    def pick(values: Sequence[str]) -> str:
+        return values[index]
+
+    return pick
+
+
+def _checked_target(target: Mapping[str, str]) -> dict[str, str]:
+    check_data_api_target(target)
+    return dict(target)

@@ -1,0 +1,189 @@
+"""The warehouse load: every pending manifest is loaded by one bounded, polled Data API statement
+taking its key as a bound parameter, then deleted; every failure inside the Map reaches
+NotifyFailure with its Error and Cause."""
+
+import json
+from typing import Any
+
+import pytest
+
+from components.pipelines.asl import ManifestLoad, pipeline_definition
+
+TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts"
+LOAD = ManifestLoad(
+    bucket="dp-dev-curated",
+    prefix="_manifests/orders/",
+    target={"WorkgroupName": "dp-dev", "Database": "analytics"},
+    sql="CALL curated.load_orders(:manifest)",
+    statement_name="dp-dev-orders-load",
+    max_polls=40,
+)
+TO_FAILURE = {"ErrorEquals": ["States.ALL"], "Next": "NotifyFailure", "ResultPath": "$.error"}
+TO_LOAD_FAILED = {"ErrorEquals": ["States.ALL"], "Next": "LoadFailed", "ResultPath": "$.error"}
+
+
+def _states(load: ManifestLoad = LOAD, partition: str = "aws") -> dict[str, Any]:
+    definition = pipeline_definition(
+        pipeline="orders",
+        crawler_name="orders-crawler",
+        job_name="orders-etl",
+        topic_arn=TOPIC.replace("arn:aws:", f"arn:{partition}:"),
+        load=load,
+        partition=partition,
+    )
+    states: dict[str, Any] = json.loads(definition.to_json())["States"]
+    return states
+
+
+def _processor(states: dict[str, Any]) -> dict[str, Any]:
+    processor: dict[str, Any] = states["LoadPendingManifests"]["ItemProcessor"]
+    return processor
+
+
+def test_pending_manifests_are_listed_under_the_tables_prefix_and_bounded() -> None:
+    states = _states()
+    listing = states["ListPendingLoads"]
+    assert listing["Resource"] == "arn:aws:states:::aws-sdk:s3:listObjectsV2"
+    assert listing["Parameters"] == {
+        "Bucket": "dp-dev-curated",
+        "Prefix": "_manifests/orders/",
+        "MaxKeys": 100,
+    }
+    assert listing["ResultPath"] == "$.pendingLoads"
+    assert listing["Catch"] == [TO_FAILURE]
+    assert states["HasPendingLoads"] == {
+        "Type": "Choice",
+        "Choices": [
+            {
+                "Variable": "$.pendingLoads.KeyCount",
+                "NumericGreaterThan": 0,
+                "Next": "LoadPendingManifests",
+            }
+        ],
+        "Default": "NotifySuccess",
+    }
+
+
+def test_manifests_load_one_at_a_time_and_failures_reach_notify_failure() -> None:
+    load = _states()["LoadPendingManifests"]
+    assert load["Type"] == "Map"
+    assert load["ItemsPath"] == "$.pendingLoads.Contents"
+    assert load["ItemSelector"] == {"manifest.$": "$$.Map.Item.Value.Key"}
+    assert load["MaxConcurrency"] == 1
+    assert load["ItemProcessor"]["ProcessorConfig"] == {"Mode": "INLINE"}
+    assert load["ResultPath"] is None
+    assert load["Catch"] == [TO_FAILURE]
+    assert load["Next"] == "NotifySuccess"
+
+
+def test_the_statement_takes_the_manifest_key_as_a_bound_parameter() -> None:
+    start = _processor(_states())["States"]["LoadWarehouse"]
+    assert start["Resource"] == "arn:aws:states:::aws-sdk:redshiftdata:executeStatement"
+    assert start["Parameters"] == {
+        "WorkgroupName": "dp-dev",
+        "Database": "analytics",
+        "Sql": "CALL curated.load_orders(:manifest)",
+        "Parameters": [{"Name": "manifest", "Value.$": "$.manifest"}],
+        "StatementName": "dp-dev-orders-load",
+    }
+    assert start["ResultPath"] == "$.loadStatement"
+    assert start["Catch"] == [TO_LOAD_FAILED]
+
+
+def test_the_poll_loop_is_bounded_and_deletes_the_manifest_only_when_finished() -> None:
+    processor = _processor(_states())
+    states = processor["States"]
+    assert processor["StartAt"] == "LoadWarehouse"
+    assert states["LoadWarehouseDescribe"]["Parameters"] == {"Id.$": "$.loadStatement.Id"}
+    check = states["LoadWarehouseCheck"]
+    assert check["Choices"] == [
+        {
+            "Variable": "$.loadStatus.Status",
+            "StringEquals": "FINISHED",
+            "Next": "RemoveLoadedManifest",
+        },
+        {
+            "Variable": "$.loadStatus.Status",
+            "StringEquals": "FAILED",
+            "Next": "LoadWarehouseFailed",
+        },
+        {
+            "Variable": "$.loadStatus.Status",
+            "StringEquals": "ABORTED",
+            "Next": "LoadWarehouseFailed",
+        },
+        {
+            "Variable": "$.loadPoll.Attempts",
+            "NumericGreaterThanEquals": 40,
+            "Next": "LoadWarehousePollLimit",
+        },
+    ]
+    assert check["Default"] == "LoadWarehouseCountPoll"
+    assert states["LoadWarehouseCountPoll"]["Next"] == "LoadWarehouseWait"
+    remove = states["RemoveLoadedManifest"]
+    assert remove["Resource"] == "arn:aws:states:::aws-sdk:s3:deleteObject"
+    assert remove["Parameters"] == {"Bucket": "dp-dev-curated", "Key.$": "$.manifest"}
+    assert remove["Catch"] == [TO_LOAD_FAILED]
+
+
+def test_a_failed_statement_fails_the_item_with_the_whole_status_as_cause() -> None:
+    states = _processor(_states())["States"]
+    assert states["LoadWarehouseFailed"]["Parameters"] == {
+        "Error": "LoadWarehouseFailed",
+        "Cause.$": "States.JsonToString($.loadStatus)",
+    }
+    assert states["LoadWarehouseFailed"]["Next"] == "LoadFailed"
+    assert states["LoadWarehousePollLimit"]["Result"]["Error"] == "LoadWarehousePollLimitReached"
+    assert states["LoadFailed"] == {
+        "Type": "Fail",
+        "ErrorPath": "$.error.Error",
+        "CausePath": "$.error.Cause",
+    }
+
+
+@pytest.mark.parametrize("partition", ["aws", "aws-cn", "aws-us-gov"])
+def test_every_task_resource_is_in_the_definitions_partition(partition: str) -> None:
+    states = _states(partition=partition)
+    tasks = {s["Resource"] for s in states.values() if s["Type"] == "Task"}
+    tasks |= {s["Resource"] for s in _processor(states)["States"].values() if s["Type"] == "Task"}
+    assert tasks == {
+        f"arn:{partition}:states:::aws-sdk:glue:getJobRuns",
+        f"arn:{partition}:states:::aws-sdk:glue:startCrawler",
+        f"arn:{partition}:states:::aws-sdk:glue:getCrawler",
+        f"arn:{partition}:states:::glue:startJobRun.sync",
+        f"arn:{partition}:states:::aws-sdk:s3:listObjectsV2",
+        f"arn:{partition}:states:::aws-sdk:redshiftdata:executeStatement",
+        f"arn:{partition}:states:::aws-sdk:redshiftdata:describeStatement",
+        f"arn:{partition}:states:::aws-sdk:s3:deleteObject",
+        f"arn:{partition}:states:::sns:publish",
+    }
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        pytest.param({"sql": "CALL curated.load_orders('x')"}, ":manifest", id="no-parameter"),
+        pytest.param({"prefix": "_manifests/orders"}, "ending in '/'", id="prefix-not-a-folder"),
+        pytest.param({"max_polls": 0}, "max_polls", id="unbounded-polls"),
+        pytest.param({"max_manifests": 1001}, "manifests", id="too-many-manifests"),
+    ],
+)
+def test_a_manifest_load_rejects_what_step_functions_or_s3_would(
+    overrides: dict[str, Any], message: str
+) -> None:
+    values: dict[str, Any] = {
+        "bucket": "b",
+        "prefix": "_manifests/orders/",
+        "target": {"WorkgroupName": "w", "Database": "d"},
+        "sql": "CALL s.load_orders(:manifest)",
+        "statement_name": "n",
+    }
+    with pytest.raises(ValueError, match=message):
+        ManifestLoad(**{**values, **overrides})
+
+
+def test_unknown_partition_is_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown partition 'aws-eu'"):
+        pipeline_definition(
+            pipeline="p", crawler_name="c", job_name="j", topic_arn=TOPIC, partition="aws-eu"
+        )

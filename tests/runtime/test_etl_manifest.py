@@ -1,0 +1,139 @@
+"""Each Glue run lists the Parquet files it wrote in a Redshift COPY manifest, so the warehouse
+loads every batch once, and a run that wrote nothing leaves no manifest (moto S3)."""
+
+import json
+import sys
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+from unittest import mock
+
+import boto3  # type: ignore[import-untyped]
+import pytest
+from moto import mock_aws
+
+from runtime.glue import etl_job
+from runtime.glue.etl_job import SpecError, build_spec, copy_manifest, split_s3_url, write_batch
+from tests.runtime.test_transforms import BASE_ARGS, _fake_glue
+
+CURATED = "dp-dev-curated"
+ARGS = {
+    **BASE_ARGS,
+    "JOB_NAME": "orders-etl",
+    "JOB_RUN_ID": "jr_42",
+    "source_path": "s3://raw/orders/",
+    "source_format": "csv",
+    "target_path": f"s3://{CURATED}/orders/",
+    "target_database": "curated",
+    "target_table": "orders",
+    "manifest_prefix": f"s3://{CURATED}/manifests/orders/pending/",
+}
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with mock_aws():
+        client = boto3.client("s3", region_name="eu-west-1")
+        client.create_bucket(
+            Bucket=CURATED, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        yield client
+
+
+def _put(s3: Any, key: str, body: bytes = b"PAR1") -> None:
+    s3.put_object(Bucket=CURATED, Key=key, Body=body)
+
+
+def _manifest(s3: Any, key: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(s3.get_object(Bucket=CURATED, Key=key)["Body"].read())
+    return document
+
+
+def test_the_manifest_lists_only_the_parquet_files_this_run_added(s3: Any) -> None:
+    _put(s3, "orders/ingest_date=2024-05-30/run-1-part-0.snappy.parquet")
+
+    def write() -> None:
+        _put(s3, "orders/ingest_date=2024-05-30/run-2-part-0.snappy.parquet", b"PAR1 new")
+        _put(s3, "orders/ingest_date=2024-05-31/run-2-part-1.snappy.parquet")
+        _put(s3, "orders/_SUCCESS", b"")
+
+    key = write_batch(write, s3, ARGS)
+
+    assert key == "manifests/orders/pending/jr_42.json"
+    assert _manifest(s3, key) == {
+        "entries": [
+            {
+                "url": f"s3://{CURATED}/orders/ingest_date=2024-05-30/run-2-part-0.snappy.parquet",
+                "mandatory": True,
+                "meta": {"content_length": 8},
+            },
+            {
+                "url": f"s3://{CURATED}/orders/ingest_date=2024-05-31/run-2-part-1.snappy.parquet",
+                "mandatory": True,
+                "meta": {"content_length": 4},
+            },
+        ]
+    }
+
+
+def test_a_run_that_wrote_nothing_leaves_no_manifest(s3: Any) -> None:
+    _put(s3, "orders/ingest_date=2024-05-30/run-1-part-0.snappy.parquet")
+    assert write_batch(lambda: None, s3, ARGS) is None
+    assert "Contents" not in s3.list_objects_v2(Bucket=CURATED, Prefix="manifests/")
+
+
+def test_copy_manifest_is_sorted_and_carries_content_length() -> None:
+    assert copy_manifest("b", {"k/2.parquet": 2, "k/1.parquet": 1})["entries"] == [
+        {"url": "s3://b/k/1.parquet", "mandatory": True, "meta": {"content_length": 1}},
+        {"url": "s3://b/k/2.parquet", "mandatory": True, "meta": {"content_length": 2}},
+    ]
+
+
+@pytest.mark.parametrize("url", ["b/prefix/", "s3://bucket", "https://b/p/"])
+def test_split_s3_url_rejects_what_is_not_a_bucket_and_prefix(url: str) -> None:
+    with pytest.raises(SpecError, match="is not an s3://bucket/prefix/ URL"):
+        split_s3_url(url)
+
+
+def test_main_writes_the_batch_records_its_manifest_then_commits(
+    s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    glue_context = _fake_glue(monkeypatch, ARGS)
+    curate = mock.MagicMock(return_value=mock.sentinel.curated)
+    monkeypatch.setattr(etl_job, "curate_batch", curate)
+    sink = glue_context.getSink.return_value
+    sink.writeFrame.side_effect = lambda _frame: _put(
+        s3, "orders/ingest_date=2024-05-31/run-part-0.snappy.parquet"
+    )
+    job = sys.modules["awsglue.job"].Job.return_value
+    job.commit.side_effect = lambda: commits.append(
+        "manifests/orders/pending/jr_42.json"
+        in [o["Key"] for o in s3.list_objects_v2(Bucket=CURATED).get("Contents", [])]
+    )
+    commits: list[bool] = []
+
+    etl_job.main()
+
+    glue_context.create_dynamic_frame.from_options.assert_called_once_with(
+        connection_type="s3",
+        connection_options={"paths": ["s3://raw/orders/"], "recurse": True},
+        format="csv",
+        format_options={"withHeader": True},
+        transformation_ctx="source",
+    )
+    spark, source_df, spec, run_date = curate.call_args.args
+    source = glue_context.create_dynamic_frame.from_options.return_value
+    assert (spark, source_df, spec) == (
+        glue_context.spark_session,
+        source.toDF.return_value,
+        build_spec(ARGS),
+    )
+    assert isinstance(run_date, date)
+    from_df = sys.modules["awsglue.dynamicframe"].DynamicFrame.fromDF
+    from_df.assert_called_once_with(mock.sentinel.curated, glue_context, "curated")
+    assert commits == [True]  # the manifest exists before the bookmark moves on
+    entries = _manifest(s3, "manifests/orders/pending/jr_42.json")["entries"]
+    assert [e["url"] for e in entries] == [
+        f"s3://{CURATED}/orders/ingest_date=2024-05-31/run-part-0.snappy.parquet"
+    ]
