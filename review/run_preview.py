@@ -18,15 +18,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
-from review.markdown import DEFAULT_MAX_CHARS, code
-from review.post_comment import COMMENT_LIMITS
+from review.layout import GITHUB, LIMITS, CommentLimit
+from review.markdown import code
 from review.preview_comment import render_preview_comment
 from review.preview_model import PreviewFormatError, parse_preview
 
 POLICY_PACK: Final = "policies"
 STREAMING_ENV: Final = "PULUMI_ENABLE_STREAMING_JSON_PREVIEW"
-# Room left under the provider's limit for the status block, the footer and the hidden marker.
-RESERVE: Final = 1_200
 LOG_TAIL_LINES: Final = 30
 PREVIEW_FILE, LOG_FILE, COMMENT_FILE, STATUS_FILE = (
     "preview.json",
@@ -52,10 +50,9 @@ def preview_command(stack: str, pulumi: str = "pulumi") -> list[str]:
     ]
 
 
-def comment_limit(env: Mapping[str, str]) -> int:
-    """How long the rendered comment may be for the provider named by SOURCE_PROVIDER."""
-    limit = COMMENT_LIMITS.get(env.get("SOURCE_PROVIDER", ""), DEFAULT_MAX_CHARS + RESERVE)
-    return min(limit - RESERVE, DEFAULT_MAX_CHARS)
+def comment_limit(env: Mapping[str, str]) -> CommentLimit:
+    """The size limit of the provider named by SOURCE_PROVIDER (GitHub's when unset)."""
+    return LIMITS.get(env.get("SOURCE_PROVIDER", ""), GITHUB)
 
 
 def build_comment(
@@ -64,7 +61,7 @@ def build_comment(
     """The comment for one preview run: the rendered preview, or what is known when it failed."""
     try:
         preview = parse_preview(preview_text)
-        body = render_preview_comment(preview, stack=stack, max_chars=comment_limit(env))
+        body = render_preview_comment(preview, stack=stack, limit=comment_limit(env))
     except PreviewFormatError as exc:
         body = _unreadable(stack, exc, log_text)
     heading, _, rest = body.partition("\n")
