@@ -26,6 +26,7 @@ from review.markdown import (
     stateful_label,
     table,
 )
+from review.preview_cost import preview_cost
 from review.preview_model import (
     Preview,
     PreviewFormatError,
@@ -165,7 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PreviewFormatError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    comment = render_preview_comment(preview, stack=args.stack, limit=LIMITS[args.provider])
+    comment = render_preview_comment(
+        preview, stack=args.stack, limit=LIMITS[args.provider], cost=preview_cost(preview)
+    )
     if args.out:
         args.out.write_text(comment, encoding="utf-8")
     else:

@@ -12,6 +12,7 @@ import pytest
 
 from review.layout import GITHUB, CommentLimit
 from review.preview_comment import dangers, main, render_preview_comment
+from review.preview_cost import preview_cost
 from review.preview_model import EXPECTED, PropertyChange, parse_preview
 from tests.review.helpers import FIXTURES, table_rows
 
@@ -311,7 +312,9 @@ def test_cli_requires_a_stack(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_writes_the_comment_to_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "comment.md"
     assert main([str(FIXTURES / "preview_changes.json"), "--stack", "dev", "--out", str(out)]) == 0
-    assert out.read_text(encoding="utf-8") == _render("preview_changes.json")
+    preview = parse_preview(_load("preview_changes.json"))
+    expected = render_preview_comment(preview, stack="dev", cost=preview_cost(preview))
+    assert out.read_text(encoding="utf-8") == expected
     assert capsys.readouterr().out == ""
 
 
