@@ -3,9 +3,8 @@
 BASE is exported into a temporary directory (always removed); each tree is captured offline in
 its own Python process, by its own `offline.check`, so each is evaluated by its own code. The
 output compares declared (desired) state, never live cloud state, and shows the change of the
-idle monthly cost (`cost/`). Exit status: 0 when both trees
-were captured (whether or not they differ), 1 when either tree fails to evaluate, 2 for a bad
-ref or arguments.
+idle monthly cost (`cost/`). Exit status: 0 when both trees were captured (whether or not they
+differ), 1 when either tree fails to evaluate, 2 for a bad ref or arguments.
 """
 
 from __future__ import annotations
