@@ -16,25 +16,19 @@ from review.preview_types import (
     Remediation,
     Step,
     errors,
-    properties,
-    resource_state,
+    make_step,
     step_counts,
-    urn_name,
-    urn_type,
 )
 
 
 def _event_step(meta: StepMetadata) -> Step:
-    type_ = meta.type or urn_type(meta.urn)
     kinds = {p: d.diff_kind for p, d in meta.detailed_diff.items()} if meta.detailed_diff else None
-    return Step(
-        op=meta.op,
-        urn=meta.urn,
-        type=type_,
-        name=urn_name(meta.urn),
-        properties=properties(kinds, meta.keys or [], meta.diffs or []),
-        old=resource_state(meta.old, type_),
-        new=resource_state(meta.new, type_),
+    return make_step(
+        meta.op,
+        meta.urn,
+        meta.type,
+        (kinds, meta.keys or [], meta.diffs or []),
+        (meta.old, meta.new),
     )
 
 

@@ -27,8 +27,7 @@ from review.preview_types import (
     ResourceState,
     Step,
     errors,
-    properties,
-    resource_state,
+    make_step,
     step_counts,
     urn_name,
     urn_type,
@@ -44,16 +43,13 @@ BOM: Final = "\ufeff"
 
 def _digest_step(step: DigestStep) -> Step:
     state = step.new_state or step.old_state
-    type_ = state.type if state and state.type else urn_type(step.urn)
     kinds = {p: d.kind for p, d in step.detailed_diff.items()} if step.detailed_diff else None
-    return Step(
-        op=step.op,
-        urn=step.urn,
-        type=type_,
-        name=urn_name(step.urn),
-        properties=properties(kinds, step.replace_reasons or [], step.diff_reasons or []),
-        old=resource_state(step.old_state, type_),
-        new=resource_state(step.new_state, type_),
+    return make_step(
+        step.op,
+        step.urn,
+        state.type if state else "",
+        (kinds, step.replace_reasons or [], step.diff_reasons or []),
+        (step.old_state, step.new_state),
     )
 
 

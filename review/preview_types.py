@@ -117,6 +117,27 @@ def properties(
     return tuple(PropertyChange(p, found[p]) for p in sorted(found))
 
 
+def make_step(
+    op: str,
+    urn: str,
+    type_: str,
+    changes: tuple[Mapping[str, str] | None, Sequence[str], Sequence[str]],
+    states: tuple[State | None, State | None],
+) -> Step:
+    """A step from either shape: `changes` is (detailed diff kinds, replace keys, diff keys),
+    `states` the old and new state."""
+    type_ = type_ or urn_type(urn)
+    return Step(
+        op=op,
+        urn=urn,
+        type=type_,
+        name=urn_name(urn),
+        properties=properties(*changes),
+        old=resource_state(states[0], type_),
+        new=resource_state(states[1], type_),
+    )
+
+
 def resource_state(state: State | None, fallback_type: str) -> ResourceState | None:
     """The type and inputs of one side of a step, when the preview recorded it."""
     if state is None:
