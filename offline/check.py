@@ -2,9 +2,10 @@
 
 The capture goes through the policy pack (`policies/` by default) with the stack's policy config,
 over the analyzer gRPC protocol as `pulumi preview --policy-pack` would. Exit status: 0 when the
-program evaluates and no mandatory policy is violated (advisory violations are printed only), 1
-when the program or the pack fails or a mandatory policy is violated, 2 for a bad stack name,
-stack config or policy config.
+program evaluates, no mandatory policy is violated (advisory violations are printed only) and the
+estimated idle monthly cost is within the stack's budget, if it sets one; 1 when the program or
+the pack fails, a mandatory policy is violated or the idle cost is over budget; 2 for a bad stack
+name, stack config or policy config.
 """
 
 import argparse
@@ -15,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from cost.report import idle_summary, over_budget
 from offline.analyzer import PolicyConfigError, PolicyPackError, PolicySession, render_report
 from offline.capture import (
     PROJECT_ROOT,
@@ -27,7 +29,7 @@ from offline.capture import (
 from offline.mocks import Registration
 from offline.policy_check import PACK_DIRNAME, PolicyConfigMissingError, load_policy_config
 from offline.report import summary, to_json_resource, to_json_resources
-from stack_config import StackConfigError, parse_stack_config
+from stack_config import StackConfig, StackConfigError, parse_stack_config
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -89,12 +91,22 @@ def _capture_and_report(
         return EXIT_FAILED
     print(summary(capture))
     resources = to_json_resources(capture.resources)
+    over_budget = _report_cost(capture.config, resources)
     if args.json is not None:
         args.json.write_text(json.dumps(resources, indent=2) + "\n")
         print(f"\nWrote {len(resources)} resources to {args.json}")
-    if session is None:
-        return EXIT_OK
-    return _report_policies(session, args.stack, resources)
+    status = EXIT_OK if session is None else _report_policies(session, args.stack, resources)
+    if over_budget is not None:
+        print(f"error: stack '{args.stack}': {over_budget}", file=sys.stderr)
+        return max(status, EXIT_FAILED)
+    return status
+
+
+def _report_cost(config: StackConfig, resources: Sequence[Mapping[str, Any]]) -> str | None:
+    """Print the idle monthly cost; return the mandatory budget finding, if any."""
+    text, total = idle_summary(resources, config.region)
+    print(f"\n{text}")
+    return None if total is None else over_budget(total, config.platform.cost.monthly_budget_usd)
 
 
 def _parser() -> argparse.ArgumentParser:

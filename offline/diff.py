@@ -2,9 +2,9 @@
 
 BASE is exported into a temporary directory (always removed); each tree is captured offline in
 its own Python process, by its own `offline.check`, so each is evaluated by its own code. The
-output compares declared (desired) state, never live cloud state. Exit status: 0 when both trees
-were captured (whether or not they differ), 1 when either tree fails to evaluate, 2 for a bad
-ref or arguments.
+output compares declared (desired) state, never live cloud state, and shows the change of the
+idle monthly cost (`cost/`). Exit status: 0 when both trees were captured (whether or not they
+differ), 1 when either tree fails to evaluate, 2 for a bad ref or arguments.
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from offline.capture import PROJECT_ROOT
+from cost.report import delta_markdown
+from offline.capture import PROJECT_ROOT, read_stack_values
 from review.capture_diff import render_capture_diff
+from stack_config import parse_stack_config
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 CAPTURE_TIMEOUT = 600
@@ -132,7 +134,18 @@ def diff(root: Path, stack: str, base: str) -> str:
                 if capture.process.poll() is None:
                     capture.process.kill()
                     capture.process.wait()
-    return render_capture_diff(base_resources, head_resources, stack=stack, base_ref=label)
+    cost = _cost_delta(root, stack, base_resources, head_resources)
+    return render_capture_diff(
+        base_resources, head_resources, stack=stack, base_ref=label, cost=cost
+    )
+
+
+def _cost_delta(
+    root: Path, stack: str, base: list[dict[str, Any]], head: list[dict[str, Any]]
+) -> list[str]:
+    """The monthly idle-cost delta, priced in the working tree's region, against its budget."""
+    config = parse_stack_config(stack, read_stack_values(stack, root))
+    return delta_markdown(base, head, config.region, budget=config.platform.cost.monthly_budget_usd)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -12,13 +12,13 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from review.layout import GITHUB, Block, CommentLimit, fit
 from review.markdown import (
-    DEFAULT_MAX_CHARS,
     ChangeRow,
     Danger,
+    change_table,
     code,
-    danger_section,
-    render_with_table,
+    danger_block,
     short_value,
     stateful_label,
     table,
@@ -188,19 +188,20 @@ def _shown(value: Any) -> str | None:
     if value == UNKNOWN_VALUE:
         return "(known after deploy)"
     text = short_value(value)
-    return None if text is None else code(text)
+    return None if text is None else code(text, in_table=True)
 
 
 def describe_change(change: InputChange) -> str:
     """One input change as Markdown: the path, and old → new when both are short scalars."""
     old, new = _shown(change.old), _shown(change.new)
+    path = code(change.path, in_table=True)
     if change.kind == "added":
-        return f"{code(change.path)}: (unset) → {new}" if new else f"{code(change.path)} (added)"
+        return f"{path}: (unset) → {new}" if new else f"{path} (added)"
     if change.kind == "removed":
-        return f"{code(change.path)}: {old} → (unset)" if old else f"{code(change.path)} (removed)"
+        return f"{path}: {old} → (unset)" if old else f"{path} (removed)"
     if old and new:
-        return f"{code(change.path)}: {old} → {new}"
-    return f"{code(change.path)} (changed)"
+        return f"{path}: {old} → {new}"
+    return f"{path} (changed)"
 
 
 def _details(inputs: Sequence[InputChange]) -> str:
@@ -243,9 +244,13 @@ def render_capture_diff(
     *,
     stack: str,
     base_ref: str,
-    max_chars: int = DEFAULT_MAX_CHARS,
+    limit: CommentLimit = GITHUB,
+    cost: Sequence[str] = (),
 ) -> str:
-    """The pull-request comment for the declared-state difference between base and head."""
+    """The pull-request comment for the declared-state difference between base and head.
+
+    `cost` is Markdown shown under the counts (the monthly cost delta).
+    """
     diff = diff_captures(base, head)
     found = _dangers(diff)
     subject = "resource is" if len(found) == 1 else "resources are"
@@ -254,15 +259,20 @@ def render_capture_diff(
         " resource and its data unless it is protected or retained on delete."
     )
     counts = [len(diff.added), len(diff.removed), len(diff.changed), diff.unchanged]
-    rows = _rows(diff)
-    before = [
-        f"## Declared-state diff: {code(stack)} vs {code(base_ref)}",
-        "",
-        *_scope_note(base_ref),
-        *danger_section(found, headline=headline),
-        *table(["added", "removed", "changed", "unchanged"], [[str(n) for n in counts]]),
-        "",
-        f"### Resources that differ ({len(rows)})" if rows else "No declared resource differs.",
-        "",
-    ]
-    return render_with_table(before, rows, [], max_chars=max_chars)
+    head_lines = (f"## Declared-state diff: {code(stack)} vs {code(base_ref)}", "")
+    blocks = [
+        Block(head=(*head_lines, *_scope_note(base_ref))),
+        danger_block(found, headline=headline, rank=1),
+        Block(
+            head=(
+                *table(["added", "removed", "changed", "unchanged"], [[str(n) for n in counts]]),
+                "",
+                *cost,
+            )
+        ),
+        change_table(
+            _rows(diff), heading="Resources that differ", empty="No declared resource differs.",
+            rank=2,
+        ),
+    ]  # fmt: skip
+    return fit(blocks, limit)

@@ -1,5 +1,5 @@
 """Markdown shared by the pull-request renderers: one stateful-type list, one danger call-out,
-one change table, and rendering that never exceeds GitHub's comment size limit."""
+one change table, and text and code spans that render exactly as written, in a table or not."""
 
 from __future__ import annotations
 
@@ -9,10 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-# GitHub rejects issue and pull-request comments longer than 65,536 characters; keep a margin
-# for the footer a CI step may append.
-GITHUB_COMMENT_LIMIT: Final = 65_536
-DEFAULT_MAX_CHARS: Final = 60_000
+from review.layout import Block
 
 # Resources whose replacement or deletion loses data or breaks consumers (keys, schemas,
 # history). Pulumi AWS provider type tokens; the single place to extend.
@@ -33,6 +30,13 @@ STATEFUL_TYPES: Final[dict[str, str]] = {
 
 CHANGE_TABLE_HEADERS: Final = ("Operation", "Type", "Name", "Changed properties")
 _COLOR_TAGS = re.compile(r"<\{%[^%]*%\}>|\x1b\[[0-9;]*m")
+_BACKTICKS = re.compile(r"`+")
+# Characters that start emphasis, code, links, HTML, entities, strikethrough or GitHub math;
+# in a table cell `|` too.
+_INLINE_SPECIAL = re.compile(r"[\\`*_\[\]<>&~$]")
+_CELL_SPECIAL = re.compile(r"[\\`*_\[\]<>&~$|]")
+# What opens a block when it starts a line: headings, quotes, lists, rules, setext underlines.
+_BLOCK_START = re.compile(r"(\d*)([#>+=.)-])")
 
 
 def stateful_label(type_token: str) -> str | None:
@@ -65,23 +69,38 @@ def plain(text: str) -> str:
     return " ".join(_COLOR_TAGS.sub("", text).split())
 
 
-def code(text: str) -> str:
-    """An inline code span that survives inside a table cell."""
-    body = cell(text)
-    return f"`` {body} ``" if "`" in body else f"`{body}`"
+def code(text: str, *, in_table: bool = False) -> str:
+    """An inline code span showing `text` exactly; `in_table` escapes `|` for a table cell."""
+    body = " ".join(text.splitlines())
+    longest = max((len(run) for run in _BACKTICKS.findall(body)), default=0)
+    fence = "`" * (longest + 1)
+    if body.startswith(("`", " ")) or body.endswith(("`", " ")):
+        body = f" {body} "
+    if in_table:
+        body = body.replace("|", "\\|")
+    return f"{fence}{body}{fence}"
 
 
-def cell(text: str) -> str:
+def text(value: str, *, in_table: bool = False) -> str:
+    """Plain text that renders as written: no emphasis, links, HTML, math or block syntax."""
+    special = _CELL_SPECIAL if in_table else _INLINE_SPECIAL
+    escaped = special.sub(lambda m: "\\" + m.group(0), " ".join(value.split()))
+    if (start := _BLOCK_START.match(escaped)) and (start[1] or start[2] not in ".)"):
+        escaped = f"{start[1]}\\{start[2]}{escaped[start.end() :]}"
+    return escaped
+
+
+def cell(value: str) -> str:
     """Escape text for a table cell."""
-    return text.replace("|", "\\|").replace("\n", " ")
+    return text(value, in_table=True)
 
 
 def short_value(value: Any, limit: int = 40) -> str | None:
     """A scalar value as compact JSON, or None when it is a container or too long to show."""
     if isinstance(value, dict | list):
         return None
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else None
+    shown = json.dumps(value, ensure_ascii=False)
+    return shown if len(shown) <= limit else None
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -94,55 +113,41 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 def change_table_rows(rows: Sequence[ChangeRow]) -> list[str]:
     """The change table's body lines, one per row, in the given order."""
     return [
-        f"| {cell(r.operation)} | {code(r.type)} | {code(r.name)} | {r.details} |" for r in rows
+        f"| {cell(r.operation)} | {code(r.type, in_table=True)} | {code(r.name, in_table=True)}"
+        f" | {r.details} |"
+        for r in rows
     ]
 
 
-def danger_section(dangers: Sequence[Danger], *, headline: str) -> list[str]:
+def change_table(rows: Sequence[ChangeRow], *, heading: str, empty: str, rank: int) -> Block:
+    """The change table under `heading` (or the `empty` line), shortened from its end."""
+    if not rows:
+        return Block(head=(empty, ""))
+    return Block(
+        head=(f"### {heading} ({len(rows):,})", ""),
+        frame=tuple(table(CHANGE_TABLE_HEADERS, [])),
+        items=tuple(change_table_rows(rows)),
+        tail=("",),
+        rank=rank,
+        more="\n_… and {n} more changed resources._",
+    )
+
+
+def danger_block(dangers: Sequence[Danger], *, headline: str, rank: int) -> Block:
     """A GitHub CAUTION alert listing every danger; empty when there is none."""
     if not dangers:
-        return []
-    lines = ["> [!CAUTION]", f"> **{headline}**", ">"]
+        return Block()
+    lines = []
     for danger in dangers:
         label = stateful_label(danger.type) or danger.type
         suffix = f": {danger.detail}" if danger.detail else ""
         lines.append(
             f"> - **{danger.action}** {label} {code(danger.name)} ({code(danger.type)}){suffix}"
         )
-    return [*lines, ""]
-
-
-def render_with_table(
-    before: Sequence[str],
-    rows: Sequence[ChangeRow],
-    after: Sequence[str],
-    *,
-    max_chars: int = DEFAULT_MAX_CHARS,
-) -> str:
-    """Join the sections around a change table, dropping trailing rows to stay under max_chars.
-
-    Rows are kept in order; when any are dropped a note says how many are shown.
-    """
-    head = [*table(CHANGE_TABLE_HEADERS, [])] if rows else []
-    body = change_table_rows(rows)
-    fixed = len("\n".join([*before, *head, *after])) + 1
-    reserve = 200
-    kept: list[str] = []
-    used = fixed
-    for line in body:
-        if used + len(line) + 1 + reserve > max_chars:
-            break
-        kept.append(line)
-        used += len(line) + 1
-    note: list[str] = []
-    if len(kept) < len(body):
-        note = [
-            "",
-            f"_Table truncated: showing {len(kept)} of {len(body)} changed resources "
-            "to stay within GitHub's comment size limit. See the pipeline log for the rest._",
-        ]
-    text = "\n".join([*before, *head, *kept, *note, *after]).rstrip() + "\n"
-    if len(text) > max_chars:
-        cut = "\n\n_Comment truncated to stay within GitHub's comment size limit._\n"
-        text = text[: max_chars - len(cut)] + cut
-    return text
+    return Block(
+        head=("> [!CAUTION]", f"> **{headline}**", ">"),
+        items=tuple(lines),
+        tail=("",),
+        rank=rank,
+        more="> - … and {n} more",
+    )

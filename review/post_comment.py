@@ -27,11 +27,10 @@ from botocore.exceptions import (  # type: ignore[import-untyped]  # no type inf
     ClientError,
 )
 
-from review.markdown import GITHUB_COMMENT_LIMIT
+from review.layout import CODECOMMIT, GITHUB
 
-# CommentContentSizeLimitExceededException: "Comments are limited to 10,240 characters."
-CODECOMMIT_COMMENT_LIMIT: Final = 10_240
-COMMENT_LIMITS: Final = {"codecommit": CODECOMMIT_COMMENT_LIMIT, "github": GITHUB_COMMENT_LIMIT}
+CODECOMMIT_COMMENT_LIMIT: Final = CODECOMMIT.chars
+GITHUB_COMMENT_LIMIT: Final = GITHUB.chars
 DEFAULT_GITHUB_API: Final = "https://api.github.com"
 GITHUB_PAGE_SIZE: Final = 100
 # UpdateComment errors after which posting a new comment is the right recovery.

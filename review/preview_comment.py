@@ -1,8 +1,11 @@
-"""Renders `pulumi preview --json` output as a pull-request comment that leads with replacements
-and deletions of stateful resources and always fits in one GitHub comment.
+"""Renders `pulumi preview --json` output as a pull-request comment: what failed and what blocks
+first, then stateful resources that would be replaced or deleted, the counts and the cost, then
+remediations, advisory results and the change table, shortened in that reverse order to fit the
+provider's comment size limit.
 
-CLI: `python -m review.preview_comment preview.json --stack dev [--out comment.md]`; exit 2
-with a message naming the problem when the file is missing or is not preview output.
+CLI: `python -m review.preview_comment preview.json --stack dev [--provider codecommit]
+[--out comment.md]`; exit 2 with a message naming the problem when the file is missing or is not
+preview output.
 """
 
 from __future__ import annotations
@@ -13,36 +16,39 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
+from review.layout import GITHUB, LIMITS, Block, CommentLimit, fit
 from review.markdown import (
-    DEFAULT_MAX_CHARS,
     ChangeRow,
     Danger,
+    change_table,
     code,
-    danger_section,
-    render_with_table,
+    danger_block,
     stateful_label,
     table,
 )
+from review.preview_cost import preview_cost
 from review.preview_model import (
-    REPLACEMENT_PARTS,
-    PolicyViolation,
     Preview,
     PreviewFormatError,
     PropertyChange,
     Step,
     parse_preview,
-    urn_name,
-    urn_type,
 )
+from review.preview_sections import (
+    errors_block,
+    remediations_block,
+    status_block,
+    violation_blocks,
+)
+from review.preview_types import REPLACEMENT_PARTS
 
 COUNT_ORDER: Final = ("create", "update", "replace", "delete", "same")
-LEVEL_ORDER: Final = ("mandatory", "remediate", "advisory", "disabled")
 UNCHANGED_OPS: Final = frozenset({"same", "read", "refresh"})
 DESTRUCTIVE_OPS: Final = frozenset({"replace", "delete", "delete-replaced", "create-replacement"})
 _TABLE_RANK: Final = {"replace": 0, "delete": 1, "update": 2, "create": 3}
 MAX_PROPERTIES: Final = 10
-MAX_VIOLATIONS_PER_LEVEL: Final = 50
-MAX_MESSAGE: Final = 300
+# Shortening order under the size limit: the table first, errors last (0: never shortened).
+RANK_ERRORS, RANK_MANDATORY, RANK_DANGER, RANK_REMEDIATIONS, RANK_ADVISORY, RANK_TABLE = range(1, 7)
 
 
 def changed_steps(preview: Preview) -> list[Step]:
@@ -78,7 +84,7 @@ def _details(properties: Sequence[PropertyChange]) -> str:
     if not properties:
         return "—"
     shown = [
-        code(p.path) + (" (forces replacement)" if p.forces_replacement else "")
+        code(p.path, in_table=True) + (" (forces replacement)" if p.forces_replacement else "")
         for p in properties[:MAX_PROPERTIES]
     ]
     extra = len(properties) - MAX_PROPERTIES
@@ -89,71 +95,38 @@ def _row(step: Step) -> ChangeRow:
     return ChangeRow(step.op, step.type, step.name, _details(step.properties))
 
 
-def _level_key(level: str) -> tuple[int, str]:
-    return (LEVEL_ORDER.index(level) if level in LEVEL_ORDER else len(LEVEL_ORDER), level)
-
-
-def _violation_line(violation: PolicyViolation) -> str:
-    target = "the stack"
-    if violation.urn:
-        target = f"{code(urn_type(violation.urn))} {code(urn_name(violation.urn))}"
-    message = violation.message
-    if len(message) > MAX_MESSAGE:
-        message = message[: MAX_MESSAGE - 1] + "…"
-    policy = code(f"{violation.policy_pack}/{violation.policy_name}")
-    return f"- {policy} on {target}" + (f": {message}" if message else "")
-
-
-def _violations(preview: Preview) -> list[str]:
-    if not preview.has_policy_results:
-        return [
-            "_Policy violations are not part of the `pulumi preview --json` digest; produce it "
-            "with `PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true` to list them here._",
-            "",
-        ]
-    if not preview.violations:
-        return []
-    lines = [f"### Policy violations ({len(preview.violations)})", ""]
-    for level in sorted({v.enforcement_level for v in preview.violations}, key=_level_key):
-        group = [v for v in preview.violations if v.enforcement_level == level]
-        blocks = ": blocks `pulumi up`" if level == "mandatory" else ""
-        lines += [f"**{level}** ({len(group)}){blocks}", ""]
-        lines += [_violation_line(v) for v in group[:MAX_VIOLATIONS_PER_LEVEL]]
-        if len(group) > MAX_VIOLATIONS_PER_LEVEL:
-            lines.append(f"- … and {len(group) - MAX_VIOLATIONS_PER_LEVEL} more")
-        lines.append("")
-    return lines
-
-
-def _errors(preview: Preview) -> list[str]:
-    if not preview.errors:
-        return []
-    lines = [f"### Errors ({len(preview.errors)})", ""]
-    lines += [f"- {message[:MAX_MESSAGE]}" for message in preview.errors[:20]]
-    return [*lines, ""]
-
-
-def render_preview_comment(
-    preview: Preview, *, stack: str, max_chars: int = DEFAULT_MAX_CHARS
-) -> str:
-    """The whole comment; only the change table is shortened to respect max_chars."""
+def _danger(preview: Preview) -> Block:
     found = dangers(preview)
     headline = (
         f"{len(found)} stateful resource{'s' if len(found) != 1 else ''} would be replaced or "
         "deleted. Data they hold may be lost; confirm this is intended."
     )
+    return danger_block(found, headline=headline, rank=RANK_DANGER)
+
+
+def render_preview_comment(
+    preview: Preview, *, stack: str, limit: CommentLimit = GITHUB, cost: Sequence[str] = ()
+) -> str:
+    """The whole comment within `limit`; `cost` is Markdown shown under the counts."""
+    mandatory, others = violation_blocks(
+        preview, mandatory_rank=RANK_MANDATORY, other_rank=RANK_ADVISORY
+    )
     steps = changed_steps(preview)
-    before = [
-        f"## Pulumi preview: {code(stack)}",
-        "",
-        *danger_section(found, headline=headline),
-        *_counts(preview.counts),
-        *_violations(preview),
-        *_errors(preview),
-        f"### Changed resources ({len(steps)})" if steps else "No resource changes.",
-        "",
-    ]
-    return render_with_table(before, [_row(s) for s in steps], [], max_chars=max_chars)
+    blocks = [
+        Block(head=(f"## Pulumi preview: {code(stack)}", "")),
+        status_block(preview),
+        errors_block(preview, rank=RANK_ERRORS),
+        mandatory,
+        _danger(preview),
+        Block(head=(*_counts(preview.counts), *cost)),
+        remediations_block(preview, rank=RANK_REMEDIATIONS),
+        *others,
+        change_table(
+            [_row(s) for s in steps], heading="Changed resources", empty="No resource changes.",
+            rank=RANK_TABLE,
+        ),
+    ]  # fmt: skip
+    return fit(blocks, limit)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -164,7 +137,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("preview", type=Path, help="file written by `pulumi preview --json`")
     parser.add_argument("--stack", required=True, help="stack name for the heading")
     parser.add_argument("--out", type=Path, help="write the comment here instead of stdout")
-    parser.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--provider",
+        choices=sorted(LIMITS),
+        default="github",
+        help="where the comment is posted, for its size limit (default: github)",
+    )
     return parser
 
 
@@ -188,7 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PreviewFormatError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    comment = render_preview_comment(preview, stack=args.stack, max_chars=args.max_chars)
+    comment = render_preview_comment(
+        preview, stack=args.stack, limit=LIMITS[args.provider], cost=preview_cost(preview)
+    )
     if args.out:
         args.out.write_text(comment, encoding="utf-8")
     else:

@@ -18,15 +18,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
-from review.markdown import DEFAULT_MAX_CHARS, code
-from review.post_comment import COMMENT_LIMITS
+import yaml
+
+from review.layout import GITHUB, LIMITS, CommentLimit
+from review.markdown import code
 from review.preview_comment import render_preview_comment
+from review.preview_cost import preview_cost
 from review.preview_model import PreviewFormatError, parse_preview
+from stack_config import StackConfig, StackConfigError, parse_stack_config
 
 POLICY_PACK: Final = "policies"
 STREAMING_ENV: Final = "PULUMI_ENABLE_STREAMING_JSON_PREVIEW"
-# Room left under the provider's limit for the status block, the footer and the hidden marker.
-RESERVE: Final = 1_200
 LOG_TAIL_LINES: Final = 30
 PREVIEW_FILE, LOG_FILE, COMMENT_FILE, STATUS_FILE = (
     "preview.json",
@@ -52,19 +54,43 @@ def preview_command(stack: str, pulumi: str = "pulumi") -> list[str]:
     ]
 
 
-def comment_limit(env: Mapping[str, str]) -> int:
-    """How long the rendered comment may be for the provider named by SOURCE_PROVIDER."""
-    limit = COMMENT_LIMITS.get(env.get("SOURCE_PROVIDER", ""), DEFAULT_MAX_CHARS + RESERVE)
-    return min(limit - RESERVE, DEFAULT_MAX_CHARS)
+def comment_limit(env: Mapping[str, str]) -> CommentLimit:
+    """The size limit of the provider named by SOURCE_PROVIDER (GitHub's when unset)."""
+    return LIMITS.get(env.get("SOURCE_PROVIDER", ""), GITHUB)
+
+
+def stack_config(stack: str, root: Path = Path()) -> StackConfig | None:
+    """The stack's validated config from `Pulumi.<stack>.yaml`, or None when it cannot be read
+    (the preview itself reports a bad config)."""
+    path = root / f"Pulumi.{stack}.yaml"
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return parse_stack_config(stack, document["config"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError, StackConfigError):
+        return None
 
 
 def build_comment(
-    stack: str, status: int, preview_text: str, log_text: str, env: Mapping[str, str]
+    stack: str,
+    status: int,
+    preview_text: str,
+    log_text: str,
+    env: Mapping[str, str],
+    *,
+    config: StackConfig | None = None,
 ) -> str:
-    """The comment for one preview run: the rendered preview, or what is known when it failed."""
+    """The comment for one preview run: the rendered preview, or what is known when it failed.
+
+    `config` gives the region when the preview names none, and the monthly budget.
+    """
     try:
         preview = parse_preview(preview_text)
-        body = render_preview_comment(preview, stack=stack, max_chars=comment_limit(env))
+        cost = preview_cost(
+            preview,
+            region=config.region if config else None,
+            budget=config.platform.cost.monthly_budget_usd if config else None,
+        )
+        body = render_preview_comment(preview, stack=stack, limit=comment_limit(env), cost=cost)
     except PreviewFormatError as exc:
         body = _unreadable(stack, exc, log_text)
     heading, _, rest = body.partition("\n")
@@ -121,7 +147,7 @@ def run(stack: str, out_dir: Path, *, pulumi: str, env: Mapping[str, str]) -> in
     log_text = log_path.read_text(encoding="utf-8", errors="replace")
     sys.stderr.write(log_text)
     preview_text = preview_path.read_text(encoding="utf-8", errors="replace")
-    comment = build_comment(stack, status, preview_text, log_text, env)
+    comment = build_comment(stack, status, preview_text, log_text, env, config=stack_config(stack))
     (out_dir / COMMENT_FILE).write_text(comment, encoding="utf-8")
     (out_dir / STATUS_FILE).write_text(f"{status}\n", encoding="utf-8")
     return status

@@ -6,6 +6,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from stack_config.account import AccountSettings
 from stack_config.base import Environment, StrictModel, matching
+from stack_config.cost import CostSettings
 from stack_config.delivery import DeliverySettings
 from stack_config.lake import LakeSettings
 from stack_config.network import NetworkSettings
@@ -50,6 +51,9 @@ class PlatformSettings(StrictModel):
     operations: OperationsSettings = Field(description="Who is alerted, and how alarms evaluate.")
     delivery: DeliverySettings | None = Field(
         default=None, description="CI/CD of this stack; none for stacks deployed by hand."
+    )
+    cost: CostSettings = Field(
+        default_factory=CostSettings, description="The monthly budget of the idle cost."
     )
 
     @model_validator(mode="after")

@@ -1,10 +1,11 @@
-"""Shared Markdown: the stateful-type list, escaping, and the size-limited table."""
+"""Shared Markdown: the stateful-type list, and code spans and text that render as written."""
 
 from __future__ import annotations
 
 import pytest
 
-from review.markdown import STATEFUL_TYPES, ChangeRow, code, render_with_table
+from review.markdown import STATEFUL_TYPES, code, text
+from tests.review.helpers import code_spans, visible_text
 
 
 def test_stateful_types_are_pinned() -> None:
@@ -25,24 +26,35 @@ def test_stateful_types_are_pinned() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("value", "in_table", "expected"),
     [
-        pytest.param("a|b", "`a\\|b`", id="pipe"),
-        pytest.param("a`b", "`` a`b ``", id="backtick"),
-        pytest.param("a\nb", "`a b`", id="newline"),
+        pytest.param("a|b", False, "`a|b`", id="pipe"),
+        pytest.param("a|b", True, "`a\\|b`", id="pipe-in-table"),
+        pytest.param("a`b", False, "``a`b``", id="backtick"),
+        pytest.param("a``b", False, "```a``b```", id="two-backticks"),
+        pytest.param("`a", False, "`` `a ``", id="leading-backtick"),
+        pytest.param("a\nb", False, "`a b`", id="newline"),
     ],
 )
-def test_code_spans_are_table_safe(text: str, expected: str) -> None:
-    assert code(text) == expected
+def test_code_spans_show_the_text_exactly(value: str, in_table: bool, expected: str) -> None:
+    assert code(value, in_table=in_table) == expected
+    markdown = f"| h |\n|---|\n| {expected} |" if in_table else expected
+    assert code_spans(markdown) == [" ".join(value.split("\n"))]
 
 
-def test_table_truncation_keeps_order_and_says_how_many_are_shown() -> None:
-    rows = [ChangeRow("create", "aws:glue/job:Job", f"job-{i}", "—") for i in range(100)]
-    text = render_with_table(["# title", ""], rows, [], max_chars=1_000)
-    body = [line for line in text.splitlines() if line.startswith("| create")]
-    assert len(text) <= 1_000
-    assert body == [f"| create | `aws:glue/job:Job` | `job-{i}` | — |" for i in range(len(body))]
-    assert text.rstrip().endswith(
-        f"_Table truncated: showing {len(body)} of 100 changed resources to stay within GitHub's "
-        "comment size limit. See the pipeline log for the rest._"
-    )
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("at Object.<anonymous> (/app/index.js:3:9)", id="html-tag"),
+        pytest.param("*not bold* _nor this_ [nor](a-link) ~~nor~~ $x$ & &amp;", id="inline"),
+        pytest.param("# not a heading", id="heading"),
+        pytest.param("- not a list", id="bullet"),
+        pytest.param("1. not a list", id="ordered"),
+        pytest.param("> not a quote", id="quote"),
+        pytest.param("a | b \\ c `d`", id="pipe-backslash-backtick"),
+    ],
+)
+def test_text_renders_as_written(value: str) -> None:
+    assert visible_text(text(value)) == value + "\n"
+    cells = visible_text(f"| h |\n|---|\n| {text(value, in_table=True)} |").split()
+    assert cells == ["h", *value.split()]

@@ -15,7 +15,7 @@ import boto3  # type: ignore[import-untyped]
 import pytest
 from botocore.stub import Stubber  # type: ignore[import-untyped]
 
-from review.markdown import GITHUB_COMMENT_LIMIT
+from review.layout import GITHUB
 from review.post_comment import (
     CODECOMMIT_COMMENT_LIMIT,
     CodeCommitPullRequest,
@@ -53,7 +53,7 @@ def test_a_short_body_is_kept_whole_behind_the_marker() -> None:
     assert fit("## Preview\n", key=KEY, limit=1000) == f"{marker(KEY)}\n## Preview\n"
 
 
-@pytest.mark.parametrize("limit", [CODECOMMIT_COMMENT_LIMIT, GITHUB_COMMENT_LIMIT])
+@pytest.mark.parametrize("limit", [CODECOMMIT_COMMENT_LIMIT, GITHUB.chars])
 def test_a_long_body_is_cut_at_a_line_within_the_limit_in_utf8_bytes(limit: int) -> None:
     body = "".join(f"| row {i} | → |\n" for i in range(20_000))
     text = fit(body, key=KEY, limit=limit)
@@ -293,7 +293,7 @@ def test_github_posts_anew_when_the_marked_comment_cannot_be_edited(github: Fake
 def test_github_body_respects_the_comment_limit(github: FakeGitHub) -> None:
     post_from_env("| row |\n" * 20_000, key=KEY, env=_github_env(github))
     (comment,) = github.comments
-    assert len(comment["body"]) <= GITHUB_COMMENT_LIMIT
+    assert len(comment["body"]) <= GITHUB.chars
     assert "truncated" in comment["body"]
 
 

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from review.markdown import GITHUB_COMMENT_LIMIT
+from review.layout import GITHUB, CommentLimit
 from review.preview_comment import dangers, main, render_preview_comment
-from review.preview_model import PropertyChange, parse_preview
+from review.preview_cost import preview_cost
+from review.preview_model import EXPECTED, PropertyChange, parse_preview
 from tests.review.helpers import FIXTURES, table_rows
 
 P = "urn:pulumi:dev::data-platform::"
@@ -106,28 +107,24 @@ def test_danger_section_leads_the_comment() -> None:
 
 
 def test_violations_are_grouped_by_level_mandatory_first() -> None:
-    text = _render("preview_policies.ndjson")
-    section = text[text.index("### Policy violations") : text.index("### Errors")]
-    assert section.splitlines() == [
-        "### Policy violations (4)",
-        "",
-        "**mandatory** (2): blocks `pulumi up`",
-        "",
+    lines = _render("preview_policies.ndjson").splitlines()
+    mandatory = lines.index("### Mandatory policy violations (2): these block `pulumi up`")
+    advisory = lines.index("### Advisory policy violations (2)")
+    assert lines.index("### Errors (1)") < mandatory < lines.index(COUNTS_HEADER) < advisory
+    assert lines[mandatory + 2 : mandatory + 4] == [
         "- `data-platform-guardrails/s3-bucket-sse-kms` on `aws:s3/bucketV2:BucketV2` "
         "`curated-zone`: S3 buckets must use SSE-KMS with a customer managed key. "
         "Bucket 'curated-zone' has no server-side encryption configuration.",
         "- `data-platform-guardrails/s3-bucket-public-access-block` on "
         "`aws:s3/bucketV2:BucketV2` `curated-zone`: S3 buckets must block all public access. "
         "Bucket 'curated-zone' has no public access block.",
-        "",
-        "**advisory** (2)",
-        "",
+    ]
+    assert lines[advisory + 2 : advisory + 4] == [
         "- `data-platform-guardrails/log-group-retention` on `aws:cloudwatch/logGroup:LogGroup` "
         "`ingest-orders-logs`: Log groups should keep logs for at least 30 days. "
         "Log group 'ingest-orders-logs' keeps logs for 1 day.",
         "- `data-platform-guardrails/stack-cost-center` on the stack: Every stack should export "
         "a cost-center tag. Stack 'dev' sets no cost-center tag.",
-        "",
     ]
 
 
@@ -209,16 +206,18 @@ def test_changed_properties(extra: dict[str, Any], expected: list[PropertyChange
 
 def test_pipes_and_colour_codes_cannot_break_the_comment() -> None:
     event = {
+        "sequence": 0,
+        "timestamp": 1764057600,
         "policyEvent": {
             "resourceUrn": f"{P}aws:glue/job:Job::a|b",
             "message": "<{%fg 1%}>bad | thing<{%reset%}>\n",
             "policyName": "p",
             "policyPackName": "pack",
             "enforcementLevel": "advisory",
-        }
+        },
     }
-    text = render_preview_comment(parse_preview(json.dumps([event])), stack="dev")
-    assert "- `pack/p` on `aws:glue/job:Job` `a\\|b`: bad | thing" in text
+    text = render_preview_comment(parse_preview(json.dumps(event)), stack="dev")
+    assert "- `pack/p` on `aws:glue/job:Job` `a|b`: bad | thing" in text
 
 
 def _many_creates(count: int) -> str:
@@ -234,18 +233,19 @@ def _many_creates(count: int) -> str:
 )
 def test_large_previews_truncate_the_table_and_keep_the_danger(max_chars: int | None) -> None:
     preview = parse_preview(_many_creates(3_000))
-    kwargs = {} if max_chars is None else {"max_chars": max_chars}
-    text = render_preview_comment(preview, stack="dev", **kwargs)
+    limit = GITHUB if max_chars is None else CommentLimit("GitHub", GITHUB.chars, max_chars)
+    text = render_preview_comment(preview, stack="dev", limit=limit)
     rows = table_rows(text, "| Operation |")
-    assert len(text) <= (max_chars or GITHUB_COMMENT_LIMIT)
+    assert len(text) <= (max_chars or GITHUB.chars)
     assert 0 < len(rows) < 3_001
     assert rows[0] == "| delete | `aws:kms/key:Key` | `lake-key` | — |"
-    assert f"_Table truncated: showing {len(rows)} of 3001 changed resources" in text
+    assert f"_… and {3001 - len(rows):,} more changed resources._" in text
+    assert "_Shortened to fit GitHub's comment size limit (65,536 characters)" in text
     assert "> - **delete** KMS key `lake-key` (`aws:kms/key:Key`)" in text
 
 
 def test_small_previews_are_not_truncated() -> None:
-    assert "truncated" not in _render("preview_changes.json")
+    assert "Shortened" not in _render("preview_changes.json")
 
 
 @pytest.mark.parametrize(
@@ -257,14 +257,14 @@ def test_small_previews_are_not_truncated() -> None:
         ),
         pytest.param(
             "{ not json",
-            "{path}: not `pulumi preview --json` output: not valid JSON: "
-            "Expecting property name enclosed in double quotes at line 1",
+            "{path}: not `pulumi preview --json` output: line 1 is not JSON "
+            "(Expecting property name enclosed in double quotes); " + EXPECTED,
             id="invalid-json",
         ),
         pytest.param(
             '{"resources": []}',
-            "{path}: not `pulumi preview --json` output: expected `pulumi preview --json` "
-            "output: an object with `steps` or `changeSummary`",
+            "{path}: not `pulumi preview --json` output: got an object with keys: resources; "
+            + EXPECTED,
             id="other-json-object",
         ),
         pytest.param(
@@ -274,13 +274,13 @@ def test_small_previews_are_not_truncated() -> None:
         ),
         pytest.param(
             "42",
-            "{path}: not `pulumi preview --json` output: expected a JSON object, got int",
+            "{path}: not `pulumi preview --json` output: got a number; " + EXPECTED,
             id="scalar",
         ),
         pytest.param(
             '{"sequence": 0, "cancelEvent": {}}\n{"sequence": 1,\n',
-            "{path}: not `pulumi preview --json` output: line 2 is not valid JSON: "
-            "Expecting property name enclosed in double quotes",
+            "{path}: not `pulumi preview --json` output: line 1: no `timestamp`, so not an "
+            "engine event; " + EXPECTED,
             id="broken-event-stream",
         ),
     ],
@@ -312,7 +312,9 @@ def test_cli_requires_a_stack(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_writes_the_comment_to_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "comment.md"
     assert main([str(FIXTURES / "preview_changes.json"), "--stack", "dev", "--out", str(out)]) == 0
-    assert out.read_text(encoding="utf-8") == _render("preview_changes.json")
+    preview = parse_preview(_load("preview_changes.json"))
+    expected = render_preview_comment(preview, stack="dev", cost=preview_cost(preview))
+    assert out.read_text(encoding="utf-8") == expected
     assert capsys.readouterr().out == ""
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from review.layout import CODECOMMIT, GITHUB, CommentLimit
 from review.run_preview import (
     COMMENT_FILE,
     PREVIEW_FILE,
@@ -78,7 +79,7 @@ def test_a_failed_preview_with_violations_still_gets_a_comment_saying_so(tmp_pat
     assert (out_dir / STATUS_FILE).read_text() == "255\n"
     comment = (out_dir / COMMENT_FILE).read_text()
     assert "**The preview failed** (`pulumi preview` exited with 255)" in comment
-    assert "**mandatory** (2): blocks `pulumi up`" in comment
+    assert "### Mandatory policy violations (2): these block `pulumi up`" in comment
     assert "preview failed" in comment.split("### Errors", 1)[1]
 
 
@@ -108,15 +109,17 @@ def test_the_footer_names_the_commit_and_links_the_build() -> None:
 
 
 @pytest.mark.parametrize(
-    ("provider", "limit"), [("codecommit", 9_040), ("github", 60_000), ("", 60_000)]
+    ("provider", "limit"), [("codecommit", CODECOMMIT), ("github", GITHUB), ("", GITHUB)]
 )
-def test_the_comment_is_rendered_for_the_providers_size_limit(provider: str, limit: int) -> None:
+def test_the_comment_is_rendered_for_the_providers_size_limit(
+    provider: str, limit: CommentLimit
+) -> None:
     assert comment_limit({"SOURCE_PROVIDER": provider}) == limit
 
 
 def test_a_codecommit_comment_stays_under_its_limit_with_many_changes() -> None:
     events = [
-        {"resourcePreEvent": {"metadata": {
+        {"sequence": i, "timestamp": 1764057600, "resourcePreEvent": {"metadata": {
             "op": "create", "urn": f"urn:pulumi:dev::p::aws:s3/bucketV2:BucketV2::b{i}",
             "type": "aws:s3/bucketV2:BucketV2", "provider": "",
         }}}
@@ -124,5 +127,6 @@ def test_a_codecommit_comment_stays_under_its_limit_with_many_changes() -> None:
     ]  # fmt: skip
     text = "\n".join(json.dumps(e) for e in events)
     comment = build_comment("dev", 0, text, "", {"SOURCE_PROVIDER": "codecommit"})
-    assert len(comment) <= 9_040 + 200
-    assert "Table truncated" in comment
+    assert len(comment.encode("utf-8")) <= CODECOMMIT.chars
+    assert "_Shortened to fit CodeCommit's comment size limit (10,240 characters)" in comment
+    assert "more changed resources._" in comment

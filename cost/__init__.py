@@ -1,0 +1,1 @@
+"""The cost model: prices the resources a stack declares from per-region price tables."""

@@ -1,0 +1,127 @@
+"""What each resource type costs while idle: one small rule per billed type, reading only the
+declared inputs. A type without a rule costs nothing until it is used."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Final
+
+from cost.prices import PriceKey, PriceTable
+
+# Pulumi's placeholder for an input that is only known after deployment.
+UNKNOWN: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+@dataclass(frozen=True)
+class Charge:
+    """A monthly charge of one resource: `item` x `per` (e.g. interface endpoint x 3 AZ)."""
+
+    item: str
+    per: str
+    monthly: Decimal
+    calculation: str
+
+
+Rule = Callable[[Mapping[str, Any], PriceTable], list[Charge]]
+
+
+def _monthly(prices: PriceTable, key: PriceKey, item: str, per: str = "") -> Charge:
+    price = prices[key]
+    return Charge(item, per, price, f"${price} per {prices.prices[key].unit}")
+
+
+def _hourly(prices: PriceTable, price: Decimal, units: int, item: str, per: str) -> Charge:
+    hours = prices.hours_per_month
+    monthly = price * units * hours
+    times = f"{units} x " if units != 1 else ""
+    return Charge(item, per, monthly, f"{times}{hours} h x ${price}")
+
+
+def kms_key(_inputs: Mapping[str, Any], prices: PriceTable) -> list[Charge]:
+    return [_monthly(prices, "kms_key", "KMS key")]
+
+
+def secret(_inputs: Mapping[str, Any], prices: PriceTable) -> list[Charge]:
+    return [_monthly(prices, "secret", "Secrets Manager secret")]
+
+
+def managed_secret(flag: str) -> Rule:
+    """A Redshift resource whose admin password Secrets Manager keeps when `flag` is true."""
+
+    def rule(inputs: Mapping[str, Any], prices: PriceTable) -> list[Charge]:
+        return [_monthly(prices, "secret", "Secrets Manager secret")] if inputs.get(flag) else []
+
+    return rule
+
+
+def alarm(inputs: Mapping[str, Any], prices: PriceTable) -> list[Charge]:
+    period = inputs.get("period")
+    high = isinstance(period, int) and period < 60
+    key: PriceKey = "alarm_high_resolution" if high else "alarm_standard"
+    metrics = [q for q in inputs.get("metricQueries") or [] if isinstance(q, dict)]
+    count = sum(1 for q in metrics if q.get("metric")) or 1
+    charge = _monthly(prices, key, "CloudWatch alarm", f"{count} metrics" if count > 1 else "")
+    return [Charge(charge.item, charge.per, charge.monthly * count, charge.calculation)]
+
+
+def dashboard(_inputs: Mapping[str, Any], prices: PriceTable) -> list[Charge]:
+    return [_monthly(prices, "dashboard", "CloudWatch dashboard")]
+
+
+def _zones(subnets: Any) -> tuple[int, str]:
+    if isinstance(subnets, list) and UNKNOWN not in subnets:
+        return max(len(subnets), 1), f"{max(len(subnets), 1)} AZ"
+    return 1, "AZs unknown at preview, priced for 1"
+
+
+def vpc_endpoint(inputs: Mapping[str, Any], prices: PriceTable) -> list[Charge]:
+    if inputs.get("vpcEndpointType", "Gateway") != "Interface":
+        return []
+    zones, per = _zones(inputs.get("subnetIds"))
+    return [_hourly(prices, prices["interface_endpoint"], zones, "interface endpoint", per)]
+
+
+def nat_gateway(inputs: Mapping[str, Any], prices: PriceTable) -> list[Charge]:
+    if inputs.get("connectivityType", "public") == "private":
+        return [_hourly(prices, prices["nat_gateway"], 1, "NAT gateway", "private")]
+    return [_hourly(prices, prices["nat_gateway"], 1, "NAT gateway", "")]
+
+
+def public_ipv4(inputs: Mapping[str, Any], prices: PriceTable) -> list[Charge]:
+    if inputs.get("domain", "vpc") != "vpc":
+        return []
+    return [_hourly(prices, prices["public_ipv4"], 1, "public IPv4 address", "")]
+
+
+def redshift_cluster(inputs: Mapping[str, Any], prices: PriceTable) -> list[Charge]:
+    node_type = str(inputs.get("nodeType", "unknown"))
+    nodes = inputs.get("numberOfNodes", 1)
+    nodes = nodes if isinstance(nodes, int) and nodes > 0 else 1
+    price = prices.redshift_nodes.get(node_type)
+    label = f"{nodes} {node_type} node{'s' if nodes != 1 else ''}"
+    if price is None:
+        return [Charge("Redshift cluster", f"{label}, no price for the node type", Decimal(0), "")]
+    cluster = _hourly(prices, price.price, nodes, "Redshift cluster", label)
+    return [cluster, *managed_secret("manageMasterPassword")(inputs, prices)]
+
+
+def pipeline(inputs: Mapping[str, Any], prices: PriceTable) -> list[Charge]:
+    if inputs.get("pipelineType", "V1") != "V1":
+        return []
+    return [_monthly(prices, "codepipeline_v1", "CodePipeline V1 pipeline")]
+
+
+RULES: Final[dict[str, Rule]] = {
+    "aws:kms/key:Key": kms_key,
+    "aws:secretsmanager/secret:Secret": secret,
+    "aws:redshiftserverless/namespace:Namespace": managed_secret("manageAdminPassword"),
+    "aws:redshift/cluster:Cluster": redshift_cluster,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": alarm,
+    "aws:cloudwatch/dashboard:Dashboard": dashboard,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": vpc_endpoint,
+    "aws:ec2/natGateway:NatGateway": nat_gateway,
+    "aws:ec2/eip:Eip": public_ipv4,
+    "aws:codepipeline/pipeline:Pipeline": pipeline,
+}
