@@ -18,6 +18,7 @@ from components.pipelines.asl.load_steps import (
     LOAD_PENDING_MANIFESTS,
     LOAD_WAREHOUSE,
     MANIFEST_PARAMETER,
+    RECORD_LOAD_FAILURE,
     REMOVE_LOADED_MANIFEST,
     ManifestLoad,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "NOTIFY_SUCCESS",
     "PIPELINE_FAILED",
     "PIPELINE_SUCCEEDED",
+    "RECORD_LOAD_FAILURE",
     "REMOVE_LOADED_MANIFEST",
     "RUN_GLUE_JOB",
     "SNS_RETRY_ERRORS",

@@ -30,6 +30,7 @@ HAS_PENDING_LOADS = "HasPendingLoads"
 LOAD_PENDING_MANIFESTS = "LoadPendingManifests"
 LOAD_WAREHOUSE = "LoadWarehouse"
 REMOVE_LOADED_MANIFEST = "RemoveLoadedManifest"
+RECORD_LOAD_FAILURE = "RecordLoadFailure"
 LOAD_FAILED = "LoadFailed"
 MANIFEST_PARAMETER = "manifest"
 """The Data API parameter that carries the manifest's key to the load statement."""
@@ -124,7 +125,7 @@ def _processor_states(load: ManifestLoad, partition: str) -> dict[str, State]:
             retry=retry,
             timeout_seconds=_API_TIMEOUT_SECONDS,
             result_path=_LOAD_STATEMENT,
-            on_error=LOAD_FAILED,
+            on_error=RECORD_LOAD_FAILURE,
         ),
         f"{LOAD_WAREHOUSE}InitPoll": Pass(
             result={"Attempts": 1}, result_path=_LOAD_POLL, next=f"{LOAD_WAREHOUSE}Wait"
@@ -137,7 +138,7 @@ def _processor_states(load: ManifestLoad, partition: str) -> dict[str, State]:
             retry=retry,
             timeout_seconds=_API_TIMEOUT_SECONDS,
             result_path=_LOAD_STATUS,
-            on_error=LOAD_FAILED,
+            on_error=RECORD_LOAD_FAILURE,
         ),
         **_poll_decisions(load),
         REMOVE_LOADED_MANIFEST: _guarded_task(
@@ -146,10 +147,17 @@ def _processor_states(load: ManifestLoad, partition: str) -> dict[str, State]:
             next_state=f"{REMOVE_LOADED_MANIFEST}Done",
             retry=_backoff(S3_RETRY_ERRORS, interval=5, attempts=3, cap=60),
             timeout_seconds=_API_TIMEOUT_SECONDS,
-            on_error=LOAD_FAILED,
+            on_error=RECORD_LOAD_FAILURE,
         ),
         f"{REMOVE_LOADED_MANIFEST}Done": Pass(result_path=None, end=True),
-        LOAD_FAILED: Fail(error_path="$.error.Error", cause_path="$.error.Cause"),
+        # A fixed error name: names starting with "States." cannot be raised by a Fail state, so
+        # the original error travels in the cause.
+        RECORD_LOAD_FAILURE: Pass(
+            parameters={"Cause.$": "States.Format('{}: {}', $.error.Error, $.error.Cause)"},
+            result_path="$.failure",
+            next=LOAD_FAILED,
+        ),
+        LOAD_FAILED: Fail(error=LOAD_FAILED, cause_path="$.failure.Cause"),
     }
 
 
@@ -184,11 +192,11 @@ def _poll_decisions(load: ManifestLoad) -> dict[str, State]:
                 "Cause.$": f"States.JsonToString({_LOAD_STATUS})",
             },
             result_path="$.error",
-            next=LOAD_FAILED,
+            next=RECORD_LOAD_FAILURE,
         ),
         f"{name}PollLimit": _error_marker(
             f"{name}PollLimitReached",
             f"{name} still running after {load.max_polls} polls of {load.poll_seconds}s",
-            on_error=LOAD_FAILED,
+            on_error=RECORD_LOAD_FAILURE,
         ),
     }

@@ -19,7 +19,11 @@ LOAD = ManifestLoad(
     max_polls=40,
 )
 TO_FAILURE = {"ErrorEquals": ["States.ALL"], "Next": "NotifyFailure", "ResultPath": "$.error"}
-TO_LOAD_FAILED = {"ErrorEquals": ["States.ALL"], "Next": "LoadFailed", "ResultPath": "$.error"}
+TO_LOAD_FAILED = {
+    "ErrorEquals": ["States.ALL"],
+    "Next": "RecordLoadFailure",
+    "ResultPath": "$.error",
+}
 
 
 def _states(load: ManifestLoad = LOAD, partition: str = "aws") -> dict[str, Any]:
@@ -132,12 +136,20 @@ def test_a_failed_statement_fails_the_item_with_the_whole_status_as_cause() -> N
         "Error": "LoadWarehouseFailed",
         "Cause.$": "States.JsonToString($.loadStatus)",
     }
-    assert states["LoadWarehouseFailed"]["Next"] == "LoadFailed"
+    assert states["LoadWarehouseFailed"]["Next"] == "RecordLoadFailure"
     assert states["LoadWarehousePollLimit"]["Result"]["Error"] == "LoadWarehousePollLimitReached"
+    assert states["LoadWarehousePollLimit"]["Next"] == "RecordLoadFailure"
+    # A Fail state cannot raise a "States." error, so the original one travels in the cause.
+    assert states["RecordLoadFailure"] == {
+        "Type": "Pass",
+        "Parameters": {"Cause.$": "States.Format('{}: {}', $.error.Error, $.error.Cause)"},
+        "ResultPath": "$.failure",
+        "Next": "LoadFailed",
+    }
     assert states["LoadFailed"] == {
         "Type": "Fail",
-        "ErrorPath": "$.error.Error",
-        "CausePath": "$.error.Cause",
+        "Error": "LoadFailed",
+        "CausePath": "$.failure.Cause",
     }
 
 
