@@ -63,17 +63,16 @@ PROGRAM_OBJECT_KEYS = "glue/*"
 # AWS managed policies no platform role may be given: each grants IAM beyond ROLE_PATH, or more
 # than the program's roles are designed to have.
 ESCALATING_POLICIES = ("AdministratorAccess", "IAMFullAccess", DEPLOY_POLICY)
-_SELF_MODIFICATIONS = [
+# What the deploy role may not do to its own role. IAM takes policy variables only after the
+# fifth colon of a Resource ARN, so the Deny names the role's real ARN, in a policy of its own
+# attached once the role exists (BuildProject's `own_role_denials`).
+SELF_MODIFICATIONS = (
     "iam:PutRolePolicy",
     "iam:DeleteRolePolicy",
     "iam:AttachRolePolicy",
     "iam:DetachRolePolicy",
     "iam:UpdateAssumeRolePolicy",
-]
-# The caller's own role: for an assumed role, aws:PrincipalArn is the role's ARN, path included.
-# A policy variable rather than the role's ARN output, because the grants are built before the
-# build project's role exists.
-OWN_ROLE = "${aws:PrincipalArn}"
+)
 
 
 @dataclass(frozen=True)
@@ -82,6 +81,7 @@ class BuildAccess:
 
     statements: list[Statement]
     managed_policies: tuple[str, ...] = ()
+    own_role_denials: tuple[str, ...] = ()
     environment: dict[str, str] | None = None
     secrets: dict[str, str] | None = None
 
@@ -127,7 +127,8 @@ def data_read_denials(
 
 def escalation_denials(env: AwsEnv) -> list[Statement]:
     """What the deploy role may not do with its IAM grant: attach an escalating managed policy to
-    any role, or change its own role's policies or trust.
+    any role. Changing its own role's policies or trust (SELF_MODIFICATIONS) is denied by a
+    policy on that role's ARN.
 
     These close the one-step escalations only. The deploy role can still write any inline policy
     on another platform role and run code as that role. The complete answer is a permissions
@@ -140,8 +141,7 @@ def escalation_denials(env: AwsEnv) -> list[Statement]:
             ["iam:AttachRolePolicy"],
             ["*"],
             ArnEquals={"iam:PolicyARN": managed_policy_arns(env, ESCALATING_POLICIES)},
-        ),
-        deny(_SELF_MODIFICATIONS, [OWN_ROLE]),
+        )
     ]
 
 
@@ -198,7 +198,7 @@ def project_access(
     ]
     return {
         "test": BuildAccess(artifact_statements(env, artifacts)),
-        "deploy": BuildAccess(deploy, (DEPLOY_POLICY,)),
+        "deploy": BuildAccess(deploy, (DEPLOY_POLICY,), own_role_denials=SELF_MODIFICATIONS),
         "preview": preview_access(settings, env, source, artifacts),
         "drift": BuildAccess(drift, (READ_ONLY_POLICY,)),
     }

@@ -157,6 +157,7 @@ class Delivery(pulumi.ComponentResource):
             statements=access.statements,
             managed_policy_arns=managed_policy_arns(self._env, access.managed_policies),
             secret_environment=access.secrets,
+            own_role_denials=access.own_role_denials,
             opts=self._child,
         )
 
