@@ -101,6 +101,12 @@ def state_statements(settings: DeliverySettings, env: AwsEnv, *, write: bool) ->
     ]
 
 
+def catalog_statements(env: AwsEnv, account_key_alias: str) -> list[Statement]:
+    """Read the Glue Data Catalog, which bootstrap encrypts with the account key: a refresh
+    (GetDatabase, GetTable) decrypts its objects whatever the source provider."""
+    return [env.key_by_alias(["kms:Decrypt", "kms:DescribeKey"], account_key_alias)]
+
+
 def artifact_statements(env: AwsEnv, bucket: pulumi.Input[str]) -> list[Statement]:
     """Read and write pipeline artifacts in the artifact bucket."""
     return [
@@ -146,11 +152,19 @@ def escalation_denials(env: AwsEnv) -> list[Statement]:
 
 
 def preview_access(
-    settings: DeliverySettings, env: AwsEnv, source: CodeSource, artifacts: pulumi.Input[str]
+    settings: DeliverySettings,
+    env: AwsEnv,
+    source: CodeSource,
+    artifacts: pulumi.Input[str],
+    account_key_alias: str,
 ) -> BuildAccess:
     """What the preview build may do to comment on pull requests, per source provider."""
     repository = source.repository_arn
-    statements = [*state_statements(settings, env, write=False), *source.build_statements]
+    statements = [
+        *state_statements(settings, env, write=False),
+        *catalog_statements(env, account_key_alias),
+        *source.build_statements,
+    ]
     state = env.s3_arn(settings.state_bucket, "*")
     if isinstance(settings.source, CodeCommitSource) and repository is not None:
         comment_actions = [
@@ -180,7 +194,11 @@ def preview_access(
 
 
 def project_access(
-    settings: DeliverySettings, env: AwsEnv, source: CodeSource, artifacts: pulumi.Input[str]
+    settings: DeliverySettings,
+    env: AwsEnv,
+    source: CodeSource,
+    artifacts: pulumi.Input[str],
+    account_key_alias: str,
 ) -> dict[str, BuildAccess]:
     """The access of the test, deploy, preview and drift projects, in that order."""
     iam_roles = env.arn("iam", f"role{ROLE_PATH}*", regional=False)
@@ -193,13 +211,14 @@ def project_access(
     program_objects = env.s3_arn("*", PROGRAM_OBJECT_KEYS)
     drift = [
         *state_statements(settings, env, write=False),
+        *catalog_statements(env, account_key_alias),
         *source.build_statements,
         *data_read_denials([env.s3_arn(settings.state_bucket, "*"), program_objects]),
     ]
     return {
         "test": BuildAccess(artifact_statements(env, artifacts)),
         "deploy": BuildAccess(deploy, (DEPLOY_POLICY,), own_role_denials=SELF_MODIFICATIONS),
-        "preview": preview_access(settings, env, source, artifacts),
+        "preview": preview_access(settings, env, source, artifacts, account_key_alias),
         "drift": BuildAccess(drift, (READ_ONLY_POLICY,)),
     }
 

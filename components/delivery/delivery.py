@@ -117,7 +117,13 @@ class Delivery(pulumi.ComponentResource):
 
     def _build_projects(self) -> dict[str, BuildProject]:
         stack, source = self._args.stack, self._source
-        access = project_access(self._args.delivery, self._env, source, self._artifacts.name)
+        access = project_access(
+            self._args.delivery,
+            self._env,
+            source,
+            self._artifacts.name,
+            self._args.account_key_alias,
+        )
         # role: (description, whether the pipeline feeds it its source)
         specs = {
             "test": ("Lint, type check, tests and offline policy check", True),
