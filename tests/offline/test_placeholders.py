@@ -2,8 +2,6 @@
 a stack file that names a real account as that account."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +9,7 @@ import pytest
 import yaml
 
 from offline.capture import PROJECT_ROOT
+from offline.check import main
 from offline.placeholders import example_account_paths
 
 REAL_ACCOUNT = "987654321098"
@@ -41,31 +40,31 @@ def test_example_account_paths(platform: dict[str, Any], expected: list[str]) ->
     assert example_account_paths(values) == expected
 
 
-def _check(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
+def _check(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """`make check` of dev with the stack file `text`, in this process: (status, stderr)."""
     stack_file = tmp_path / "Pulumi.dev.yaml"
     stack_file.write_text(text)
     out = tmp_path / "capture.json"
-    args = ["--stack", "dev", "--no-policies", "--stack-file", str(stack_file), "--json", str(out)]
-    return subprocess.run(
-        [sys.executable, "-m", "offline.check", *args],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    status = main(
+        ["--stack", "dev", "--no-policies", "--stack-file", str(stack_file), "--json", str(out)]
     )
+    return status, capsys.readouterr().err
 
 
-def test_the_shipped_example_id_is_warned_about(tmp_path: Path) -> None:
-    result = _check(tmp_path, (PROJECT_ROOT / "Pulumi.dev.yaml").read_text())
-    assert result.returncode == 0, result.stderr
+def test_the_shipped_example_id_is_warned_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, stderr = _check(tmp_path, (PROJECT_ROOT / "Pulumi.dev.yaml").read_text(), capsys)
+    assert status == 0, stderr
     assert (
         "warning: the stack file of 'dev' still holds the documented example account id "
         "123456789012 at platform.delivery.state_backend_url;"
-    ) in result.stderr
+    ) in stderr
 
 
-def test_a_real_account_is_checked_as_that_account_without_warning(tmp_path: Path) -> None:
+def test_a_real_account_is_checked_as_that_account_without_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     shipped = (PROJECT_ROOT / "Pulumi.dev.yaml").read_text()
     assert (
         "123456789012"
@@ -73,9 +72,9 @@ def test_a_real_account_is_checked_as_that_account_without_warning(tmp_path: Pat
             "state_backend_url"
         ]
     )
-    result = _check(tmp_path, shipped.replace("123456789012", REAL_ACCOUNT))
-    assert result.returncode == 0, result.stderr
-    assert "warning" not in result.stderr
+    status, stderr = _check(tmp_path, shipped.replace("123456789012", REAL_ACCOUNT), capsys)
+    assert status == 0, stderr
+    assert "warning" not in stderr
     captured = (tmp_path / "capture.json").read_text()
     assert f":{REAL_ACCOUNT}:" in captured
     assert ":123456789012:" not in captured

@@ -46,6 +46,12 @@ def variant_captures(shipped_captures: dict[str, Capture]) -> dict[str, Capture]
     return {**shipped_captures, "dev-github-account-key": variant}
 
 
+@pytest.fixture(params=["dev", "prod", "dev-github-account-key"])
+def capture(request: pytest.FixtureRequest, variant_captures: dict[str, Capture]) -> Capture:
+    """Each shipped stack, and dev with a GitHub source and an account key of its own."""
+    return variant_captures[request.param]
+
+
 def _leaves(value: Any) -> Iterator[str]:
     if isinstance(value, dict):
         for item in value.values():
@@ -117,12 +123,10 @@ def _lake_bucket_names(capture: Capture) -> list[str]:
     return sorted(names)
 
 
-@pytest.mark.parametrize("case", ["dev", "prod", "dev-github-account-key"])
 @pytest.mark.parametrize("role", READ_ONLY_ROLES)
 def test_read_only_builds_can_decrypt_every_key_a_refresh_reads(
-    case: str, role: str, variant_captures: dict[str, Capture]
+    role: str, capture: Capture
 ) -> None:
-    capture = variant_captures[case]
     statements = _role_statements(capture, role)
     keys = stack_keys(capture)
     assert keys, "the stack encrypts with its own key"
@@ -136,12 +140,8 @@ def test_read_only_builds_can_decrypt_every_key_a_refresh_reads(
         assert decision(statements, "kms:Decrypt", account_key, context) == "allow", (role, alias)
 
 
-@pytest.mark.parametrize("case", ["dev", "prod", "dev-github-account-key"])
 @pytest.mark.parametrize("role", READ_ONLY_ROLES)
-def test_read_only_builds_still_cannot_read_lake_objects(
-    case: str, role: str, variant_captures: dict[str, Capture]
-) -> None:
-    capture = variant_captures[case]
+def test_read_only_builds_still_cannot_read_lake_objects(role: str, capture: Capture) -> None:
     statements = _role_statements(capture, role)
     config: StackConfig = capture.config
     keys = [p.source_prefix + "part-0000.csv" for p in config.platform.pipelines]
