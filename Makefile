@@ -31,6 +31,12 @@ $(VENV)/.all: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked --all-groups --quiet
 	touch $@ $(VENV)/.check
 
+# Node tools of the test suite (asl-validator), from npm at the versions in the package lock.
+NODE_TOOLS := tools/node
+$(NODE_TOOLS)/node_modules/.installed: $(NODE_TOOLS)/package.json $(NODE_TOOLS)/package-lock.json
+	npm ci --prefix $(NODE_TOOLS) --no-audit --no-fund --silent
+	touch $@
+
 ## Run the program offline (Pulumi mocks, no CLI, no AWS) for STACK and summarise it.
 check: $(VENV)/.check
 	$(PY) -m offline.check --stack $(STACK) $(if $(JSON),--json $(JSON))
@@ -55,7 +61,7 @@ lint: $(VENV)/.all locks
 typecheck: $(VENV)/.all
 	$(VENV)/bin/mypy .
 
-unit: $(VENV)/.all
+unit: $(VENV)/.all $(NODE_TOOLS)/node_modules/.installed
 	$(PY) -m pytest
 
 ## Print wall-time figures of the offline check.
@@ -63,4 +69,4 @@ bench: $(VENV)/.all
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache policies/.venv
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache policies/.venv $(NODE_TOOLS)/node_modules

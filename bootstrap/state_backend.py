@@ -47,6 +47,7 @@ class StateBackend(pulumi.ComponentResource):
                 deletion_window_days=settings.deletion_window_days,
                 region=region,
                 services=(),
+                log_delivery=False,
                 tags=tags,
                 protection=settings.protection,
             ),

@@ -24,7 +24,7 @@ from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from offline.mocks import PlatformMocks, RecordingMonitor, Registration
+from offline.mocks import MOCK_ACCOUNT_ID, PlatformMocks, RecordingMonitor, Registration
 from stack_config import StackConfig, parse_stack_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +79,7 @@ def capture_stack(
     root: Path = PROJECT_ROOT,
     *,
     values: Mapping[str, Any] | None = None,
+    account_id: str | None = None,
     reclaim: bool = True,
     source_positions: bool = False,
     on_register: Callable[[Registration], None] | None = None,
@@ -86,7 +87,8 @@ def capture_stack(
     """Validate the stack's config, run the program under mocks and return what it declared.
 
     `values` replaces the stack file's config (benchmarks and tests use it for generated stacks);
-    `reclaim`, `source_positions` and `on_register` as for `capture_program`.
+    `account_id` the account the mocks answer as (default: `offline_account`); `reclaim`,
+    `source_positions` and `on_register` as for `capture_program`.
     """
     raw = dict(values) if values is not None else read_stack_values(stack, root)
     config = parse_stack_config(stack, raw)
@@ -99,11 +101,20 @@ def capture_stack(
             stack=stack,
             region=config.region,
             config=_as_engine_config(raw),
+            account_id=account_id or offline_account(config),
             reclaim=reclaim,
             source_positions=source_positions,
             on_register=on_register,
         )
     return Capture(stack, project, config, resources)
+
+
+def offline_account(config: StackConfig) -> str:
+    """The account the program runs as offline: the one its state bucket names, so that the
+    program's check of the state bucket against the deploying account holds, else the mocks'."""
+    delivery = config.platform.delivery
+    account = delivery.state_account if delivery is not None else None
+    return account or MOCK_ACCOUNT_ID
 
 
 def capture_program(
@@ -113,18 +124,20 @@ def capture_program(
     stack: str,
     region: str,
     config: Mapping[str, str] | None = None,
+    account_id: str = MOCK_ACCOUNT_ID,
     reclaim: bool = True,
     source_positions: bool = False,
     on_register: Callable[[Registration], None] | None = None,
 ) -> tuple[Registration, ...]:
     """Run any Pulumi program function under the platform mocks and return its registrations.
 
+    `account_id` is the account the mocks answer as (caller identity, ARNs);
     `reclaim=False` leaves the run's garbage to the end of the process (a one-shot command that
     exits afterwards); `source_positions=True` lets the SDK compute the source position of every
     registration, which the mocks discard and the capture does not record. `on_register` sees
     each registration as the engine would, while the program still runs.
     """
-    monitor = RecordingMonitor(PlatformMocks(region=region), on_register)
+    monitor = RecordingMonitor(PlatformMocks(region=region, account_id=account_id), on_register)
     settings.reset_options(project=project, stack=stack, preview=False)
     pulumi.runtime.set_all_config(dict(config or {}))
     pulumi.runtime.set_mocks(

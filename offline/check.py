@@ -27,6 +27,7 @@ from offline.capture import (
     read_stack_values,
 )
 from offline.mocks import Registration
+from offline.placeholders import example_account_warning
 from offline.policy_check import PACK_DIRNAME, PolicyConfigMissingError, load_policy_config
 from offline.report import summary, to_json_resource, to_json_resources
 from stack_config import StackConfig, StackConfigError, parse_stack_config
@@ -41,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         values = None if args.stack_file is None else read_config_file(args.stack_file)
         values = values if values is not None else read_stack_values(args.stack, args.root)
         parse_stack_config(args.stack, values)  # a bad config is reported before the pack starts
+        warning = example_account_warning(args.stack, values)
+        if warning is not None:
+            print(warning, file=sys.stderr)
         policy_config = (
             None
             if args.no_policies

@@ -8,7 +8,7 @@ parent, inputs, dependencies, property dependencies and protection options.
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, rpc
@@ -58,6 +58,9 @@ class Registration:
     protect: bool
     retain_on_delete: bool
     ignore_changes: tuple[str, ...] = ()
+    # What the mocks returned (id, names, ARNs): the "deployed" view of an emulated run. Not in
+    # the capture JSON, which records what the program declares.
+    outputs: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 class PlatformMocks(Mocks):
@@ -145,7 +148,9 @@ class _InputsSeen(Mocks):
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         self.local.inputs = args.inputs
-        return self.mocks.new_resource(args)
+        resource_id, state = self.mocks.new_resource(args)
+        self.local.outputs = {**state, "id": resource_id}
+        return resource_id, state
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         return self.mocks.call(args)
@@ -166,19 +171,22 @@ class RecordingMonitor(MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         self._seen.local.inputs = None
+        self._seen.local.outputs = {}
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             inputs = self._seen.local.inputs
             if inputs is None:  # the mocks were not asked (a provider resource, say)
                 inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-            registration = _registration(request, response.urn, inputs)
+            registration = _registration(request, response.urn, inputs, self._seen.local.outputs)
             self.registrations.append(registration)
             if self._on_register is not None:
                 self._on_register(registration)
         return response
 
 
-def _registration(request: Any, urn: str, inputs: dict[str, Any]) -> Registration:
+def _registration(
+    request: Any, urn: str, inputs: dict[str, Any], outputs: dict[str, Any]
+) -> Registration:
     return Registration(
         urn=urn,
         type=request.type,
@@ -194,4 +202,5 @@ def _registration(request: Any, urn: str, inputs: dict[str, Any]) -> Registratio
         protect=bool(request.protect),
         retain_on_delete=bool(request.retainOnDelete),
         ignore_changes=tuple(request.ignoreChanges),
+        outputs=outputs,
     )

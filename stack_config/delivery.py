@@ -4,6 +4,7 @@ The source is CodeCommit or a CodeConnections (GitHub) repository, a discriminat
 State backend and secrets provider are named here so the build roles can be scoped to them.
 """
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -80,6 +81,13 @@ class DeliverySettings(StrictModel):
     @property
     def state_bucket(self) -> str:
         return self.state_backend_url.removeprefix("s3://").split("/", 1)[0]
+
+    @property
+    def state_account(self) -> str | None:
+        """The account id ending the state bucket's name, as bootstrap names it
+        (`<bucket_prefix>-<account id>`); None for a bucket named otherwise."""
+        match = re.fullmatch(r".+-(\d{12})", self.state_bucket)
+        return match[1] if match else None
 
     @property
     def secrets_key_alias(self) -> str:

@@ -92,8 +92,13 @@ class IngestSettings(StrictModel):
     max_object_mb: Annotated[int, Field(ge=1, le=5120)] = Field(
         default=512, description="Largest accepted file; bigger files are quarantined."
     )
-    reserved_concurrency: Annotated[int, Field(ge=1, le=100)] = Field(
-        default=5, description="Reserved concurrent executions of the ingestion function."
+    reserved_concurrency: Annotated[int, Field(ge=1, le=100)] | None = Field(
+        default=None,
+        description=(
+            "Reserved concurrent executions of the ingestion function; unset, it shares the "
+            "account's unreserved pool. Reserving needs the account's concurrency quota to stay "
+            "at least 100 above all reservations (new accounts can have a quota of 10)."
+        ),
     )
 
 

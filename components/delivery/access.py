@@ -63,17 +63,16 @@ PROGRAM_OBJECT_KEYS = "glue/*"
 # AWS managed policies no platform role may be given: each grants IAM beyond ROLE_PATH, or more
 # than the program's roles are designed to have.
 ESCALATING_POLICIES = ("AdministratorAccess", "IAMFullAccess", DEPLOY_POLICY)
-_SELF_MODIFICATIONS = [
+# What the deploy role may not do to its own role. IAM takes policy variables only after the
+# fifth colon of a Resource ARN, so the Deny names the role's real ARN, in a policy of its own
+# attached once the role exists (BuildProject's `own_role_denials`).
+SELF_MODIFICATIONS = (
     "iam:PutRolePolicy",
     "iam:DeleteRolePolicy",
     "iam:AttachRolePolicy",
     "iam:DetachRolePolicy",
     "iam:UpdateAssumeRolePolicy",
-]
-# The caller's own role: for an assumed role, aws:PrincipalArn is the role's ARN, path included.
-# A policy variable rather than the role's ARN output, because the grants are built before the
-# build project's role exists.
-OWN_ROLE = "${aws:PrincipalArn}"
+)
 
 
 @dataclass(frozen=True)
@@ -82,6 +81,7 @@ class BuildAccess:
 
     statements: list[Statement]
     managed_policies: tuple[str, ...] = ()
+    own_role_denials: tuple[str, ...] = ()
     environment: dict[str, str] | None = None
     secrets: dict[str, str] | None = None
 
@@ -99,6 +99,12 @@ def state_statements(settings: DeliverySettings, env: AwsEnv, *, write: bool) ->
             settings.secrets_key_alias,
         ),
     ]
+
+
+def catalog_statements(env: AwsEnv, account_key_alias: str) -> list[Statement]:
+    """Read the Glue Data Catalog, which bootstrap encrypts with the account key: a refresh
+    (GetDatabase, GetTable) decrypts its objects whatever the source provider."""
+    return [env.key_by_alias(["kms:Decrypt", "kms:DescribeKey"], account_key_alias)]
 
 
 def artifact_statements(env: AwsEnv, bucket: pulumi.Input[str]) -> list[Statement]:
@@ -127,7 +133,8 @@ def data_read_denials(
 
 def escalation_denials(env: AwsEnv) -> list[Statement]:
     """What the deploy role may not do with its IAM grant: attach an escalating managed policy to
-    any role, or change its own role's policies or trust.
+    any role. Changing its own role's policies or trust (SELF_MODIFICATIONS) is denied by a
+    policy on that role's ARN.
 
     These close the one-step escalations only. The deploy role can still write any inline policy
     on another platform role and run code as that role. The complete answer is a permissions
@@ -140,17 +147,24 @@ def escalation_denials(env: AwsEnv) -> list[Statement]:
             ["iam:AttachRolePolicy"],
             ["*"],
             ArnEquals={"iam:PolicyARN": managed_policy_arns(env, ESCALATING_POLICIES)},
-        ),
-        deny(_SELF_MODIFICATIONS, [OWN_ROLE]),
+        )
     ]
 
 
 def preview_access(
-    settings: DeliverySettings, env: AwsEnv, source: CodeSource, artifacts: pulumi.Input[str]
+    settings: DeliverySettings,
+    env: AwsEnv,
+    source: CodeSource,
+    artifacts: pulumi.Input[str],
+    account_key_alias: str,
 ) -> BuildAccess:
     """What the preview build may do to comment on pull requests, per source provider."""
     repository = source.repository_arn
-    statements = [*state_statements(settings, env, write=False), *source.build_statements]
+    statements = [
+        *state_statements(settings, env, write=False),
+        *catalog_statements(env, account_key_alias),
+        *source.build_statements,
+    ]
     state = env.s3_arn(settings.state_bucket, "*")
     if isinstance(settings.source, CodeCommitSource) and repository is not None:
         comment_actions = [
@@ -180,7 +194,11 @@ def preview_access(
 
 
 def project_access(
-    settings: DeliverySettings, env: AwsEnv, source: CodeSource, artifacts: pulumi.Input[str]
+    settings: DeliverySettings,
+    env: AwsEnv,
+    source: CodeSource,
+    artifacts: pulumi.Input[str],
+    account_key_alias: str,
 ) -> dict[str, BuildAccess]:
     """The access of the test, deploy, preview and drift projects, in that order."""
     iam_roles = env.arn("iam", f"role{ROLE_PATH}*", regional=False)
@@ -193,13 +211,14 @@ def project_access(
     program_objects = env.s3_arn("*", PROGRAM_OBJECT_KEYS)
     drift = [
         *state_statements(settings, env, write=False),
+        *catalog_statements(env, account_key_alias),
         *source.build_statements,
         *data_read_denials([env.s3_arn(settings.state_bucket, "*"), program_objects]),
     ]
     return {
         "test": BuildAccess(artifact_statements(env, artifacts)),
-        "deploy": BuildAccess(deploy, (DEPLOY_POLICY,)),
-        "preview": preview_access(settings, env, source, artifacts),
+        "deploy": BuildAccess(deploy, (DEPLOY_POLICY,), own_role_denials=SELF_MODIFICATIONS),
+        "preview": preview_access(settings, env, source, artifacts, account_key_alias),
         "drift": BuildAccess(drift, (READ_ONLY_POLICY,)),
     }
 

@@ -21,6 +21,13 @@ from stack_config.lake import Lifecycle
 from stack_config.protection import ProtectionSettings
 
 ARTIFACT_LIFECYCLE = Lifecycle(expiration_days=90, noncurrent_expiration_days=30)
+# The deploy role may not change its own role (access.SELF_MODIFICATIONS); such a change fails the
+# Deploy stage and must be applied by an administrator.
+SELF_CHANGE_ADVICE = (
+    "If the deploy log shows AccessDenied with an explicit deny on the deploy role itself, the "
+    "change touches the deploy role's own permissions, which the pipeline cannot ship: an "
+    "administrator applies it (docs/delivery.md, Changing the deploy role's own permissions)"
+)
 
 
 class DeliveryArgs(StrictModel):
@@ -117,7 +124,13 @@ class Delivery(pulumi.ComponentResource):
 
     def _build_projects(self) -> dict[str, BuildProject]:
         stack, source = self._args.stack, self._source
-        access = project_access(self._args.delivery, self._env, source, self._artifacts.name)
+        access = project_access(
+            self._args.delivery,
+            self._env,
+            source,
+            self._artifacts.name,
+            self._args.account_key_alias,
+        )
         # role: (description, whether the pipeline feeds it its source)
         specs = {
             "test": ("Lint, type check, tests and offline policy check", True),
@@ -157,6 +170,7 @@ class Delivery(pulumi.ComponentResource):
             statements=access.statements,
             managed_policy_arns=managed_policy_arns(self._env, access.managed_policies),
             secret_environment=access.secrets,
+            own_role_denials=access.own_role_denials,
             opts=self._child,
         )
 
@@ -215,6 +229,7 @@ class Delivery(pulumi.ComponentResource):
                 "detail": {"state": ["FAILED"]},
             },
             topic_arn=alert_topic_arn,
+            advice=SELF_CHANGE_ADVICE,
         )
         events.alert_on(
             f"{prefix}-drift-detected",

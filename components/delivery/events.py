@@ -106,16 +106,24 @@ class EventWiring:
         )
 
     def alert_on(
-        self, name: str, *, description: str, pattern: dict[str, Any], topic_arn: pulumi.Input[str]
+        self,
+        name: str,
+        *,
+        description: str,
+        pattern: dict[str, Any],
+        topic_arn: pulumi.Input[str],
+        advice: str | None = None,
     ) -> None:
+        """Publish matching events to the topic as one line, with `advice` on what to do."""
         rule = self._rule(name, description, event_pattern=pulumi.Output.json_dumps(pattern))
+        message = f"{description}: <type> at <time>: <detail>" + (f". {advice}" if advice else "")
         aws.cloudwatch.EventTarget(
             f"{name}-target",
             rule=rule.name,
             arn=topic_arn,
             input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
                 input_paths={"type": "$.detail-type", "detail": "$.detail", "time": "$.time"},
-                input_template=f'"{description}: <type> at <time>: <detail>"',
+                input_template=json.dumps(message),
             ),
             opts=self._opts,
         )

@@ -1,7 +1,9 @@
 """A customer-managed KMS key with rotation, an alias and a key policy scoped to the account.
 
 The policy lets the account administer the key through IAM, and lets only the AWS services the
-platform uses encrypt with it, each constrained to this account.
+platform uses encrypt with it, each constrained to this account: CloudWatch Logs for this
+account's log groups, the log delivery service for logs vended from this account, and the
+platform's services on this account's behalf.
 """
 
 import json
@@ -29,6 +31,13 @@ class KmsKeyArgs(StrictModel):
     deletion_window_days: Annotated[int, Field(ge=7, le=30)]
     region: str = Field(description="Region of the key, for the CloudWatch Logs principal.")
     services: tuple[str, ...] = DEFAULT_SERVICES
+    log_delivery: bool = Field(
+        default=True,
+        description=(
+            "Let the log delivery service use the key: Step Functions execution logs reach "
+            "log groups encrypted with it through that service."
+        ),
+    )
     tags: dict[str, str]
     protection: ProtectionSettings
 
@@ -56,7 +65,9 @@ class KmsKey(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=args.deletion_window_days,
             policy=pulumi.Output.from_input(account_id).apply(
-                lambda account: json.dumps(key_policy(account, args.region, args.services))
+                lambda account: json.dumps(
+                    key_policy(account, args.region, args.services, log_delivery=args.log_delivery)
+                )
             ),
             tags=args.tags,
             opts=stateful_options(self, args.protection),
@@ -69,7 +80,9 @@ class KmsKey(pulumi.ComponentResource):
         self.register_outputs({"arn": self.arn, "alias": self.alias_name})
 
 
-def key_policy(account_id: str, region: str, services: tuple[str, ...]) -> dict[str, Any]:
+def key_policy(
+    account_id: str, region: str, services: tuple[str, ...], *, log_delivery: bool = True
+) -> dict[str, Any]:
     """The key policy document: account administration plus account-scoped service use."""
     partition = partition_of(region)
     root = f"arn:{partition}:iam::{account_id}:root"
@@ -97,6 +110,8 @@ def key_policy(account_id: str, region: str, services: tuple[str, ...]) -> dict[
             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
         },
     ]
+    if log_delivery:
+        statements.append(log_delivery_statement(account_id, region))
     if services:
         statements.append(
             {
@@ -109,3 +124,27 @@ def key_policy(account_id: str, region: str, services: tuple[str, ...]) -> dict[
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def log_delivery_statement(account_id: str, region: str) -> dict[str, Any]:
+    """The log delivery service, for logs vended from this account's resources.
+
+    Step Functions delivers execution logs through `delivery.logs.amazonaws.com`; into a log
+    group encrypted with a customer key they arrive only if the key policy lets that service use
+    the key, as AWS CDK's StateMachine adds when a customer key and logging are both set
+    (aws-stepfunctions/lib/state-machine.ts). The conditions are the ones the CloudWatch Logs
+    User Guide documents for vended log delivery with a customer key ("Enabling logging from
+    AWS services"): aws:SourceAccount and aws:SourceArn on this account's logs.
+    """
+    partition = partition_of(region)
+    return {
+        "Sid": "LogDeliveryForThisAccount",
+        "Effect": "Allow",
+        "Principal": {"Service": "delivery.logs.amazonaws.com"},
+        "Action": ["kms:Decrypt*", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnLike": {"aws:SourceArn": f"arn:{partition}:logs:{region}:{account_id}:*"},
+        },
+    }

@@ -173,7 +173,7 @@ def test_preview_comments_before_failing_on_the_recorded_status() -> None:
 
 
 def test_deploy_and_drift_commands() -> None:
-    (up,) = _spec("deploy")["phases"]["build"]["commands"]
+    up = _spec("deploy")["phases"]["build"]["commands"][-1]
     assert up.startswith("pulumi up --yes ")
     (drift,) = _spec("drift")["phases"]["build"]["commands"]
     assert drift.startswith("pulumi preview --refresh --expect-no-changes --diff ")

@@ -43,7 +43,7 @@ def test_make_check_fails_when_the_idle_cost_is_over_budget(
         "error: stack 'dev': the idle monthly cost $4.90 is over the stack's budget of $4.00"
         " (platform.cost.monthly_budget_usd) by $0.90\n"
     )
-    assert (err == line) is (status == 1)
+    assert (line in err.splitlines(keepends=True)) is (status == 1)
 
 
 @pytest.mark.parametrize(

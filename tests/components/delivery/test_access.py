@@ -1,6 +1,8 @@
 """Delivery access: preview and drift read configuration, not data or secrets; deploy cannot
-attach an escalating managed policy to any role nor change its own role."""
+attach an escalating managed policy to any role nor change its own role, which a policy names
+by the role's ARN."""
 
+import re
 from typing import Any
 
 import pulumi
@@ -8,6 +10,7 @@ import pytest
 
 from components.delivery.access import escalation_denials
 from components.shared.aws_context import AwsEnv
+from offline.capture import Capture
 from offline.mocks import Registration
 from tests.components.delivery.test_delivery import CODECOMMIT, GITHUB, Runner, _delivery
 from tests.components.helpers import policy_statements
@@ -101,26 +104,60 @@ ESCALATION_DENIALS = [
             }
         },
     },
-    {
-        "Effect": "Deny",
-        "Action": [
-            "iam:PutRolePolicy",
-            "iam:DeleteRolePolicy",
-            "iam:AttachRolePolicy",
-            "iam:DetachRolePolicy",
-            "iam:UpdateAssumeRolePolicy",
-        ],
-        "Resource": ["${aws:PrincipalArn}"],
-    },
+]
+SELF_MODIFICATIONS = [
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:UpdateAssumeRolePolicy",
 ]
 
 
 @pytest.mark.parametrize("source", [CODECOMMIT, GITHUB], ids=["codecommit", "github"])
-def test_deploy_cannot_escalate_nor_change_its_own_role(
+def test_deploy_cannot_attach_an_escalating_policy(
     run_mocked: Runner, source: dict[str, str]
 ) -> None:
     resources = _delivery(run_mocked, require_approval=False, source=source)
     assert _denials(resources, "deploy") == ESCALATION_DENIALS
+
+
+@pytest.mark.parametrize("source", [CODECOMMIT, GITHUB], ids=["codecommit", "github"])
+def test_deploy_cannot_change_its_own_role_named_by_its_arn(
+    run_mocked: Runner, source: dict[str, str]
+) -> None:
+    resources = _delivery(run_mocked, require_approval=False, source=source)
+    role = resources["delivery-deploy-role"]
+    protection = resources["delivery-deploy-self-protection"]
+    # Attached to the deploy role, and its document names that role's ARN (an output of it).
+    assert protection.parent == resources["delivery-deploy"].urn
+    assert protection.property_dependencies["role"] == [role.urn]
+    assert protection.property_dependencies["policy"] == [role.urn]
+    (statement,) = policy_statements(protection)
+    (arn,) = statement.pop("Resource")
+    assert statement == {"Effect": "Deny", "Action": SELF_MODIFICATIONS}
+    assert re.fullmatch(r"arn:aws:iam::123456789012:role/\S+", arn), arn
+
+
+@pytest.mark.parametrize("role", ["test", "preview", "drift"])
+def test_only_deploy_has_a_self_protection_policy(run_mocked: Runner, role: str) -> None:
+    resources = _delivery(run_mocked, require_approval=False)
+    assert f"delivery-{role}-self-protection" not in resources
+    assert "delivery-deploy-self-protection" in resources
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_shipped_policy_uses_a_variable_as_a_whole_resource(
+    stack: str, shipped_captures: dict[str, Capture]
+) -> None:
+    # IAM takes policy variables only in the resource part of an ARN, after the fifth colon.
+    for resource in shipped_captures[stack].resources:
+        if resource.type != "aws:iam/rolePolicy:RolePolicy":
+            continue
+        for statement in policy_statements(resource):
+            for arn in statement.get("Resource", []) + statement.get("NotResource", []):
+                assert arn == "*" or "${" not in ":".join(arn.split(":")[:5]), (resource.name, arn)
+                assert arn == "*" or arn.startswith("arn:"), (resource.name, arn)
 
 
 @pytest.mark.parametrize("source", [CODECOMMIT, GITHUB], ids=["codecommit", "github"])

@@ -1,15 +1,21 @@
-"""The platform key rotates, has an alias and a policy scoped to the account and its services."""
+"""The platform key rotates, has an alias and a policy scoped to the account and its services,
+including the log delivery service that brings encrypted Step Functions logs."""
 
+import fnmatch
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from components.storage.kms_key import KmsKey, KmsKeyArgs
+from offline.capture import Capture
 from offline.mocks import Registration
 from stack_config.protection import ProtectionSettings
 from tests.components.helpers import by_name, policy_statements
 
 Runner = Callable[[Callable[[], object]], tuple[Registration, ...]]
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+KEY = "aws:kms/key:Key"
 
 
 def _key(run: Runner, region: str = "eu-west-1", protect: bool = True) -> dict[str, Registration]:
@@ -73,9 +79,63 @@ def test_a_key_without_platform_services_has_no_service_statement(run_mocked: Ru
         deletion_window_days=30,
         region="eu-west-1",
         services=(),
+        log_delivery=False,
         tags={},
         protection=ProtectionSettings(),
     )
     resources = by_name(run_mocked(lambda: KmsKey("state", args, account_id="123456789012")))
     sids = [s["Sid"] for s in policy_statements(resources["state-key"])]
     assert sids == ["AccountAdministersKeyThroughIam", "CloudWatchLogsInThisAccount"]
+
+
+def test_log_delivery_is_scoped_to_this_accounts_logs(run_mocked: Runner) -> None:
+    statements = {s["Sid"]: s for s in policy_statements(_key(run_mocked)["platform-key"])}
+    delivery = statements["LogDeliveryForThisAccount"]
+    assert delivery["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert set(delivery["Action"]) == {"kms:Decrypt*", "kms:GenerateDataKey*"}
+    conditions = delivery["Condition"]
+    assert conditions["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    assert conditions["ArnLike"] == {"aws:SourceArn": "arn:aws:logs:eu-west-1:123456789012:*"}
+
+
+def _depended_on(resource: Registration, prop: str, type_: str, by_urn: dict[str, Any]) -> Any:
+    (found,) = [by_urn[u] for u in resource.property_dependencies[prop] if by_urn[u].type == type_]
+    return found
+
+
+def _log_delivery_may(key: Registration, action: str, source_arn: str) -> bool:
+    """Whether the key policy lets the log delivery service do `action` for `source_arn`."""
+    for statement in policy_statements(key):
+        principal = statement.get("Principal", {})
+        if (
+            statement["Effect"] != "Allow"
+            or principal.get("Service") != "delivery.logs.amazonaws.com"
+        ):
+            continue
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        arn_like = statement.get("Condition", {}).get("ArnLike", {}).get("aws:SourceArn", "*")
+        if any(fnmatch.fnmatchcase(action, a) for a in actions) and fnmatch.fnmatchcase(
+            source_arn, arn_like
+        ):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_encrypted_state_machine_logs_can_be_delivered(
+    stack: str, shipped_captures: dict[str, Capture]
+) -> None:
+    resources = shipped_captures[stack].resources
+    by_urn = {r.urn: r for r in resources}
+    machines = [r for r in resources if r.type == "aws:sfn/stateMachine:StateMachine"]
+    assert machines
+    for machine in machines:
+        log_group = _depended_on(machine, "loggingConfiguration", LOG_GROUP, by_urn)
+        key = _depended_on(log_group, "kmsKeyId", KEY, by_urn)
+        # The delivery's aws:SourceArn is a CloudWatch Logs ARN of this account and region,
+        # like the log group's own.
+        source = machine.inputs["loggingConfiguration"]["logDestination"]
+        for action in ("kms:Decrypt", "kms:GenerateDataKey"):
+            assert _log_delivery_may(key, action, source), (machine.name, key.name, action)

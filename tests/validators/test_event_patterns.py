@@ -1,0 +1,202 @@
+"""Every EventBridge event pattern of the shipped stacks matches the event AWS documents for it
+and not its near misses, by moto's implementation of EventBridge pattern matching.
+
+The samples (events/) are AWS's documented examples, trimmed, with placeholders filled in. For
+each rule the sample is made about the stack's own resources: names come from the stack's
+config and inputs; an ARN that is another resource's output comes from the pattern itself.
+"""
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from moto.events.models import EventPattern
+from moto.events.utils import EventMessageType
+
+from offline.capture import Capture, offline_account
+from tests.validators.documents import Document, event_patterns
+
+EVENTS = Path(__file__).parent / "events"
+Event = dict[str, Any]
+# (positive events, negative events) of one rule
+Cases = tuple[list[Event], list[Event]]
+
+
+def sample(name: str) -> Event:
+    event: Event = json.loads((EVENTS / f"{name}.json").read_text())["event"]
+    return event
+
+
+def variant(event: Event, **changes: Any) -> Event:
+    """A copy of event with dotted paths (`detail.state`) set."""
+    changed = copy.deepcopy(event)
+    for path, value in changes.items():
+        *parents, last = path.split(".")
+        target = changed
+        for part in parents:
+            target = target[part]
+        target[last] = value
+    return changed
+
+
+def _here(capture: Capture, event: Event) -> Event:
+    return variant(event, account=offline_account(capture.config), region=capture.config.region)
+
+
+def _named(capture: Capture, type_: str, suffix: str) -> str:
+    (name,) = [
+        r.inputs["name"] for r in capture.resources if r.type == type_ and r.name.endswith(suffix)
+    ]
+    return str(name)
+
+
+def _repository(capture: Capture) -> tuple[str, str, str]:
+    delivery = capture.config.platform.delivery
+    assert delivery is not None and delivery.source.kind == "codecommit"
+    name = delivery.source.repository
+    arn = f"arn:aws:codecommit:{capture.config.region}:{offline_account(capture.config)}:{name}"
+    return name, arn, delivery.branch
+
+
+def push(capture: Capture, rule: Document, pattern: Event) -> Cases:
+    name, arn, branch = _repository(capture)
+    event = _here(capture, sample("codecommit-reference-updated"))
+    event = variant(event, resources=[arn], **{"detail.repositoryName": name})
+    ok = variant(
+        event,
+        **{"detail.referenceName": branch, "detail.referenceFullName": f"refs/heads/{branch}"},
+    )
+    return [ok, variant(ok, **{"detail.event": "referenceCreated"})], [
+        variant(
+            ok,
+            **{"detail.referenceName": "feature", "detail.referenceFullName": "refs/heads/feature"},
+        ),
+        variant(ok, **{"detail.referenceType": "tag"}),
+        variant(ok, **{"detail.event": "referenceDeleted"}),
+        variant(ok, resources=[arn + "-other"]),
+    ]
+
+
+def pull_request(capture: Capture, rule: Document, pattern: Event) -> Cases:
+    name, arn, branch = _repository(capture)
+    event = _here(capture, sample("codecommit-pull-request-created"))
+    ok = variant(
+        event,
+        resources=[arn],
+        **{"detail.repositoryNames": [name], "detail.destinationReference": f"refs/heads/{branch}"},
+    )
+    return [ok, variant(ok, **{"detail.event": "pullRequestSourceBranchUpdated"})], [
+        variant(ok, **{"detail.destinationReference": "refs/heads/feature"}),
+        variant(ok, **{"detail.event": "pullRequestMergeStatusUpdated"}),
+    ]
+
+
+def pipeline_failed(capture: Capture, rule: Document, pattern: Event) -> Cases:
+    name = _named(capture, "aws:codepipeline/pipeline:Pipeline", "delivery-pipeline")
+    (arn,) = pattern["resources"]  # the pipeline's ARN output
+    event = _here(capture, sample("codepipeline-execution-state-change"))
+    event = variant(event, resources=[arn], **{"detail.pipeline": name})
+    ok = variant(event, **{"detail.state": "FAILED"})
+    return [ok], [
+        event,
+        variant(ok, **{"detail.state": "SUCCEEDED"}),
+        variant(ok, resources=[arn + "-other"]),
+    ]
+
+
+def drift_detected(capture: Capture, rule: Document, pattern: Event) -> Cases:
+    project = _named(capture, "aws:codebuild/project:Project", "delivery-drift-project")
+    event = _here(capture, sample("codebuild-build-state-change"))
+    event = variant(event, **{"detail.project-name": project})
+    ok = variant(event, **{"detail.build-status": "FAILED"})
+    return [ok], [event, variant(ok, **{"detail.project-name": project.replace("drift", "deploy")})]
+
+
+def object_created(capture: Capture, rule: Document, pattern: Event) -> Cases:
+    (pipeline,) = [
+        p for p in capture.config.platform.pipelines if rule.resource.startswith(f"{p.name}-")
+    ]
+    (bucket,) = pattern["detail"]["bucket"]["name"]  # the raw bucket's name output
+    event = _here(capture, sample("s3-object-created"))
+    event = variant(event, resources=[f"arn:aws:s3:::{bucket}"], **{"detail.bucket.name": bucket})
+    ok = variant(event, **{"detail.object.key": f"{pipeline.source_prefix}2024/01/01/part-1.csv"})
+    return [ok], [
+        variant(ok, **{"detail.object.key": f"{pipeline.quarantine_prefix}part-1.csv"}),
+        variant(ok, **{"detail.object.key": "example-key"}),
+        variant(ok, **{"detail.bucket.name": f"{bucket}-other"}),
+    ]
+
+
+def glue_failed(capture: Capture, rule: Document, pattern: Event) -> Cases:
+    jobs = [str(r.inputs["name"]) for r in capture.resources if r.type == "aws:glue/job:Job"]
+    event = _here(capture, sample("glue-job-state-change"))
+    positives = [variant(event, **{"detail.jobName": job}) for job in jobs]
+    return positives, [
+        variant(positives[0], **{"detail.state": "SUCCEEDED", "detail.severity": "INFO"}),
+        variant(positives[0], **{"detail.jobName": "another-job"}),
+    ]
+
+
+BINDINGS: dict[tuple[str, str], Callable[[Capture, Document, Event], Cases]] = {
+    ("aws.codecommit", "CodeCommit Repository State Change"): push,
+    ("aws.codecommit", "CodeCommit Pull Request State Change"): pull_request,
+    ("aws.codepipeline", "CodePipeline Pipeline Execution State Change"): pipeline_failed,
+    ("aws.codebuild", "CodeBuild Build State Change"): drift_detected,
+    ("aws.s3", "Object Created"): object_created,
+    ("aws.glue", "Glue Job State Change"): glue_failed,
+}
+
+
+def check(capture: Capture, rule: Document) -> list[str]:
+    """What is wrong with one rule's pattern: documented events it misses or near misses it
+    matches."""
+    pattern: Event = json.loads(rule.text)
+    (source,), (detail_type,) = pattern["source"], pattern["detail-type"]
+    binding = BINDINGS.get((source, detail_type))
+    if binding is None:
+        return [f"{rule.where}: no documented sample event for {source} / {detail_type}"]
+    positives, negatives = binding(capture, rule, pattern)
+    matcher = EventPattern.load(rule.text)
+
+    def matches(event: Event) -> bool:
+        # A documented event has every field of moto's event message type.
+        return matcher.matches_event(cast(EventMessageType, event))
+
+    missed = [
+        f"{rule.where}: misses {json.dumps(e['detail'])}" for e in positives if not matches(e)
+    ]
+    caught = [f"{rule.where}: matches {json.dumps(e['detail'])}" for e in negatives if matches(e)]
+    return missed + caught
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_event_pattern_matches_its_documented_event_only(
+    stack: str, shipped_captures: dict[str, Capture]
+) -> None:
+    capture = shipped_captures[stack]
+    rules = list(event_patterns(capture))
+    assert {json.loads(r.text)["source"][0] for r in rules} == {s for s, _ in BINDINGS}
+    assert [problem for rule in rules for problem in check(capture, rule)] == []
+
+
+BROKEN = {
+    # A field the event does not carry: the rule never fires.
+    "delivery-pipeline-failed": lambda p: variant(p, detail={"status": ["FAILED"]}),
+    # The wrong vocabulary: CodeCommit names branches without refs/heads/.
+    "delivery-on-push": lambda p: variant(p, **{"detail.referenceName": ["refs/heads/main"]}),
+    # Too wide: every object of the bucket, quarantine included.
+    "orders-ingest-object-created": lambda p: variant(p, detail={"bucket": p["detail"]["bucket"]}),
+    "operations-glue-failures": lambda p: variant(p, **{"detail-type": ["Glue Job Run Status"]}),
+}
+
+
+@pytest.mark.parametrize("rule_name", BROKEN)
+def test_a_broken_pattern_is_reported(rule_name: str, shipped_captures: dict[str, Capture]) -> None:
+    capture = shipped_captures["dev"]
+    (rule,) = [r for r in event_patterns(capture) if r.resource == rule_name]
+    assert check(capture, rule) == []
+    broken = json.dumps(BROKEN[rule_name](json.loads(rule.text)))
+    assert check(capture, Document(rule.stack, rule.resource, rule.type, rule.prop, broken))
