@@ -5,8 +5,12 @@ The statement takes the manifest's key as the Data API parameter `manifest` (a b
 parameter, never text spliced into SQL).
 
 A manifest left behind by a failed load stays pending and is loaded by the next execution; the
-warehouse's SQL makes loading a manifest twice, or out of order, harmless. Inside the Map every
-failure ends at LoadFailed, whose Error and Cause the Map's Catch hands to NotifyFailure.
+warehouse's SQL makes loading a manifest twice, or out of order, harmless. Two executions can
+list the same pending manifest (a burst of files runs the job twice in a row); when one has
+loaded and removed it, the other's COPY fails on the missing manifest. A failed load whose
+manifest is gone is therefore work done by another execution, not a failure. Inside the Map
+every other failure ends at LoadFailed, whose Error and Cause the Map's Catch hands to
+NotifyFailure.
 """
 
 from __future__ import annotations
@@ -23,13 +27,25 @@ from components.pipelines.asl.pipeline_tasks import (
     _guarded_task,
     integration_arn,
 )
-from components.pipelines.asl.states import Choice, ChoiceRule, Fail, Map, Pass, State, Wait
+from components.pipelines.asl.states import (
+    Choice,
+    ChoiceRule,
+    Fail,
+    Map,
+    Pass,
+    State,
+    Task,
+    Wait,
+)
 
 LIST_PENDING_LOADS = "ListPendingLoads"
 HAS_PENDING_LOADS = "HasPendingLoads"
 LOAD_PENDING_MANIFESTS = "LoadPendingManifests"
 LOAD_WAREHOUSE = "LoadWarehouse"
 REMOVE_LOADED_MANIFEST = "RemoveLoadedManifest"
+CHECK_MANIFEST_PENDING = "CheckManifestPending"
+IS_MANIFEST_PENDING = "IsManifestPending"
+LOADED_ELSEWHERE = "LoadedByAnotherExecution"
 RECORD_LOAD_FAILURE = "RecordLoadFailure"
 LOAD_FAILED = "LoadFailed"
 MANIFEST_PARAMETER = "manifest"
@@ -150,6 +166,40 @@ def _processor_states(load: ManifestLoad, partition: str) -> dict[str, State]:
             on_error=RECORD_LOAD_FAILURE,
         ),
         f"{REMOVE_LOADED_MANIFEST}Done": Pass(result_path=None, end=True),
+        # Only a successful load removes a manifest: a failed load of a removed one was a repeat.
+        # Its own error is kept apart: the load's error at $.error is what gets reported.
+        CHECK_MANIFEST_PENDING: Task(
+            resource=integration_arn(partition, "aws-sdk:s3:listObjectsV2"),
+            parameters={"Bucket": load.bucket, "Prefix.$": "$.manifest", "MaxKeys": 1},
+            result_selector={"KeyCount.$": "$.KeyCount"},
+            result_path="$.manifestPending",
+            timeout_seconds=_API_TIMEOUT_SECONDS,
+            retry=(_backoff(S3_RETRY_ERRORS, interval=5, attempts=3, cap=60),),
+            catch=(
+                Catcher(
+                    error_equals=(ALL_ERRORS,),
+                    next=RECORD_LOAD_FAILURE,
+                    result_path="$.manifestCheckError",
+                ),
+            ),
+            next=IS_MANIFEST_PENDING,
+        ),
+        IS_MANIFEST_PENDING: Choice(
+            choices=(
+                ChoiceRule(
+                    variable="$.manifestPending.KeyCount",
+                    operator="NumericEquals",
+                    value=0,
+                    next=LOADED_ELSEWHERE,
+                ),
+            ),
+            default=RECORD_LOAD_FAILURE,
+        ),
+        LOADED_ELSEWHERE: Pass(
+            comment="Another execution loaded this manifest and removed it.",
+            result_path=None,
+            end=True,
+        ),
         # A fixed error name: names starting with "States." cannot be raised by a Fail state, so
         # the original error travels in the cause.
         RECORD_LOAD_FAILURE: Pass(
@@ -192,7 +242,7 @@ def _poll_decisions(load: ManifestLoad) -> dict[str, State]:
                 "Cause.$": f"States.JsonToString({_LOAD_STATUS})",
             },
             result_path="$.error",
-            next=RECORD_LOAD_FAILURE,
+            next=CHECK_MANIFEST_PENDING,
         ),
         f"{name}PollLimit": _error_marker(
             f"{name}PollLimitReached",

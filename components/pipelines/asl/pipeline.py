@@ -1,5 +1,5 @@
-"""The data-pipeline state machine: hand over to a queued run of the job if there is one, else
-crawl, wait for the crawler, run the Glue job, load its pending manifests into the warehouse,
+"""The data-pipeline state machine: crawl, wait for the crawler, then hand over to a queued run of
+the job if there is one, else run the Glue job, load its pending manifests into the warehouse,
 notify. pipeline_definition() returns an already validated definition.
 """
 
@@ -45,8 +45,14 @@ HANDED_OVER = "HandedOverToQueuedRun"
 
 def _job_queue_states(job: str, partition: str) -> dict[str, State]:
     """A run of the job waiting in Glue's queue has not listed its input yet, so it will read
-    whatever landed before now: this execution hands over to it instead of queueing another run
-    (a burst of files then costs two job runs, not one per file)."""
+    whatever landed before now: this execution hands over to it instead of queueing another run.
+
+    The check sits right before the run starts, after the crawl's polling has spread a burst's
+    executions out: checked at the start, every execution of a burst would pass it before the
+    first run is queued, and each would queue a run of its own (Glue fails a run that waits too
+    long). Two executions passing the check in the same instant still queue two runs; the later
+    run then finds nothing new and writes no manifest.
+    """
     run_queued = ChoiceRule(
         variable="$.jobQueue.waiting", operator="BooleanEquals", value=True, next=HANDED_OVER
     )
@@ -65,7 +71,7 @@ def _job_queue_states(job: str, partition: str) -> dict[str, State]:
             result_path="$.jobQueue",
             next=IS_RUN_QUEUED,
         ),
-        IS_RUN_QUEUED: Choice(choices=(run_queued,), default=START_CRAWLER),
+        IS_RUN_QUEUED: Choice(choices=(run_queued,), default=RUN_GLUE_JOB),
         HANDED_OVER: Succeed(comment="The queued run of the job reads this execution's input."),
     }
 
@@ -121,7 +127,7 @@ def _crawler_decisions(crawler: str, poll_seconds: int, max_polls: int) -> dict[
         variable="$.crawler.Crawler.LastCrawl.Status",
         operator="StringEquals",
         value="SUCCEEDED",
-        next=RUN_GLUE_JOB,
+        next=CHECK_JOB_QUEUE,
     )
     return {
         CHECK_CRAWLER_STATE: Choice(choices=(ready, exhausted), default=COUNT_CRAWLER_POLL),
@@ -169,7 +175,7 @@ def pipeline_definition(
     job_timeout_seconds: int = 6 * 3600,
     partition: str = "aws",
 ) -> StateMachineDefinition:
-    """Hand over to a queued job run, or crawl, run the Glue job, load, notify, succeed.
+    """Crawl, then hand over to a queued job run or run the Glue job, load, notify, succeed.
 
     With `load`, every pending manifest is loaded into the warehouse after the job (see
     load_steps.py). Every Task retries its transient errors and sends anything else to
@@ -181,9 +187,9 @@ def pipeline_definition(
     after_job = LIST_PENDING_LOADS if load is not None else NOTIFY_SUCCESS
     loading = manifest_load_states(load, NOTIFY_SUCCESS, partition) if load is not None else {}
     parts: list[dict[str, State]] = [
-        _job_queue_states(job_name, partition),
         _crawler_states(crawler_name, crawler_poll_seconds, partition),
         _crawler_decisions(crawler_name, crawler_poll_seconds, max_crawler_polls),
+        _job_queue_states(job_name, partition),
         {
             RUN_GLUE_JOB: _job_state(
                 job_name, job_input_keys, job_timeout_seconds, after_job, partition
@@ -195,7 +201,7 @@ def pipeline_definition(
     states: dict[str, State] = {name: state for part in parts for name, state in part.items()}
     definition = StateMachineDefinition(
         comment=f"{pipeline}: crawl, transform with Glue, load, notify",
-        start_at=CHECK_JOB_QUEUE,
+        start_at=START_CRAWLER,
         states=states,
     )
     definition.validate()

@@ -34,10 +34,6 @@ LOAD = ManifestLoad(
     statement_name="sales-load",
 )
 BASE_STATES = [
-    "CheckJobQueue",
-    "ClassifyJobQueue",
-    "IsRunQueued",
-    "HandedOverToQueuedRun",
     "StartCrawler",
     "InitCrawlerPoll",
     "WaitForCrawler",
@@ -47,6 +43,10 @@ BASE_STATES = [
     "CrawlerPollLimitReached",
     "CheckCrawlResult",
     "CrawlFailed",
+    "CheckJobQueue",
+    "ClassifyJobQueue",
+    "IsRunQueued",
+    "HandedOverToQueuedRun",
     "RunGlueJob",
 ]
 TAIL_STATES = ["NotifySuccess", "PipelineSucceeded", "NotifyFailure", "PipelineFailed"]
@@ -165,7 +165,7 @@ def test_crawler_poll_loop_is_bounded_and_checks_the_crawl_result() -> None:
         "Default": "CountCrawlerPoll",
     }
     assert states["CountCrawlerPoll"]["Next"] == "WaitForCrawler"
-    assert states["CheckCrawlResult"]["Choices"][0]["Next"] == "RunGlueJob"
+    assert states["CheckCrawlResult"]["Choices"][0]["Next"] == "CheckJobQueue"
     assert states["CheckCrawlResult"]["Default"] == "CrawlFailed"
     for marker in ("CrawlerPollLimitReached", "CrawlFailed"):
         assert states[marker]["ResultPath"] == "$.error"
@@ -200,8 +200,10 @@ def test_glue_job_runs_synchronously_with_input_arguments_and_job_retries() -> N
 
 
 def test_a_queued_job_run_takes_over_the_execution() -> None:
-    # A run waiting in Glue's queue has not listed its input yet: it reads this file too.
+    # A run waiting in Glue's queue has not listed its input yet: it reads this file too. The
+    # check comes after the crawl, right before the run would start.
     states = _pipeline()["States"]
+    assert states["CheckCrawlResult"]["Choices"][0]["Next"] == "CheckJobQueue"
     check = states["CheckJobQueue"]
     assert check["Parameters"] == {"JobName": "sales-etl", "MaxResults": 10}
     assert check["ResultSelector"] == {"states.$": "$.JobRuns[*].JobRunState"}
@@ -219,7 +221,7 @@ def test_a_queued_job_run_takes_over_the_execution() -> None:
                 "Next": "HandedOverToQueuedRun",
             }
         ],
-        "Default": "StartCrawler",
+        "Default": "RunGlueJob",
     }
     assert states["HandedOverToQueuedRun"]["Type"] == "Succeed"
 
@@ -254,7 +256,7 @@ def test_json_round_trips() -> None:
         load=LOAD,
     )
     assert json.loads(definition.to_json()) == definition.to_dict()
-    assert json.loads(definition.to_json(indent=2))["StartAt"] == "CheckJobQueue"
+    assert json.loads(definition.to_json(indent=2))["StartAt"] == "StartCrawler"
 
 
 DONE = Succeed()

@@ -136,7 +136,7 @@ def test_a_failed_statement_fails_the_item_with_the_whole_status_as_cause() -> N
         "Error": "LoadWarehouseFailed",
         "Cause.$": "States.JsonToString($.loadStatus)",
     }
-    assert states["LoadWarehouseFailed"]["Next"] == "RecordLoadFailure"
+    assert states["LoadWarehouseFailed"]["Next"] == "CheckManifestPending"
     assert states["LoadWarehousePollLimit"]["Result"]["Error"] == "LoadWarehousePollLimitReached"
     assert states["LoadWarehousePollLimit"]["Next"] == "RecordLoadFailure"
     # A Fail state cannot raise a "States." error, so the original one travels in the cause.
@@ -151,6 +151,40 @@ def test_a_failed_statement_fails_the_item_with_the_whole_status_as_cause() -> N
         "Error": "LoadFailed",
         "CausePath": "$.failure.Cause",
     }
+
+
+def test_a_failed_load_of_a_manifest_another_execution_removed_is_not_a_failure() -> None:
+    # Only a successful load removes a manifest: when it is gone, the work was done elsewhere.
+    states = _processor(_states())["States"]
+    check = states["CheckManifestPending"]
+    assert check["Resource"] == "arn:aws:states:::aws-sdk:s3:listObjectsV2"
+    assert check["Parameters"] == {
+        "Bucket": "dp-dev-curated",
+        "Prefix.$": "$.manifest",
+        "MaxKeys": 1,
+    }
+    assert check["ResultSelector"] == {"KeyCount.$": "$.KeyCount"}
+    assert check["ResultPath"] == "$.manifestPending"
+    # Its own error does not replace the load's, which is what the alert reports.
+    assert check["Catch"] == [
+        {
+            "ErrorEquals": ["States.ALL"],
+            "Next": "RecordLoadFailure",
+            "ResultPath": "$.manifestCheckError",
+        }
+    ]
+    assert states["IsManifestPending"] == {
+        "Type": "Choice",
+        "Choices": [
+            {
+                "Variable": "$.manifestPending.KeyCount",
+                "NumericEquals": 0,
+                "Next": "LoadedByAnotherExecution",
+            }
+        ],
+        "Default": "RecordLoadFailure",
+    }
+    assert states["LoadedByAnotherExecution"]["End"] is True
 
 
 @pytest.mark.parametrize("partition", ["aws", "aws-cn", "aws-us-gov"])
