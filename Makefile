@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 # modules (about 2 s) on every run.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: check test lint typecheck unit bench clean diff locks
+.PHONY: check test lint typecheck unit bench clean diff locks run-local
 
 .tools/bin/uv:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools uv==$(UV_VERSION)
@@ -27,9 +27,13 @@ $(VENV)/.check: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked --inexact --quiet
 	touch $@
 
+$(VENV)/.local: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --inexact --quiet --group local
+	touch $@
+
 $(VENV)/.all: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked --all-groups --quiet
-	touch $@ $(VENV)/.check
+	touch $@ $(VENV)/.check $(VENV)/.local
 
 # Node tools of the test suite (asl-validator), from npm at the versions in the package lock.
 NODE_TOOLS := tools/node
@@ -45,6 +49,11 @@ check: $(VENV)/.check
 diff: $(VENV)/.check
 	$(if $(BASE),,$(error BASE is required: make diff STACK=<stack> BASE=<git ref>))
 	$(PY) -m offline.diff --stack $(STACK) --base $(BASE) $(if $(OUT),--out $(OUT))
+
+## Run STACK's pipelines (or PIPELINE) end to end on emulated AWS, landing FILE or a sample.
+run-local: $(VENV)/.local
+	$(PY) -m pipeline_run.local --stack $(STACK) $(if $(PIPELINE),--pipeline $(PIPELINE)) \
+		$(if $(FILE),--file $(FILE)) $(if $(JSON),--json $(JSON))
 
 ## Lint, format check, static types and the test suite.
 test: lint typecheck unit

@@ -2,8 +2,9 @@
 
 Prints numbers and asserts nothing (speed is never a test). Every figure is a fresh process, as a
 user pays it: a fresh clone's first `make check` (uv and the environment installed from an empty
-cache), the whole check of each shipped stack, and the whole check of dev with 10 to 200
-generated pipelines, whose cost per resource shows whether the check grows linearly.
+cache), the whole check of each shipped stack, the whole check of dev with 10 to 200
+generated pipelines, whose cost per resource shows whether the check grows linearly, and
+`make run-local` of every pipeline of both shipped stacks.
 """
 
 import argparse
@@ -28,6 +29,7 @@ SCALING_PIPELINES = (10, 50, 100, 200)
 # Seconds of the whole check (program and policy pack) per size; None: no target, figure only.
 TARGETS: dict[int, float | None] = {10: None, 50: 5.0, 100: None, 200: 20.0}
 SETUP_TARGET = 20.0
+RUN_LOCAL_TARGET = 90.0  # every pipeline of both shipped stacks, Spark started once per stack
 # Used only when the stack declares no pipeline to copy; validated against PipelineSettings.
 FALLBACK_PIPELINE: dict[str, Any] = {
     "name": "bench",
@@ -126,6 +128,20 @@ def scaling(runs: int) -> None:
     print(f"  ms/resource at {high} over {low} pipelines: {ratio:.2f} (linear growth: about 1)")
 
 
+def run_local() -> None:
+    """`make run-local STACK=<stack>` for each shipped stack: a fresh process each, Spark's start
+    included, every pipeline of the stack end to end."""
+    print("\nLocal run of every pipeline, fresh process per stack (Spark start included)")
+    total = 0.0
+    for stack in ("dev", "prod"):
+        pipelines = len(capture_stack(stack).config.platform.pipelines)
+        argv = [sys.executable, "-m", "pipeline_run.local", "--stack", stack]
+        seconds = _timed(argv, PROJECT_ROOT)
+        total += seconds
+        print(f"  {stack:<8}{pipelines:>3} pipeline(s){seconds:>9.2f} s")
+    print(f"  both stacks     {total:>9.2f} s   {_verdict(total, RUN_LOCAL_TARGET)}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
@@ -137,6 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fresh_clone_setup()
     shipped_stacks(args.runs)
     scaling(args.runs)
+    run_local()
     return 0
 
 

@@ -1,6 +1,8 @@
-"""Shared fixtures: the shipped stacks captured once per session, and a mock runner."""
+"""Shared fixtures: the shipped stacks captured once per session, a mock runner, and the one
+local Spark session every Spark test shares."""
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -24,3 +26,15 @@ def run_mocked() -> Callable[[Callable[[], object]], tuple[Registration, ...]]:
         return capture_program(program, project="data-platform", stack="test", region="eu-west-1")
 
     return run
+
+
+@pytest.fixture(scope="session")
+def spark() -> Any:
+    """The process's local Spark (Glue 5.0's PySpark); a missing PySpark or Java fails, never
+    skips."""
+    from pipeline_run.spark import SparkUnavailableError, local_spark
+
+    try:
+        return local_spark()
+    except SparkUnavailableError as error:
+        pytest.fail(str(error), pytrace=False)

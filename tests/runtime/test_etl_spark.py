@@ -2,14 +2,12 @@
 `curate_batch` to Parquet partitioned by ingest_date, read back row for row.
 
 Spark's own reader and Parquet writer stand in for Glue's DynamicFrame source and catalog sink,
-whose wiring test_transforms.py pins with mocks. Without PySpark or Java 17+ this module fails.
+whose wiring test_transforms.py pins with mocks. The session is the suite's shared one
+(tests/conftest.py); without PySpark or Java 17+ this module fails.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -36,21 +34,6 @@ SPEC = build_spec(
         "partition_source_column": "updated_at",
     }
 )
-SPARK_CONF = {
-    "spark.ui.enabled": "false",
-    "spark.ui.showConsoleProgress": "false",
-    "spark.driver.memory": "512m",
-    "spark.driver.host": "127.0.0.1",
-    "spark.driver.bindAddress": "127.0.0.1",
-    "spark.sql.shuffle.partitions": "1",
-    "spark.sql.session.timeZone": "UTC",
-    # Each small input file becomes its own partition, so de-duplication crosses partitions.
-    "spark.sql.files.maxPartitionBytes": "4k",
-    # A short-lived JVM: the client compiler alone about halves Spark's cold start on CI machines.
-    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",
-    # Python workers must import runtime.glue.etl_job, which _curate's closures refer to.
-    "spark.executorEnv.PYTHONPATH": str(REPO_ROOT),
-}
 
 
 @dataclass(frozen=True)
@@ -142,38 +125,13 @@ JSON_LINES = Source(
 )
 
 
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
-    """One local Spark for the module; a missing PySpark or Java fails the tests, never skips."""
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError as error:
-        pytest.fail(f"PySpark is required: make test installs it with uv ({error})", pytrace=False)
-    java_home = os.environ.get("JAVA_HOME")
-    java = str(Path(java_home, "bin", "java")) if java_home else shutil.which("java")
-    if java is None or not Path(java).is_file():
-        pytest.fail(
-            "Java 17+ is required for PySpark: no JAVA_HOME and no java on PATH", pytrace=False
-        )
-    root = tmp_path_factory.mktemp("spark")
-    builder = SparkSession.builder.master("local[1]").appName("etl-job-test")
-    for key, value in {
-        **SPARK_CONF,
-        "spark.sql.warehouse.dir": str(root / "warehouse"),
-        "spark.local.dir": str(root / "local"),
-    }.items():
-        builder = builder.config(key, value)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PYSPARK_PYTHON", sys.executable)
-        try:
-            session = builder.getOrCreate()
-        except Exception as error:
-            pytest.fail(
-                f"local Spark did not start with {java} (Java 17+ needed): {error}", pytrace=False
-            )
-        session.sparkContext.setLogLevel("ERROR")
-        yield session
-        session.stop()
+@pytest.fixture(autouse=True)
+def small_partitions(spark: SparkSession) -> Iterator[None]:
+    """Each small input file becomes its own partition, so de-duplication crosses partitions."""
+    previous = spark.conf.get("spark.sql.files.maxPartitionBytes") or "128m"
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "4k")
+    yield
+    spark.conf.set("spark.sql.files.maxPartitionBytes", previous)
 
 
 def _read_source(spark: SparkSession, files: dict[str, str], fmt: str, root: Path) -> DataFrame:

@@ -1,0 +1,387 @@
+"""Emulated AWS for one captured stack: moto's services, populated from the program's own capture,
+with the Glue crawler and jobs served by `LocalGlue` and the Redshift Data API by
+`LocalWarehouse`. Step Functions executes the declared definitions in moto's ASL interpreter.
+
+What the emulation changes, and only this: every Wait state waits `wait_seconds` (0 by default)
+instead of its declared time, Glue and the Redshift Data API are served locally (see their
+modules), and the ingestion function's handler is called in-process with its declared
+environment instead of through Lambda. A crawl finishes as soon as it has registered its table;
+with `crawls_finish=False` it stays RUNNING (a crawler that never ends, for drills).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import json
+import logging
+import os
+import sys
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3  # type: ignore[import-untyped]
+from moto import mock_aws
+from moto.core.config import default_user_config
+from moto.events.models import EventPattern
+from moto.glue.models import FakeCrawler, FakeJob, GlueBackend
+from moto.moto_api import state_manager
+from moto.redshiftdata.models import RedshiftDataAPIServiceBackend, Statement
+
+from offline.capture import Capture
+from offline.mocks import Registration
+from pipeline_run import moto_gaps
+from pipeline_run.deployment import PipelineDeployment, deployments
+from pipeline_run.local_glue import LocalGlue, LocalJob, SparkFactory
+from pipeline_run.local_warehouse import LocalWarehouse, StatementFailedError
+from pipeline_run.moto_gaps import patched
+from runtime.ingest import handler
+
+STATEMENT_TYPE = "aws:redshiftdata/statement:Statement"
+CRAWL_MODEL = "glue::crawl"
+
+
+class _Statement(Statement):
+    """moto's Data API statement, with the Error Redshift reports when it fails."""
+
+    error: str | None = None
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        yield from super().__iter__()
+        if self.error is not None:
+            yield "Error", self.error
+
+
+@dataclass(frozen=True)
+class Clients:
+    s3: Any
+    sfn: Any
+    glue: Any
+    sns: Any
+    sqs: Any
+
+
+class Emulation(contextlib.AbstractContextManager["Emulation"]):
+    """moto started, the stack's resources created from the capture, Glue and Redshift local."""
+
+    def __init__(
+        self,
+        capture: Capture,
+        *,
+        spark: SparkFactory,
+        workdir: Path,
+        wait_seconds: int = 0,
+        crawls_finish: bool = True,
+    ) -> None:
+        self.capture, self.workdir, self.wait_seconds = capture, workdir, wait_seconds
+        self.crawls_finish = crawls_finish
+        self.region = capture.config.region
+        self.pipelines: dict[str, PipelineDeployment] = deployments(capture)
+        self._spark = spark
+        self._stack = contextlib.ExitStack()
+        self._alert_queue = ""
+        self._loaders: dict[str, str] = {}
+        self.function_logs: list[str] = []
+        """What the ingestion function logged (its CloudWatch Logs), one JSON object a line."""
+
+    def __enter__(self) -> Emulation:
+        self._stack.enter_context(_environment({"AWS_DEFAULT_REGION": self.region}))
+        self._stack.enter_context(_moto_executes_state_machines())
+        self._stack.enter_context(moto_gaps.bridged())
+        self._stack.enter_context(mock_aws())
+        self._stack.enter_context(_crawls_end_when_told())
+        self.clients = Clients(*(boto3.client(s, region_name=self.region) for s in _SERVICES))
+        self.glue = LocalGlue(self.clients.s3, self.clients.glue, self._spark, self.workdir)
+        self.warehouse = LocalWarehouse(self.clients.s3, self.workdir)
+        self._stack.callback(self.glue.close)
+        self._stack.enter_context(self._serve_glue())
+        self._stack.enter_context(self._serve_data_api())
+        self._create_resources()
+        handler._clients.cache_clear()
+        self._stack.callback(handler._clients.cache_clear)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    # -- resources from the capture -------------------------------------------------------------
+
+    def _create_resources(self) -> None:
+        resources = self.capture.resources
+        for bucket in _of_type(resources, "aws:s3/bucket:Bucket"):
+            self.clients.s3.create_bucket(
+                Bucket=bucket.outputs["bucket"],
+                CreateBucketConfiguration={"LocationConstraint": self.region},
+            )
+        for database in _of_type(resources, "aws:glue/catalogDatabase:CatalogDatabase"):
+            self.clients.glue.create_database(DatabaseInput={"Name": database.inputs["name"]})
+        topics = {p.alert_topic_arn for p in self.pipelines.values()}
+        self._alert_queue = self._subscribe_queue(topics)
+        for pipeline in self.pipelines.values():
+            self._create_pipeline(pipeline)
+        for statement in _of_type(resources, STATEMENT_TYPE):
+            self.warehouse.declare(statement.inputs["sql"])
+
+    def _create_pipeline(self, pipeline: PipelineDeployment) -> None:
+        crawler, job = pipeline.crawler.inputs, pipeline.job.inputs
+        self.clients.glue.create_crawler(
+            Name=crawler["name"],
+            Role=crawler["role"],
+            DatabaseName=crawler["databaseName"],
+            Targets={"S3Targets": [{"Path": t["path"]} for t in crawler["s3Targets"]]},
+        )
+        self.clients.glue.create_job(
+            Name=pipeline.job_name,
+            Role=job["roleArn"],
+            Command={"Name": "glueetl", "ScriptLocation": job["command"]["scriptLocation"]},
+            DefaultArguments=job.get("defaultArguments") or {},
+        )
+        self.glue.add_job(LocalJob(pipeline.job_name, job.get("defaultArguments") or {}))
+        self.clients.sfn.create_state_machine(
+            name=pipeline.state_machine_name,
+            definition=json.dumps(shorten_waits(pipeline.definition, self.wait_seconds)),
+            roleArn=pipeline.role_arn,
+        )
+        load_sql = pipeline.load_sql
+        if load_sql is not None:  # the state machine's role is who the load runs as
+            self._loaders[load_sql] = pipeline.role_arn.rsplit("/", 1)[-1]
+
+    def _subscribe_queue(self, topics: set[str]) -> str:
+        url = self.clients.sqs.create_queue(QueueName="emulated-alerts")["QueueUrl"]
+        arn = self.clients.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        for topic in topics:
+            name = topic.rsplit(":", 1)[-1]
+            created = self.clients.sns.create_topic(Name=name)["TopicArn"]
+            self.clients.sns.subscribe(
+                TopicArn=created,
+                Protocol="sqs",
+                Endpoint=arn["Attributes"]["QueueArn"],
+                Attributes={"RawMessageDelivery": "true"},
+            )
+        return str(url)
+
+    # -- what the driver does here that AWS would do -------------------------------------------
+
+    def alerts(self) -> list[str]:
+        """Every message published to the alert topics so far (read once)."""
+        messages: list[str] = []
+        while True:
+            batch = self.clients.sqs.receive_message(
+                QueueUrl=self._alert_queue, MaxNumberOfMessages=10
+            ).get("Messages", [])
+            if not batch:
+                return messages
+            for message in batch:
+                messages.append(message["Body"])
+                self.clients.sqs.delete_message(
+                    QueueUrl=self._alert_queue, ReceiptHandle=message["ReceiptHandle"]
+                )
+
+    def object_created(self, pipeline: PipelineDeployment, key: str) -> dict[str, Any]:
+        """EventBridge's "Object Created" event for a landed object, as AWS documents it, checked
+        against the pipeline's declared rule and delivered to its real handler."""
+        head = self.clients.s3.head_object(Bucket=pipeline.raw_bucket, Key=key)
+        event = object_created_event(
+            self.region, pipeline.raw_bucket, key, head["ContentLength"], head["ETag"]
+        )
+        rule = next(
+            r
+            for r in _of_type(self.capture.resources, "aws:cloudwatch/eventRule:EventRule")
+            if r.name == f"{pipeline.name}-ingest-object-created"
+        )
+        if not EventPattern.load(rule.inputs["eventPattern"]).matches_event(event):  # type: ignore[arg-type]
+            raise LookupError(f"{key}: the rule {rule.name} does not match its own event")
+        environment = dict(pipeline.function_environment or {})
+        logs = io.StringIO()
+        with _environment(environment), _function_logs_to(logs):
+            result: dict[str, Any] = dict(handler.handler(event, None))
+        self.function_logs += logs.getvalue().splitlines()
+        return result
+
+    # -- Glue and the Data API, served locally -------------------------------------------------
+
+    @contextlib.contextmanager
+    def _serve_glue(self) -> Iterator[None]:
+        glue, crawls_finish = self.glue, self.crawls_finish
+        originals = (
+            FakeJob.start_job_run,
+            FakeJob.get_job_run,
+            FakeJob.get_job_runs,
+            GlueBackend.start_crawler,
+            FakeCrawler.as_dict,
+        )
+
+        def start_job_run(job: FakeJob, **kwargs: Any) -> str:
+            if not glue.serves(job.name):
+                return originals[0](job, **kwargs)
+            return glue.start_job_run(job.name, kwargs.get("arguments"))
+
+        def get_job_run(job: FakeJob, run_id: str) -> Any:
+            return (
+                glue.job_run(job.name, run_id)
+                if glue.serves(job.name)
+                else originals[1](job, run_id)
+            )
+
+        def get_job_runs(job: FakeJob) -> Any:
+            return glue.job_runs(job.name) if glue.serves(job.name) else originals[2](job)
+
+        def start_crawler(backend: GlueBackend, name: str) -> None:
+            originals[3](backend, name)
+            crawler = backend.get_crawler(name)
+            if not crawls_finish:
+                return
+            for target in crawler.targets.get("S3Targets", []):
+                glue.crawl(crawler.database_name, target["Path"])
+            crawler.crawls[-1].status = "COMPLETED"
+
+        def describe_crawler(crawler: FakeCrawler) -> dict[str, Any]:
+            # moto names a finished crawl COMPLETED; Glue's GetCrawler says SUCCEEDED.
+            described: dict[str, Any] = originals[4](crawler)
+            last = described.get("LastCrawl")
+            if last is not None and last.get("Status") == "COMPLETED":
+                last["Status"] = "SUCCEEDED"
+            return described
+
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(patched(FakeJob, "start_job_run", start_job_run))
+            stack.enter_context(patched(FakeJob, "get_job_run", get_job_run))
+            stack.enter_context(patched(FakeJob, "get_job_runs", get_job_runs))
+            stack.enter_context(patched(GlueBackend, "start_crawler", start_crawler))
+            stack.enter_context(patched(FakeCrawler, "as_dict", describe_crawler))
+            yield
+
+    @contextlib.contextmanager
+    def _serve_data_api(self) -> Iterator[None]:
+        warehouse, loaders = self.warehouse, self._loaders
+
+        def execute_statement(backend: RedshiftDataAPIServiceBackend, **kwargs: Any) -> Any:
+            statement = _Statement(
+                cluster_identifier=kwargs.get("cluster_identifier") or "",
+                database=kwargs["database"],
+                db_user=kwargs.get("db_user") or "",
+                query_parameters=kwargs.get("parameters") or [],
+                query_string=kwargs["sql"],
+                secret_arn=kwargs.get("secret_arn") or "",
+            )
+            user = f'"IAMR:{loaders.get(kwargs["sql"], "unknown")}"'
+            try:
+                warehouse.call(kwargs["sql"], kwargs.get("parameters") or [], user)
+                statement.status = "FINISHED"
+            except StatementFailedError as failure:
+                statement.status, statement.error = "FAILED", str(failure)
+            backend.statements[statement.id] = statement
+            return statement
+
+        with patched(RedshiftDataAPIServiceBackend, "execute_statement", execute_statement):
+            yield
+
+
+_SERVICES = ("s3", "stepfunctions", "glue", "sns", "sqs")
+
+
+def shorten_waits(definition: Mapping[str, Any], seconds: int) -> dict[str, Any]:
+    """The definition with every Wait state, Map item processors included, waiting `seconds`."""
+    result = copy.deepcopy(dict(definition))
+
+    def visit(states: dict[str, Any]) -> None:
+        for state in states.values():
+            if state.get("Type") == "Wait":
+                state["Seconds"] = seconds
+            if state.get("Type") == "Map":
+                visit(state["ItemProcessor"]["States"])
+
+    visit(result["States"])
+    return result
+
+
+def object_created_event(
+    region: str, bucket: str, key: str, size: int, etag: str, *, account: str = "123456789012"
+) -> dict[str, Any]:
+    """An S3 "Object Created" event as EventBridge delivers it (S3 User Guide, "EventBridge
+    event message structure")."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "account": account,
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:s3:::{bucket}"],
+        "detail": {
+            "version": "0",
+            "bucket": {"name": bucket},
+            "object": {
+                "key": key,
+                "size": size,
+                "etag": etag.strip('"'),
+                "sequencer": f"{uuid.uuid4().int:020X}"[:18],
+            },
+            "request-id": uuid.uuid4().hex[:16].upper(),
+            "requester": account,
+            "source-ip-address": "10.0.0.1",
+            "reason": "PutObject",
+        },
+    }
+
+
+def _of_type(resources: tuple[Registration, ...], kind: str) -> list[Registration]:
+    return [r for r in resources if r.type == kind]
+
+
+@contextlib.contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextlib.contextmanager
+def _function_logs_to(stream: io.StringIO) -> Iterator[None]:
+    """The ingestion function's JSON log lines go to `stream` (Lambda sends its stdout to
+    CloudWatch Logs) instead of this process's stdout."""
+    handler.configure_logging()  # its level, as the function sets it
+    logger = handler.LOGGER
+    capture = logging.StreamHandler(stream)
+    capture.setFormatter(handler.JsonFormatter())
+    saved, logger.handlers = logger.handlers, [capture]
+    try:
+        yield
+    finally:
+        logger.handlers = saved
+
+
+@contextlib.contextmanager
+def _crawls_end_when_told() -> Iterator[None]:
+    """moto ends a crawl the first time it is read; here a crawl ends when the emulation ends it."""
+    state_manager.set_transition(CRAWL_MODEL, {"progression": "manual", "times": sys.maxsize})
+    try:
+        yield
+    finally:
+        state_manager.unset_transition(CRAWL_MODEL)
+
+
+@contextlib.contextmanager
+def _moto_executes_state_machines() -> Iterator[None]:
+    previous = default_user_config.get("stepfunctions")
+    default_user_config["stepfunctions"] = {"execute_state_machine": True}
+    try:
+        yield
+    finally:
+        if previous is None:
+            default_user_config.pop("stepfunctions", None)
+        else:
+            default_user_config["stepfunctions"] = previous

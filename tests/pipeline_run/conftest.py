@@ -1,0 +1,28 @@
+"""An emulated environment per test, built from a shipped stack's capture, on the shared Spark."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from offline.capture import Capture
+from pipeline_run.emulation import Emulation
+
+Emulate = Callable[..., contextlib.AbstractContextManager[Emulation]]
+
+
+@pytest.fixture
+def emulate(shipped_captures: dict[str, Capture], spark: Any, tmp_path: Path) -> Emulate:
+    """`with emulate("dev") as emulation:`, optionally with a changed capture or options."""
+
+    @contextlib.contextmanager
+    def start(stack: str, *, capture: Capture | None = None, **options: Any) -> Iterator[Emulation]:
+        chosen = capture if capture is not None else shipped_captures[stack]
+        with Emulation(chosen, spark=lambda: spark, workdir=tmp_path, **options) as emulation:
+            yield emulation
+
+    return start

@@ -1,0 +1,101 @@
+"""A deliberately broken seam makes the local run fail, with a message that names the seam:
+a JSONPath of the definition that reads a real service response, a job argument the script
+reads, a column the warehouse table expects from the ETL output."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from offline.capture import Capture
+from offline.mocks import Registration
+from pipeline_run.local import render, run_pipeline
+from runtime.glue import etl_job
+from tests.pipeline_run.conftest import Emulate
+
+
+def _changed(capture: Capture, name: str, change: Callable[[dict[str, Any]], None]) -> Capture:
+    """The capture with one resource's inputs changed, as if the program declared it so."""
+
+    def edit(resource: Registration) -> Registration:
+        if resource.name != name:
+            return resource
+        inputs = json.loads(json.dumps(resource.inputs))
+        change(inputs)
+        return dataclasses.replace(resource, inputs=inputs)
+
+    return dataclasses.replace(capture, resources=tuple(map(edit, capture.resources)))
+
+
+def test_a_wrong_jsonpath_in_the_definition(
+    emulate: Emulate, shipped_captures: dict[str, Capture]
+) -> None:
+    # S3 lists objects with `Key`; Step Functions hands the response over in PascalCase.
+    def wrong_path(inputs: dict[str, Any]) -> None:
+        definition = json.loads(inputs["definition"])
+        selector = definition["States"]["LoadPendingManifests"]["ItemSelector"]
+        selector["manifest.$"] = "$$.Map.Item.Value.key"
+        inputs["definition"] = json.dumps(definition)
+
+    broken = _changed(shipped_captures["dev"], "orders-orchestration-state-machine", wrong_path)
+    with emulate("dev", capture=broken) as emulation:
+        report = run_pipeline(emulation, "orders")
+
+    assert report.status == "FAILED"
+    assert report.failed_state == "LoadPendingManifests"
+    assert report.failure is not None and report.failure.startswith("States.Runtime: ")
+    assert "The JSONPath '$$.Map.Item.Value.key'" in report.failure
+    # As in AWS, States.ALL does not catch States.Runtime: no alert, the execution just fails
+    # (the operations alarm on failed executions is what tells someone).
+    assert report.alerts == [] and report.error == "States.Runtime"
+    assert "failed at  LoadPendingManifests: States.Runtime: " in render("dev", report)
+
+
+def test_a_renamed_job_argument(emulate: Emulate, shipped_captures: dict[str, Capture]) -> None:
+    def renamed(inputs: dict[str, Any]) -> None:
+        arguments = inputs["defaultArguments"]
+        arguments["--required_cols"] = arguments.pop("--required_columns")
+
+    broken = _changed(shipped_captures["dev"], "orders-etl-job", renamed)
+    with emulate("dev", capture=broken) as emulation:
+        report = run_pipeline(emulation, "orders")
+
+    assert report.status == "FAILED"
+    assert report.failed_state == "RunGlueJob"
+    (run,) = report.glue_runs
+    assert run.error == "ValueError: the job's arguments lack --required_columns"
+    assert report.failure == f"States.TaskFailed: {run.error}"
+    (alert,) = report.alerts
+    assert "failed with States.TaskFailed" in alert and "--required_columns" in alert
+    assert f"glue       {run.id[:7]} FAILED" in render("dev", report)
+
+
+def test_a_column_dropped_from_the_etl_output(
+    emulate: Emulate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    curate = etl_job._curate
+    monkeypatch.setattr(
+        etl_job, "_curate", lambda *args: curate(*args).drop("amount"), raising=True
+    )
+    with emulate("dev") as emulation:
+        report = run_pipeline(emulation, "orders")
+        pending = emulation.clients.s3.list_objects_v2(
+            Bucket=emulation.pipelines["orders"].curated_bucket, Prefix="_manifests/"
+        )
+
+    assert report.status == "FAILED"
+    (run,) = report.glue_runs
+    assert run.state == "SUCCEEDED", "the job itself does not notice"
+    assert report.failed_state == "LoadFailed"
+    assert report.failure is not None
+    assert report.failure.startswith("LoadFailed: LoadWarehouseFailed: COPY ")
+    assert "the Parquet files have 3 columns, the table 4" in report.failure
+    assert report.warehouse_rows == 0
+    # The manifest stays pending for the next execution, once the ETL is fixed.
+    assert [o["Key"] for o in pending["Contents"]] == [run.manifest]
+    (alert,) = report.alerts
+    assert "failed with LoadFailed: LoadWarehouseFailed: " in alert

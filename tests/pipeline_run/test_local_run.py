@@ -1,0 +1,100 @@
+"""Every pipeline of both shipped stacks, run end to end on emulated AWS as `make run-local`
+runs it: a sample file lands, the declared trigger starts the declared state machine, the real
+ETL script runs on local Spark with the job's declared arguments, and the declared load procedure
+puts the rows in the warehouse."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from offline.capture import read_stack_values
+from pipeline_run.local import run_pipeline
+from pipeline_run.samples import GOOD_ROWS, bad_row, sample_rows
+from stack_config import parse_stack_config
+from tests.conftest import SHIPPED_STACKS
+from tests.pipeline_run.conftest import Emulate
+
+SHIPPED_PIPELINES = [
+    (stack, pipeline.name)
+    for stack in SHIPPED_STACKS
+    for pipeline in parse_stack_config(stack, read_stack_values(stack)).platform.pipelines
+]
+# After the job: list the pending manifests, load each (the Map's item states), notify, succeed.
+AFTER_THE_JOB = [
+    "ListPendingLoads",
+    "HasPendingLoads",
+    "LoadWarehouse",
+    "LoadWarehouseInitPoll",
+    "LoadWarehouseWait",
+    "LoadWarehouseDescribe",
+    "LoadWarehouseCheck",
+    "RemoveLoadedManifest",
+    "RemoveLoadedManifestDone",
+    "LoadPendingManifests",
+    "NotifySuccess",
+    "PipelineSucceeded",
+]
+
+
+def test_both_kinds_of_trigger_are_shipped() -> None:
+    assert {name for _, name in SHIPPED_PIPELINES} == {"orders", "clickstream"}
+
+
+@pytest.mark.parametrize(("stack", "name"), SHIPPED_PIPELINES)
+def test_a_landed_sample_reaches_the_warehouse(emulate: Emulate, stack: str, name: str) -> None:
+    with emulate(stack) as emulation:
+        pipeline = emulation.pipelines[name]
+        report = run_pipeline(emulation, name)
+        objects = emulation.clients.s3.list_objects_v2(Bucket=pipeline.curated_bucket)
+        keys = [o["Key"] for o in objects.get("Contents", [])]
+        curated = emulation.clients.glue.get_table(
+            DatabaseName=pipeline.job.inputs["defaultArguments"]["--target_database"],
+            Name=pipeline.settings.target_table,
+        )["Table"]
+        warehouse = emulation.capture.config.platform.warehouse
+        assert warehouse is not None
+        table = f"{warehouse.load_schema}.{pipeline.settings.target_table}"
+        rows = emulation.warehouse.rows(table)
+        columns = emulation.warehouse.columns(table)
+
+    assert report.status == "SUCCEEDED", report
+    states = [state for state, _ in report.path]
+    assert states[:10] == [
+        "StartCrawler",
+        "InitCrawlerPoll",
+        "WaitForCrawler",
+        "GetCrawler",
+        "CheckCrawlerState",
+        "CheckCrawlResult",
+        "CheckJobQueue",
+        "ClassifyJobQueue",
+        "IsRunQueued",
+        "RunGlueJob",
+    ]
+    assert states[10:] == AFTER_THE_JOB
+    assert not [a for a in report.alerts if "failed" in a.lower()]
+    # The job read every row landed, dropped the one its declared types cannot hold.
+    (run,) = report.glue_runs
+    assert (run.state, run.rows_read, run.rows_written) == ("SUCCEEDED", GOOD_ROWS + 1, GOOD_ROWS)
+    assert bad_row(pipeline.settings) is not None
+    # Its manifest was loaded, then removed; the curated Parquet stays.
+    assert run.manifest is not None
+    assert run.manifest.startswith(pipeline.settings.manifest_prefix)
+    assert not [k for k in keys if k.startswith(pipeline.settings.manifest_prefix)]
+    assert [k for k in keys if k.endswith(".parquet")]
+    # The catalog holds the declared columns, in order, with their declared types.
+    declared = [name for name, _ in pipeline.settings.curated_columns]
+    assert [c["Name"] for c in curated["StorageDescriptor"]["Columns"]] == declared
+    # The warehouse table: the lineage column, the declared columns, one row per good sample row.
+    assert columns == ["_source_manifest", *declared]
+    assert report.warehouse_rows == GOOD_ROWS == len(rows)
+    assert {row[0] for row in rows} == {run.manifest}
+    key = pipeline.settings.key_columns[0]
+    position = columns.index(key)
+    assert sorted(str(row[position]) for row in rows) == sorted(
+        str(sample[key]) for sample in sample_rows(pipeline.settings)
+    )
+    order = columns.index(pipeline.settings.order_column)
+    assert all(isinstance(row[order], datetime) for row in rows)
