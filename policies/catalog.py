@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -66,8 +67,16 @@ def _section(meta: RuleMeta) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m policies.catalog",
+        description=f"Render the policy catalog from the registry into {OUTPUT.name}.",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if the file is stale; write nothing"
+    )
+    args = parser.parse_args(argv)
     text = render()
-    if "--check" in argv:
+    if args.check:
         stale = not OUTPUT.exists() or OUTPUT.read_text(encoding="utf-8") != text
         if stale:
             print(f"{OUTPUT} is stale; run python -m policies.catalog", file=sys.stderr)

@@ -162,3 +162,93 @@ def test_invalid_policy_config_exits_2(tmp_path: Path) -> None:
     assert "parsing enforcement level for 'required-tags': 'strict' is not one of" in (
         result.stderr
     )
+
+
+UNENCRYPTED_LOG_GROUP = """
+import pulumi_aws as aws
+
+aws.cloudwatch.LogGroup(
+    "unencrypted-audit",
+    retention_in_days=7,
+    tags={
+        "Environment": "dev",
+        "Project": "data-platform",
+        "Owner": "data-engineering",
+        "CostCenter": "CC-1040",
+        "ManagedBy": "pulumi",
+    },
+)
+"""
+
+
+def _dev_with_unencrypted_log_group(root: Path) -> Path:
+    """The dev stack's program plus one log group without a customer-managed key."""
+    root = _project(root, {})
+    shutil.copy(PROJECT_ROOT / "Pulumi.dev.yaml", root / "Pulumi.dev.yaml")
+    with (root / "__main__.py").open("a") as program:
+        program.write(UNENCRYPTED_LOG_GROUP)
+    return root
+
+
+def test_unencrypted_log_group_fails_the_dev_check_naming_the_rule(tmp_path: Path) -> None:
+    root = _dev_with_unencrypted_log_group(tmp_path / "project")
+
+    result = _check("--stack", "dev", "--root", str(root))
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "ENC-005 log-group-kms [mandatory]" in result.stdout
+    assert "  - unencrypted-audit (" in result.stdout
+    assert "has no kmsKeyId (a customer-managed KMS key is required)" in result.stdout
+    assert "1 mandatory policy violation(s) in stack 'dev'" in result.stderr
+    assert "  Remediation: Set kms_key_id on the LogGroup" in result.stdout
+
+
+def test_a_policy_config_can_still_make_encryption_advisory(tmp_path: Path) -> None:
+    root = _dev_with_unencrypted_log_group(tmp_path / "project")
+    config = json.loads((PROJECT_ROOT / "policies" / "config" / "dev.json").read_text())
+    config["log-group-kms"]["enforcementLevel"] = "advisory"
+    relaxed = tmp_path / "relaxed.json"
+    relaxed.write_text(json.dumps(config))
+
+    result = _check("--stack", "dev", "--root", str(root), "--policy-config", str(relaxed))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ENC-005 log-group-kms [advisory]" in result.stdout
+
+
+def test_waived_findings_are_counted_and_name_their_exception(tmp_path: Path) -> None:
+    root = _dev_with_unencrypted_log_group(tmp_path / "project")
+    (root / "policies" / "exceptions.yaml").write_text(
+        "exceptions:\n"
+        "  - rule: ENC-005\n"
+        "    resource: unencrypted-audit\n"
+        "    reason: the vendor shipper reads this group and cannot use a CMK\n"
+        "    owner: data-engineering\n"
+        "    expires: 2999-12-31\n"
+    )
+
+    result = _check("--stack", "dev", "--root", str(root))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 finding(s) waived by 1 exception(s):" in result.stdout
+    assert (
+        "  - ENC-005 log-group-kms: waived by exception ENC-005 for 'unencrypted-audit' "
+        "(1 finding(s); owner data-engineering, until 2999-12-31)"
+    ) in result.stdout
+
+
+def test_a_malformed_exceptions_file_is_named_without_a_traceback(tmp_path: Path) -> None:
+    root = _project(tmp_path / "project", {})
+    shutil.copy(PROJECT_ROOT / "Pulumi.dev.yaml", root / "Pulumi.dev.yaml")
+    (root / "policies" / "exceptions.yaml").write_text(
+        "exceptions:\n  - rule: ENC-005\n    resource: audit\n    reason: too short\n"
+    )
+
+    result = _check("--stack", "dev", "--root", str(root))
+
+    assert result.returncode == 1
+    assert "exceptions.yaml: exceptions[0] (ENC-005 audit).reason: String should have" in (
+        result.stderr
+    )
+    assert "exceptions[0] (ENC-005 audit).owner: Field required" in result.stderr
+    assert "Traceback" not in result.stderr

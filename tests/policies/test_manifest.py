@@ -46,6 +46,7 @@ SEVERITIES = {
     "SEC-005": "critical",
     "SEC-006": "critical",
 }
+REQUIRED_TAG_RULES = {"TAG-001", "TAG-003"}
 STACK_RULES = {"ENC-001", "ENC-002", "ENC-015", "SEC-001"}
 
 
@@ -118,13 +119,11 @@ def test_prod_keeps_every_rule_mandatory() -> None:
     assert {e["enforcementLevel"] for e in config.values()} == {"mandatory"}
 
 
-def test_dev_relaxes_only_low_and_medium_rules() -> None:
-    severity = {r.meta.name: r.meta.severity for r in RULES}
-    relaxed = {n for n, e in _config("dev").items() if e["enforcementLevel"] == "advisory"}
-    assert relaxed == {
-        "log-group-kms",
-        "state-machine-kms-and-logging",
-        "codecommit-repository-kms",
-        "tag-allowed-values",
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_encryption_and_required_tag_rule_is_mandatory(stack: str) -> None:
+    config = _config(stack)
+    enforced = [r.meta for r in RULES if r.meta.category == "encryption"]
+    enforced += [r.meta for r in RULES if r.meta.id in REQUIRED_TAG_RULES]
+    assert {m.name: config[m.name]["enforcementLevel"] for m in enforced} == {
+        m.name: "mandatory" for m in enforced
     }
-    assert all(severity[n] in (Severity.LOW, Severity.MEDIUM) for n in relaxed)
