@@ -38,6 +38,34 @@ def is_wildcard_principal(principal: Any) -> bool:
     return isinstance(principal, dict) and "*" in as_list(principal.get("AWS"))
 
 
+# Condition keys that pin a caller to an organisation, account, service or network.
+SCOPING_KEYS = frozenset(
+    {
+        "aws:principalorgid",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourcevpce",
+        "aws:sourcevpc",
+        "kms:calleraccount",
+        "kms:viaservice",
+    }
+)
+
+
+def scoped(statement: dict[str, Any]) -> bool:
+    """True when the statement's Condition uses one of SCOPING_KEYS."""
+    condition = statement.get("Condition")
+    keys = {
+        str(key).lower()
+        for operator in (condition.values() if isinstance(condition, dict) else [])
+        if isinstance(operator, dict)
+        for key in operator
+    }
+    return bool(keys & SCOPING_KEYS)
+
+
 def has_wildcard(value: Any) -> bool:
     return "*" in as_list(value)
 

@@ -106,9 +106,10 @@ def _resource_validate(
     rule: ResourceRule, exceptions: ExceptionsFile, today: Today
 ) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     meta = rule.meta
+    types = frozenset(meta.resource_types)
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if args.resource_type not in meta.resource_types:
+        if args.resource_type not in types:
             args.not_applicable(f"{meta.id} judges {_scope(meta)} only")
         config = {**meta.config_defaults(), **args.get_config()}
         verdicts = _judge(

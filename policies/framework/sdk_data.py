@@ -32,9 +32,11 @@ SUCCESSORS: dict[str, str] = {
     if member != successor
 }
 """Deprecated or renamed token -> the token pulumi-aws recommends instead."""
+_SECRETS = _load("secret_inputs.json")
 SECRET_INPUTS: dict[str, frozenset[str]] = {
-    token: frozenset(names) for token, names in _load("secret_inputs.json")["inputs"].items()
+    token: frozenset(names) for token, names in _SECRETS["inputs"].items()
 }
+ALL_TYPES: tuple[str, ...] = tuple(_SECRETS["resource_types"])
 
 
 def family(*tokens: str) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""Regenerate `policies/data/secret_inputs.json`: inputs pulumi-aws always makes Pulumi secrets.
+"""Regenerate `policies/data/secret_inputs.json`: inputs pulumi-aws always makes Pulumi secrets,
+and every resource type token (the types a credential-shaped input can appear on).
 
 The SDK wraps these inputs (`master_password`, `secret_string`, a Glue connection's properties,
 ...) in `pulumi.Output.secret`, so the state holds them encrypted whatever the program passed.
@@ -21,6 +22,7 @@ def render() -> dict[str, Any]:
         "generator": "python -m policies.tools.gen_secret_inputs",
         "pulumi_aws_version": sdk_version(),
         "inputs": {r.token: list(r.secret_inputs) for r in resources() if r.secret_inputs},
+        "resource_types": [r.token for r in resources()],
     }
 
 

@@ -285,7 +285,7 @@ def _secret_cases() -> list[Case]:
                 v(
                     FUNCTION,
                     "ingest",
-                    "environment variable 'KEY' holds what looks like an AWS access key",
+                    "environment variable 'KEY' holds what looks like an AWS access key id",
                 ),
             ),
         ),
@@ -306,7 +306,7 @@ def _secret_cases() -> list[Case]:
                 v(
                     PROJECT,
                     "ci",
-                    "environment variable 'BLOB' holds what looks like an AWS access key",
+                    "environment variable 'BLOB' holds what looks like an AWS secret access key",
                 ),
             ),
         ),
