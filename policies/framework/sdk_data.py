@@ -36,7 +36,6 @@ _SECRETS = _load("secret_inputs.json")
 SECRET_INPUTS: dict[str, frozenset[str]] = {
     token: frozenset(names) for token, names in _SECRETS["inputs"].items()
 }
-ALL_TYPES: tuple[str, ...] = tuple(_SECRETS["resource_types"])
 
 
 def family(*tokens: str) -> tuple[str, ...]:
@@ -47,6 +46,10 @@ def family(*tokens: str) -> tuple[str, ...]:
             if member not in members:
                 members.append(member)
     return tuple(members)
+
+
+ALL_TYPES: tuple[str, ...] = family(*_SECRETS["resource_types"])
+"""Every pulumi-aws resource type, with the legacy tokens of its family."""
 
 
 @dataclass(frozen=True)

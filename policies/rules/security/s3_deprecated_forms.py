@@ -9,11 +9,12 @@ from collections.abc import Iterator
 
 from policies.framework.model import RuleMeta, Severity, nist
 from policies.framework.rule import Config, ResourceRule
-from policies.framework.sdk_data import SUCCESSORS
+from policies.framework.sdk_data import SUCCESSORS, family
 from policies.framework.subjects import Subject
 
 BUCKET = "aws:s3/bucket:Bucket"
-S3_DEPRECATED = tuple(t for t in SUCCESSORS if t.startswith("aws:s3/"))
+BUCKETS = family(BUCKET)
+S3_FAMILIES = family(BUCKET, *(t for t in SUCCESSORS if t.startswith("aws:s3/")))
 INLINE = (
     "accelerationStatus",
     "acl",
@@ -45,13 +46,15 @@ META = RuleMeta(
         "Use aws.s3.Bucket with separate companion resources (BucketServerSideEncryption"
         "Configuration, BucketPolicy, BucketLogging, BucketVersioning, ...)."
     ),
-    resource_types=(BUCKET, *S3_DEPRECATED),
+    resource_types=S3_FAMILIES,
 )
 
 
 def validate(resource: Subject, config: Config) -> Iterator[str]:
     if resource.type in SUCCESSORS:
         yield f"uses the deprecated type {resource.type}; use {SUCCESSORS[resource.type]}"
+    if resource.type not in BUCKETS:
+        return
     inline = [key for key in INLINE if key in resource.props]
     if inline:
         yield f"declares deprecated inline configuration: {', '.join(inline)}"
