@@ -10,7 +10,7 @@ import json
 import os
 import runpy
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,12 +113,14 @@ def capture_program(
     stack: str,
     region: str,
     config: Mapping[str, str] | None = None,
+    secret_keys: Sequence[str] = (),
     reclaim: bool = True,
     source_positions: bool = False,
     on_register: Callable[[Registration], None] | None = None,
 ) -> tuple[Registration, ...]:
     """Run any Pulumi program function under the platform mocks and return its registrations.
 
+    `secret_keys` are the config keys the CLI would mark secret (`secure:` values).
     `reclaim=False` leaves the run's garbage to the end of the process (a one-shot command that
     exits afterwards); `source_positions=True` lets the SDK compute the source position of every
     registration, which the mocks discard and the capture does not record. `on_register` sees
@@ -126,7 +128,7 @@ def capture_program(
     """
     monitor = RecordingMonitor(PlatformMocks(region=region), on_register)
     settings.reset_options(project=project, stack=stack, preview=False)
-    pulumi.runtime.set_all_config(dict(config or {}))
+    pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys))
     pulumi.runtime.set_mocks(
         monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor
     )

@@ -1,7 +1,8 @@
 """`make check`: run the program offline for one stack, report what it declares, run the policies.
 
 The capture goes through the policy pack (`policies/` by default) with the stack's policy config,
-over the analyzer gRPC protocol as `pulumi preview --policy-pack` would. Exit status: 0 when the
+over the analyzer gRPC protocol as `pulumi preview --policy-pack` would; `--program DIR` checks
+any other Pulumi Python program the same way (`offline.program_check`). Exit status: 0 when the
 program evaluates and no mandatory policy is violated (advisory violations are printed only), 1
 when the program or the pack fails or a mandatory policy is violated, 2 for a bad stack name,
 stack config or policy config.
@@ -15,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from offline import program_check
 from offline.analyzer import PolicyConfigError, PolicyPackError, PolicySession, render_report
 from offline.capture import (
     PROJECT_ROOT,
@@ -26,6 +28,7 @@ from offline.capture import (
 )
 from offline.mocks import Registration
 from offline.policy_check import PACK_DIRNAME, PolicyConfigMissingError, load_policy_config
+from offline.provider_defaults import default_notes, render_default_notes
 from offline.report import summary, to_json_resource, to_json_resources
 from stack_config import StackConfigError, parse_stack_config
 
@@ -34,6 +37,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.program is not None:
+        return program_check.run(args)
     pack_dir: Path = args.policy_pack or args.root / PACK_DIRNAME
     try:
         values = None if args.stack_file is None else read_config_file(args.stack_file)
@@ -94,12 +99,22 @@ def _capture_and_report(
         print(f"\nWrote {len(resources)} resources to {args.json}")
     if session is None:
         return EXIT_OK
-    return _report_policies(session, args.stack, resources)
+    status = _report_policies(session, args.stack, resources)
+    pack_dir: Path = args.policy_pack or args.root / PACK_DIRNAME
+    print(render_default_notes(default_notes(pack_dir, resources)), end="")
+    return status
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="make check", description=__doc__)
     parser.add_argument("--stack", required=True, help="stack name: a Pulumi.<stack>.yaml exists")
+    parser.add_argument(
+        "--program",
+        type=Path,
+        metavar="DIR",
+        help="check any Pulumi Python program in DIR instead of this platform (policy config "
+        "only from --policy-config)",
+    )
     parser.add_argument("--json", type=Path, help="also write the captured resources here")
     parser.add_argument(
         "--policy-pack",
