@@ -6,7 +6,7 @@ rejects server-side encryption on it and the rule does not apply.
 
 from collections.abc import Iterator
 
-from policies.framework.model import RuleMeta, Severity, fsbp, nist
+from policies.framework.model import RuleMeta, Severity, nist
 from policies.framework.rule import Config, NotApplicableError, ResourceRule
 from policies.framework.subjects import Subject
 from policies.framework.values import get, is_set, known, truthy
@@ -16,7 +16,7 @@ META = RuleMeta(
     name="firehose-delivery-stream-kms",
     description="Firehose delivery streams must be encrypted with a customer-managed KMS key.",
     severity=Severity.MEDIUM,
-    controls=(fsbp("DataFirehose.1"), nist("SC-28(1)")),
+    controls=(nist("SC-28"), nist("SC-28(1)")),
     remediation=(
         "Set server_side_encryption={'enabled': True, 'key_type': 'CUSTOMER_MANAGED_CMK', "
         "'key_arn': <customer key ARN>} on the FirehoseDeliveryStream."

@@ -20,7 +20,7 @@ META = RuleMeta(
     name="rds-storage-kms",
     description="RDS instances and clusters must encrypt storage with a customer-managed KMS key.",
     severity=Severity.HIGH,
-    controls=(fsbp("RDS.3"), fsbp("RDS.27"), nist("SC-28(1)")),
+    controls=(fsbp("RDS.3"), nist("SC-28"), nist("SC-28(1)")),
     remediation="Set storage_encrypted=True and kms_key_id to a customer-managed key.",
     resource_types=("aws:rds/instance:Instance", CLUSTER),
 )
