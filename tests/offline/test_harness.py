@@ -10,6 +10,7 @@ import pytest
 from offline.capture import PROJECT_ROOT
 from offline.harness import OFFLINE_SECRET, ProgramError, capture, load_program
 from offline.invokes import answer_invoke
+from offline.testing import ViolationsOf
 
 PROGRAMS = Path(__file__).resolve().parents[1] / "fixtures" / "programs"
 SIG = "4dabf18193072939515e22adb298388d"
@@ -148,3 +149,27 @@ def test_data_sources_follow_the_partition(token: str, key: str, expected: str) 
 
 def test_an_unanswered_data_source_is_none() -> None:
     assert answer_invoke("aws:rds/getEngineVersion:getEngineVersion", {}, "eu-west-1", "1") is None
+
+
+def test_a_config_secret_in_plain_configuration_is_still_reported(
+    tmp_path: Path, policy_violations: ViolationsOf
+) -> None:
+    # The engine sends the value marked secret; pulumi_policy hands rules the plain value, and
+    # Glue returns default arguments to anyone who can read the job: the finding stands.
+    (tmp_path / "Pulumi.yaml").write_text("name: export\nruntime: python\n")
+    (tmp_path / "Pulumi.test.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  dbPassword:\n    secure: AAABAKx0ZW5jcnlwdGVk\n"
+    )
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi, pulumi_aws as aws\n"
+        "password = pulumi.Config().require_secret('dbPassword')\n"
+        "aws.glue.Job('export', role_arn='arn:aws:iam::1:role/r', security_configuration='s',\n"
+        "             command={'script_location': 's3://b/k.py'},\n"
+        "             default_arguments={'--db-password': password})\n"
+    )
+    (job,) = capture(load_program(tmp_path, "test"))
+    assert job.inputs["defaultArguments"][SIG] == "1b47061264138c4ac30d75fd1eb44270"
+    found = policy_violations(tmp_path, stack="test", policy_config={"required-tags": "disabled"})
+    assert [(v.policy_name, v.resource_name) for v in found] == [
+        ("no-plaintext-credential-inputs", "export")
+    ]

@@ -1,10 +1,13 @@
 """Pins the pack's rule set, its metadata, generated files and the per-stack config files."""
 
 import json
+import re
+import tomllib
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
+import yaml
 from pulumi_policy import EnforcementLevel
 
 from policies import catalog
@@ -142,3 +145,16 @@ def test_every_encryption_and_required_tag_rule_is_mandatory(stack: str) -> None
     assert {m.name: config[m.name]["enforcementLevel"] for m in enforced} == {
         m.name: "mandatory" for m in enforced
     }
+
+
+def test_the_version_and_rule_count_agree_across_the_packaging_files() -> None:
+    pack = ROOT / "policies"
+    version = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text())["version"]
+    project = tomllib.loads((pack / "pyproject.toml").read_text())["project"]["version"]
+    changelog = (pack / "CHANGELOG.md").read_text()
+    assert project == version
+    assert re.findall(r"^## (\S+)$", changelog, re.M)[0] == version
+    assert f"{len(RULES)} rules" in (pack / "README.md").read_text()
+    assert (
+        f"{len(RULES)}\nencryption, tagging and security rules" in (ROOT / "README.md").read_text()
+    )
