@@ -91,7 +91,8 @@ def test_secure_config_reaches_the_program_as_a_secret(tmp_path: Path) -> None:
         "cn-north-1",
         ("hook:token",),
     )
-    parameter, topic = capture(program)
+    declared = {r.name: r for r in capture(program)}
+    parameter, topic = declared["token"], declared["alerts"]
     assert parameter.inputs["value"] == {
         SIG: "1b47061264138c4ac30d75fd1eb44270",
         "value": OFFLINE_SECRET,
