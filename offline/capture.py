@@ -92,7 +92,7 @@ def capture_stack(
     config = parse_stack_config(stack, raw)
     project = project_name(root)
     main = str(root / "__main__.py")
-    with _program_environment(root):
+    with program_environment(root):
         resources = capture_program(
             lambda: runpy.run_path(main, run_name="__main__"),
             project=project,
@@ -187,8 +187,8 @@ def _as_engine_config(values: Mapping[str, Any]) -> dict[str, str]:
 
 
 @contextmanager
-def _program_environment(root: Path) -> Iterator[None]:
-    # As under `pulumi up`: the program runs in its directory and imports its own packages.
+def program_environment(root: Path) -> Iterator[None]:
+    """As under `pulumi up`: the program runs in its directory and imports its own packages."""
     added = str(root) not in sys.path
     previous = Path.cwd()
     if added:

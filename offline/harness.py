@@ -10,7 +10,6 @@ AnalyzeStack: the calls `pulumi preview --policy-pack` makes. Library use: see `
 from __future__ import annotations
 
 import json
-import os
 import runpy
 import sys
 from collections.abc import Iterator, Mapping
@@ -22,7 +21,12 @@ from typing import Any
 import yaml
 
 from offline.analyzer import PolicyReport, PolicySession
-from offline.capture import StackNotFoundError, capture_program, read_config_file
+from offline.capture import (
+    StackNotFoundError,
+    capture_program,
+    program_environment,
+    read_config_file,
+)
 from offline.mocks import Registration
 from offline.report import to_json_resource, to_json_resources
 
@@ -108,7 +112,7 @@ def _engine_config(project: str, values: Mapping[str, Any]) -> tuple[dict[str, s
 
 def capture(program: Program, on_register: Any = None) -> tuple[Registration, ...]:
     """Run the program under the mocks, in its directory, as `pulumi preview` would run it."""
-    with _program_directory(program.root):
+    with program_environment(program.root), _forgetting_modules_of(program.root):
         return capture_program(
             lambda: runpy.run_path(str(program.main), run_name="__main__"),
             project=program.project,
@@ -136,18 +140,13 @@ def check_program(
 
 
 @contextmanager
-def _program_directory(root: Path) -> Iterator[None]:
-    # As the CLI runs it: cwd is the program's directory, which is importable; modules the
-    # program imported from there are forgotten afterwards, so two programs never share them.
+def _forgetting_modules_of(root: Path) -> Iterator[None]:
+    # Modules the program imported from its directory are forgotten afterwards, so two programs
+    # checked in one process never share them.
     before = set(sys.modules)
-    previous = Path.cwd()
-    sys.path.insert(0, str(root))
-    os.chdir(root)
     try:
         yield
     finally:
-        os.chdir(previous)
-        sys.path.remove(str(root))
         for name in set(sys.modules) - before:
             origin = getattr(sys.modules[name], "__file__", None) or ""
             if origin.startswith(str(root)):

@@ -1,30 +1,26 @@
 """`python -m offline.check --program`: any Pulumi Python program, captured and checked offline."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from offline.capture import PROJECT_ROOT
 from offline.harness import OFFLINE_SECRET, ProgramError, capture, load_program
 from offline.invokes import answer_invoke
 from offline.testing import ViolationsOf
+from tests.offline.test_check_cli import check_cli as _check
 
 PROGRAMS = Path(__file__).resolve().parents[1] / "fixtures" / "programs"
 SIG = "4dabf18193072939515e22adb298388d"
 
 
-def _check(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "offline.check", *args],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def _program(root: Path, stack: str, config: str, main: str) -> Path:
+    """A Pulumi Python program in `root` with one stack file (`config` = its YAML body)."""
+    root.mkdir()
+    (root / "Pulumi.yaml").write_text(f"name: {root.name}\nruntime: python\n")
+    (root / f"Pulumi.{stack}.yaml").write_text(f"config:\n{config}")
+    (root / "__main__.py").write_text(main)
+    return root
 
 
 def test_a_program_with_mandatory_violations_exits_1(tmp_path: Path) -> None:
@@ -75,17 +71,16 @@ def test_a_directory_that_is_not_a_python_program_exits_2(
 
 
 def test_secure_config_reaches_the_program_as_a_secret(tmp_path: Path) -> None:
-    (tmp_path / "Pulumi.yaml").write_text("name: hook\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text(
-        "config:\n  aws:region: cn-north-1\n  token:\n    secure: AAABAKx0ZW5jcnlwdGVk\n"
-    )
-    (tmp_path / "__main__.py").write_text(
+    root = _program(
+        tmp_path / "hook",
+        "dev",
+        "  aws:region: cn-north-1\n  token:\n    secure: AAABAKx0ZW5jcnlwdGVk\n",
         "import pulumi, pulumi_aws as aws\n"
         "token = pulumi.Config().require_secret('token')\n"
         "aws.ssm.Parameter('token', type='SecureString', value=token)\n"
-        "aws.sns.Topic('alerts', display_name=token)\n"
+        "aws.sns.Topic('alerts', display_name=token)\n",
     )
-    program = load_program(tmp_path, "dev")
+    program = load_program(root, "dev")
     assert (program.project, program.region, program.secret_keys) == (
         "hook",
         "cn-north-1",
@@ -157,20 +152,19 @@ def test_a_config_secret_in_plain_configuration_is_still_reported(
 ) -> None:
     # The engine sends the value marked secret; pulumi_policy hands rules the plain value, and
     # Glue returns default arguments to anyone who can read the job: the finding stands.
-    (tmp_path / "Pulumi.yaml").write_text("name: export\nruntime: python\n")
-    (tmp_path / "Pulumi.test.yaml").write_text(
-        "config:\n  aws:region: eu-west-1\n  dbPassword:\n    secure: AAABAKx0ZW5jcnlwdGVk\n"
-    )
-    (tmp_path / "__main__.py").write_text(
+    root = _program(
+        tmp_path / "export",
+        "test",
+        "  aws:region: eu-west-1\n  dbPassword:\n    secure: AAABAKx0ZW5jcnlwdGVk\n",
         "import pulumi, pulumi_aws as aws\n"
         "password = pulumi.Config().require_secret('dbPassword')\n"
         "aws.glue.Job('export', role_arn='arn:aws:iam::1:role/r', security_configuration='s',\n"
         "             command={'script_location': 's3://b/k.py'},\n"
-        "             default_arguments={'--db-password': password})\n"
+        "             default_arguments={'--db-password': password})\n",
     )
-    (job,) = capture(load_program(tmp_path, "test"))
+    (job,) = capture(load_program(root, "test"))
     assert job.inputs["defaultArguments"][SIG] == "1b47061264138c4ac30d75fd1eb44270"
-    found = policy_violations(tmp_path, stack="test", policy_config={"required-tags": "disabled"})
+    found = policy_violations(root, stack="test", policy_config={"required-tags": "disabled"})
     assert [(v.policy_name, v.resource_name) for v in found] == [
         ("no-plaintext-credential-inputs", "export")
     ]
