@@ -1,10 +1,11 @@
 """What a credential looks like, by name and by value; shared by the plaintext-secret rules.
 
 Names: password, passphrase, secret, token, api key, private key, credential(s), access key,
-auth, signing key, HMAC, verification. A name ending in a reference suffix (_ARN, KeyId, Name,
-...) names where a secret lives, not the secret. Values: AWS access keys, GitHub, Slack and
-Stripe tokens, private keys in PEM, credentials in a URL, Slack webhook URLs. Values that point
-at a secret store (an ARN, a KMS secrets-provider URI, `{{resolve:...}}`) are references.
+auth, signing key, HMAC, verification. A name ending in a reference or context suffix (_ARN,
+KeyId, Name, Region, Ssl, ...) says where a secret lives or how it is used, not the secret.
+Values: AWS access keys, GitHub, Slack and Stripe tokens, private keys in PEM, credentials in a
+URL, Slack webhook URLs. Values that point at a secret store (an ARN, a KMS secrets-provider URI,
+`{{resolve:...}}`) are references.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import re
 
 SECRET_NAME = re.compile(
     r"passw(or)?d|passphrase|(^|[^a-z])pwd|secret|token|api[_-]?key|private[_-]?key|credential"
-    r"|access[_-]?key|auth|signing|hmac|verif(y|ication)",
+    r"|access[_-]?key|auth(?!or)|signing|hmac|verif(y|ication)",
     re.I,
 )
 REFERENCE_NAME = re.compile(
     r"(_|[a-z])(arn|id|ids|name|param|parameter|path|type|mode|length|enabled|version|policy"
-    r"|location|uri|url|duration|validity|ttl|expiry|rotation|scopes?)$",
+    r"|location|uri|url|duration|validity|ttl|expiry|rotation|scopes?|region|host|port"
+    r"|algorithm|format|header|issuer|audience|endpoint|ssl|tls)$",
     re.I,
 )
 REFERENCE_VALUE = re.compile(

@@ -313,10 +313,18 @@ def _env_secrets() -> list[Case]:
             ),
         ),
         Case(
-            "signing-secret-arn",
+            "context-not-credentials",
             rule,
             "pass",
-            function({"SIGNING_SECRET_ARN": "arn:aws:secretsmanager:x"}),
+            function(
+                {
+                    "SIGNING_SECRET_ARN": "arn:aws:secretsmanager:x",
+                    "VERIFY_SSL": "true",
+                    "SIGNING_REGION": "eu-west-1",
+                    "AUTH_MODE": "IAM",
+                    "AUTHOR": "data-engineering",
+                }
+            ),
         ),
     ]
 

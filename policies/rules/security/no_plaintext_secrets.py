@@ -1,7 +1,8 @@
 """SEC-005: no secret-looking plaintext in Lambda or CodeBuild environment variables.
 
 A variable is flagged when its name says it holds a credential (`framework.credentials`) and its
-value is not a reference to a secret store, or when its value has a credential's shape (an AWS
+value is a literal that could be one (not a reference to a secret store, a switch or an enum
+word), or when its value has a credential's shape (an AWS
 access key, a token, a private key) whatever its name. Values are never echoed. CodeBuild
 variables of type PARAMETER_STORE or SECRETS_MANAGER are references and are skipped. Lambda and
 CodeBuild return environment variables in plain text to anyone allowed to read the function or
@@ -11,9 +12,9 @@ project, so a Pulumi secret does not make them safe here.
 from collections.abc import Iterator
 
 from policies.framework.credentials import (
-    REFERENCE_VALUE,
     aws_secret_key,
     credential_name,
+    literal_credential,
     shape_of,
 )
 from policies.framework.model import RuleMeta, Severity, fsbp, nist
@@ -46,7 +47,7 @@ def validate(resource: Subject, config: Config) -> Iterator[str]:
         elif credential_name(name):
             if isinstance(value, Unknown):
                 shallow(value, f"whether variable {name!r} is a reference")
-            if not (isinstance(value, str) and REFERENCE_VALUE.match(value)):
+            if literal_credential(value):
                 yield f"environment variable {name!r} looks like a secret stored as plaintext"
 
 
