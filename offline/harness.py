@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import runpy
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,7 +110,9 @@ def _engine_config(project: str, values: Mapping[str, Any]) -> tuple[dict[str, s
     return config, secrets
 
 
-def capture(program: Program, on_register: Any = None) -> tuple[Registration, ...]:
+def capture(
+    program: Program, on_register: Callable[[Registration], None] | None = None
+) -> tuple[Registration, ...]:
     """Run the program under the mocks, in its directory, as `pulumi preview` would run it."""
     with program_environment(program.root), _forgetting_modules_of(program.root):
         return capture_program(
