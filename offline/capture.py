@@ -10,7 +10,7 @@ import json
 import os
 import runpy
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,7 +94,7 @@ def capture_stack(
     config = parse_stack_config(stack, raw)
     project = project_name(root)
     main = str(root / "__main__.py")
-    with _program_environment(root):
+    with program_environment(root):
         resources = capture_program(
             lambda: runpy.run_path(main, run_name="__main__"),
             project=project,
@@ -125,13 +125,15 @@ def capture_program(
     region: str,
     config: Mapping[str, str] | None = None,
     account_id: str = MOCK_ACCOUNT_ID,
+    secret_keys: Sequence[str] = (),
     reclaim: bool = True,
     source_positions: bool = False,
     on_register: Callable[[Registration], None] | None = None,
 ) -> tuple[Registration, ...]:
     """Run any Pulumi program function under the platform mocks and return its registrations.
 
-    `account_id` is the account the mocks answer as (caller identity, ARNs);
+    `account_id` is the account the mocks answer as (caller identity, ARNs); `secret_keys` are
+    the config keys the CLI would mark secret (`secure:` values).
     `reclaim=False` leaves the run's garbage to the end of the process (a one-shot command that
     exits afterwards); `source_positions=True` lets the SDK compute the source position of every
     registration, which the mocks discard and the capture does not record. `on_register` sees
@@ -139,7 +141,7 @@ def capture_program(
     """
     monitor = RecordingMonitor(PlatformMocks(region=region, account_id=account_id), on_register)
     settings.reset_options(project=project, stack=stack, preview=False)
-    pulumi.runtime.set_all_config(dict(config or {}))
+    pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys))
     pulumi.runtime.set_mocks(
         monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor
     )
@@ -198,8 +200,8 @@ def _as_engine_config(values: Mapping[str, Any]) -> dict[str, str]:
 
 
 @contextmanager
-def _program_environment(root: Path) -> Iterator[None]:
-    # As under `pulumi up`: the program runs in its directory and imports its own packages.
+def program_environment(root: Path) -> Iterator[None]:
+    """As under `pulumi up`: the program runs in its directory and imports its own packages."""
     added = str(root) not in sys.path
     previous = Path.cwd()
     if added:

@@ -1,7 +1,8 @@
 """`make check`: run the program offline for one stack, report what it declares, run the policies.
 
 The capture goes through the policy pack (`policies/` by default) with the stack's policy config,
-over the analyzer gRPC protocol as `pulumi preview --policy-pack` would. Exit status: 0 when the
+over the analyzer gRPC protocol as `pulumi preview --policy-pack` would; `--program DIR` checks
+any other Pulumi Python program the same way (`offline.program_check`). Exit status: 0 when the
 program evaluates, no mandatory policy is violated (advisory violations are printed only) and the
 estimated idle monthly cost is within the stack's budget, if it sets one; 1 when the program or
 the pack fails, a mandatory policy is violated or the idle cost is over budget; 2 for a bad stack
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cost.report import idle_summary, over_budget
+from offline import program_check
 from offline.analyzer import PolicyConfigError, PolicyPackError, PolicySession, render_report
 from offline.capture import (
     PROJECT_ROOT,
@@ -29,6 +31,7 @@ from offline.capture import (
 from offline.mocks import Registration
 from offline.placeholders import example_account_warning
 from offline.policy_check import PACK_DIRNAME, PolicyConfigMissingError, load_policy_config
+from offline.provider_defaults import default_notes, render_default_notes
 from offline.report import summary, to_json_resource, to_json_resources
 from stack_config import StackConfig, StackConfigError, parse_stack_config
 
@@ -37,6 +40,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.program is not None:
+        return program_check.run(args)
     pack_dir: Path = args.policy_pack or args.root / PACK_DIRNAME
     try:
         values = None if args.stack_file is None else read_config_file(args.stack_file)
@@ -99,7 +104,11 @@ def _capture_and_report(
     if args.json is not None:
         args.json.write_text(json.dumps(resources, indent=2) + "\n")
         print(f"\nWrote {len(resources)} resources to {args.json}")
-    status = EXIT_OK if session is None else _report_policies(session, args.stack, resources)
+    status = EXIT_OK
+    if session is not None:
+        status = _report_policies(session, args.stack, resources)
+        pack_dir: Path = args.policy_pack or args.root / PACK_DIRNAME
+        print(render_default_notes(default_notes(pack_dir, resources)), end="")
     if over_budget is not None:
         print(f"error: stack '{args.stack}': {over_budget}", file=sys.stderr)
         return max(status, EXIT_FAILED)
@@ -116,6 +125,13 @@ def _report_cost(config: StackConfig, resources: Sequence[Mapping[str, Any]]) ->
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="make check", description=__doc__)
     parser.add_argument("--stack", required=True, help="stack name: a Pulumi.<stack>.yaml exists")
+    parser.add_argument(
+        "--program",
+        type=Path,
+        metavar="DIR",
+        help="check any Pulumi Python program in DIR instead of this platform (policy config "
+        "only from --policy-config)",
+    )
     parser.add_argument("--json", type=Path, help="also write the captured resources here")
     parser.add_argument(
         "--policy-pack",

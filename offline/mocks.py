@@ -1,11 +1,11 @@
 """Pulumi mocks that stand in for the engine and AWS, and record what the program declares.
 
-`PlatformMocks` returns plausible computed outputs (ids, ARNs, names) so the program runs to the
-end; `RecordingMonitor` keeps, for every registration, what the engine would see: type, name,
-parent, inputs, dependencies, property dependencies and protection options.
+`PlatformMocks` returns plausible computed outputs (ids, ARNs in AWS's documented shapes, names)
+and answers common data sources (`offline.invokes`), so any AWS program runs to the end;
+`RecordingMonitor` keeps, for every registration, what the engine would see: type, name, parent,
+inputs, dependencies, property dependencies and protection options.
 """
 
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,23 +14,10 @@ from typing import Any
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, rpc
 from pulumi.runtime.mocks import MockMonitor
 
-MOCK_ACCOUNT_ID = "123456789012"
+from offline.arns import ArnContext, generated_uuid, partition
+from offline.invokes import answer_invoke
 
-# ARN shapes of the types whose ARNs other resources reference ({p}artition, {r}egion, {a}ccount,
-# {n}ame); other types get arn:aws:<module>:<region>:<account>:<kind>/<name>.
-_ARN_FORMATS = {
-    "aws:cloudwatch/logGroup:LogGroup": "arn:{p}:logs:{r}:{a}:log-group:{n}",
-    "aws:sqs/queue:Queue": "arn:{p}:sqs:{r}:{a}:{n}",
-    "aws:sns/topic:Topic": "arn:{p}:sns:{r}:{a}:{n}",
-    "aws:lambda/function:Function": "arn:{p}:lambda:{r}:{a}:function:{n}",
-    "aws:sfn/stateMachine:StateMachine": "arn:{p}:states:{r}:{a}:stateMachine:{n}",
-    "aws:iam/role:Role": "arn:{p}:iam::{a}:role/{n}",
-    "aws:iam/policy:Policy": "arn:{p}:iam::{a}:policy/{n}",
-    "aws:cloudwatch/eventRule:EventRule": "arn:{p}:events:{r}:{a}:rule/{n}",
-    "aws:glue/job:Job": "arn:{p}:glue:{r}:{a}:job/{n}",
-    "aws:glue/crawler:Crawler": "arn:{p}:glue:{r}:{a}:crawler/{n}",
-    "aws:kms/key:Key": "arn:{p}:kms:{r}:{a}:key/{n}",
-}
+MOCK_ACCOUNT_ID = "123456789012"
 
 
 # Outputs a resource has when it manages its admin password in Secrets Manager.
@@ -64,33 +51,36 @@ class Registration:
 
 
 class PlatformMocks(Mocks):
-    """Computed outputs for AWS resources and answers to the invokes the program makes."""
+    """Computed outputs for AWS resources and answers to the data sources programs commonly read.
+
+    ARNs have the shapes AWS documents (`offline.arns`), in the region's partition.
+    """
 
     def __init__(self, region: str, account_id: str = MOCK_ACCOUNT_ID) -> None:
         self.region = region
         self.account_id = account_id
+        self._arns = ArnContext(region, account_id)
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         state = dict(args.inputs)
         if not args.custom or not args.typ.startswith("aws:"):
             return f"{args.name}-id", state
-        physical = state.get("name") or args.name
-        state.setdefault("arn", self._arn(args.typ, physical))
-        state.setdefault("name", physical)
-        if args.typ == "aws:sqs/queue:Queue":
-            state.setdefault(
-                "url", f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{physical}"
-            )
-        if args.typ == "aws:s3/bucket:Bucket":
-            state.setdefault("bucket", physical)
-            state["arn"] = f"arn:aws:s3:::{state['bucket']}"
-            return state["bucket"], state
+        resource_id = f"{args.name}-id"
+        if args.typ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
+            resource_id = str(state.setdefault("bucket", state.get("name") or args.name))
         if args.typ == "aws:kms/key:Key":
-            state.setdefault("keyId", f"{args.name}-key-id")
+            resource_id = str(state.setdefault("keyId", generated_uuid(args.typ, args.name)))
+        state.setdefault("arn", self._arns.arn(args.typ, args.name, resource_id, state))
+        state.setdefault("name", state.get("name") or args.name)
+        if args.typ == "aws:sqs/queue:Queue":
+            dns = partition(self.region)[1]
+            state.setdefault(
+                "url", f"https://sqs.{self.region}.{dns}/{self.account_id}/{state['name']}"
+            )
         for flag, output in _MANAGED_SECRETS.get(args.typ, ()):
             if state.get(flag):
-                state.setdefault(output, self._managed_secret_arn(args.typ, physical))
-        return f"{args.name}-id", state
+                state.setdefault(output, self._managed_secret_arn(args.typ, str(state["name"])))
+        return resource_id, state
 
     def _managed_secret_arn(self, type_token: str, name: str) -> str:
         # Redshift names the admin secret it manages after the namespace or cluster.
@@ -101,41 +91,10 @@ class PlatformMocks(Mocks):
         )
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {
-                "accountId": self.account_id,
-                "arn": f"arn:aws:iam::{self.account_id}:user/offline",
-                "userId": "OFFLINE",
-                "id": self.account_id,
-            }, []
-        if args.token == "aws:index/getRegion:getRegion":
-            return {"name": self.region, "region": self.region, "id": self.region}, []
-        if args.token == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
-        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            suffixes = "abc"
-            return {
-                "names": [f"{self.region}{s}" for s in suffixes],
-                "zoneIds": [f"{self.region}-az{i}" for i in range(1, len(suffixes) + 1)],
-                "groupNames": [self.region],
-                "id": self.region,
-                "region": self.region,
-            }, []
-        if args.token == "aws:ec2/getPrefixList:getPrefixList":
-            name = args.args.get("name") or f"com.amazonaws.{self.region}.s3"
-            return {"id": "pl-0123456789abcdef0", "name": name, "cidrBlocks": []}, []
-        raise NotImplementedError(f"no offline answer for invoke {args.token}")
-
-    def _arn(self, type_token: str, name: str) -> str:
-        service, kind = _service_and_kind(type_token)
-        shape = _ARN_FORMATS.get(type_token, f"arn:{{p}}:{service}:{{r}}:{{a}}:{kind}/{{n}}")
-        return shape.format(p="aws", r=self.region, a=self.account_id, n=name)
-
-
-def _service_and_kind(type_token: str) -> tuple[str, str]:
-    module, _, rest = type_token.partition(":")[2].partition("/")
-    kind = re.sub(r"(?<!^)(?=[A-Z])", "-", rest.split(":")[0]).lower()
-    return module, kind
+        answer = answer_invoke(args.token, dict(args.args), self.region, self.account_id)
+        if answer is None:
+            raise NotImplementedError(f"no offline answer for invoke {args.token}")
+        return answer, []
 
 
 class _InputsSeen(Mocks):

@@ -9,6 +9,7 @@ published pack (extracted elsewhere) working. Everything else uses absolute `pol
 import importlib.util
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def _register_package() -> None:
@@ -26,15 +27,25 @@ def _register_package() -> None:
     spec.loader.exec_module(module)
 
 
+def _policies() -> list[Any]:
+    """The pack's policies; a bad exceptions file or registry ends the process with its message."""
+    from policies.framework.waivers import ExceptionsFileError
+    from policies.registry import RegistryError, build_policies
+
+    try:
+        return list(build_policies())
+    except (ExceptionsFileError, RegistryError) as err:
+        print(f"error: data-platform-guardrails: {err}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
 if __name__ == "__main__":
     _register_package()
     from pulumi_policy import EnforcementLevel, PolicyPack
 
-    from policies.registry import build_policies
-
     PolicyPack(
         "data-platform-guardrails",
-        policies=build_policies(),
+        policies=_policies(),
         enforcement_level=EnforcementLevel.ADVISORY,
-        description="Encryption, tagging and security guardrails for the data-platform stacks.",
+        description="Encryption, tagging and security guardrails for AWS Pulumi programs.",
     )

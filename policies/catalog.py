@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -27,9 +28,32 @@ def render(rules: tuple[Rule, ...] = RULES) -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     lines += [_row(rule) for rule in rules]
+    lines += ["", *_by_type(rules)]
     for rule in rules:
         lines += ["", *_section(rule.meta)]
     return "\n".join(lines) + "\n"
+
+
+def _by_type(rules: tuple[Rule, ...]) -> list[str]:
+    """Which rules judge which resource type (rules that judge every type are named once)."""
+    everywhere = [r.meta for r in rules if r.meta.scope_note]
+    by_type: dict[str, list[str]] = {}
+    for rule in rules:
+        if not rule.meta.scope_note:
+            for type_ in rule.meta.resource_types:
+                by_type.setdefault(type_, []).append(rule.meta.id)
+    return [
+        "## Rules by resource type",
+        "",
+        "Every type is also judged by "
+        + ", ".join(f"{m.id} ({m.scope_note})" for m in everywhere)
+        + ". Deprecated and renamed tokens of a type (from pulumi-aws's type aliases) are listed "
+        "with it: a rule judges every member of the family.",
+        "",
+        "| Resource type | Rules |",
+        "| --- | --- |",
+        *(f"| `{t}` | {', '.join(ids)} |" for t, ids in sorted(by_type.items())),
+    ]
 
 
 def _kind(rule: Rule) -> str:
@@ -66,8 +90,16 @@ def _section(meta: RuleMeta) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m policies.catalog",
+        description=f"Render the policy catalog from the registry into {OUTPUT.name}.",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if the file is stale; write nothing"
+    )
+    args = parser.parse_args(argv)
     text = render()
-    if "--check" in argv:
+    if args.check:
         stale = not OUTPUT.exists() or OUTPUT.read_text(encoding="utf-8") != text
         if stale:
             print(f"{OUTPUT} is stale; run python -m policies.catalog", file=sys.stderr)

@@ -9,6 +9,9 @@ import pytest
 from offline.capture import Capture, capture_program, capture_stack
 from offline.mocks import Registration
 
+# `policy_violations`: any Pulumi program through any pack, as other teams use it.
+pytest_plugins = ["offline.testing"]
+
 SHIPPED_STACKS = ("dev", "prod")
 
 

@@ -8,6 +8,7 @@ pack's subprocess and channel, `encoding` marshals resources as the engine does,
 from offline.analyzer.encoding import UNKNOWN, secret
 from offline.analyzer.model import (
     EnforcementLevel,
+    NotApplicable,
     PackInfo,
     PolicyConfigError,
     PolicyInfo,
@@ -23,6 +24,7 @@ from offline.analyzer.session import PolicySession, run_policy_pack
 __all__ = [
     "UNKNOWN",
     "EnforcementLevel",
+    "NotApplicable",
     "PackInfo",
     "PolicyConfigError",
     "PolicyInfo",

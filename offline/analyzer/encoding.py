@@ -57,6 +57,8 @@ def policy_info(raw: analyzer_pb2.PolicyInfo) -> PolicyInfo:
         enforcement_level=level_name(raw.enforcementLevel),
         policy_type=_POLICY_TYPES.get(raw.policy_type, "unknown"),
         config_schema=schema,
+        display_name=raw.displayName,
+        remediation=raw.remediation_steps,
     )
 
 

@@ -6,6 +6,7 @@ downgraded to `mandatory`, as the engine reports them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -33,6 +34,13 @@ class PolicyInfo:
     enforcement_level: EnforcementLevel
     policy_type: PolicyType
     config_schema: Mapping[str, Any] | None
+    display_name: str = ""
+    remediation: str = ""
+
+    @property
+    def title(self) -> str:
+        """The display name when the pack gives one (this pack's: "<rule id> <name>")."""
+        return self.display_name or self.name
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,32 @@ class Violation:
 
 
 @dataclass(frozen=True)
+class NotApplicable:
+    """A policy that did not judge a resource (or the stack, `urn` empty), with the pack's reason.
+
+    A reason starting with `WAIVER_PREFIX` is an exception that waived findings.
+    """
+
+    policy_name: str
+    urn: str
+    reason: str
+
+    @property
+    def waiver(self) -> bool:
+        return self.reason.startswith(WAIVER_PREFIX)
+
+    @property
+    def findings(self) -> int:
+        """How many findings a waiver hid (0 for other reasons)."""
+        return sum(int(m) for m in _WAIVED_COUNT.findall(self.reason)) if self.waiver else 0
+
+
+# The pack's waiver reasons (policies/framework/waivers.py); several are joined by newlines.
+WAIVER_PREFIX = "waived by exception "
+_WAIVED_COUNT = re.compile(r"^waived by exception \S+ for .*? \((\d+) finding", re.M)
+
+
+@dataclass(frozen=True)
 class Timings:
     """Wall-clock seconds per phase, for benchmarking."""
 
@@ -81,10 +115,15 @@ class PolicyReport:
     violations: tuple[Violation, ...]
     timings: Timings
     stderr: str = field(repr=False)
+    not_applicable: tuple[NotApplicable, ...] = ()
 
     @property
     def mandatory(self) -> tuple[Violation, ...]:
         return tuple(v for v in self.violations if v.enforcement_level == "mandatory")
+
+    @property
+    def waivers(self) -> tuple[NotApplicable, ...]:
+        return tuple(n for n in self.not_applicable if n.waiver)
 
 
 def urn_name(urn: str) -> str:

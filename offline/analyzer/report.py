@@ -1,28 +1,57 @@
-"""The console rendering of a policy run: violations grouped by policy, mandatory first."""
+"""The console rendering of a policy run: violations by policy, mandatory first, then waivers.
+
+Each group names the policy as the pack displays it (this pack: "<rule id> <name>", the id that
+exceptions are keyed by) and its remediation; the closing lines say how many findings exceptions
+waived, and which.
+"""
 
 from __future__ import annotations
 
 from itertools import groupby
 
-from offline.analyzer.model import PolicyReport, Violation
+from offline.analyzer.model import NotApplicable, PolicyInfo, PolicyReport, Violation
 
 
 def render_report(report: PolicyReport) -> str:
     """Renders violations grouped by policy (mandatory first), then resource and message."""
     pack = f"{report.pack.name} {report.pack.version}"
     if not report.violations:
-        return f"{pack}: no policy violations\n"
-    lines = [
-        f"{pack}: {len(report.violations)} violation(s), {len(report.mandatory)} mandatory",
-    ]
+        lines = [f"{pack}: no policy violations"]
+    else:
+        lines = [
+            f"{pack}: {len(report.violations)} violation(s), {len(report.mandatory)} mandatory",
+        ]
+    policies = {p.name: p for p in report.pack.policies}
 
     def key(v: Violation) -> tuple[bool, str, str]:
         return (v.enforcement_level != "mandatory", v.policy_name, v.enforcement_level)
 
-    for (_, policy, level), group in groupby(sorted(report.violations, key=key), key=key):
+    for (_, name, level), group in groupby(sorted(report.violations, key=key), key=key):
         items = list(group)
-        lines += ["", f"{policy} [{level}]", f"  {items[0].description}"]
+        lines += ["", *_heading(policies.get(name), name, level, items[0].description)]
         for v in items:
             detail = v.message.removeprefix(v.description).strip() or v.description
             lines += [f"  - {v.resource_name} ({v.urn or 'stack'})", f"      {detail}"]
+    lines += _waivers(report.waivers, policies)
     return "\n".join(lines) + "\n"
+
+
+def _heading(info: PolicyInfo | None, name: str, level: str, description: str) -> list[str]:
+    title = info.title if info is not None else name
+    lines = [f"{title} [{level}]", f"  {description}"]
+    if info is not None and info.remediation:
+        lines.append(f"  Remediation: {info.remediation}")
+    return lines
+
+
+def _waivers(waivers: tuple[NotApplicable, ...], policies: dict[str, PolicyInfo]) -> list[str]:
+    if not waivers:
+        return []
+    grants = [line for w in waivers for line in w.reason.splitlines()]
+    findings = sum(w.findings for w in waivers)
+    lines = ["", f"{findings} finding(s) waived by {len(grants)} exception(s):"]
+    for waiver in sorted(waivers, key=lambda w: (w.policy_name, w.urn)):
+        info = policies.get(waiver.policy_name)
+        title = info.title if info is not None else waiver.policy_name
+        lines += [f"  - {title}: {line}" for line in waiver.reason.splitlines()]
+    return lines

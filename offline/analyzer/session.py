@@ -33,6 +33,7 @@ from offline.analyzer.encoding import (
     urn_of,
 )
 from offline.analyzer.model import (
+    NotApplicable,
     PackInfo,
     PolicyConfigError,
     PolicyPackError,
@@ -161,10 +162,15 @@ class PolicySession:
         if self._error is not None:
             raise self._error
         assert self._rpc is not None and self._info is not None
-        violations = [v for urn, call in self._sent for v in _answered(self._info, urn, call)]
+        answers = [(urn, call.result()) for urn, call in self._sent]
+        violations = [v for urn, answer in answers for v in _answered(self._info, urn, answer)]
+        skipped = [n for urn, answer in answers for n in _not_applicable(answer, urn)]
         analyzed = time.monotonic()
         root = root_stack_urn(self._stack, self._project)
-        violations += _analyze_stack(self._rpc, self._info, resources, root)
+        stack_answer = _analyze_stack(self._rpc, resources)
+        if stack_answer is not None:
+            violations += _stack_violations(stack_answer, self._info, resources, root)
+            skipped += _not_applicable(stack_answer, "")
         stacked = time.monotonic()
         stderr = self.close()
         done = time.monotonic()
@@ -177,7 +183,7 @@ class PolicySession:
             done - stacked,
             done - self._started,
         )
-        return PolicyReport(self._info, tuple(violations), timings, stderr)
+        return PolicyReport(self._info, tuple(violations), timings, stderr, tuple(skipped))
 
     def close(self) -> str:
         """Stop the pack (idempotent) and return its stderr."""
@@ -269,24 +275,34 @@ def _analyze_request(
     )
 
 
-def _answered(info: PackInfo, urn: str, pending: Pending) -> list[Violation]:
-    response: analyzer_pb2.AnalyzeResponse = pending.result()
+def _answered(info: PackInfo, urn: str, response: analyzer_pb2.AnalyzeResponse) -> list[Violation]:
     # The engine files every Analyze diagnostic under the analyzed resource, whatever URN
     # the pack reported (an unknown-value diagnostic carries none).
     return _violations(response, info, _always(urn))
 
 
+def _not_applicable(response: analyzer_pb2.AnalyzeResponse, urn: str) -> list[NotApplicable]:
+    return [NotApplicable(n.policy_name, urn, n.reason) for n in response.not_applicable]
+
+
 def _analyze_stack(
-    rpc: Rpc, info: PackInfo, resources: Sequence[Mapping[str, Any]], root_urn: str
-) -> list[Violation]:
+    rpc: Rpc, resources: Sequence[Mapping[str, Any]]
+) -> analyzer_pb2.AnalyzeResponse | None:
     by_urn = index_by_urn(resources)
     request = analyzer_pb2.AnalyzeStackRequest(
         resources=[analyzer_resource(r, by_urn) for r in resources]
     )
-    urns = {r.urn for r in request.resources}
     response: analyzer_pb2.AnalyzeResponse | None = rpc.call("AnalyzeStack", request, optional=True)
-    if response is None:
-        return []
+    return response
+
+
+def _stack_violations(
+    response: analyzer_pb2.AnalyzeResponse,
+    info: PackInfo,
+    resources: Sequence[Mapping[str, Any]],
+    root_urn: str,
+) -> list[Violation]:
+    urns = set(index_by_urn(resources))
     return _violations(response, info, lambda urn: urn if urn in urns else root_urn)
 
 

@@ -1,11 +1,14 @@
-"""Small reusable judgements shared by several rules (customer keys, IAM policy documents)."""
+"""Small reusable judgements shared by several rules: customer keys, IAM policy documents, and
+inputs judged by their provider default when a program omits them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from policies.framework.values import Unknown, as_list, get, is_set
+from policies.framework.sdk_data import provider_default
+from policies.framework.subjects import Subject
+from policies.framework.values import Unknown, as_list, get, is_set, known
 
 
 def customer_key_gap(props: dict[str, Any], *path: str) -> Iterator[str]:
@@ -35,5 +38,43 @@ def is_wildcard_principal(principal: Any) -> bool:
     return isinstance(principal, dict) and "*" in as_list(principal.get("AWS"))
 
 
+# Condition keys that pin a caller to an organisation, account, service or network.
+SCOPING_KEYS = frozenset(
+    {
+        "aws:principalorgid",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourcevpce",
+        "aws:sourcevpc",
+        "kms:calleraccount",
+        "kms:viaservice",
+    }
+)
+
+
+def scoped(statement: dict[str, Any]) -> bool:
+    """True when the statement's Condition uses one of SCOPING_KEYS."""
+    condition = statement.get("Condition")
+    keys = {
+        str(key).lower()
+        for operator in (condition.values() if isinstance(condition, dict) else [])
+        if isinstance(operator, dict)
+        for key in operator
+    }
+    return bool(keys & SCOPING_KEYS)
+
+
 def has_wildcard(value: Any) -> bool:
     return "*" in as_list(value)
+
+
+def input_or_default(resource: Subject, input_path: str, fact: str) -> tuple[Any, str]:
+    """The input's known value and "", or, when omitted, the provider's documented default and a
+    note saying the provider fills it in at Check time (a finding then names the default)."""
+    value = known(get(resource.props, *input_path.split(".")), fact)
+    if value is not None:
+        return value, ""
+    default = provider_default(resource.type, input_path)
+    return default.value, f" ({default.note})"

@@ -1,7 +1,8 @@
 """Turns a rule (metadata + check function) into a real pulumi_policy policy object.
 
-Per resource, in order: an active exception waives the rule; the check yields missing facts, each
-reported as "<type> '<name>': <fact>" with the resource urn (plus a note if an exception expired);
+Per resource, in order: the check yields missing facts, each reported as "<type> '<name>': <fact>"
+with the resource urn (plus a note if an exception expired), unless an active exception waives
+them, which is then reported as the policy's not-applicable reason with the number it waived;
 a value the check needs but that is unknown at preview is collected, and after every resource was
 judged all of them are raised together as one `PreviewUnknownError`. That is a real
 `UnknownValueError`, which the engine reports as an advisory "can't run policy ... during preview"
@@ -105,12 +106,13 @@ def _resource_validate(
     rule: ResourceRule, exceptions: ExceptionsFile, today: Today
 ) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     meta = rule.meta
+    types = frozenset(meta.resource_types)
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if args.resource_type not in meta.resource_types:
+        if args.resource_type not in types:
             args.not_applicable(f"{meta.id} judges {_scope(meta)} only")
         config = {**meta.config_defaults(), **args.get_config()}
-        skipped = _judge(
+        verdicts = _judge(
             meta,
             [Subject.of_args(args)],
             lambda s: rule.check(s, config),
@@ -118,8 +120,8 @@ def _resource_validate(
             exceptions=exceptions,
             today=today(),
         )
-        if skipped:
-            args.not_applicable(skipped[0])
+        if verdicts.reason is not None:
+            args.not_applicable(verdicts.reason)
 
     return validate
 
@@ -135,7 +137,7 @@ def _stack_validate(
         if not subjects:
             args.not_applicable(f"the stack has no {_scope(meta)}")
         config = {**meta.config_defaults(), **args.get_config()}
-        _judge(
+        verdicts = _judge(
             meta,
             subjects,
             lambda s: rule.check(s, stack, config),
@@ -143,12 +145,29 @@ def _stack_validate(
             exceptions=exceptions,
             today=today(),
         )
+        if verdicts.waived:  # violations already reported stay in the response
+            args.not_applicable("\n".join(verdicts.waived))
 
     return validate
 
 
 def _scope(meta: RuleMeta) -> str:
     return meta.scope_note or ", ".join(meta.resource_types)
+
+
+@dataclass
+class Verdicts:
+    """What `_judge` leaves to its caller: not-applicable reasons and waivers that hid findings."""
+
+    skipped: list[str]
+    waived: list[str]
+
+    @property
+    def reason(self) -> str | None:
+        """Waivers first: the offline check counts them; otherwise the first skip reason."""
+        if self.waived:
+            return "\n".join(self.waived)
+        return self.skipped[0] if self.skipped else None
 
 
 def _judge(
@@ -159,31 +178,29 @@ def _judge(
     report: ReportViolation,
     exceptions: ExceptionsFile,
     today: date,
-) -> list[str]:
-    """Report violations and return not-applicable reasons; raise collected unknowns at the end."""
-    skipped: list[str] = []
+) -> Verdicts:
+    """Report violations, return what was skipped or waived; raise collected unknowns at the end."""
+    verdicts = Verdicts([], [])
     unverified: list[Unverified] = []
     for subject in subjects:
         waiver = waiver_for(exceptions, meta.id, subject.name, subject.urn, today)
-        if waiver is not None and waiver.active:
-            skipped.append(f"{subject.label} is waived by an exception{waiver.note}")
-            continue
         facts: list[str] = []
         try:
             for fact in run(subject):
                 facts.append(fact)
         except NotApplicableError as exc:
-            skipped.append(str(exc))
+            verdicts.skipped.append(str(exc))
         except CannotVerifyError as exc:
-            unverified.append(
-                Unverified(
-                    subject.urn,
-                    f"{subject.label}: cannot verify {exc.fact} at preview ({exc.path} is unknown)",
-                )
-            )
+            if waiver is None or not waiver.active:
+                fact = f"cannot verify {exc.fact} at preview ({exc.path} is unknown)"
+                unverified.append(Unverified(subject.urn, f"{subject.label}: {fact}"))
+        if waiver is not None and waiver.active:
+            if facts:
+                verdicts.waived.append(waiver.reason(len(facts)))
+            continue
         note = waiver.note if waiver is not None else ""
         for fact in facts:
             report(f"{subject.label}: {fact}{note}", subject.urn)
     if unverified:
         raise PreviewUnknownError(meta.name, unverified)
-    return skipped
+    return verdicts

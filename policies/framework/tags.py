@@ -10,11 +10,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from policies.framework.sdk_data import family
 from policies.framework.subjects import Subject
 from policies.framework.values import Unknown, get, shallow
 
 _DATA = Path(__file__).resolve().parent.parent / "data" / "taggable_types.json"
-TAGGABLE_TYPES: tuple[str, ...] = tuple(json.loads(_DATA.read_text(encoding="utf-8"))["types"])
+TAGGABLE_TYPES: tuple[str, ...] = family(*json.loads(_DATA.read_text(encoding="utf-8"))["types"])
 
 
 def effective_tags(subject: Subject) -> dict[str, Any]:

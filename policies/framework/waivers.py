@@ -38,7 +38,20 @@ class Waiver:
     """Outcome of looking up an exception for one (rule, resource) pair."""
 
     active: bool
+    grant: RuleException
     note: str = ""
+
+    def reason(self, findings: int) -> str:
+        """The not-applicable reason the offline check reads as a waiver (WAIVER_PREFIX)."""
+        g = self.grant
+        return (
+            f"{WAIVER_PREFIX}{g.rule} for {g.resource!r} ({findings} finding(s); "
+            f"owner {g.owner}, until {g.expires.isoformat()}): {g.reason}"
+        )
+
+
+# Read by offline/analyzer/model.py: keep the two in step.
+WAIVER_PREFIX = "waived by exception "
 
 
 def load_exceptions(path: Path) -> ExceptionsFile:
@@ -50,16 +63,28 @@ def load_exceptions(path: Path) -> ExceptionsFile:
         return ExceptionsFile.model_validate(raw if raw is not None else {})
     except ValidationError as exc:
         problems = "; ".join(
-            f"{_location(err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
+            f"{_location(err['loc'], raw)}: {err['msg']}" for err in exc.errors(include_url=False)
         )
         raise ExceptionsFileError(f"{path.name}: {problems}") from exc
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
+def _location(loc: tuple[int | str, ...], raw: object) -> str:
+    """`exceptions[1] (ENC-005 audit).owner`: the path, naming the entry by rule and resource."""
     text = ""
-    for part in loc:
+    for depth, part in enumerate(loc):
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if depth == 1 and isinstance(part, int):
+            text += _entry_label(raw, part)
     return text or "<root>"
+
+
+def _entry_label(raw: object, index: int) -> str:
+    entries = raw.get("exceptions") if isinstance(raw, dict) else None
+    entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
+    if not isinstance(entry, dict):
+        return ""
+    named = [str(entry[k]) for k in ("rule", "resource") if k in entry]
+    return f" ({' '.join(named)})" if named else ""
 
 
 def waiver_for(
@@ -74,11 +99,13 @@ def waiver_for(
         grant = max(current, key=lambda e: e.expires)
         return Waiver(
             active=True,
+            grant=grant,
             note=f" [until {grant.expires.isoformat()}, owner {grant.owner}: {grant.reason}]",
         )
     latest = max(matches, key=lambda e: e.expires)
     return Waiver(
         active=False,
+        grant=latest,
         note=(
             f" [exception expired on {latest.expires.isoformat()} "
             f"(owner {latest.owner}: {latest.reason})]"

@@ -13,6 +13,7 @@ import pytest
 from bootstrap.settings import BootstrapSettings
 from bootstrap.state_backend import StateBackend
 from offline.analyzer import run_policy_pack
+from offline.arns import generated_uuid
 from offline.capture import PROJECT_ROOT, capture_program
 from offline.mocks import MOCK_ACCOUNT_ID, Registration
 from offline.policy_check import load_policy_config
@@ -22,6 +23,9 @@ from tests.components.helpers import by_name, children_of, policy_statements
 PROJECT = "data-platform-bootstrap"
 MAIN = PROJECT_ROOT / "bootstrap" / "__main__.py"
 BACKEND = {"environment": "prod", "owner": "platform-team", "cost_center": "CC-1040"}
+# A KMS key's ARN ends in the key id AWS generates; the mocks derive it from the logical name.
+KEY_ID = generated_uuid("aws:kms/key:Key", "pulumi-key-key")
+KEY_ARN = f"arn:aws:kms:eu-west-1:{MOCK_ACCOUNT_ID}:key/{KEY_ID}"
 
 
 def _run(backend: Mapping[str, Any] = BACKEND) -> dict[str, Registration]:
@@ -61,8 +65,7 @@ def test_the_state_bucket_is_encrypted_with_the_state_key(
     (rule,) = declared["pulumi-state-encryption"].inputs["rules"]
     by_default = rule["applyServerSideEncryptionByDefault"]
     assert by_default["sseAlgorithm"] == "aws:kms"
-    # The mocks give a key the ARN arn:aws:kms:<region>:<account>:key/<logical name>.
-    assert by_default["kmsMasterKeyId"] == f"arn:aws:kms:eu-west-1:{MOCK_ACCOUNT_ID}:key/{key.name}"
+    assert by_default["kmsMasterKeyId"] == KEY_ARN
     assert rule["bucketKeyEnabled"] is True
 
 
@@ -107,8 +110,7 @@ def test_the_account_repository_is_encrypted_and_protected(
 ) -> None:
     repository = declared["account-repository"]
     assert repository.inputs["repositoryName"] == "data-platform"
-    key_arn = f"arn:aws:kms:eu-west-1:{MOCK_ACCOUNT_ID}:key/pulumi-key-key"
-    assert repository.inputs["kmsKeyId"] == key_arn
+    assert repository.inputs["kmsKeyId"] == KEY_ARN
     assert (repository.protect, repository.retain_on_delete) == (True, True)
 
 
@@ -116,14 +118,13 @@ def test_the_account_encrypts_its_glue_catalog_with_the_account_key(
     declared: dict[str, Registration],
 ) -> None:
     settings = declared["account-glue-catalog-encryption"].inputs["dataCatalogEncryptionSettings"]
-    key_arn = f"arn:aws:kms:eu-west-1:{MOCK_ACCOUNT_ID}:key/pulumi-key-key"
     assert settings["encryptionAtRest"] == {
         "catalogEncryptionMode": "SSE-KMS",
-        "sseAwsKmsKeyId": key_arn,
+        "sseAwsKmsKeyId": KEY_ARN,
     }
     assert settings["connectionPasswordEncryption"] == {
         "returnConnectionPasswordEncrypted": True,
-        "awsKmsKeyId": key_arn,
+        "awsKmsKeyId": KEY_ARN,
     }
 
 

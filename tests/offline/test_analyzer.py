@@ -14,6 +14,7 @@ import pytest
 from offline.analyzer import (
     UNKNOWN,
     EnforcementLevel,
+    NotApplicable,
     PackInfo,
     PolicyConfigError,
     PolicyInfo,
@@ -341,3 +342,42 @@ def test_a_session_over_a_broken_pack_raises_at_finish_and_leaves_no_process(
             session.analyze(record)
         session.finish(_resources())
     assert _children() <= before
+
+
+def test_render_report_names_the_display_name_remediation_and_waivers() -> None:
+    encrypted = PolicyInfo(
+        "bucket-encrypted",
+        SSE_DESCRIPTION,
+        "mandatory",
+        "stack",
+        None,
+        display_name="ENC-001 bucket-encrypted",
+        remediation="Add the encryption configuration.",
+    )
+    waivers = (
+        NotApplicable(
+            "bucket-encrypted",
+            "",
+            "waived by exception ENC-001 for 'a' (2 finding(s); owner o, until 2030-01-01): r\n"
+            "waived by exception ENC-001 for 'b' (1 finding(s); owner o, until 2030-01-01): r",
+        ),
+        NotApplicable("bucket-tagged", BUCKET_URN, "the bucket is not ours"),
+    )
+    info = PackInfo("offline-fixture", "1.2.3", (encrypted,))
+    report = PolicyReport(info, (UNENCRYPTED,), Timings(0, 0, 0, 0, 0, 0), "", waivers)
+
+    assert render_report(report) == (
+        "offline-fixture 1.2.3: 1 violation(s), 1 mandatory\n"
+        "\n"
+        "ENC-001 bucket-encrypted [mandatory]\n"
+        f"  {SSE_DESCRIPTION}\n"
+        "  Remediation: Add the encryption configuration.\n"
+        f"  - lake-raw ({BUCKET_URN})\n"
+        "      bucket lake-raw (in lake) has no encryption configuration\n"
+        "\n"
+        "3 finding(s) waived by 2 exception(s):\n"
+        "  - ENC-001 bucket-encrypted: waived by exception ENC-001 for 'a' (2 finding(s); owner o,"
+        " until 2030-01-01): r\n"
+        "  - ENC-001 bucket-encrypted: waived by exception ENC-001 for 'b' (1 finding(s); owner o,"
+        " until 2030-01-01): r\n"
+    )

@@ -11,13 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from offline.capture import PROJECT_ROOT
 
 PACK_NAME = "data-platform-guardrails"
 
 
-def _check(*args: str) -> subprocess.CompletedProcess[str]:
+def check_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m offline.check ARGS` from the project root, as CI runs it."""
     return subprocess.run(
         [sys.executable, "-m", "offline.check", *args],
         cwd=PROJECT_ROOT,
@@ -31,7 +33,7 @@ def _check(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_check_summarises_and_writes_json(stack: str, tmp_path: Path) -> None:
     out = tmp_path / "capture.json"
-    result = _check("--stack", stack, "--json", str(out))
+    result = check_cli("--stack", stack, "--json", str(out))
     assert result.returncode == 0, result.stderr
     assert f"Offline check of stack '{stack}'" in result.stdout
     assert "lake (dataplatform:storage:DataLake)" in result.stdout
@@ -51,7 +53,7 @@ def test_check_summarises_and_writes_json(stack: str, tmp_path: Path) -> None:
 
 
 def test_unknown_stack_exits_2_with_a_clear_message() -> None:
-    result = _check("--stack", "staging")
+    result = check_cli("--stack", "staging")
     assert result.returncode == 2
     assert "unknown stack 'staging'" in result.stderr
     assert "available: dev, prod" in result.stderr
@@ -62,7 +64,7 @@ def test_invalid_config_exits_2_naming_the_key(tmp_path: Path) -> None:
         shutil.copy(PROJECT_ROOT / name, tmp_path / name)
     broken = (PROJECT_ROOT / "Pulumi.dev.yaml").read_text().replace("name: curated", "name: Cur")
     (tmp_path / "Pulumi.dev.yaml").write_text(broken)
-    result = _check("--stack", "dev", "--root", str(tmp_path))
+    result = check_cli("--stack", "dev", "--root", str(tmp_path))
     assert result.returncode == 2
     assert "platform.lake.zones[1].name" in result.stderr
     assert "got 'Cur'" in result.stderr
@@ -70,7 +72,7 @@ def test_invalid_config_exits_2_naming_the_key(tmp_path: Path) -> None:
 
 
 def test_missing_stack_argument_is_a_usage_error() -> None:
-    result = _check()
+    result = check_cli()
     assert result.returncode == 2
     assert "--stack" in result.stderr
 
@@ -99,7 +101,7 @@ def _project(root: Path, stacks: dict[str, str]) -> Path:
 def test_mandatory_violation_exits_1_naming_policy_level_and_resource(tmp_path: Path) -> None:
     root = _project(tmp_path / "project", {"prod": "prod"})
 
-    result = _check("--stack", "prod", "--root", str(root))
+    result = check_cli("--stack", "prod", "--root", str(root))
 
     assert result.returncode == 1, result.stderr
     assert "Offline check of stack 'prod'" in result.stdout
@@ -116,7 +118,7 @@ def test_mandatory_violation_exits_1_naming_policy_level_and_resource(tmp_path: 
 def test_advisory_violation_is_printed_and_exits_0(tmp_path: Path) -> None:
     root = _project(tmp_path / "project", {"dev": "dev"})
 
-    result = _check("--stack", "dev", "--root", str(root))
+    result = check_cli("--stack", "dev", "--root", str(root))
 
     assert result.returncode == 0, result.stderr
     assert "tag-allowed-values [advisory]" in result.stdout
@@ -127,7 +129,7 @@ def test_advisory_violation_is_printed_and_exits_0(tmp_path: Path) -> None:
 def test_no_policies_skips_the_pack(tmp_path: Path) -> None:
     root = _project(tmp_path / "project", {"prod": "prod"})
 
-    result = _check("--stack", "prod", "--root", str(root), "--no-policies")
+    result = check_cli("--stack", "prod", "--root", str(root), "--no-policies")
 
     assert result.returncode == 0, result.stderr
     assert "Offline check of stack 'prod'" in result.stdout
@@ -137,7 +139,7 @@ def test_no_policies_skips_the_pack(tmp_path: Path) -> None:
 def test_missing_policy_config_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     root = _project(tmp_path / "project", {"staging": "dev"})
 
-    result = _check("--stack", "staging", "--root", str(root))
+    result = check_cli("--stack", "staging", "--root", str(root))
 
     assert result.returncode == 2
     config = root / "policies" / "config" / "staging.json"
@@ -156,9 +158,103 @@ def test_invalid_policy_config_exits_2(tmp_path: Path) -> None:
     config["required-tags"] = "strict"
     (pack / "config" / "dev.json").write_text(json.dumps(config))
 
-    result = _check("--stack", "dev", "--policy-pack", str(pack))
+    result = check_cli("--stack", "dev", "--policy-pack", str(pack))
 
     assert result.returncode == 2
     assert "parsing enforcement level for 'required-tags': 'strict' is not one of" in (
         result.stderr
     )
+
+
+UNENCRYPTED_LOG_GROUP = """
+import pulumi_aws as aws
+
+aws.cloudwatch.LogGroup(
+    "unencrypted-audit",
+    retention_in_days=7,
+    tags={
+        "Environment": "dev",
+        "Project": "data-platform",
+        "Owner": "data-engineering",
+        "CostCenter": "CC-1040",
+        "ManagedBy": "pulumi",
+    },
+)
+"""
+
+
+def _dev_with_unencrypted_log_group(root: Path) -> Path:
+    """The dev stack's program plus one log group without a customer-managed key."""
+    root = _project(root, {})
+    shutil.copy(PROJECT_ROOT / "Pulumi.dev.yaml", root / "Pulumi.dev.yaml")
+    with (root / "__main__.py").open("a") as program:
+        program.write(UNENCRYPTED_LOG_GROUP)
+    return root
+
+
+def test_unencrypted_log_group_fails_the_dev_check_naming_the_rule(tmp_path: Path) -> None:
+    root = _dev_with_unencrypted_log_group(tmp_path / "project")
+
+    result = check_cli("--stack", "dev", "--root", str(root))
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "ENC-005 log-group-kms [mandatory]" in result.stdout
+    assert "  - unencrypted-audit (" in result.stdout
+    assert "has no kmsKeyId (a customer-managed KMS key is required)" in result.stdout
+    assert "1 mandatory policy violation(s) in stack 'dev'" in result.stderr
+    assert "  Remediation: Set kms_key_id on the LogGroup" in result.stdout
+
+
+def test_a_policy_config_can_still_make_encryption_advisory(tmp_path: Path) -> None:
+    root = _dev_with_unencrypted_log_group(tmp_path / "project")
+    config = json.loads((PROJECT_ROOT / "policies" / "config" / "dev.json").read_text())
+    config["log-group-kms"]["enforcementLevel"] = "advisory"
+    relaxed = tmp_path / "relaxed.json"
+    relaxed.write_text(json.dumps(config))
+
+    result = check_cli("--stack", "dev", "--root", str(root), "--policy-config", str(relaxed))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ENC-005 log-group-kms [advisory]" in result.stdout
+
+
+def test_waived_findings_are_counted_and_name_their_exception(tmp_path: Path) -> None:
+    root = _dev_with_unencrypted_log_group(tmp_path / "project")
+    shipped = (root / "policies" / "exceptions.yaml").read_text()
+    (root / "policies" / "exceptions.yaml").write_text(
+        shipped + "\n"
+        "  - rule: ENC-005\n"
+        "    resource: unencrypted-audit\n"
+        "    reason: the vendor shipper reads this group and cannot use a CMK\n"
+        "    owner: data-engineering\n"
+        "    expires: 2999-12-31\n"
+    )
+
+    result = check_cli("--stack", "dev", "--root", str(root))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    shipped_grants = len(yaml.safe_load(shipped)["exceptions"])
+    assert f"{shipped_grants + 1} finding(s) waived by {shipped_grants + 1} exception(s):" in (
+        result.stdout
+    )
+    assert (
+        "  - ENC-005 log-group-kms: waived by exception ENC-005 for 'unencrypted-audit' "
+        "(1 finding(s); owner data-engineering, until 2999-12-31)"
+    ) in result.stdout
+
+
+def test_a_malformed_exceptions_file_is_named_without_a_traceback(tmp_path: Path) -> None:
+    root = _project(tmp_path / "project", {})
+    shutil.copy(PROJECT_ROOT / "Pulumi.dev.yaml", root / "Pulumi.dev.yaml")
+    (root / "policies" / "exceptions.yaml").write_text(
+        "exceptions:\n  - rule: ENC-005\n    resource: audit\n    reason: too short\n"
+    )
+
+    result = check_cli("--stack", "dev", "--root", str(root))
+
+    assert result.returncode == 1
+    assert "exceptions.yaml: exceptions[0] (ENC-005 audit).reason: String should have" in (
+        result.stderr
+    )
+    assert "exceptions[0] (ENC-005 audit).owner: Field required" in result.stderr
+    assert "Traceback" not in result.stderr

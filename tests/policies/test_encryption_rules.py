@@ -8,6 +8,7 @@ from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE
 
 from policies.framework.rule import Rule
+from policies.framework.sdk_data import family
 from policies.rules.encryption import (
     codebuild_project_kms,
     codecommit_repository_kms,
@@ -33,6 +34,7 @@ from tests.policies.harness import Case, Resources, U, check, label, res, urn
 
 KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_SCOPE = ", ".join(family(BUCKET))
 SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 LOGGING = "aws:s3/bucketLogging:BucketLogging"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
@@ -139,7 +141,7 @@ def _sse_cases() -> list[Case]:
             rule,
             "not-applicable",
             (res(QUEUE, "q"),),
-            not_applicable=f"the stack has no {BUCKET}",
+            not_applicable=f"the stack has no {BUCKET_SCOPE}",
         ),
         Case("key-arn-unknown", rule, "unknown", (raw, _sse(raw, "aws:kms", U))),
         Case(
@@ -226,7 +228,7 @@ def _tls_cases() -> list[Case]:
             rule,
             "not-applicable",
             (res(QUEUE, "q"),),
-            not_applicable=f"the stack has no {BUCKET}",
+            not_applicable=f"the stack has no {BUCKET_SCOPE}",
         ),
         Case(
             "document-unknown",
@@ -282,7 +284,8 @@ def _kms_cases() -> list[Case]:
                 v(
                     KMS,
                     "data",
-                    "does not enable automatic key rotation (enableKeyRotation is not true)",
+                    "does not enable automatic key rotation (enableKeyRotation is not true) "
+                    "(enableKeyRotation is omitted; the provider fills in false)",
                 ),
             ),
         ),
@@ -613,9 +616,18 @@ def _redshift_cases() -> list[Case]:
             "unencrypted",
             encrypted,
             "fail",
-            (res(CLUSTER, "warehouse", {}),),
+            (res(CLUSTER, "warehouse", {"encrypted": "false"}),),
             violations=(
                 v(CLUSTER, "warehouse", "is not encrypted (encrypted must be true)"),
+                v(CLUSTER, "warehouse", "has no kmsKeyId (a customer-managed KMS key is required)"),
+            ),
+        ),
+        Case(
+            "omitted-encrypted-is-the-provider-default-true",
+            encrypted,
+            "fail",
+            (res(CLUSTER, "warehouse", {}),),
+            violations=(
                 v(CLUSTER, "warehouse", "has no kmsKeyId (a customer-managed KMS key is required)"),
             ),
         ),

@@ -22,7 +22,7 @@ DESCRIPTION = {r.meta.name: r.meta.description for r in RULES}
     ("config", "expected"),
     [
         pytest.param(None, proto.ADVISORY, id="default-medium-is-advisory"),
-        pytest.param("dev.json", proto.ADVISORY, id="dev-relaxes-log-group-kms"),
+        pytest.param("dev.json", proto.MANDATORY, id="dev-enforces-log-group-kms"),
         pytest.param("prod.json", proto.MANDATORY, id="prod-makes-it-mandatory"),
     ],
 )

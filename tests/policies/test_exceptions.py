@@ -42,9 +42,15 @@ def test_active_exception_waives_the_resource(resource: str, expires: date) -> N
     )
     assert outcome.violations == []
     assert outcome.not_applicable == (
-        f"{LOG_GROUP} 'audit' is waived by an exception "
-        f"[until {expires.isoformat()}, owner data-eng: {REASON}]"
+        f"waived by exception ENC-005 for {resource!r} "
+        f"(1 finding(s); owner data-eng, until {expires.isoformat()}): {REASON}"
     )
+
+
+def test_exception_on_a_compliant_resource_waives_nothing() -> None:
+    compliant = res(LOG_GROUP, "audit", {"kmsKeyId": "arn:aws:kms:eu-west-1:1:key/k"})
+    outcome = run(log_group_kms.RULE, (compliant,), exceptions=waiver("audit", date(2030, 1, 1)))
+    assert (outcome.violations, outcome.not_applicable) == ([], None)
 
 
 def test_expired_exception_returns_the_violation_with_a_note() -> None:
@@ -90,6 +96,10 @@ def test_stack_rule_waives_one_bucket_and_still_reports_the_rest() -> None:
             urn(BUCKET, "curated"),
         )
     ]
+    assert outcome.not_applicable == (
+        f"waived by exception ENC-001 for 'legacy' (1 finding(s); owner data-eng, "
+        f"until 2030-01-01): {REASON}"
+    )
 
 
 def test_shipped_exceptions_file_loads() -> None:
@@ -109,26 +119,26 @@ GOOD = "  - rule: ENC-005\n    resource: audit\n    reason: {reason}\n    owner:
     [
         pytest.param(
             "exceptions:\n" + GOOD.format(reason=REASON) + "    expires: soon\n",
-            "exceptions.yaml: exceptions[0].expires: Input should be a valid date",
+            "exceptions.yaml: exceptions[0] (ENC-005 audit).expires: Input should be a valid date",
             id="bad-date",
         ),
         pytest.param(
             "exceptions:\n  - rule: ENC-005\n    resource: audit\n    reason: "
             + REASON
             + "\n    expires: 2030-01-01\n",
-            "exceptions.yaml: exceptions[0].owner: Field required",
+            "exceptions.yaml: exceptions[0] (ENC-005 audit).owner: Field required",
             id="missing-owner",
         ),
         pytest.param(
             "exceptions:\n"
             + GOOD.format(reason=REASON)
             + "    expires: 2030-01-01\n    ticket: OPS-1\n",
-            "exceptions.yaml: exceptions[0].ticket: Extra inputs are not permitted",
+            "exceptions.yaml: exceptions[0] (ENC-005 audit).ticket: Extra inputs are not permitted",
             id="unknown-field",
         ),
         pytest.param(
             "exceptions:\n" + GOOD.format(reason="because") + "    expires: 2030-01-01\n",
-            "exceptions.yaml: exceptions[0].reason: String should have at least 10",
+            "exceptions.yaml: exceptions[0] (ENC-005 audit).reason: String should have at least 10",
             id="short-reason",
         ),
         pytest.param(

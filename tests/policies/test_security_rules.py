@@ -15,7 +15,15 @@ from policies.rules.security import (
     s3_public_access_block,
 )
 from tests.policies.harness import Case, Resources, U, check, res
-from tests.policies.test_encryption_rules import BUCKET, QUEUE, cannot, na_type, other, v
+from tests.policies.test_encryption_rules import (
+    BUCKET,
+    BUCKET_SCOPE,
+    QUEUE,
+    cannot,
+    na_type,
+    other,
+    v,
+)
 
 PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 IAM_POLICY, ROLE, KMS = "aws:iam/policy:Policy", "aws:iam/role:Role", "aws:kms/key:Key"
@@ -79,7 +87,7 @@ def _pab_cases() -> list[Case]:
             rule,
             "not-applicable",
             (res(QUEUE, "q"),),
-            not_applicable=f"the stack has no {BUCKET}",
+            not_applicable=f"the stack has no {BUCKET_SCOPE}",
         ),
         Case(
             "flag-unknown",
@@ -277,7 +285,7 @@ def _secret_cases() -> list[Case]:
                 v(
                     FUNCTION,
                     "ingest",
-                    "environment variable 'KEY' holds what looks like an AWS access key",
+                    "environment variable 'KEY' holds what looks like an AWS access key id",
                 ),
             ),
         ),
@@ -298,7 +306,7 @@ def _secret_cases() -> list[Case]:
                 v(
                     PROJECT,
                     "ci",
-                    "environment variable 'BLOB' holds what looks like an AWS access key",
+                    "environment variable 'BLOB' holds what looks like an AWS secret access key",
                 ),
             ),
         ),

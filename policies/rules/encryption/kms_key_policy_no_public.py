@@ -1,32 +1,18 @@
 """ENC-004: a KMS key policy never allows the `*` principal unless a condition scopes it.
 
 Decision: an Allow for Principal "*" is accepted only when its Condition uses one of the keys
-that pin the caller to our organisation, account, service or network (see SCOPING_KEYS); any
+that pin the caller to our organisation, account, service or network (checks.SCOPING_KEYS); any
 other condition (e.g. only kms:EncryptionContext) still leaves the key open to every AWS account.
 """
 
 from collections.abc import Iterator
 from typing import Any
 
-from policies.framework.checks import is_wildcard_principal, statements
+from policies.framework.checks import is_wildcard_principal, scoped, statements
 from policies.framework.model import RuleMeta, Severity, nist
 from policies.framework.rule import Config, ResourceRule
 from policies.framework.subjects import Subject
 from policies.framework.values import get, is_set, json_document
-
-SCOPING_KEYS = frozenset(
-    {
-        "aws:principalorgid",
-        "aws:principalaccount",
-        "aws:principalarn",
-        "aws:sourceaccount",
-        "aws:sourcearn",
-        "aws:sourcevpce",
-        "aws:sourcevpc",
-        "kms:calleraccount",
-        "kms:viaservice",
-    }
-)
 
 META = RuleMeta(
     id="ENC-004",
@@ -53,16 +39,8 @@ def validate(key: Subject, config: Config) -> Iterator[str]:
 
 
 def _public_allow(statement: dict[str, Any]) -> bool:
-    if statement.get("Effect") != "Allow" or not is_wildcard_principal(statement.get("Principal")):
-        return False
-    condition = statement.get("Condition")
-    keys = {
-        str(key).lower()
-        for operator in (condition.values() if isinstance(condition, dict) else [])
-        if isinstance(operator, dict)
-        for key in operator
-    }
-    return not keys & SCOPING_KEYS
+    public = is_wildcard_principal(statement.get("Principal"))
+    return statement.get("Effect") == "Allow" and public and not scoped(statement)
 
 
 RULE = ResourceRule(META, validate)

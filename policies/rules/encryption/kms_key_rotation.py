@@ -2,10 +2,11 @@
 
 from collections.abc import Iterator
 
+from policies.framework.checks import input_or_default
 from policies.framework.model import RuleMeta, Severity, nist
 from policies.framework.rule import Config, NotApplicableError, ResourceRule
 from policies.framework.subjects import Subject
-from policies.framework.values import get, known, truthy
+from policies.framework.values import truthy
 
 META = RuleMeta(
     id="ENC-003",
@@ -19,12 +20,13 @@ META = RuleMeta(
 
 
 def validate(key: Subject, config: Config) -> Iterator[str]:
-    spec = known(get(key.props, "customerMasterKeySpec"), "the key spec") or "SYMMETRIC_DEFAULT"
-    usage = known(get(key.props, "keyUsage"), "the key usage") or "ENCRYPT_DECRYPT"
+    spec, _ = input_or_default(key, "customerMasterKeySpec", "the key spec")
+    usage, _ = input_or_default(key, "keyUsage", "the key usage")
     if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
         raise NotApplicableError(f"{key.label} is {spec}/{usage}; AWS rotates only symmetric keys")
-    if not truthy(known(get(key.props, "enableKeyRotation"), "enableKeyRotation")):
-        yield "does not enable automatic key rotation (enableKeyRotation is not true)"
+    rotation, note = input_or_default(key, "enableKeyRotation", "enableKeyRotation")
+    if not truthy(rotation):
+        yield f"does not enable automatic key rotation (enableKeyRotation is not true){note}"
 
 
 RULE = ResourceRule(META, validate)

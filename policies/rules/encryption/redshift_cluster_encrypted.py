@@ -1,12 +1,15 @@
-"""ENC-014: provisioned Redshift clusters are encrypted at rest with a customer-managed key."""
+"""ENC-014: provisioned Redshift clusters are encrypted at rest with a customer-managed key.
+
+An omitted `encrypted` is judged by the provider default (true in pulumi-aws 7), not as false.
+"""
 
 from collections.abc import Iterator
 
-from policies.framework.checks import customer_key_gap
+from policies.framework.checks import customer_key_gap, input_or_default
 from policies.framework.model import RuleMeta, Severity, nist
 from policies.framework.rule import Config, ResourceRule
 from policies.framework.subjects import Subject
-from policies.framework.values import get, known, truthy
+from policies.framework.values import truthy
 
 META = RuleMeta(
     id="ENC-014",
@@ -20,9 +23,10 @@ META = RuleMeta(
 
 
 def validate(cluster: Subject, config: Config) -> Iterator[str]:
-    # pulumi-aws 7 types `encrypted` as a string ("true"); a bool is accepted as well.
-    if not truthy(known(get(cluster.props, "encrypted"), "encrypted")):
-        yield "is not encrypted (encrypted must be true)"
+    # pulumi-aws 7 types `encrypted` as a string ("true") and defaults it to "true".
+    encrypted, note = input_or_default(cluster, "encrypted", "encrypted")
+    if not truthy(encrypted):
+        yield f"is not encrypted (encrypted must be true){note}"
     yield from customer_key_gap(cluster.props, "kmsKeyId")
 
 

@@ -1,4 +1,7 @@
-"""ENC-002: every S3 bucket has a bucket policy that denies requests made without TLS."""
+"""ENC-002: every S3 bucket (any bucket type) has a bucket policy that denies requests without TLS.
+
+The policy may be a BucketPolicy depending on the bucket or the bucket's inline `policy`.
+"""
 
 from collections.abc import Iterator
 from typing import Any
@@ -6,11 +9,9 @@ from typing import Any
 from policies.framework.checks import is_wildcard_principal, statements
 from policies.framework.model import RuleMeta, Severity, fsbp, nist
 from policies.framework.rule import Config, StackRule
+from policies.framework.s3 import BUCKETS, policy_documents
 from policies.framework.subjects import StackView, Subject
 from policies.framework.values import as_list, get, json_document
-
-BUCKET = "aws:s3/bucket:Bucket"
-POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 
 META = RuleMeta(
     id="ENC-002",
@@ -22,20 +23,20 @@ META = RuleMeta(
         "Attach a BucketPolicy (bucket input = the bucket) with a Deny statement for "
         "Principal '*', Action 's3:*' and Condition Bool aws:SecureTransport = 'false'."
     ),
-    resource_types=(BUCKET,),
+    resource_types=BUCKETS,
 )
 
 
 def validate(bucket: Subject, stack: StackView, config: Config) -> Iterator[str]:
-    policies = stack.referencing(bucket, POLICY, "bucket")
+    policies = list(policy_documents(bucket, stack))
     if not policies:
         yield "has no BucketPolicy, so requests without TLS are not denied"
         return
-    for policy in policies:
-        document = json_document(get(policy.props, "policy"), "the bucket policy document")
+    for _, policy in policies:
+        document = json_document(policy, "the bucket policy document")
         if any(_denies_plain_http(s) for s in statements(document)):
             return
-    names = ", ".join(f"'{p.name}'" for p in policies)
+    names = ", ".join(name for name, _ in policies)
     yield f"bucket policy {names} has no Deny statement on aws:SecureTransport = false"
 
 

@@ -1,31 +1,28 @@
 """SEC-005: no secret-looking plaintext in Lambda or CodeBuild environment variables.
 
-A variable is flagged when its name looks like a secret (password, secret, token, api key, ...)
-and it is not a reference (a name ending in _ARN/_ID/_NAME/_PARAM/_PATH, or a value that points at
-a secret store: an ARN, a KMS key URI such as a Pulumi `awskms://` secrets provider, or a
-CloudFormation-style `{{resolve:...}}`),
-or when its value looks like an AWS access key id or secret access key. Values are never echoed.
-CodeBuild variables of type PARAMETER_STORE or SECRETS_MANAGER are references and are skipped.
+A variable is flagged when its name says it holds a credential (`framework.credentials`) and its
+value is a literal that could be one (not a reference to a secret store, a switch or an enum
+word), or when its value has a credential's shape (an AWS
+access key, a token, a private key) whatever its name. Values are never echoed. CodeBuild
+variables of type PARAMETER_STORE or SECRETS_MANAGER are references and are skipped. Lambda and
+CodeBuild return environment variables in plain text to anyone allowed to read the function or
+project, so a Pulumi secret does not make them safe here.
 """
 
-import re
 from collections.abc import Iterator
 
+from policies.framework.credentials import (
+    aws_secret_key,
+    credential_name,
+    literal_credential,
+    shape_of,
+)
 from policies.framework.model import RuleMeta, Severity, fsbp, nist
 from policies.framework.rule import Config, ResourceRule
 from policies.framework.subjects import Subject
 from policies.framework.values import Unknown, as_list, get, shallow
 
 LAMBDA = "aws:lambda/function:Function"
-SECRET_NAME = re.compile(
-    r"passw(or)?d|secret|token|api[_-]?key|private[_-]?key|credential|access[_-]?key", re.I
-)
-REFERENCE_NAME = re.compile(r"_(ARN|ID|NAME|PARAM|PATH)$", re.I)
-REFERENCE_VALUE = re.compile(
-    r"^(arn:|awskms://|azurekeyvault://|gcpkms://|hashivault://|\{\{resolve:)"
-)
-ACCESS_KEY_ID = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
-SECRET_KEY = re.compile(r"[A-Za-z0-9/+]{40}")
 
 META = RuleMeta(
     id="SEC-005",
@@ -43,12 +40,14 @@ META = RuleMeta(
 
 def validate(resource: Subject, config: Config) -> Iterator[str]:
     for name, value in _plaintext_variables(resource):
-        if _looks_like_key(value):
-            yield f"environment variable {name!r} holds what looks like an AWS access key"
-        elif SECRET_NAME.search(name) and not REFERENCE_NAME.search(name):
+        shape = shape_of(value) if isinstance(value, str) else None
+        if shape is not None or (isinstance(value, str) and aws_secret_key(value)):
+            kind = shape or "an AWS secret access key"
+            yield f"environment variable {name!r} holds what looks like {kind}"
+        elif credential_name(name):
             if isinstance(value, Unknown):
                 shallow(value, f"whether variable {name!r} is a reference")
-            if not (isinstance(value, str) and REFERENCE_VALUE.match(value)):
+            if literal_credential(value):
                 yield f"environment variable {name!r} looks like a secret stored as plaintext"
 
 
@@ -61,16 +60,6 @@ def _plaintext_variables(resource: Subject) -> Iterator[tuple[str, object]]:
     for entry in as_list(shallow(entries, "environmentVariables")):
         if (get(entry, "type") or "PLAINTEXT") == "PLAINTEXT":
             yield str(get(entry, "name")), get(entry, "value")
-
-
-def _looks_like_key(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    if ACCESS_KEY_ID.search(value):
-        return True
-    return bool(SECRET_KEY.fullmatch(value)) and all(
-        re.search(p, value) for p in ("[A-Z]", "[a-z]", "[0-9]")
-    )
 
 
 RULE = ResourceRule(META, validate)

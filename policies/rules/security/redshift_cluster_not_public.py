@@ -2,10 +2,11 @@
 
 from collections.abc import Iterator
 
+from policies.framework.checks import input_or_default
 from policies.framework.model import RuleMeta, Severity, fsbp, nist
 from policies.framework.rule import Config, ResourceRule
 from policies.framework.subjects import Subject
-from policies.framework.values import get, known, truthy
+from policies.framework.values import truthy
 
 META = RuleMeta(
     id="SEC-006",
@@ -19,8 +20,9 @@ META = RuleMeta(
 
 
 def validate(cluster: Subject, config: Config) -> Iterator[str]:
-    if truthy(known(get(cluster.props, "publiclyAccessible"), "publiclyAccessible")):
-        yield "is publicly accessible (publiclyAccessible is true)"
+    public, note = input_or_default(cluster, "publiclyAccessible", "publiclyAccessible")
+    if truthy(public):
+        yield f"is publicly accessible (publiclyAccessible is true){note}"
 
 
 RULE = ResourceRule(META, validate)

@@ -1,13 +1,13 @@
-"""SEC-001: every S3 bucket has a BucketPublicAccessBlock with all four flags set to true."""
+"""SEC-001: every S3 bucket (any bucket type) has a public access block with all four flags true."""
 
 from collections.abc import Iterator
 
 from policies.framework.model import RuleMeta, Severity, fsbp, nist
 from policies.framework.rule import Config, StackRule
+from policies.framework.s3 import BUCKETS
 from policies.framework.subjects import StackView, Subject
 from policies.framework.values import get, known, truthy
 
-BUCKET = "aws:s3/bucket:Bucket"
 BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
@@ -21,7 +21,7 @@ META = RuleMeta(
         "Add a BucketPublicAccessBlock (bucket input = the bucket) with block_public_acls, "
         "block_public_policy, ignore_public_acls and restrict_public_buckets all True."
     ),
-    resource_types=(BUCKET,),
+    resource_types=BUCKETS,
 )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from components.storage.kms_key import KmsKey, KmsKeyArgs
+from offline.arns import generated_uuid
 from offline.capture import Capture
 from offline.mocks import Registration
 from stack_config.protection import ProtectionSettings
@@ -39,7 +40,7 @@ def test_key_rotates_with_configured_window_and_alias(run_mocked: Runner) -> Non
     alias = resources["platform-alias"]
     assert alias.inputs == {
         "name": "alias/data-platform-test",
-        "targetKeyId": "platform-key-key-id",
+        "targetKeyId": generated_uuid("aws:kms/key:Key", "platform-key"),
     }
     assert (key.protect, key.retain_on_delete) == (True, True)
 

@@ -11,6 +11,7 @@ import pytest
 from components.shared.iam import Statement
 from components.shared.tagging import is_taggable
 from components.warehouse.warehouse import Warehouse, WarehouseArgs
+from offline.arns import generated_uuid
 from offline.mocks import Registration
 from stack_config.protection import ProtectionSettings
 from stack_config.warehouse import ProvisionedWarehouse, ServerlessWarehouse, WarehouseSettings
@@ -277,8 +278,9 @@ def _describe_statement() -> Statement:
 def test_serverless_load_statements_and_target(run_mocked: Runner) -> None:
     outputs: dict[str, Any] = {}
     _run(run_mocked, SERVERLESS, outputs=outputs)
-    # The mock derives ARNs from the SDK module name (redshiftserverless).
-    workgroup = "arn:aws:redshiftserverless:eu-west-1:123456789012:workgroup/dwh-workgroup"
+    # A workgroup's ARN ends in the id AWS generates; the mocks derive it from the logical name.
+    workgroup_id = generated_uuid("aws:redshiftserverless/workgroup:Workgroup", "dwh-workgroup")
+    workgroup = f"arn:aws:redshift-serverless:eu-west-1:123456789012:workgroup/{workgroup_id}"
     assert outputs["target"] == {"WorkgroupName": "dp-test", "Database": "analytics"}
     assert outputs["statements"] == [
         {
@@ -301,7 +303,7 @@ def test_provisioned_load_statements_and_target(run_mocked: Runner) -> None:
     assert outputs["target"] == {"ClusterIdentifier": "dp-test", "Database": "analytics"}
     execute, credentials, describe = outputs["statements"]
     assert execute["Action"] == ["redshift-data:ExecuteStatement"]
-    assert execute["Resource"] == ["arn:aws:redshift:eu-west-1:123456789012:cluster/dwh-cluster"]
+    assert execute["Resource"] == ["arn:aws:redshift:eu-west-1:123456789012:cluster:dp-test"]
     assert credentials == {
         "Effect": "Allow",
         "Action": ["redshift:GetClusterCredentialsWithIAM"],

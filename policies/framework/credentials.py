@@ -1,0 +1,63 @@
+"""What a credential looks like, by name and by value; shared by the plaintext-secret rules.
+
+Names: password, passphrase, secret, token, api key, private key, credential(s), access key,
+auth, signing key, HMAC, verification. A name ending in a reference or context suffix (_ARN,
+KeyId, Name, Region, Ssl, ...) says where a secret lives or how it is used, not the secret.
+Values: AWS access keys, GitHub, Slack and Stripe tokens, private keys in PEM, credentials in a
+URL, Slack webhook URLs. Values that point at a secret store (an ARN, a KMS secrets-provider URI,
+`{{resolve:...}}`) are references.
+"""
+
+from __future__ import annotations
+
+import re
+
+SECRET_NAME = re.compile(
+    r"passw(or)?d|passphrase|(^|[^a-z])pwd|secret|token|api[_-]?key|private[_-]?key|credential"
+    r"|access[_-]?key|auth(?!or)|signing|hmac|verif(y|ication)",
+    re.I,
+)
+REFERENCE_NAME = re.compile(
+    r"(_|[a-z])(arn|id|ids|name|param|parameter|path|type|mode|length|enabled|version|policy"
+    r"|location|uri|url|duration|validity|ttl|expiry|rotation|scopes?|region|host|port"
+    r"|algorithm|format|header|issuer|audience|endpoint|ssl|tls)$",
+    re.I,
+)
+REFERENCE_VALUE = re.compile(
+    r"^(arn:|awskms://|azurekeyvault://|gcpkms://|hashivault://|\{\{resolve:|\$\{|\$\.|States\.)"
+)
+_SHAPES = (
+    ("an AWS access key id", re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")),
+    ("a GitHub token", re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,})")),
+    ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
+    ("a Slack webhook URL", re.compile(r"hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/\w+")),
+    ("a Stripe secret key", re.compile(r"\b[sr]k_live_[A-Za-z0-9]{16,}")),
+    ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
+    ("a password in a URL", re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.I)),
+)
+_SECRET_KEY = re.compile(r"[A-Za-z0-9/+]{40}")
+_ENUM = re.compile(r"^[A-Z0-9_.:-]+$")
+
+
+def credential_name(name: str) -> bool:
+    """True for a name that says it holds a credential (not where one is stored)."""
+    return bool(SECRET_NAME.search(name)) and not REFERENCE_NAME.search(name)
+
+
+def shape_of(value: str) -> str | None:
+    """What kind of credential `value` contains, judged by its shape alone, or None."""
+    return next((kind for kind, pattern in _SHAPES if pattern.search(value)), None)
+
+
+def aws_secret_key(value: str) -> bool:
+    """40 characters of mixed case, digits and /+: an AWS secret access key's shape."""
+    return bool(_SECRET_KEY.fullmatch(value)) and all(
+        re.search(p, value) for p in ("[A-Z]", "[a-z]", "[0-9]")
+    )
+
+
+def literal_credential(value: object) -> bool:
+    """A plain string that could be a credential: not a reference, an enum word or a switch."""
+    if not isinstance(value, str) or len(value) < 6 or REFERENCE_VALUE.match(value):
+        return False
+    return not _ENUM.match(value) and value.lower() not in ("true", "false")

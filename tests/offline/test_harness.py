@@ -1,0 +1,170 @@
+"""`python -m offline.check --program`: any Pulumi Python program, captured and checked offline."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from offline.harness import OFFLINE_SECRET, ProgramError, capture, load_program
+from offline.invokes import answer_invoke
+from offline.testing import ViolationsOf
+from tests.offline.test_check_cli import check_cli as _check
+
+PROGRAMS = Path(__file__).resolve().parents[1] / "fixtures" / "programs"
+SIG = "4dabf18193072939515e22adb298388d"
+
+
+def _program(root: Path, stack: str, config: str, main: str) -> Path:
+    """A Pulumi Python program in `root` with one stack file (`config` = its YAML body)."""
+    root.mkdir()
+    (root / "Pulumi.yaml").write_text(f"name: {root.name}\nruntime: python\n")
+    (root / f"Pulumi.{stack}.yaml").write_text(f"config:\n{config}")
+    (root / "__main__.py").write_text(main)
+    return root
+
+
+def test_a_program_with_mandatory_violations_exits_1(tmp_path: Path) -> None:
+    out = tmp_path / "capture.json"
+    result = _check(
+        "--program", str(PROGRAMS / "bucket-family"), "--stack", "test", "--json", str(out)
+    )
+    assert result.returncode == 1, result.stderr
+    assert "stack 'test' (project bucket-family, region eu-west-1)" in result.stdout
+    assert "ENC-001 s3-bucket-sse-kms [mandatory]" in result.stdout
+    assert "aws:s3/bucketV2:BucketV2 'open': has no BucketServerSideEncryption" in result.stdout
+    assert {r["name"] for r in json.loads(out.read_text())} >= {"open", "closed", "closed-sse"}
+
+
+def test_a_compliant_program_exits_0_and_names_the_defaults_it_relied_on() -> None:
+    config = PROGRAMS.parent / "tagless-policy-config.json"
+    result = _check(
+        "--program",
+        str(PROGRAMS / "provider-default"),
+        "--stack",
+        "test",
+        "--policy-config",
+        str(config),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no policy violations" in result.stdout
+    assert (
+        "  - aws:redshift/cluster:Cluster 'warehouse': encrypted is omitted; "
+        'the provider fills in "true" (Default is `true`.)'
+    ) in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("program", "message"),
+    [
+        pytest.param("missing", "not a Pulumi program (no Pulumi.yaml)", id="no-project-file"),
+        pytest.param(".", "needs a name and runtime python", id="not-python"),
+    ],
+)
+def test_a_directory_that_is_not_a_python_program_exits_2(
+    tmp_path: Path, program: str, message: str
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: web\nruntime: nodejs\n")
+    result = _check("--program", str(tmp_path / program), "--stack", "test")
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_secure_config_reaches_the_program_as_a_secret(tmp_path: Path) -> None:
+    root = _program(
+        tmp_path / "hook",
+        "dev",
+        "  aws:region: cn-north-1\n  token:\n    secure: AAABAKx0ZW5jcnlwdGVk\n",
+        "import pulumi, pulumi_aws as aws\n"
+        "token = pulumi.Config().require_secret('token')\n"
+        "aws.ssm.Parameter('token', type='SecureString', value=token)\n"
+        "aws.sns.Topic('alerts', display_name=token)\n",
+    )
+    program = load_program(root, "dev")
+    assert (program.project, program.region, program.secret_keys) == (
+        "hook",
+        "cn-north-1",
+        ("hook:token",),
+    )
+    declared = {r.name: r for r in capture(program)}
+    parameter, topic = declared["token"], declared["alerts"]
+    assert parameter.inputs["value"] == {
+        SIG: "1b47061264138c4ac30d75fd1eb44270",
+        "value": OFFLINE_SECRET,
+    }
+    assert topic.inputs["displayName"][SIG] == "1b47061264138c4ac30d75fd1eb44270"
+
+
+def test_a_broken_stack_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: p\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text("")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: [\n")
+    with pytest.raises(ProgramError, match=r"Pulumi\.dev\.yaml: not valid YAML"):
+        load_program(tmp_path, "dev")
+
+
+def test_policy_documents_render_as_the_provider_renders_them() -> None:
+    statement = {
+        "sid": "Read",
+        "actions": ["s3:GetObject"],
+        "resources": ["arn:aws:s3:::b/*", "arn:aws:s3:::b"],
+        "principals": [{"type": "AWS", "identifiers": ["arn:aws:iam::1:root"]}],
+        "conditions": [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["true"]}],
+    }
+    answer = answer_invoke(
+        "aws:iam/getPolicyDocument:getPolicyDocument", {"statements": [statement]}, "eu-west-1", "1"
+    )
+    assert answer is not None
+    assert json.loads(answer["json"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Read",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+                "Principal": {"AWS": "arn:aws:iam::1:root"},
+                "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("token", "key", "expected"),
+    [
+        ("aws:index/getPartition:getPartition", "dnsSuffix", "amazonaws.com.cn"),
+        ("aws:index/getCallerIdentity:getCallerIdentity", "arn", "arn:aws-cn:iam::1:user/offline"),
+        ("aws:index/getRegion:getRegion", "region", "cn-north-1"),
+    ],
+)
+def test_data_sources_follow_the_partition(token: str, key: str, expected: str) -> None:
+    answer = answer_invoke(token, {}, "cn-north-1", "1")
+    assert answer is not None and answer[key] == expected
+
+
+def test_an_unanswered_data_source_is_none() -> None:
+    assert answer_invoke("aws:rds/getEngineVersion:getEngineVersion", {}, "eu-west-1", "1") is None
+
+
+def test_a_config_secret_in_plain_configuration_is_still_reported(
+    tmp_path: Path, policy_violations: ViolationsOf
+) -> None:
+    # The engine sends the value marked secret; pulumi_policy hands rules the plain value, and
+    # Glue returns default arguments to anyone who can read the job: the finding stands.
+    root = _program(
+        tmp_path / "export",
+        "test",
+        "  aws:region: eu-west-1\n  dbPassword:\n    secure: AAABAKx0ZW5jcnlwdGVk\n",
+        "import pulumi, pulumi_aws as aws\n"
+        "password = pulumi.Config().require_secret('dbPassword')\n"
+        "aws.glue.Job('export', role_arn='arn:aws:iam::1:role/r', security_configuration='s',\n"
+        "             command={'script_location': 's3://b/k.py'},\n"
+        "             default_arguments={'--db-password': password})\n",
+    )
+    (job,) = capture(load_program(root, "test"))
+    assert job.inputs["defaultArguments"][SIG] == "1b47061264138c4ac30d75fd1eb44270"
+    found = policy_violations(root, stack="test", policy_config={"required-tags": "disabled"})
+    assert [(v.policy_name, v.resource_name) for v in found] == [
+        ("no-plaintext-credential-inputs", "export")
+    ]
