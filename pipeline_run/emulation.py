@@ -196,9 +196,11 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
         )
         if not EventPattern.load(rule.inputs["eventPattern"]).matches_event(event):  # type: ignore[arg-type]
             raise LookupError(f"{key}: the rule {rule.name} does not match its own event")
-        environment = dict(pipeline.function_environment or {})
+        environment = {**os.environ, **(pipeline.function_environment or {})}
         logs = io.StringIO()
-        with _environment(environment), _function_logs_to(logs):
+        # The function's environment is its own, not this process's: os.environ is left alone
+        # while executions run on other threads (changing it under them is a race).
+        with patched(handler, "os", _OsWith(environment)), _function_logs_to(logs):
             result: dict[str, Any] = dict(handler.handler(event, None))
         self.function_logs += logs.getvalue().splitlines()
         return result
@@ -347,6 +349,16 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+class _OsWith:
+    """The os module, with `environ` replaced: what the ingestion handler sees as its process."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = dict(environ)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(os, name)
 
 
 @contextlib.contextmanager
