@@ -1,6 +1,7 @@
 """The data-pipeline state machine: crawl, wait for the crawler, then hand over to a queued run of
-the job if there is one, else run the Glue job, load its pending manifests into the warehouse,
-notify. pipeline_definition() returns an already validated definition.
+the job if there is one, else run the Glue job, load its pending manifests into the warehouse.
+Only a failure notifies (the alert topic). pipeline_definition() returns an already validated
+definition.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from components.pipelines.asl.pipeline_tasks import (
     GLUE_API_RETRY_ERRORS,
     GLUE_JOB_RETRY_ERRORS,
     INIT_CRAWLER_POLL,
-    NOTIFY_SUCCESS,
+    PIPELINE_SUCCEEDED,
     RUN_GLUE_JOB,
     START_CRAWLER,
     WAIT_FOR_CRAWLER,
@@ -175,7 +176,7 @@ def pipeline_definition(
     job_timeout_seconds: int = 6 * 3600,
     partition: str = "aws",
 ) -> StateMachineDefinition:
-    """Crawl, then hand over to a queued job run or run the Glue job, load, notify, succeed.
+    """Crawl, then hand over to a queued job run or run the Glue job, load, succeed.
 
     With `load`, every pending manifest is loaded into the warehouse after the job (see
     load_steps.py). Every Task retries its transient errors and sends anything else to
@@ -184,8 +185,8 @@ def pipeline_definition(
     """
     if crawler_poll_seconds < 1 or max_crawler_polls < 1:
         raise ValueError("crawler_poll_seconds and max_crawler_polls must be >= 1")
-    after_job = LIST_PENDING_LOADS if load is not None else NOTIFY_SUCCESS
-    loading = manifest_load_states(load, NOTIFY_SUCCESS, partition) if load is not None else {}
+    after_job = LIST_PENDING_LOADS if load is not None else PIPELINE_SUCCEEDED
+    loading = manifest_load_states(load, PIPELINE_SUCCEEDED, partition) if load is not None else {}
     parts: list[dict[str, State]] = [
         _crawler_states(crawler_name, crawler_poll_seconds, partition),
         _crawler_decisions(crawler_name, crawler_poll_seconds, max_crawler_polls),

@@ -19,7 +19,6 @@ CRAWLER_POLL_LIMIT = "CrawlerPollLimitReached"
 CHECK_CRAWL_RESULT = "CheckCrawlResult"
 CRAWL_FAILED = "CrawlFailed"
 RUN_GLUE_JOB = "RunGlueJob"
-NOTIFY_SUCCESS = "NotifySuccess"
 PIPELINE_SUCCEEDED = "PipelineSucceeded"
 NOTIFY_FAILURE = "NotifyFailure"
 PIPELINE_FAILED = "PipelineFailed"
@@ -98,25 +97,15 @@ def _error_marker(error: str, cause: str, on_error: str = NOTIFY_FAILURE) -> Pas
 
 
 def _notify_states(pipeline: str, topic_arn: str, partition: str) -> dict[str, State]:
+    """The end states: success is silent (Step Functions records it; its EventBridge events and
+    the ExecutionsSucceeded metric report it), a failure publishes to the alert topic."""
     sns_publish = integration_arn(partition, "sns:publish")
     sns_retry = _backoff(SNS_RETRY_ERRORS, interval=2, attempts=3, cap=30)
     failure = (
         "States.Format('Execution {} failed with {}: {}', "
         "$$.Execution.Id, $.error.Error, $.error.Cause)"
     )
-    success = "States.Format('Execution {} succeeded.', $$.Execution.Id)"
     return {
-        NOTIFY_SUCCESS: _guarded_task(
-            sns_publish,
-            {
-                "TopicArn": topic_arn,
-                "Subject": f"[{pipeline}] succeeded"[:100],
-                "Message.$": success,
-            },
-            next_state=PIPELINE_SUCCEEDED,
-            retry=sns_retry,
-            timeout_seconds=_API_TIMEOUT_SECONDS,
-        ),
         PIPELINE_SUCCEEDED: Succeed(),
         # Its own failure must not loop back into itself: it fails the execution directly.
         NOTIFY_FAILURE: Task(

@@ -49,7 +49,7 @@ BASE_STATES = [
     "HandedOverToQueuedRun",
     "RunGlueJob",
 ]
-TAIL_STATES = ["NotifySuccess", "PipelineSucceeded", "NotifyFailure", "PipelineFailed"]
+TAIL_STATES = ["PipelineSucceeded", "NotifyFailure", "PipelineFailed"]
 TO_FAILURE = {"ErrorEquals": ["States.ALL"], "Next": "NotifyFailure", "ResultPath": "$.error"}
 
 
@@ -70,7 +70,7 @@ def _machine(states: dict[str, State], start_at: str = "A") -> StateMachineDefin
 
 LOAD_STATES = ["ListPendingLoads", "HasPendingLoads", "LoadPendingManifests"]
 WITH_AND_WITHOUT_LOAD = [
-    pytest.param(None, "NotifySuccess", id="no-warehouse"),
+    pytest.param(None, "PipelineSucceeded", id="no-warehouse"),
     pytest.param(LOAD, "ListPendingLoads", id="warehouse-load"),
 ]
 
@@ -80,7 +80,6 @@ def test_pipeline_states_and_main_path(load: ManifestLoad | None, after_job: str
     states = _pipeline(load)["States"]
     assert list(states) == BASE_STATES + (LOAD_STATES if load else []) + TAIL_STATES
     assert states["RunGlueJob"]["Next"] == after_job
-    assert states["NotifySuccess"]["Next"] == "PipelineSucceeded"
     assert states["NotifyFailure"]["Next"] == "PipelineFailed"
     assert states["PipelineSucceeded"] == {"Type": "Succeed"}
     assert states["PipelineFailed"] == {
@@ -100,7 +99,6 @@ def test_pipeline_task_resources(load: ManifestLoad | None, after_job: str) -> N
         "GetCrawler": "arn:aws:states:::aws-sdk:glue:getCrawler",
         "RunGlueJob": "arn:aws:states:::glue:startJobRun.sync",
         **({"ListPendingLoads": "arn:aws:states:::aws-sdk:s3:listObjectsV2"} if load else {}),
-        "NotifySuccess": "arn:aws:states:::sns:publish",
         "NotifyFailure": "arn:aws:states:::sns:publish",
     }
     assert resources == expected
@@ -226,13 +224,10 @@ def test_a_queued_job_run_takes_over_the_execution() -> None:
     assert states["HandedOverToQueuedRun"]["Type"] == "Succeed"
 
 
-def test_notifications_publish_to_the_topic() -> None:
-    states = _pipeline()["States"]
-    assert states["NotifySuccess"]["Parameters"] == {
-        "TopicArn": TOPIC,
-        "Subject": "[sales] succeeded",
-        "Message.$": "States.Format('Execution {} succeeded.', $$.Execution.Id)",
-    }
+def test_only_a_failure_publishes_to_the_alert_topic() -> None:
+    states = _pipeline(LOAD)["States"]
+    publishers = [n for n, s in states.items() if s.get("Resource", "").endswith(":sns:publish")]
+    assert publishers == ["NotifyFailure"]
     failure = states["NotifyFailure"]["Parameters"]
     assert failure["TopicArn"] == TOPIC
     assert failure["Subject"] == "[sales] FAILED"

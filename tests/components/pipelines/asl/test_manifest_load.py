@@ -64,7 +64,7 @@ def test_pending_manifests_are_listed_under_the_tables_prefix_and_bounded() -> N
                 "Next": "LoadPendingManifests",
             }
         ],
-        "Default": "NotifySuccess",
+        "Default": "PipelineSucceeded",
     }
 
 
@@ -77,7 +77,7 @@ def test_manifests_load_one_at_a_time_and_failures_reach_notify_failure() -> Non
     assert load["ItemProcessor"]["ProcessorConfig"] == {"Mode": "INLINE"}
     assert load["ResultPath"] is None
     assert load["Catch"] == [TO_FAILURE]
-    assert load["Next"] == "NotifySuccess"
+    assert load["Next"] == "PipelineSucceeded"
 
 
 def test_the_statement_takes_the_manifest_key_as_a_bound_parameter() -> None:
