@@ -13,22 +13,17 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import io
 import json
-import logging
 import os
 import sys
-import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 from moto import mock_aws
 from moto.core.config import default_user_config
-from moto.events.models import EventPattern
 from moto.glue.models import FakeCrawler, FakeJob, GlueBackend
 from moto.moto_api import state_manager
 from moto.redshiftdata.models import RedshiftDataAPIServiceBackend, Statement
@@ -37,6 +32,7 @@ from offline.capture import Capture
 from offline.mocks import Registration
 from pipeline_run import moto_gaps
 from pipeline_run.deployment import PipelineDeployment, deployments
+from pipeline_run.events import QUEUE_TYPE, Delivery, EventBus, object_created_event
 from pipeline_run.local_glue import LocalGlue, LocalJob, SparkFactory
 from pipeline_run.local_warehouse import LocalWarehouse, StatementFailedError
 from pipeline_run.moto_gaps import patched
@@ -102,6 +98,7 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
         self._stack.enter_context(self._serve_glue())
         self._stack.enter_context(self._serve_data_api())
         self._create_resources()
+        self.events = EventBus(self.capture.resources, self.clients.sqs)
         handler._clients.cache_clear()
         self._stack.callback(handler._clients.cache_clear)
         return self
@@ -118,6 +115,8 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
                 Bucket=bucket.outputs["bucket"],
                 CreateBucketConfiguration={"LocationConstraint": self.region},
             )
+        for queue in _of_type(resources, QUEUE_TYPE):
+            self.clients.sqs.create_queue(QueueName=queue.outputs["name"])
         for database in _of_type(resources, "aws:glue/catalogDatabase:CatalogDatabase"):
             self.clients.glue.create_database(DatabaseInput={"Name": database.inputs["name"]})
         topics = {p.alert_topic_arn for p in self.pipelines.values()}
@@ -182,28 +181,18 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
                     QueueUrl=self._alert_queue, ReceiptHandle=message["ReceiptHandle"]
                 )
 
-    def object_created(self, pipeline: PipelineDeployment, key: str) -> dict[str, Any]:
-        """EventBridge's "Object Created" event for a landed object, as AWS documents it, checked
-        against the pipeline's declared rule and delivered to its real handler."""
+    def object_created(self, pipeline: PipelineDeployment, key: str) -> Delivery:
+        """EventBridge's "Object Created" event for an object landed in the pipeline's raw bucket,
+        delivered to every declared rule it matches (see events.py)."""
         head = self.clients.s3.head_object(Bucket=pipeline.raw_bucket, Key=key)
         event = object_created_event(
             self.region, pipeline.raw_bucket, key, head["ContentLength"], head["ETag"]
         )
-        rule = next(
-            r
-            for r in _of_type(self.capture.resources, "aws:cloudwatch/eventRule:EventRule")
-            if r.name == f"{pipeline.name}-ingest-object-created"
-        )
-        if not EventPattern.load(rule.inputs["eventPattern"]).matches_event(event):  # type: ignore[arg-type]
-            raise LookupError(f"{key}: the rule {rule.name} does not match its own event")
-        environment = {**os.environ, **(pipeline.function_environment or {})}
-        logs = io.StringIO()
-        # The function's environment is its own, not this process's: os.environ is left alone
-        # while executions run on other threads (changing it under them is a race).
-        with patched(handler, "os", _OsWith(environment)), _function_logs_to(logs):
-            result: dict[str, Any] = dict(handler.handler(event, None))
-        self.function_logs += logs.getvalue().splitlines()
-        return result
+        delivery = self.events.deliver(event)
+        if not delivery.rules:
+            raise LookupError(f"{key}: no declared rule matches its Object Created event")
+        self.function_logs += delivery.logs
+        return delivery
 
     # -- Glue and the Data API, served locally -------------------------------------------------
 
@@ -302,37 +291,6 @@ def shorten_waits(definition: Mapping[str, Any], seconds: int) -> dict[str, Any]
     return result
 
 
-def object_created_event(
-    region: str, bucket: str, key: str, size: int, etag: str, *, account: str = "123456789012"
-) -> dict[str, Any]:
-    """An S3 "Object Created" event as EventBridge delivers it (S3 User Guide, "EventBridge
-    event message structure")."""
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Object Created",
-        "source": "aws.s3",
-        "account": account,
-        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": region,
-        "resources": [f"arn:aws:s3:::{bucket}"],
-        "detail": {
-            "version": "0",
-            "bucket": {"name": bucket},
-            "object": {
-                "key": key,
-                "size": size,
-                "etag": etag.strip('"'),
-                "sequencer": f"{uuid.uuid4().int:020X}"[:18],
-            },
-            "request-id": uuid.uuid4().hex[:16].upper(),
-            "requester": account,
-            "source-ip-address": "10.0.0.1",
-            "reason": "PutObject",
-        },
-    }
-
-
 def _of_type(resources: tuple[Registration, ...], kind: str) -> list[Registration]:
     return [r for r in resources if r.type == kind]
 
@@ -349,31 +307,6 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-
-
-class _OsWith:
-    """The os module, with `environ` replaced: what the ingestion handler sees as its process."""
-
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self.environ = dict(environ)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(os, name)
-
-
-@contextlib.contextmanager
-def _function_logs_to(stream: io.StringIO) -> Iterator[None]:
-    """The ingestion function's JSON log lines go to `stream` (Lambda sends its stdout to
-    CloudWatch Logs) instead of this process's stdout."""
-    handler.configure_logging()  # its level, as the function sets it
-    logger = handler.LOGGER
-    capture = logging.StreamHandler(stream)
-    capture.setFormatter(handler.JsonFormatter())
-    saved, logger.handlers = logger.handlers, [capture]
-    try:
-        yield
-    finally:
-        logger.handlers = saved
 
 
 @contextlib.contextmanager

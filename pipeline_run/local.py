@@ -3,7 +3,8 @@ stack end to end on emulated AWS built from the program's offline capture.
 
 For each pipeline a file lands under its raw prefix (FILE, or a sample generated from its typed
 columns with one row the job must drop); an object-created pipeline gets the EventBridge event
-its real handler receives, a scheduled one an execution started as its rule would start it.
+its real handler receives; a scheduled one gets the event in its landing queue and an execution
+started as its schedule would start it.
 Exit status: 0 when every execution succeeded, 1 when one did not (or none started), 2 for a
 bad stack, pipeline or file.
 """
@@ -61,6 +62,7 @@ class PipelineReport:
     warehouse_rows: int | None = None
     alerts: list[str] = field(default_factory=list)
     function_logs: list[str] = field(default_factory=list)
+    queued: list[str] = field(default_factory=list)
 
     @property
     def succeeded(self) -> bool:
@@ -95,14 +97,16 @@ def run_pipeline(
 def _trigger_and_wait(
     emulation: Emulation, driver: PipelineDriver, report: PipelineReport, key: str
 ) -> ExecutionOutcome | None:
-    pipeline = driver.deployment
-    if pipeline.scheduled:
+    """Deliver the landed file's event to what the program declared for it, then wait for the
+    execution the ingestion function started, or start one as the pipeline's schedule would."""
+    delivery = emulation.object_created(driver.deployment, key)
+    report.function_logs = delivery.logs
+    report.queued = delivery.queued
+    if driver.deployment.scheduled:
         return driver.wait(driver.start_scheduled(), EXECUTION_TIMEOUT)
-    logged = len(emulation.function_logs)
-    result = emulation.object_created(pipeline, key)
-    report.function_logs = emulation.function_logs[logged:]
-    report.quarantined = [f"{q['quarantine_key']}: {q['reason']}" for q in result["quarantined"]]
-    started = result["started"]
+    quarantined = [q for result in delivery.results for q in result["quarantined"]]
+    report.quarantined = [f"{q['quarantine_key']}: {q['reason']}" for q in quarantined]
+    started = [s for result in delivery.results for s in result["started"]]
     if not started:
         report.status = "QUARANTINED" if report.quarantined else "NOT STARTED"
         return None
@@ -130,6 +134,7 @@ def render(stack: str, report: PipelineReport, *, verbose: bool = False) -> str:
         f"  landed     {report.landed}",
     ]
     lines += [f"  quarantine {entry}" for entry in report.quarantined]
+    lines += [f"  queued     landing signal in {queue}" for queue in report.queued]
     if verbose:
         lines += [f"  function   {line}" for line in report.function_logs]
     if report.path:

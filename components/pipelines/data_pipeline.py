@@ -1,5 +1,6 @@
 """One dataset's pipeline, declared from its config entry: crawler, Glue job, state machine and
-its trigger (the ingestion function for arriving files, or a schedule).
+its trigger (the ingestion function for arriving files, or a schedule with the landing signal
+that lets a scheduled run skip when nothing landed).
 """
 
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from components.pipelines.args import PipelineArgs
 from components.pipelines.crawler import GlueCrawler
 from components.pipelines.ingestion import IngestionFunction
 from components.pipelines.job import GlueJob
+from components.pipelines.landing import LandingSignal
 from components.pipelines.orchestration import PipelineStateMachine, WarehouseLoad
 from components.shared.aws_context import AwsEnv
 from components.shared.iam import allow, service_role
@@ -72,6 +74,18 @@ class DataPipeline(pulumi.ComponentResource):
             security_configuration=lake.security_configuration,
             opts=child,
         )
+        trigger = args.pipeline.trigger
+        landing = (
+            LandingSignal(
+                f"{name}-landing",
+                args,
+                kms_key_arn=kms_key_arn,
+                raw_bucket=lake.raw_bucket,
+                opts=child,
+            )
+            if isinstance(trigger, ScheduleTrigger)
+            else None
+        )
         self.state_machine = PipelineStateMachine(
             f"{name}-orchestration",
             args,
@@ -82,10 +96,10 @@ class DataPipeline(pulumi.ComponentResource):
             topic_arn=topic_arn,
             curated_bucket=lake.curated_bucket,
             load=load,
+            landed_queue=landing.queue if landing is not None else None,
             opts=child,
         )
         self.ingestion = None
-        trigger = args.pipeline.trigger
         if isinstance(trigger, ScheduleTrigger):
             self._schedule(name, trigger, args, env)
         else:

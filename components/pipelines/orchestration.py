@@ -1,4 +1,5 @@
-"""A pipeline's Step Functions state machine: crawl, run the Glue job, load, notify.
+"""A pipeline's Step Functions state machine: (when scheduled, check that something landed)
+crawl, run the Glue job, load; a failure notifies.
 
 The definition is built by the typed ASL builder (validated before it is serialised); the machine
 is encrypted with the customer key, logs to a KMS-encrypted log group and is traced with X-Ray.
@@ -66,6 +67,7 @@ class PipelineStateMachine(pulumi.ComponentResource):
         topic_arn: pulumi.Input[str],
         curated_bucket: pulumi.Input[str],
         load: WarehouseLoad | None = None,
+        landed_queue: aws.sqs.Queue | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dataplatform:orchestration:PipelineStateMachine", name, None, opts)
@@ -114,6 +116,16 @@ class PipelineStateMachine(pulumi.ComponentResource):
                 allow(_LOG_DELIVERY_ACTIONS, ["*"]),
                 allow(_XRAY_ACTIONS, ["*"]),
                 *load_grants,
+                *(
+                    [
+                        allow(
+                            ["sqs:ReceiveMessage", "sqs:PurgeQueue", "sqs:SendMessage"],
+                            [landed_queue.arn],
+                        )
+                    ]
+                    if landed_queue is not None
+                    else []
+                ),
             ],
             tags=args.tags,
             opts=child,
@@ -124,6 +136,7 @@ class PipelineStateMachine(pulumi.ComponentResource):
             pulumi.Output.from_input(topic_arn),
             pulumi.Output.from_input(curated_bucket),
             load.target if load is not None else None,
+            landed_queue.url if landed_queue is not None else None,
         ).apply(
             lambda values: pipeline_definition(
                 pipeline=args.pipeline.name,
@@ -133,6 +146,7 @@ class PipelineStateMachine(pulumi.ComponentResource):
                 load=_manifest_load(args, values[3], values[4], load),
                 job_input_keys=(),
                 partition=env.partition,
+                landed_queue_url=values[5],
             ).to_json()
         )
         self.state_machine = aws.sfn.StateMachine(

@@ -39,22 +39,51 @@ def test_a_malformed_file_goes_to_quarantine_and_starts_nothing(emulate: Emulate
     assert report.warehouse_rows == 0
 
 
-def test_a_failing_glue_job_takes_the_failure_path_and_alerts(emulate: Emulate) -> None:
+def test_a_failing_glue_job_takes_the_failure_path_alerts_and_is_retried(
+    emulate: Emulate,
+) -> None:
     # A scheduled pipeline has no ingestion check: the job itself finds `url` missing.
     with emulate("dev") as emulation:
         rows = sample_rows(emulation.pipelines["clickstream"].settings)
         body = "".join(json.dumps({k: v for k, v in r.items() if k != "url"}) + "\n" for r in rows)
         report = run_pipeline(emulation, "clickstream", ("no-url.jsonl", body.encode()))
+        driver = _driver(emulation, "clickstream")
+        retried = driver.wait(driver.start_scheduled(), TIMEOUT)
+        runs = emulation.glue.runs(emulation.pipelines["clickstream"].job_name)
 
     assert report.status == "FAILED"
     states = [state for state, _ in report.path]
-    assert states[-3:] == ["RunGlueJob", "NotifyFailure", "PipelineFailed"]
+    assert states[-4:] == ["RunGlueJob", "NotifyFailure", "MarkForRetry", "PipelineFailed"]
     assert (report.error, report.cause) == ("PipelineFailed", "clickstream pipeline failed")
-    (run,) = report.glue_runs
+    run = report.glue_runs[0]
     assert run.state == "FAILED" and run.error is not None and "url" in run.error
     (alert,) = report.alerts
     assert "failed with States.TaskFailed" in alert and run.id in alert
     assert report.warehouse_rows == 0
+    # Nothing new landed, but the failure left its mark: the next scheduled run runs the job.
+    assert retried.visited("ClearLanded") and retried.visited("RunGlueJob")
+    assert [r.state for r in runs] == ["FAILED", "FAILED"], "the bookmark kept the bad file"
+
+
+def test_a_scheduled_run_with_nothing_landed_neither_crawls_nor_runs_the_job(
+    emulate: Emulate,
+) -> None:
+    with emulate("dev") as emulation:
+        first = run_pipeline(emulation, "clickstream")
+        driver = _driver(emulation, "clickstream")
+        idle = driver.wait(driver.start_scheduled(), TIMEOUT)
+        runs = emulation.glue.runs(emulation.pipelines["clickstream"].job_name)
+
+    assert first.status == "SUCCEEDED" and first.queued == ["data-platform-dev-clickstream-landed"]
+    assert idle.succeeded
+    assert [visit.name for visit in idle.path] == [
+        "CheckLanded",
+        "AnythingLanded",
+        "ListPendingLoads",
+        "HasPendingLoads",
+        "PipelineSucceeded",
+    ]
+    assert len(runs) == 1
 
 
 def test_a_crawler_that_never_finishes_ends_in_the_poll_limit(emulate: Emulate) -> None:
@@ -113,8 +142,8 @@ def test_a_burst_of_files_loads_every_row_once_without_alerts(emulate: Emulate) 
         ]
         arns = []
         for key in keys:  # one event per file, as S3 delivers them, while earlier ones run
-            started = emulation.object_created(emulation.pipelines["orders"], key)["started"]
-            arns += [entry["execution_arn"] for entry in started]
+            delivery = emulation.object_created(emulation.pipelines["orders"], key)
+            arns += [entry["execution_arn"] for r in delivery.results for entry in r["started"]]
         with ThreadPoolExecutor(max_workers=8) as pool:
             outcomes = list(pool.map(lambda arn: driver.wait(arn, TIMEOUT), arns))
         rows = emulation.warehouse.rows("curated.orders")

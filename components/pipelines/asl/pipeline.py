@@ -10,6 +10,13 @@ from collections.abc import Sequence
 
 from components.pipelines.asl.definition import StateMachineDefinition
 from components.pipelines.asl.fields import Catcher, JsonValue
+from components.pipelines.asl.landing_steps import (
+    CHECK_LANDED,
+    MARK_FOR_RETRY,
+    NOTHING_LANDED,
+    landing_states,
+    retry_marker_state,
+)
 from components.pipelines.asl.load_steps import (
     LIST_PENDING_LOADS,
     ManifestLoad,
@@ -26,6 +33,7 @@ from components.pipelines.asl.pipeline_tasks import (
     GLUE_API_RETRY_ERRORS,
     GLUE_JOB_RETRY_ERRORS,
     INIT_CRAWLER_POLL,
+    PIPELINE_FAILED,
     PIPELINE_SUCCEEDED,
     RUN_GLUE_JOB,
     START_CRAWLER,
@@ -175,19 +183,32 @@ def pipeline_definition(
     max_crawler_polls: int = 60,
     job_timeout_seconds: int = 6 * 3600,
     partition: str = "aws",
+    landed_queue_url: str | None = None,
 ) -> StateMachineDefinition:
     """Crawl, then hand over to a queued job run or run the Glue job, load, succeed.
 
     With `load`, every pending manifest is loaded into the warehouse after the job (see
     load_steps.py). Every Task retries its transient errors and sends anything else to
     NotifyFailure -> Fail. Task resources are in `partition` (`aws`, `aws-cn`, `aws-us-gov`).
+    With `landed_queue_url` (scheduled pipelines), an execution first checks that something
+    landed since the last run (see landing_steps.py).
     Plain strings in, so a Pulumi component can call this inside Output.all(...).apply(...).
     """
     if crawler_poll_seconds < 1 or max_crawler_polls < 1:
         raise ValueError("crawler_poll_seconds and max_crawler_polls must be >= 1")
     after_job = LIST_PENDING_LOADS if load is not None else PIPELINE_SUCCEEDED
     loading = manifest_load_states(load, PIPELINE_SUCCEEDED, partition) if load is not None else {}
+    landing: dict[str, State] = {}
+    after_failure = PIPELINE_FAILED
+    if landed_queue_url is not None:
+        nothing_landed = LIST_PENDING_LOADS if load is not None else NOTHING_LANDED
+        landing = {
+            **landing_states(landed_queue_url, nothing_landed, partition),
+            **retry_marker_state(landed_queue_url, partition),
+        }
+        after_failure = MARK_FOR_RETRY
     parts: list[dict[str, State]] = [
+        landing,
         _crawler_states(crawler_name, crawler_poll_seconds, partition),
         _crawler_decisions(crawler_name, crawler_poll_seconds, max_crawler_polls),
         _job_queue_states(job_name, partition),
@@ -197,12 +218,12 @@ def pipeline_definition(
             )
         },
         loading,
-        _notify_states(pipeline, topic_arn, partition),
+        _notify_states(pipeline, topic_arn, partition, after_failure),
     ]
     states: dict[str, State] = {name: state for part in parts for name, state in part.items()}
     definition = StateMachineDefinition(
         comment=f"{pipeline}: crawl, transform with Glue, load, notify",
-        start_at=START_CRAWLER,
+        start_at=CHECK_LANDED if landed_queue_url is not None else START_CRAWLER,
         states=states,
     )
     definition.validate()

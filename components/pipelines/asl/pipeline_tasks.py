@@ -96,9 +96,12 @@ def _error_marker(error: str, cause: str, on_error: str = NOTIFY_FAILURE) -> Pas
     return Pass(result={"Error": error, "Cause": cause}, result_path="$.error", next=on_error)
 
 
-def _notify_states(pipeline: str, topic_arn: str, partition: str) -> dict[str, State]:
+def _notify_states(
+    pipeline: str, topic_arn: str, partition: str, after_failure: str = PIPELINE_FAILED
+) -> dict[str, State]:
     """The end states: success is silent (Step Functions records it; its EventBridge events and
-    the ExecutionsSucceeded metric report it), a failure publishes to the alert topic."""
+    the ExecutionsSucceeded metric report it), a failure publishes to the alert topic, then goes
+    to `after_failure` (PipelineFailed, or a state that ends there)."""
     sns_publish = integration_arn(partition, "sns:publish")
     sns_retry = _backoff(SNS_RETRY_ERRORS, interval=2, attempts=3, cap=30)
     failure = (
@@ -118,8 +121,8 @@ def _notify_states(pipeline: str, topic_arn: str, partition: str) -> dict[str, S
             result_path=None,
             timeout_seconds=_API_TIMEOUT_SECONDS,
             retry=(sns_retry,),
-            catch=(Catcher(error_equals=(ALL_ERRORS,), next=PIPELINE_FAILED),),
-            next=PIPELINE_FAILED,
+            catch=(Catcher(error_equals=(ALL_ERRORS,), next=after_failure),),
+            next=after_failure,
         ),
         PIPELINE_FAILED: Fail(error="PipelineFailed", cause=f"{pipeline} pipeline failed"),
     }

@@ -284,3 +284,55 @@ def test_scheduled_pipeline_runs_on_its_schedule_without_a_function(run_mocked: 
     assert machine_urn in target.property_dependencies["arn"]
     statements = policy_statements(resources["daily-schedule-role-policy"])
     assert [s["Action"] for s in statements] == [["states:StartExecution"]]
+
+
+def test_a_scheduled_pipeline_hears_of_every_file_landing_under_its_prefix(
+    run_mocked: Runner,
+) -> None:
+    resources = _pipeline(run_mocked, SCHEDULED)
+    queue = resources["daily-landing-queue"]
+    assert queue.inputs["name"] == "dp-test-daily-landed"
+    assert queue.inputs["kmsMasterKeyId"] == KEY
+    assert queue.inputs["messageRetentionSeconds"] == 14 * 24 * 3600
+    rule = resources["daily-landing-object-created"]
+    assert json.loads(rule.inputs["eventPattern"]) == {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": ["raw-bucket"]}, "object": {"key": [{"prefix": "orders/"}]}},
+    }
+    target = resources["daily-landing-target"]
+    assert target.inputs["arn"] == queue.outputs["arn"]
+    assert target.inputs["rule"] == rule.outputs["name"]
+    allow_send, deny_plain = policy_statements(resources["daily-landing-queue-policy"])
+    assert allow_send["Principal"] == {"Service": "events.amazonaws.com"}
+    assert allow_send["Action"] == "sqs:SendMessage"
+    assert allow_send["Condition"] == {"ArnEquals": {"aws:SourceArn": rule.outputs["arn"]}}
+    assert deny_plain["Effect"] == "Deny"
+    assert deny_plain["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_a_scheduled_state_machine_reads_and_clears_only_its_landing_queue(
+    run_mocked: Runner,
+) -> None:
+    resources = _pipeline(run_mocked, SCHEDULED)
+    queue = resources["daily-landing-queue"].outputs
+    statements = policy_statements(resources["daily-orchestration-role-policy"])
+    sqs = [s for s in statements if any(a.startswith("sqs:") for a in s["Action"])]
+    assert sqs == [
+        {
+            "Effect": "Allow",
+            "Action": ["sqs:ReceiveMessage", "sqs:PurgeQueue", "sqs:SendMessage"],
+            "Resource": [queue["arn"]],
+        }
+    ]
+    definition = json.loads(resources["daily-orchestration-state-machine"].inputs["definition"])
+    assert definition["StartAt"] == "CheckLanded"
+    assert definition["States"]["CheckLanded"]["Parameters"]["QueueUrl"] == queue["url"]
+
+
+def test_a_file_triggered_pipeline_has_no_landing_queue(orders: dict[str, Registration]) -> None:
+    assert not [
+        r for r in orders.values() if r.type == "aws:sqs/queue:Queue" and "landing" in r.name
+    ]
+    statements = policy_statements(orders["orders-orchestration-role-policy"])
+    assert not [s for s in statements if any(a.startswith("sqs:") for a in s["Action"])]
