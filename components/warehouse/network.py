@@ -7,7 +7,6 @@ from functools import partial
 import pulumi
 import pulumi_aws as aws
 
-from components.shared.aws_context import partition_of
 from components.shared.iam import allow, service_role
 from components.shared.log_group import encrypted_log_group
 from stack_config.base import StrictModel
@@ -187,10 +186,6 @@ class Network(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        partition = partition_of(args.region)
-        account_groups = pulumi.Output.concat(
-            f"arn:{partition}:logs:{args.region}:", account_id, ":log-group:*"
-        )
         role = service_role(
             f"{name}-flow-logs-role",
             service="vpc-flow-logs.amazonaws.com",
@@ -199,7 +194,9 @@ class Network(pulumi.ComponentResource):
                     ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                     [pulumi.Output.concat(group.arn, ":*")],
                 ),
-                allow(["logs:DescribeLogGroups"], [account_groups]),
+                # DescribeLogGroups has no resource type: only Resource "*" grants it (Service
+                # Authorization Reference, CloudWatch Logs); it lists names, nothing more.
+                allow(["logs:DescribeLogGroups"], ["*"]),
             ],
             tags=args.tags,
             opts=child,

@@ -70,16 +70,4 @@ ACCEPTED = (
             "ARN (same CloudWatch Logs page); the key is typed String in the authorization data."
         ),
     ),
-    Accepted(
-        issue="RESOURCE_MISMATCH",
-        type="aws:iam/rolePolicy:RolePolicy",
-        prop="policy",
-        detail="*logs:DescribeLogGroups*",
-        resource="network-flow-logs-role-policy",
-        reason=(
-            "Open defect of components/warehouse/network.py, recorded for its owner: "
-            "logs:DescribeLogGroups takes only Resource '*', so the flow-log role's grant on its "
-            "log group ARN grants nothing (flow logs publish with CreateLogStream/PutLogEvents)."
-        ),
-    ),
 )

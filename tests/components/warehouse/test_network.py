@@ -146,7 +146,8 @@ def test_flow_logs_go_to_the_encrypted_group_through_a_scoped_role(run_mocked: R
     assert write["Resource"] == [
         "arn:aws:logs:eu-west-1:123456789012:log-group:/dp-test/vpc-flow-logs:*"
     ]
-    assert describe["Resource"] == ["arn:aws:logs:eu-west-1:123456789012:log-group:*"]
+    # DescribeLogGroups has no resource type: a grant on any ARN would grant nothing.
+    assert (describe["Action"], describe["Resource"]) == (["logs:DescribeLogGroups"], ["*"])
     trust = resources["net-flow-logs-role"].inputs["assumeRolePolicy"]
     assert "vpc-flow-logs.amazonaws.com" in trust and "aws:SourceAccount" in trust
 
