@@ -11,7 +11,10 @@ import pulumi_aws as aws
 from stack_config.base import StrictModel
 from stack_config.operations import OperationsSettings
 
-GLUE_FAILED_STATES = ("FAILED", "TIMEOUT", "ERROR")
+# The end states of a run that did not succeed, as Glue emits them in "Glue Job State Change"
+# events (SUCCEEDED, FAILED, TIMEOUT, STOPPED; ERROR is a job-run state the events never carry).
+# A stopped run is alerted too: its input waits for the next run.
+GLUE_FAILED_STATES = ("FAILED", "TIMEOUT", "STOPPED")
 
 
 class MetricFamily(NamedTuple):

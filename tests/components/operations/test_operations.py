@@ -130,7 +130,7 @@ def test_glue_failures_are_routed_to_the_topic_with_a_readable_message(run_mocke
     assert json.loads(rule["eventPattern"]) == {
         "source": ["aws.glue"],
         "detail-type": ["Glue Job State Change"],
-        "detail": {"jobName": ["dp-test-sales-etl"], "state": ["FAILED", "TIMEOUT", "ERROR"]},
+        "detail": {"jobName": ["dp-test-sales-etl"], "state": ["FAILED", "TIMEOUT", "STOPPED"]},
     }
     assert rule["state"] == "ENABLED"
     target = resources["ops-glue-failures-to-topic"].inputs
