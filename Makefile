@@ -1,5 +1,6 @@
 # The project's interface: `make check STACK=<stack> [JSON=file]`, `make test`, `make bench`,
-# `make diff STACK=<stack> BASE=<ref>`. Environments come from uv.lock through uv (PyPI only).
+# `make diff STACK=<stack> BASE=<ref>`, `make run-local STACK=<stack> [PIPELINE=<name>]
+# [FILE=<path>]` (STACK defaults to dev). Environments come from uv.lock through uv (PyPI only).
 PYTHON ?= python3
 STACK ?= dev
 JSON ?=
@@ -53,7 +54,7 @@ diff: $(VENV)/.check
 ## Run STACK's pipelines (or PIPELINE) end to end on emulated AWS, landing FILE or a sample.
 run-local: $(VENV)/.local
 	$(PY) -m pipeline_run.local --stack $(STACK) $(if $(PIPELINE),--pipeline $(PIPELINE)) \
-		$(if $(FILE),--file $(FILE)) $(if $(JSON),--json $(JSON))
+		$(if $(FILE),--file $(FILE)) $(if $(JSON),--json $(JSON)) $(if $(VERBOSE),--verbose)
 
 ## Lint, format check, static types and the test suite.
 test: lint typecheck unit

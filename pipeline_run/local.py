@@ -30,6 +30,7 @@ from stack_config import StackConfigError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXECUTION_TIMEOUT = 300.0
+WIDTH = 100
 
 
 @dataclass
@@ -138,22 +139,34 @@ def render(stack: str, report: PipelineReport, *, verbose: bool = False) -> str:
     if verbose:
         lines += [f"  function   {line}" for line in report.function_logs]
     if report.path:
-        steps = " > ".join(f"{name} {seconds:.2f}s" for name, seconds in report.path)
-        lines.append(f"  path       {steps}")
+        steps = _wrapped([f"{name} {seconds:.2f}s" for name, seconds in report.path], " > ")
+        lines += [f"  {'path' if i == 0 else '':<11}{part}" for i, part in enumerate(steps)]
     if report.failed_state is not None:
         lines.append(f"  failed at  {report.failed_state}: {_shortened(report.failure or '')}")
     for run in report.glue_runs:
         dropped = run.rows_read - run.rows_written
         lines.append(
             f"  glue       {run.id[:7]} {run.state}: read {run.rows_read} rows, wrote"
-            f" {run.rows_written} ({dropped} dropped)"
-            + (f", manifest {run.manifest}" if run.manifest else "")
-            + (f", {run.error}" if run.error else "")
+            f" {run.rows_written} ({dropped} dropped)" + (f", {run.error}" if run.error else "")
         )
+        if run.manifest:
+            lines.append(f"             manifest {run.manifest}")
     if report.warehouse_table is not None:
         lines.append(f"  warehouse  {report.warehouse_table}: {report.warehouse_rows} rows")
     lines += [f"  alert      {message}" for message in report.alerts]
     return "\n".join(lines)
+
+
+def _wrapped(items: Sequence[str], separator: str, width: int = WIDTH - 13) -> list[str]:
+    """`items` joined by `separator` in lines of at most `width`, never splitting an item."""
+    lines = [items[0]] if items else []
+    for item in items[1:]:
+        if len(lines[-1]) + len(separator) + len(item) > width:
+            lines[-1] += separator.rstrip()
+            lines.append(item)
+        else:
+            lines[-1] += separator + item
+    return lines
 
 
 def _shortened(text: str, limit: int = 400) -> str:
