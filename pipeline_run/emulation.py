@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]
+import pulumi
 from moto import mock_aws
 from moto.core.config import default_user_config
 from moto.glue.models import FakeCrawler, FakeJob, GlueBackend
 from moto.moto_api import state_manager
 from moto.redshiftdata.models import RedshiftDataAPIServiceBackend, Statement
 
-from offline.capture import Capture
+from offline.capture import PROJECT_ROOT, Capture
 from offline.mocks import Registration
 from pipeline_run import moto_gaps
 from pipeline_run.deployment import PipelineDeployment, deployments
@@ -115,6 +116,8 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
                 Bucket=bucket.outputs["bucket"],
                 CreateBucketConfiguration={"LocationConstraint": self.region},
             )
+        for shipped in _of_type(resources, "aws:s3/bucketObjectv2:BucketObjectv2"):
+            self._upload(shipped)
         for queue in _of_type(resources, QUEUE_TYPE):
             self.clients.sqs.create_queue(QueueName=queue.outputs["name"])
         for database in _of_type(resources, "aws:glue/catalogDatabase:CatalogDatabase"):
@@ -125,6 +128,15 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
             self._create_pipeline(pipeline)
         for statement in _of_type(resources, STATEMENT_TYPE):
             self.warehouse.declare(statement.inputs["sql"])
+
+    def _upload(self, shipped: Registration) -> None:
+        """An object the program ships from a file of the repository (the Glue scripts)."""
+        source = shipped.inputs.get("source")
+        if isinstance(source, pulumi.FileAsset):
+            body = (PROJECT_ROOT / str(source.path)).read_bytes()  # relative to the program
+            self.clients.s3.put_object(
+                Bucket=shipped.inputs["bucket"], Key=shipped.inputs["key"], Body=body
+            )
 
     def _create_pipeline(self, pipeline: PipelineDeployment) -> None:
         crawler, job = pipeline.crawler.inputs, pipeline.job.inputs
@@ -140,7 +152,13 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
             Command={"Name": "glueetl", "ScriptLocation": job["command"]["scriptLocation"]},
             DefaultArguments=job.get("defaultArguments") or {},
         )
-        self.glue.add_job(LocalJob(pipeline.job_name, job.get("defaultArguments") or {}))
+        self.glue.add_job(
+            LocalJob(
+                pipeline.job_name,
+                job["command"]["scriptLocation"],
+                job.get("defaultArguments") or {},
+            )
+        )
         self.clients.sfn.create_state_machine(
             name=pipeline.state_machine_name,
             definition=json.dumps(shorten_waits(pipeline.definition, self.wait_seconds)),

@@ -1,11 +1,12 @@
-"""Glue, served locally: a crawler that really reads the files it is pointed at, and job runs that
-execute the repository's ETL script on local Spark with the job's declared arguments.
+"""Glue, served locally: a crawler that really reads the files it is pointed at, and job runs
+that execute the job's script, as the program shipped it, on local Spark.
 
+A run downloads the script from its declared `scriptLocation` and runs it as Glue does: as
+`__main__`, with the job's arguments (defaults, then the run's) on `sys.argv` after `--JOB_NAME`
+and `--JOB_RUN_ID`. The `awsglue` library it imports is the local runtime in `glue_runtime/`.
 Runs follow Glue's semantics where the pipeline depends on them: one run of a job at a time,
 later runs waiting in a queue (job run queuing), bookmarks that hand each run only the objects
-it has not processed yet, and a run that fails leaving its bookmark where it was. The script's
-own functions do the work (`build_spec`, `curate_batch`, `write_batch`); only what Glue itself
-provides is emulated: resolving arguments, reading the source, the catalog-updating sink.
+it has not processed, committed only by a run that reaches `job.commit()`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import csv
 import io
 import json
 import queue
+import runpy
+import sys
 import tempfile
 import threading
 import traceback
@@ -24,15 +27,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from runtime.glue.etl_job import (
-    PARTITION_COLUMN,
-    REQUIRED_ARGUMENTS,
-    build_spec,
-    curate_batch,
-    source_kind,
-    split_s3_url,
-    write_batch,
-)
+from pipeline_run.moto_gaps import patched
+from runtime.glue.etl_job import split_s3_url
+
+GLUE_RUNTIME = Path(__file__).resolve().parent / "glue_runtime"
+if str(GLUE_RUNTIME) not in sys.path:
+    sys.path.insert(0, str(GLUE_RUNTIME))
+
+from awsglue import local  # noqa: E402  # the local runtime, found on the path just set
 
 SparkFactory = Callable[[], Any]
 
@@ -73,9 +75,10 @@ class JobRun:
 
 @dataclass(frozen=True)
 class LocalJob:
-    """A job as declared: its name and default arguments."""
+    """A job as declared: its name, its script's S3 URL and its default arguments."""
 
     name: str
+    script_location: str
     default_arguments: Mapping[str, str]
 
 
@@ -88,7 +91,7 @@ class LocalGlue:
         self._runs: dict[str, list[JobRun]] = {}
         self._queues: dict[str, queue.SimpleQueue[JobRun | None]] = {}
         self._workers: list[threading.Thread] = []
-        self._bookmarks: dict[str, set[tuple[str, str]]] = {}
+        self._bookmarks: dict[str, dict[str, local.Bookmark]] = {}
         self._lock = threading.Lock()
         self._spark_lock = threading.Lock()
 
@@ -97,7 +100,7 @@ class LocalGlue:
     def add_job(self, job: LocalJob) -> None:
         self._jobs[job.name] = job
         self._runs[job.name] = []
-        self._bookmarks[job.name] = set()
+        self._bookmarks[job.name] = {}
         self._queues[job.name] = queue.SimpleQueue()
         worker = threading.Thread(target=self._work, args=(job.name,), daemon=True)
         worker.start()
@@ -153,83 +156,41 @@ class LocalGlue:
             run.done.set()
 
     def _execute(self, run: JobRun) -> None:
-        """What the script's main() does, with Glue's parts emulated."""
-        # Glue hands the script `--name value` pairs plus JOB_NAME and JOB_RUN_ID; the script's
-        # getResolvedOptions stops it when one of the names it asks for is missing.
-        args = {k.removeprefix("--"): v for k, v in run.arguments.items()}
-        args.update(JOB_NAME=run.job_name, JOB_RUN_ID=run.id)
-        missing = [name for name in REQUIRED_ARGUMENTS if name not in args]
-        if missing:
-            raise ValueError(f"the job's arguments lack {', '.join('--' + m for m in missing)}")
-        spec = build_spec(args)
-        if source_kind(args) != "s3":
-            raise ValueError("only an S3 source_path is served locally")
-        bookmark = self._bookmarks[run.job_name]
-        objects = self._new_objects(args["source_path"], bookmark)
-        with self._spark_lock:
-            spark = self._spark()
-            source = self._read(spark, objects, args.get("source_format", "csv"))
-            run.rows_read = source.count() if objects else 0
-            curated = curate_batch(spark, source, spec, datetime.now(UTC).date())
-            if curated is not None:
-                curated = curated.persist()  # counted for the report, then written: curated once
-                run.rows_written = curated.count()
-                run.manifest = write_batch(
-                    lambda: self._write_curated(spark, curated, args, run.id), self._s3, args
-                )
-                curated.unpersist()
-        bookmark.update(objects)  # job.commit(): only after a successful run
+        """The job's script, run as Glue runs it, with Glue's parts served locally."""
+        job = self._jobs[run.job_name]
+        script = self._download(job.script_location, run.id)
+        argv = [script.name, "--JOB_NAME", run.job_name, "--JOB_RUN_ID", run.id]
+        for name, value in run.arguments.items():
+            argv += [name, value]
+        state = local.LocalRun(
+            s3=self._s3,
+            glue=self._glue,
+            workdir=self._workdir,
+            bookmarks=self._bookmarks[run.job_name],
+            bookmarks_enabled=run.arguments.get("--job-bookmark-option") == "job-bookmark-enable",
+        )
+        with self._spark_lock, local.running(state), patched(sys, "argv", argv):
+            self._spark()  # the session the script's SparkContext.getOrCreate() finds
+            runpy.run_path(str(script), run_name="__main__")
+        run.rows_read, run.rows_written = state.rows_read, state.rows_written
+        run.manifest = self._manifest(run)
 
-    def _new_objects(
-        self, source_path: str, bookmark: set[tuple[str, str]]
-    ) -> list[tuple[str, str]]:
-        bucket, prefix = split_s3_url(source_path)
-        found: list[tuple[str, str]] = []
-        for page in self._s3.get_paginator("list_objects_v2").paginate(
-            Bucket=bucket, Prefix=prefix
-        ):
-            found += [(bucket + "/" + o["Key"], o["ETag"]) for o in page.get("Contents", [])]
-        return [item for item in found if item not in bookmark and not item[0].endswith("/")]
+    def _download(self, script_location: str, run_id: str) -> Path:
+        bucket, key = split_s3_url(script_location)
+        folder = Path(tempfile.mkdtemp(dir=self._workdir, prefix=f"script-{run_id[:10]}-"))
+        path = folder / Path(key).name
+        path.write_bytes(self._s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        return path
 
-    def _read(self, spark: Any, objects: list[tuple[str, str]], source_format: str) -> Any:
-        """The source as Glue hands it to the script: no rows and no columns when nothing is new."""
-        if not objects:
-            return spark.createDataFrame([], "struct<>")
-        folder = Path(tempfile.mkdtemp(dir=self._workdir, prefix="source-"))
-        for index, (path, _etag) in enumerate(objects):
-            bucket, key = path.split("/", 1)
-            body = self._s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-            (folder / f"{index:05d}-{Path(key).name}").write_bytes(body)
-        if source_format == "csv":
-            return spark.read.options(header="true").csv(str(folder))
-        return spark.read.json(str(folder))
-
-    def _write_curated(
-        self, spark: Any, curated: Any, args: Mapping[str, str], run_id: str
-    ) -> None:
-        """The glueparquet sink: partitioned Parquet under the target path, catalog updated."""
-        local = Path(tempfile.mkdtemp(dir=self._workdir, prefix="curated-")) / "out"
-        curated.write.partitionBy(PARTITION_COLUMN).parquet(str(local))
-        bucket, prefix = split_s3_url(args["target_path"])
-        for index, file in enumerate(sorted(local.rglob("*.parquet"))):
-            partition = file.parent.name
-            key = f"{prefix}{partition}/run-{run_id[:7]}-part-{index:05d}.snappy.parquet"
-            self._s3.put_object(Bucket=bucket, Key=key, Body=file.read_bytes())
-        self._update_catalog(curated, args)
-
-    def _update_catalog(self, curated: Any, args: Mapping[str, str]) -> None:
-        columns = [
-            {"Name": f.name, "Type": f.dataType.simpleString()}
-            for f in curated.schema.fields
-            if f.name != PARTITION_COLUMN
-        ]
-        table = {
-            "Name": args["target_table"],
-            "StorageDescriptor": {"Columns": columns, "Location": args["target_path"]},
-            "PartitionKeys": [{"Name": PARTITION_COLUMN, "Type": "string"}],
-            "Parameters": {"classification": "parquet"},
-        }
-        _put_table(self._glue, args["target_database"], table)
+    def _manifest(self, run: JobRun) -> str | None:
+        """The key of the COPY manifest the run wrote, if it wrote one."""
+        prefix = run.arguments.get("--manifest_prefix")
+        if prefix is None:
+            return None
+        bucket, folder = split_s3_url(prefix)
+        key = f"{folder}{run.id}.json"
+        listed = self._s3.list_objects_v2(Bucket=bucket, Prefix=key).get("KeyCount", 0)
+        return key if listed else None
 
     # -- crawlers -------------------------------------------------------------------------------
 

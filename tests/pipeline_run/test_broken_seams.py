@@ -4,12 +4,14 @@ reads, a column the warehouse table expects from the ETL output."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-import pytest
+import pulumi
 
 from offline.capture import Capture
 from offline.mocks import Registration
@@ -24,7 +26,7 @@ def _changed(capture: Capture, name: str, change: Callable[[dict[str, Any]], Non
     def edit(resource: Registration) -> Registration:
         if resource.name != name:
             return resource
-        inputs = json.loads(json.dumps(resource.inputs))
+        inputs = copy.deepcopy(resource.inputs)
         change(inputs)
         return dataclasses.replace(resource, inputs=inputs)
 
@@ -67,7 +69,9 @@ def test_a_renamed_job_argument(emulate: Emulate, shipped_captures: dict[str, Ca
     assert report.status == "FAILED"
     assert report.failed_state == "RunGlueJob"
     (run,) = report.glue_runs
-    assert run.error == "ValueError: the job's arguments lack --required_columns"
+    assert run.error == (
+        "GlueArgumentError: the following arguments are required: --required_columns"
+    )
     assert report.failure == f"States.TaskFailed: {run.error}"
     (alert,) = report.alerts
     assert "failed with States.TaskFailed" in alert and "--required_columns" in alert
@@ -75,13 +79,20 @@ def test_a_renamed_job_argument(emulate: Emulate, shipped_captures: dict[str, Ca
 
 
 def test_a_column_dropped_from_the_etl_output(
-    emulate: Emulate, monkeypatch: pytest.MonkeyPatch
+    emulate: Emulate, shipped_captures: dict[str, Capture], tmp_path: Path
 ) -> None:
-    curate = etl_job._curate
-    monkeypatch.setattr(
-        etl_job, "_curate", lambda *args: curate(*args).drop("amount"), raising=True
-    )
-    with emulate("dev") as emulation:
+    # The changed script is what the program ships: the job runs it as it would run in Glue.
+    shipped = Path(etl_job.__file__).read_text()
+    written = "return spark.createDataFrame(records, _spark_schema(spec))"
+    assert shipped.count(written) == 1
+    changed = tmp_path / "etl_job.py"
+    changed.write_text(shipped.replace(written, f'{written}.drop("amount")'))
+
+    def ship_changed(inputs: dict[str, Any]) -> None:
+        inputs["source"] = pulumi.FileAsset(str(changed))
+
+    broken = _changed(shipped_captures["dev"], "orders-etl-script", ship_changed)
+    with emulate("dev", capture=broken) as emulation:
         report = run_pipeline(emulation, "orders")
         pending = emulation.clients.s3.list_objects_v2(
             Bucket=emulation.pipelines["orders"].curated_bucket, Prefix="_manifests/"
