@@ -11,6 +11,7 @@ it has not processed, committed only by a run that reaches `job.commit()`.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -21,7 +22,7 @@ import tempfile
 import threading
 import traceback
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -169,15 +170,23 @@ class LocalGlue:
             bookmarks=self._bookmarks[run.job_name],
             bookmarks_enabled=run.arguments.get("--job-bookmark-option") == "job-bookmark-enable",
         )
-        with self._spark_lock, local.running(state), patched(sys, "argv", argv):
+        # Glue puts --extra-py-files on the script's path; they are downloaded beside it.
+        for url in filter(None, run.arguments.get("--extra-py-files", "").split(",")):
+            self._download(url.strip(), run.id, script.parent)
+        with (
+            self._spark_lock,
+            local.running(state),
+            patched(sys, "argv", argv),
+            _importable_from(script.parent),
+        ):
             self._spark()  # the session the script's SparkContext.getOrCreate() finds
             runpy.run_path(str(script), run_name="__main__")
         run.rows_read, run.rows_written = state.rows_read, state.rows_written
         run.manifest = self._manifest(run)
 
-    def _download(self, script_location: str, run_id: str) -> Path:
-        bucket, key = split_s3_url(script_location)
-        folder = Path(tempfile.mkdtemp(dir=self._workdir, prefix=f"script-{run_id[:10]}-"))
+    def _download(self, url: str, run_id: str, folder: Path | None = None) -> Path:
+        bucket, key = split_s3_url(url)
+        folder = folder or Path(tempfile.mkdtemp(dir=self._workdir, prefix=f"job-{run_id[:10]}-"))
         path = folder / Path(key).name
         path.write_bytes(self._s3.get_object(Bucket=bucket, Key=key)["Body"].read())
         return path
@@ -214,6 +223,21 @@ class LocalGlue:
         }
         _put_table(self._glue, database, table)
         return name
+
+
+@contextlib.contextmanager
+def _importable_from(folder: Path) -> Iterator[None]:
+    """Modules in `folder` import for the duration of the block, and are forgotten after it (the
+    next run imports its own download)."""
+    before = set(sys.modules)
+    sys.path.insert(0, str(folder))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(folder))
+        for name in set(sys.modules) - before:
+            if str(getattr(sys.modules[name], "__file__", "") or "").startswith(str(folder)):
+                del sys.modules[name]
 
 
 def _put_table(glue: Any, database: str, table: dict[str, Any]) -> None:

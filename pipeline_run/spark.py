@@ -26,8 +26,11 @@ SPARK_CONF = {
         "-XX:TieredStopAtLevel=1"
         f" -Dlog4j2.configurationFile={Path(__file__).with_name('log4j2.properties').as_uri()}"
     ),
-    # Python workers must import runtime.glue.etl_job, which the job's closures refer to.
-    "spark.executorEnv.PYTHONPATH": str(REPO_ROOT),
+    # Python workers import the modules the job's closures refer to: the repository's, and
+    # etl_job as a custom script imports it (the file the program ships beside such a script).
+    "spark.executorEnv.PYTHONPATH": os.pathsep.join(
+        (str(REPO_ROOT), str(REPO_ROOT / "runtime" / "glue"))
+    ),
 }
 
 

@@ -17,6 +17,9 @@ from stack_config.pipelines import PipelineSettings
 # at run time (`/aws-glue/jobs-<role>-<security configuration>/...`, and continuous logging may
 # suffix the custom group), so the role needs these actions on every `/aws-glue/jobs*` group.
 JOB_LOG_GROUPS = "log-group:/aws-glue/jobs*"
+# The standard ETL script; a pipeline with a script of its own gets it beside that script, as a
+# library (`--extra-py-files`), to call its main() with a transform (docs/transformations.md).
+ETL_LIBRARY = "runtime/glue/etl_job.py"
 JOB_LOG_ACTIONS = (
     "logs:CreateLogGroup",
     "logs:CreateLogStream",
@@ -35,6 +38,7 @@ class _Locations:
     curated_database: pulumi.Input[str]
     script_key: str
     temp_prefix: str
+    library_key: str | None = None
 
 
 class GlueJob(pulumi.ComponentResource):
@@ -42,6 +46,7 @@ class GlueJob(pulumi.ComponentResource):
 
     job: aws.glue.Job
     script: aws.s3.BucketObjectv2
+    library: aws.s3.BucketObjectv2 | None
 
     def __init__(
         self,
@@ -67,8 +72,33 @@ class GlueJob(pulumi.ComponentResource):
             curated_database=curated_database,
             script_key=f"glue/{pipeline.name}/{pipeline.glue.script.rsplit('/', 1)[-1]}",
             temp_prefix=f"glue-temp/{pipeline.name}/",
+            library_key=(
+                f"glue/{pipeline.name}/lib/etl_job.py"
+                if pipeline.glue.script != ETL_LIBRARY
+                else None
+            ),
         )
-        self.script = _build_script(name, args, where, kms_key_arn=kms_key_arn, opts=child)
+        self.script = _build_script(
+            f"{name}-script",
+            args,
+            where.artifacts_bucket,
+            where.script_key,
+            pipeline.glue.script,
+            kms_key_arn=kms_key_arn,
+            opts=child,
+        )
+        self.library = None
+        if where.library_key is not None:
+            self.library = _build_script(
+                f"{name}-library",
+                args,
+                where.artifacts_bucket,
+                where.library_key,
+                ETL_LIBRARY,
+                kms_key_arn=kms_key_arn,
+                opts=child,
+            )
+        shipped = [self.script, *([self.library] if self.library is not None else [])]
         log_group = encrypted_log_group(
             f"{name}-logs",
             log_group_name=f"/aws-glue/jobs/{args.qualified_name}",
@@ -99,7 +129,7 @@ class GlueJob(pulumi.ComponentResource):
             role_arn=role.arn,
             log_group=log_group.name,
             security_configuration=security_configuration,
-            opts=child.merge(pulumi.ResourceOptions(depends_on=[self.script])),
+            opts=child.merge(pulumi.ResourceOptions(depends_on=shipped)),
         )
         self.register_outputs({"job_name": self.job.name, "script": self.script.key})
 
@@ -107,16 +137,18 @@ class GlueJob(pulumi.ComponentResource):
 def _build_script(
     name: str,
     args: PipelineArgs,
-    where: _Locations,
+    bucket: pulumi.Input[str],
+    key: str,
+    source: str,
     *,
     kms_key_arn: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
 ) -> aws.s3.BucketObjectv2:
     return aws.s3.BucketObjectv2(
-        f"{name}-script",
-        bucket=where.artifacts_bucket,
-        key=where.script_key,
-        source=pulumi.FileAsset(args.pipeline.glue.script),
+        name,
+        bucket=bucket,
+        key=key,
+        source=pulumi.FileAsset(source),
         server_side_encryption="aws:kms",
         kms_key_id=kms_key_arn,
         tags=args.tags,
@@ -155,15 +187,26 @@ def _build_job(
                 "s3://", where.artifacts_bucket, "/", where.script_key
             ),
         ),
-        default_arguments=job_arguments(
-            pipeline,
-            raw_bucket=where.raw_bucket,
-            curated_bucket=where.curated_bucket,
-            artifacts_bucket=where.artifacts_bucket,
-            curated_database=where.curated_database,
-            log_group=log_group,
-            temp_prefix=where.temp_prefix,
-        ),
+        default_arguments={
+            **job_arguments(
+                pipeline,
+                raw_bucket=where.raw_bucket,
+                curated_bucket=where.curated_bucket,
+                artifacts_bucket=where.artifacts_bucket,
+                curated_database=where.curated_database,
+                log_group=log_group,
+                temp_prefix=where.temp_prefix,
+            ),
+            **(
+                {
+                    "--extra-py-files": pulumi.Output.concat(
+                        "s3://", where.artifacts_bucket, "/", where.library_key
+                    )
+                }
+                if where.library_key is not None
+                else {}
+            ),
+        },
         tags=args.tags,
         opts=opts,
     )
@@ -209,7 +252,14 @@ def _s3_statements(env: AwsEnv, pipeline: PipelineSettings, where: _Locations) -
             StringLike={"s3:prefix": [f"{table}/*"]},
         ),
         allow(["s3:PutObject"], [env.s3_arn(where.curated_bucket, f"{pipeline.manifest_prefix}*")]),
-        allow(["s3:GetObject"], [env.s3_arn(where.artifacts_bucket, where.script_key)]),
+        allow(
+            ["s3:GetObject"],
+            [
+                env.s3_arn(where.artifacts_bucket, key)
+                for key in (where.script_key, where.library_key)
+                if key is not None
+            ],
+        ),
         allow(read_write, [env.s3_arn(where.artifacts_bucket, f"{where.temp_prefix}*")]),
     ]
 

@@ -410,6 +410,28 @@ def curate_batch(spark: Any, source_df: Any, spec: JobSpec, run_date: date) -> A
     return _curate(spark, source_df, spec, run_date)
 
 
+Transform = Callable[[Any], Any]
+"""A custom step on the curated DataFrame: rows may change, the columns may not."""
+
+
+def apply_transform(curated: Any, spec: JobSpec, transform: Transform) -> Any:
+    """`transform(curated)`, checked to keep exactly the declared columns, in order, with their
+    declared types: the warehouse table is built from the declaration, not from the data."""
+    result = transform(curated)
+    wanted = [(f.name, f.dataType.simpleString()) for f in _spark_schema(spec).fields]
+    found = [(f.name, f.dataType.simpleString()) for f in result.schema.fields]
+    if found != wanted:
+
+        def shown(columns: list[tuple[str, str]]) -> str:
+            return ", ".join(f"{name} {kind}" for name, kind in columns)
+
+        raise SpecError(
+            f"the transform must keep the declared columns ({shown(wanted)}), in order;"
+            f" it returned ({shown(found)})"
+        )
+    return result
+
+
 def _write_curated(glue_context: Any, curated_df: Any, args: Mapping[str, str]) -> None:
     """Write partitioned Parquet and create or update the catalog table and its partitions."""
     from awsglue.dynamicframe import DynamicFrame
@@ -486,9 +508,9 @@ def write_batch(write: Callable[[], None], s3: Any, args: Mapping[str, str]) -> 
     return write_run_manifest(s3, args["manifest_prefix"], args["JOB_RUN_ID"], bucket, written)
 
 
-def main() -> None:
+def main(transform: Transform | None = None) -> None:
     """Glue entry point: resolve arguments, run one bookmarked batch, record the files it wrote,
-    commit the bookmark."""
+    commit the bookmark. A custom script calls it with its `transform` (docs/transformations.md)."""
     import sys
 
     import boto3  # type: ignore[import-untyped]  # boto3 ships no type information
@@ -506,6 +528,8 @@ def main() -> None:
     source_df = _read_source(glue_context, args).toDF()
     run_date = datetime.now(UTC).date()
     curated = curate_batch(glue_context.spark_session, source_df, spec, run_date)
+    if curated is not None and transform is not None:
+        curated = apply_transform(curated, spec, transform)
     if curated is not None:
         write_batch(lambda: _write_curated(glue_context, curated, args), boto3.client("s3"), args)
     job.commit()

@@ -336,3 +336,33 @@ def test_a_file_triggered_pipeline_has_no_landing_queue(orders: dict[str, Regist
     ]
     statements = policy_statements(orders["orders-orchestration-role-policy"])
     assert not [s for s in statements if any(a.startswith("sqs:") for a in s["Action"])]
+
+
+def test_a_custom_script_is_shipped_with_the_standard_etl_beside_it(run_mocked: Runner) -> None:
+    script = "runtime/glue/examples/orders_without_test_customers.py"
+    resources = _pipeline(run_mocked, {**ORDERS, "glue": {"script": script}})
+    shipped = resources["orders-etl-script"].inputs
+    library = resources["orders-etl-library"].inputs
+    assert (shipped["key"], str(shipped["source"].path)) == (
+        "glue/orders/orders_without_test_customers.py",
+        script,
+    )
+    assert (library["key"], str(library["source"].path)) == (
+        "glue/orders/lib/etl_job.py",
+        "runtime/glue/etl_job.py",
+    )
+    assert library["serverSideEncryption"] == "aws:kms"
+    job = resources["orders-etl-job"]
+    assert job.inputs["defaultArguments"]["--extra-py-files"] == (
+        "s3://artifacts-bucket/glue/orders/lib/etl_job.py"
+    )
+    assert resources["orders-etl-library"].urn in job.dependencies
+    statements = policy_statements(resources["orders-etl-role-policy"])
+    assert "arn:aws:s3:::artifacts-bucket/glue/orders/lib/etl_job.py" in _resources_of(
+        statements, "s3:GetObject"
+    )
+
+
+def test_the_standard_script_ships_alone(orders: dict[str, Registration]) -> None:
+    assert "orders-etl-library" not in orders
+    assert "--extra-py-files" not in orders["orders-etl-job"].inputs["defaultArguments"]
