@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.pipelines.args import PipelineArgs
-from components.pipelines.landing import object_created_pattern
+from components.pipelines.landing import object_created_pattern, queue_statements
 from components.shared.aws_context import AwsEnv
 from components.shared.iam import allow, policy_document, service_role
 from components.shared.log_group import encrypted_log_group
@@ -156,24 +156,9 @@ class IngestionFunction(pulumi.ComponentResource):
             f"{self._name}-dlq-policy",
             queue_url=self.dead_letter_queue.url,
             policy=policy_document(
-                [
-                    {
-                        "Sid": "UndeliverableEventsFromTheRule",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "events.amazonaws.com"},
-                        "Action": "sqs:SendMessage",
-                        "Resource": self.dead_letter_queue.arn,
-                        "Condition": {"ArnEquals": {"aws:SourceArn": rule.arn}},
-                    },
-                    {
-                        "Sid": "DenyInsecureTransport",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "sqs:*",
-                        "Resource": self.dead_letter_queue.arn,
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    },
-                ]
+                queue_statements(
+                    self.dead_letter_queue.arn, rule.arn, sid="UndeliverableEventsFromTheRule"
+                )
             ),
             opts=self._child,
         )

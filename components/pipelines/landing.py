@@ -68,18 +68,21 @@ class LandingSignal(pulumi.ComponentResource):
         aws.sqs.QueuePolicy(
             f"{name}-queue-policy",
             queue_url=self.queue.url,
-            policy=policy_document(_queue_statements(self.queue.arn, rule.arn)),
+            policy=policy_document(
+                queue_statements(self.queue.arn, rule.arn, sid="LandedFilesFromTheRule")
+            ),
             opts=child,
         )
         self.register_outputs({"queue_url": self.queue.url})
 
 
-def _queue_statements(
-    queue_arn: pulumi.Output[str], rule_arn: pulumi.Output[str]
+def queue_statements(
+    queue_arn: pulumi.Input[str], rule_arn: pulumi.Input[str], *, sid: str
 ) -> list[dict[str, Any]]:
+    """A queue's policy: only the EventBridge rule `rule_arn` may send to it, only over TLS."""
     return [
         {
-            "Sid": "LandedFilesFromTheRule",
+            "Sid": sid,
             "Effect": "Allow",
             "Principal": {"Service": "events.amazonaws.com"},
             "Action": "sqs:SendMessage",
