@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from stack_config.base import Schedule, StrictModel, matching
+from stack_config.base import StrictModel, matching
+from stack_config.schedule import Schedule
 
 RepositoryName = Annotated[
     str, matching(r"[\w.-]{1,100}", "1-100 letters, digits, '.', '_' or '-'")

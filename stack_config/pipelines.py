@@ -10,7 +10,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from stack_config.base import ResourceName, Schedule, StrictModel, matching
+from stack_config.base import ResourceName, StrictModel, matching
+from stack_config.schedule import Schedule
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The ingestion function moves rejected files under this raw-zone prefix.
