@@ -5,6 +5,7 @@ explains what it allows when it rejects a value.
 """
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -16,19 +17,26 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def matching(pattern: str, allowed: str) -> AfterValidator:
-    """A validator that accepts strings matching `pattern` and otherwise says what is allowed."""
-    compiled = re.compile(pattern)
+@dataclass(frozen=True)
+class Pattern:
+    """A string constraint: the whole value matches `pattern`; `allowed` says what that means."""
 
-    def check(value: str) -> str:
-        if not compiled.fullmatch(value):
-            raise ValueError(f"must be {allowed}")
+    pattern: re.Pattern[str]
+    allowed: str
+
+    def __call__(self, value: str) -> str:
+        if not self.pattern.fullmatch(value):
+            raise ValueError(f"must be {self.allowed}")
         return value
 
-    return AfterValidator(check)
+
+def matching(pattern: str, allowed: str) -> AfterValidator:
+    """A validator that accepts strings matching `pattern` and otherwise says what is allowed."""
+    return AfterValidator(Pattern(re.compile(pattern), allowed))
 
 
 def _not_aws_prefixed(value: str) -> str:
+    """Must not start with 'aws:' (reserved by AWS)."""
     if value.lower().startswith("aws:"):
         raise ValueError("must not start with 'aws:', which AWS reserves")
     return value
