@@ -39,6 +39,8 @@ if args[:1] == ["version"]:
 elif args[:2] == ["stack", "ls"]:
     names = [f"organization/data-platform/{{n}}" for n in behaviour["stacks"]]
     print(json.dumps([{{"name": name}} for name in names]))
+elif args[:2] == ["stack", "export"]:
+    print(json.dumps(behaviour.get("export", {{}})))
 elif args[:2] == ["stack", "init"]:
     behaviour["stacks"].append(args[2])
     (here / "behaviour.json").write_text(json.dumps(behaviour))
