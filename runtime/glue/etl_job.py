@@ -511,5 +511,17 @@ def main() -> None:
     job.commit()
 
 
+def usage() -> str:
+    """What `--help` prints: the job arguments Glue passes (the program declares them)."""
+    required = " ".join(f"--{name} VALUE" for name in REQUIRED_ARGUMENTS)
+    optional = " ".join(f"[--{name} VALUE]" for name in OPTIONAL_ARGUMENTS)
+    return f"usage: etl_job.py {required} {optional}\n\n{__doc__}"
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if {"-h", "--help"}.intersection(sys.argv[1:]):
+        print(usage())
+    else:
+        main()
