@@ -66,7 +66,7 @@ def _state_bucket(target: StackTarget, session: Any) -> Finding:
     try:
         session.client("s3").head_bucket(Bucket=bucket)
     except ClientError as err:
-        code = err.response.get("Error", {}).get("Code", "")
+        code = _code(err)
         detail = "does not exist" if code in ("404", "NoSuchBucket") else f"not readable ({code})"
         return Finding.fail("state bucket", f"{bucket} {detail}", BOOTSTRAP)
     return Finding.ok("state bucket", url)
@@ -77,8 +77,7 @@ def _account_key(target: StackTarget, session: Any) -> Finding:
     try:
         key = session.client("kms", region_name=target.region).describe_key(KeyId=alias)
     except ClientError as err:
-        code = err.response.get("Error", {}).get("Code", "")
-        return Finding.fail("account key", f"{alias} in {target.region}: {code}", BOOTSTRAP)
+        return Finding.fail("account key", f"{alias} in {target.region}: {_code(err)}", BOOTSTRAP)
     state = key["KeyMetadata"]["KeyState"]
     if state != "Enabled":
         return Finding.fail(
@@ -94,8 +93,7 @@ def _catalog_encryption(target: StackTarget, session: Any) -> Finding:
     try:
         settings = glue.get_data_catalog_encryption_settings()["DataCatalogEncryptionSettings"]
     except ClientError as err:
-        code = err.response.get("Error", {}).get("Code", "")
-        return Finding.warn("catalog encryption", f"not readable in {target.region} ({code})")
+        return Finding.warn("catalog encryption", f"not readable in {target.region} ({_code(err)})")
     mode = settings.get("EncryptionAtRest", {}).get("CatalogEncryptionMode", "DISABLED")
     if mode != "SSE-KMS":
         return Finding.warn(
@@ -114,6 +112,10 @@ def _repository(target: StackTarget, session: Any) -> list[Finding]:
     try:
         session.client("codecommit", region_name=target.region).get_repository(repositoryName=name)
     except ClientError as err:
-        code = err.response.get("Error", {}).get("Code", "")
-        return [Finding.fail("repository", f"CodeCommit {name}: {code}", BOOTSTRAP)]
+        return [Finding.fail("repository", f"CodeCommit {name}: {_code(err)}", BOOTSTRAP)]
     return [Finding.ok("repository", f"CodeCommit {name} in {target.region}")]
+
+
+def _code(err: ClientError) -> str:
+    """The AWS error code of a failed call (`NoSuchBucket`, `NotFoundException`, ...)."""
+    return str(err.response.get("Error", {}).get("Code", ""))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,18 +97,46 @@ def aws_session(region: str) -> Any:
     return boto3.Session(region_name=region)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make doctor", description=__doc__)
-    parser.add_argument("--stack", required=True, help="stack name: a Pulumi.<stack>.yaml exists")
-    parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    target = load_target(args.stack, args.root)
+@dataclass(frozen=True)
+class Checked:
+    """A stack with the CLI that acts on it and what its prerequisites look like."""
+
+    target: StackTarget
+    cli: PulumiCli
+    findings: list[Finding]
+
+    def missing(self) -> set[str]:
+        return {finding.name for finding in failed(self.findings)}
+
+
+def check_stack(stack: str, root: Path) -> Checked | None:
+    """Load the stack and check its prerequisites; None (after saying why) for a stack that
+    cannot be used."""
+    target = load_target(stack, root)
     if target is None:
-        return EXIT_USAGE
+        return None
     cli = PulumiCli(target.root, target.pulumi_env())
-    found = diagnose(target, cli, aws_session(target.region))
-    print(report(target, found))
-    return EXIT_MISSING if failed(found) else EXIT_OK
+    return Checked(target, cli, diagnose(target, cli, aws_session(target.region)))
+
+
+def stack_parser(prog: str, description: str | None, *, yes: str = "") -> argparse.ArgumentParser:
+    """The options of the operator's commands: `--stack`, `--yes` (described by `yes`, when the
+    command asks anything) and the tests' hidden `--root`."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--stack", required=True, help="stack name: a Pulumi.<stack>.yaml exists")
+    if yes:
+        parser.add_argument("--yes", action="store_true", help=yes)
+    parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = stack_parser("make doctor", __doc__).parse_args(argv)
+    checked = check_stack(args.stack, args.root)
+    if checked is None:
+        return EXIT_USAGE
+    print(report(checked.target, checked.findings))
+    return EXIT_MISSING if checked.missing() else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -9,36 +9,24 @@ deployed then), 2 for an unknown stack or an invalid stack file.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from deploy.console import confirm
-from deploy.doctor import (
-    EXIT_MISSING,
-    EXIT_OK,
-    EXIT_USAGE,
-    aws_session,
-    diagnose,
-    load_target,
-    report,
-)
-from deploy.findings import failed
+from deploy.doctor import EXIT_MISSING, EXIT_OK, EXIT_USAGE, check_stack, report, stack_parser
 from deploy.pulumi_cli import PulumiCli
 from deploy.target import StackTarget
-from offline.capture import PROJECT_ROOT
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    target = load_target(args.stack, args.root)
-    if target is None:
+    yes = "answer yes to every question (non-interactive runs)"
+    args = stack_parser("make deploy", __doc__, yes=yes).parse_args(argv)
+    checked = check_stack(args.stack, args.root)
+    if checked is None:
         return EXIT_USAGE
-    cli = PulumiCli(target.root, target.pulumi_env())
-    found = diagnose(target, cli, aws_session(target.region))
-    print(report(target, found))
-    missing = {f.name for f in failed(found)}
+    target, cli = checked.target, checked.cli
+    print(report(target, checked.findings))
+    missing = checked.missing()
     if missing - {"stack"}:
         return EXIT_MISSING
     if "stack" in missing and not _create_stack(target, cli, assume_yes=args.yes):
@@ -105,16 +93,6 @@ def reminders(target: StackTarget) -> list[str]:
             " push the code there first, or its first run fails."
         )
     return lines
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="make deploy", description=__doc__)
-    parser.add_argument("--stack", required=True, help="stack name: a Pulumi.<stack>.yaml exists")
-    parser.add_argument(
-        "--yes", action="store_true", help="answer yes to every question (non-interactive runs)"
-    )
-    parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
-    return parser
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ unknown stack or an invalid stack file.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -23,16 +22,7 @@ from typing import Any
 import yaml
 
 from deploy.console import confirm
-from deploy.doctor import (
-    EXIT_MISSING,
-    EXIT_OK,
-    EXIT_USAGE,
-    aws_session,
-    diagnose,
-    load_target,
-    report,
-)
-from deploy.findings import failed
+from deploy.doctor import EXIT_MISSING, EXIT_OK, EXIT_USAGE, check_stack, report, stack_parser
 from deploy.leftovers import (
     aftermath,
     kept_resources,
@@ -43,7 +33,6 @@ from deploy.leftovers import (
 )
 from deploy.pulumi_cli import PulumiCli, PulumiFailedError
 from deploy.target import StackTarget
-from offline.capture import PROJECT_ROOT
 from stack_config.protection import ProtectionSettings
 
 # What a teardown needs; the pack, its config and bootstrap's other outputs it does not.
@@ -52,24 +41,30 @@ NEEDED = frozenset({"stack file", "Pulumi CLI", "uv", "AWS credentials", "accoun
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    target = load_target(args.stack, args.root)
-    if target is None:
+    yes = "do not ask for the stack name (non-interactive runs)"
+    parser = stack_parser("make destroy", __doc__, yes=yes)
+    parser.add_argument(
+        "--retain",
+        action="store_true",
+        help="keep the keys, buckets and warehouse in AWS (they go on costing; see the plan)",
+    )
+    args = parser.parse_args(argv)
+    checked = check_stack(args.stack, args.root)
+    if checked is None:
         return EXIT_USAGE
+    target = checked.target
+    if checked.missing() & NEEDED:
+        print(report(target, [f for f in checked.findings if f.name in NEEDED]))
+        return EXIT_MISSING
     protection = teardown_protection(retain=args.retain)
     lifted = with_protection(target.values, protection)
     update = target.config.platform.protection != protection
     print(_plan(target, lifted, protection, update=update))
-    cli = PulumiCli(target.root, target.pulumi_env())
-    found = diagnose(target, cli, aws_session(target.region))
-    if {f.name for f in failed(found)} & NEEDED:
-        print(report(target, [f for f in found if f.name in NEEDED]))
-        return EXIT_MISSING
     question = f"\nType the stack name '{target.stack}' to destroy it:"
     if not confirm(question, assume_yes=args.yes, expected=target.stack):
         print("Nothing destroyed.")
         return EXIT_MISSING
-    return _tear_down(target, cli, lifted if update else None, retain=args.retain)
+    return _tear_down(target, checked.cli, lifted if update else None, retain=args.retain)
 
 
 def _plan(
@@ -126,21 +121,6 @@ def _removals(target: StackTarget, cli: PulumiCli) -> list[str]:
         return [f"the kept resources could not be listed ({err}): see the AWS console"]
     commands = removal_commands(exported, target.region)
     return [f"kept; to remove it: {command}" for command in commands]
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="make destroy", description=__doc__)
-    parser.add_argument("--stack", required=True, help="stack name: a Pulumi.<stack>.yaml exists")
-    parser.add_argument(
-        "--retain",
-        action="store_true",
-        help="keep the keys, buckets and warehouse in AWS (they go on costing; see the plan)",
-    )
-    parser.add_argument(
-        "--yes", action="store_true", help="do not ask for the stack name (non-interactive runs)"
-    )
-    parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
-    return parser
 
 
 if __name__ == "__main__":
