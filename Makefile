@@ -1,6 +1,7 @@
 # The project's interface: `make check STACK=<stack> [JSON=file]`, `make test`, `make bench`,
 # `make diff STACK=<stack> BASE=<ref>`, `make run-local STACK=<stack> [PIPELINE=<name>]
-# [FILE=<path>]` (STACK defaults to dev). Environments come from uv.lock through uv (PyPI only).
+# [FILE=<path>]` (STACK defaults to dev); with the Pulumi CLI and AWS credentials `make doctor`,
+# `make deploy` and `make destroy STACK=<stack>`. Environments come from uv.lock through uv.
 PYTHON ?= python3
 STACK ?= dev
 JSON ?=
@@ -16,7 +17,8 @@ export UV_PYTHON_DOWNLOADS := never
 # modules (about 2 s) on every run.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: check test lint typecheck unit bench clean diff locks run-local
+.PHONY: check test lint typecheck unit bench clean diff locks run-local doctor deploy destroy \
+	new-stack docs
 
 .tools/bin/uv:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools uv==$(UV_VERSION)
@@ -32,9 +34,24 @@ $(VENV)/.local: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked --inexact --quiet --group local
 	touch $@
 
+# The operator's commands read the AWS account with boto3, on top of the program.
+$(VENV)/.deploy: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --inexact --quiet --group deploy
+	touch $@
+
 $(VENV)/.all: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked --all-groups --quiet
-	touch $@ $(VENV)/.check $(VENV)/.local
+	touch $@ $(VENV)/.check $(VENV)/.local $(VENV)/.deploy
+
+# The policy pack's own environment, policies/.venv from policies/uv.lock: PulumiPolicy.yaml runs
+# the pack in it when `pulumi preview --policy-pack policies` starts it.
+POLICY_ENV := policies/.venv/.synced
+$(POLICY_ENV): policies/pyproject.toml policies/uv.lock | $(UV)
+	$(UV) sync --locked --quiet --project policies
+	touch $@
+
+# A flag from a variable given on the command line, never from one the shell exports.
+flag = $(if $(filter command line,$(origin $(1))),$(2) $($(1)))
 
 # Node tools of the test suite (asl-validator), from npm at the versions in the package lock.
 NODE_TOOLS := tools/node
@@ -55,6 +72,31 @@ diff: $(VENV)/.check
 run-local: $(VENV)/.local
 	$(PY) -m pipeline_run.local --stack $(STACK) $(if $(PIPELINE),--pipeline $(PIPELINE)) \
 		$(if $(FILE),--file $(FILE)) $(if $(JSON),--json $(JSON)) $(if $(VERBOSE),--verbose)
+
+## Check every prerequisite of deploying STACK with the Pulumi CLI; say what is missing.
+doctor: $(VENV)/.deploy $(POLICY_ENV)
+	$(PY) -m deploy.doctor --stack $(STACK)
+
+## Deploy STACK: prerequisites, preview with the guardrails, confirm, up (YES=1: do not ask).
+deploy: $(VENV)/.deploy $(POLICY_ENV)
+	$(PY) -m deploy.guided --stack $(STACK) $(if $(YES),--yes)
+
+## Tear STACK down: protection lifted by an update, then destroy (RETAIN=1 keeps the data).
+destroy: $(VENV)/.deploy
+	$(if $(filter file,$(origin STACK)),$(error STACK is required: make destroy STACK=<stack>))
+	$(PY) -m deploy.teardown --stack $(STACK) $(if $(YES),--yes) $(if $(RETAIN),--retain)
+
+## A new stack file and policy config: STACK, and optionally ENVIRONMENT, FROM, REGION, ACCOUNT.
+new-stack: $(VENV)/.check
+	$(if $(filter file,$(origin STACK)),$(error STACK is required: make new-stack STACK=<stack>))
+	$(PY) -m deploy.new_stack --stack $(STACK) $(call flag,ENVIRONMENT,--environment) \
+		$(call flag,FROM,--from) $(call flag,REGION,--region) $(call flag,ACCOUNT,--account)
+
+## Regenerate the generated docs: configuration reference, policy catalog, costs.
+docs: $(VENV)/.check
+	$(PY) -m stack_config.reference
+	$(PY) -m policies.catalog
+	$(PY) -m cost.docs
 
 ## Lint, format check, static types and the test suite.
 test: lint typecheck unit

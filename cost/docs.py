@@ -3,6 +3,7 @@ the shipped stacks (captured offline); `python -m cost.docs [--check]`."""
 
 from __future__ import annotations
 
+import argparse
 import copy
 import re
 import sys
@@ -144,9 +145,17 @@ def render_all() -> tuple[str, str]:
 
 
 def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m cost.docs",
+        description="Render docs/costs.md and the README's cost table and sample comment.",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if a file is stale; write nothing"
+    )
+    args = parser.parse_args(argv)
     docs, readme = render_all()
     targets = ((OUTPUT, docs), (README, readme))
-    if "--check" in argv:
+    if args.check:
         stale = [p for p, text in targets if p.read_text(encoding="utf-8") != text]
         for path in stale:
             print(f"{path} is stale; run python -m cost.docs", file=sys.stderr)

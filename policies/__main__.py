@@ -39,7 +39,14 @@ def _policies() -> list[Any]:
         raise SystemExit(1) from None
 
 
-if __name__ == "__main__":
+USAGE = """usage: pulumi preview --policy-pack policies [--policy-pack-config FILE]
+
+The Pulumi engine starts this pack as an analyzer plugin; run offline with make check."""
+
+
+if __name__ == "__main__" and {"-h", "--help"}.intersection(sys.argv[1:]):
+    print(f"{USAGE}\n\n{__doc__}")
+elif __name__ == "__main__":
     _register_package()
     from pulumi_policy import EnforcementLevel, PolicyPack
 

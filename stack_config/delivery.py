@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from stack_config.base import Schedule, StrictModel, matching
+from stack_config.base import StrictModel, matching
+from stack_config.schedule import Schedule
 
 RepositoryName = Annotated[
     str, matching(r"[\w.-]{1,100}", "1-100 letters, digits, '.', '_' or '-'")
@@ -21,14 +22,16 @@ class CodeCommitSource(StrictModel):
     """The account's CodeCommit repository, created by bootstrap/ with the account key, so that
     every environment's pipeline reads the same code and no environment can delete it."""
 
-    kind: Literal["codecommit"]
+    kind: Literal["codecommit"] = Field(description="The account's CodeCommit repository.")
     repository: RepositoryName = Field(description="Repository name (bootstrap's repository).")
 
 
 class CodeConnectionsSource(StrictModel):
     """A GitHub repository reached through an AWS CodeConnections connection."""
 
-    kind: Literal["codeconnections"]
+    kind: Literal["codeconnections"] = Field(
+        description="A GitHub repository through CodeConnections."
+    )
     connection_arn: Annotated[
         str,
         matching(
@@ -58,13 +61,22 @@ class DeliverySettings(StrictModel):
     )
     state_backend_url: Annotated[
         str, matching(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[\w./-]*)?", "s3://bucket[/prefix]")
-    ] = Field(description="Pulumi state backend (pulumi login URL).")
+    ] = Field(
+        description=(
+            "Pulumi state backend (the `pulumi login` URL): bootstrap's output"
+            " PULUMI_BACKEND_URL, s3://data-platform-state-<account id>."
+        )
+    )
     secrets_provider: Annotated[
         str,
         matching(
             r"awskms://alias/[\w/-]+(\?region=[a-z0-9-]+)?", "awskms://alias/<name>[?region=]"
         ),
-    ] = Field(description="Pulumi secrets provider of the stack.")
+    ] = Field(
+        description=(
+            "Pulumi secrets provider of the stack: bootstrap's output PULUMI_SECRETS_PROVIDER."
+        )
+    )
     drift_schedule: Schedule = Field(
         default="rate(1 day)", description="How often the drift check refreshes and compares."
     )

@@ -38,6 +38,7 @@ class Transition(StrictModel):
 
     @model_validator(mode="after")
     def _respect_minimum_age(self) -> Self:
+        """after_days is at least 30 for STANDARD_IA and ONEZONE_IA, S3's minimum."""
         minimum = _MIN_DAYS.get(self.storage_class, 0)
         if self.after_days < minimum:
             raise ValueError(
@@ -62,6 +63,9 @@ class Lifecycle(StrictModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
+        """Transitions have strictly increasing after_days and follow S3's storage-class
+        waterfall (30 days in an IA class before moving on); expiration_days comes after the
+        last transition."""
         days = [t.after_days for t in self.transitions]
         if days != sorted(set(days)):
             raise ValueError(f"transitions must have strictly increasing after_days (got {days})")
@@ -122,6 +126,7 @@ class LakeSettings(StrictModel):
 
     @model_validator(mode="after")
     def _zones_unique_and_complete(self) -> Self:
+        """Zone names are unique and include raw and curated."""
         names = [zone.name for zone in self.zones]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:

@@ -43,6 +43,7 @@ def _private_network(min_prefix: int, max_prefix: int) -> AfterValidator:
             raise ValueError("must be a private (RFC 1918) range")
         return value
 
+    check.__doc__ = f"A private (RFC 1918) IPv4 network, /{min_prefix} to /{max_prefix}."
     return AfterValidator(check)
 
 
@@ -84,6 +85,7 @@ class ManagedNetwork(StrictModel):
 
     @model_validator(mode="after")
     def _endpoints_unique(self) -> Self:
+        """interface_endpoints names each service once."""
         repeated = sorted(
             {s for s in self.interface_endpoints if self.interface_endpoints.count(s) > 1}
         )
@@ -114,6 +116,7 @@ class ExistingNetwork(StrictModel):
 
     @model_validator(mode="after")
     def _subnets_unique(self) -> Self:
+        """private_subnet_ids names each subnet once."""
         if len(set(self.private_subnet_ids)) != len(self.private_subnet_ids):
             raise ValueError("private_subnet_ids must be unique")
         return self

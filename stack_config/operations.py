@@ -15,13 +15,18 @@ class Subscription(StrictModel):
     """One subscriber of the alert topic."""
 
     protocol: Literal["email", "https"] = Field(
-        description="`email` (confirmed by the recipient) or `https` (a webhook over TLS)."
+        description=(
+            "`email` or `https` (a webhook over TLS). Both must confirm the subscription: AWS"
+            " sends a confirmation message (an e-mail with a link, or a POST to the URL) when it"
+            " is created, and delivers nothing until it is confirmed."
+        )
     )
     endpoint: str = Field(description="The e-mail address or the https:// URL.")
 
     @field_validator("endpoint")
     @classmethod
     def _endpoint_fits_protocol(cls, value: str, info: ValidationInfo) -> str:
+        """endpoint is an e-mail address for protocol email and an https:// URL for https."""
         protocol = info.data.get("protocol")
         if protocol == "email" and not _EMAIL.fullmatch(value):
             raise ValueError("must be an e-mail address for protocol email")
@@ -37,7 +42,14 @@ class OperationsSettings(StrictModel):
     """Alert topic subscribers and alarm evaluation; alarms and the dashboard always exist."""
 
     subscriptions: list[Subscription] = Field(
-        min_length=1, description="Who receives alarms and failure events (at least one)."
+        min_length=1,
+        description=(
+            "Who receives alarms and failure events (at least one). Each subscriber receives"
+            " nothing until it confirms: an e-mail address gets a message from AWS Notifications"
+            " when the deploy creates its subscription and must follow its 'Confirm"
+            " subscription' link; a lost or expired request is sent again from the SNS console"
+            " (Subscriptions, Request confirmation)."
+        ),
     )
     alarm_period_seconds: AlarmPeriod = Field(
         default=300, description="Period over which each alarm metric is aggregated."
@@ -48,6 +60,7 @@ class OperationsSettings(StrictModel):
 
     @model_validator(mode="after")
     def _subscriptions_unique(self) -> Self:
+        """No endpoint is subscribed twice."""
         seen = [(s.protocol, s.endpoint) for s in self.subscriptions]
         repeated = sorted({e for p, e in seen if seen.count((p, e)) > 1})
         if repeated:

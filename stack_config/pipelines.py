@@ -10,7 +10,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from stack_config.base import ResourceName, Schedule, StrictModel, matching
+from stack_config.base import ResourceName, StrictModel, matching
+from stack_config.schedule import Schedule
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The ingestion function moves rejected files under this raw-zone prefix.
@@ -40,6 +41,7 @@ EXTENSIONS: dict[SourceFormat, tuple[str, ...]] = {
 
 
 def _script_in_repo(value: str) -> str:
+    """An existing file under runtime/, relative to the project root."""
     path = (PROJECT_ROOT / value).resolve()
     if not path.is_relative_to(PROJECT_ROOT / "runtime") or not path.is_file():
         raise ValueError("must be an existing file under runtime/, relative to the project root")
@@ -49,13 +51,15 @@ def _script_in_repo(value: str) -> str:
 class ObjectCreatedTrigger(StrictModel):
     """Run when a file lands under the pipeline's raw prefix (validated by the ingest Lambda)."""
 
-    kind: Literal["object-created"]
+    kind: Literal["object-created"] = Field(
+        description="Start when a file lands under source_prefix."
+    )
 
 
 class ScheduleTrigger(StrictModel):
     """Run on a schedule; the Glue job's bookmarks pick up what arrived since the last run."""
 
-    kind: Literal["schedule"]
+    kind: Literal["schedule"] = Field(description="Start on a schedule.")
     expression: Schedule = Field(description="EventBridge schedule expression.")
 
 
@@ -138,6 +142,10 @@ class PipelineSettings(StrictModel):
 
     @model_validator(mode="after")
     def _columns_consistent(self) -> Self:
+        """key_columns and order_column are required columns; no column is listed twice or both
+        required and optional; column_types names declared columns only;
+        partition_source_column is typed date or timestamp; the platform's own column names
+        are reserved; source_prefix is not under quarantine/."""
         required = set(self.required_columns)
         problems = [
             f"key column '{c}' is not required" for c in self.key_columns if c not in required

@@ -58,6 +58,8 @@ class PlatformSettings(StrictModel):
 
     @model_validator(mode="after")
     def _extra_tags_do_not_override(self) -> Self:
+        """tags.extra does not redefine a tag the platform sets, and a warehouse comes with a
+        network."""
         clashes = sorted(RESERVED_TAG_KEYS.intersection(self.tags.extra))
         if clashes:
             raise ValueError(f"tags.extra may not redefine required tags: {', '.join(clashes)}")

@@ -49,6 +49,8 @@ class _WarehouseBase(StrictModel):
 
     @model_validator(mode="after")
     def _names_allowed(self) -> Self:
+        """admin_username and reader_roles avoid the names Redshift reserves; reader_roles names
+        each role once."""
         if self.admin_username in _RESERVED_ADMIN_NAMES:
             raise ValueError(f"admin_username {self.admin_username!r} is reserved by Redshift")
         repeated = sorted({r for r in self.reader_roles if self.reader_roles.count(r) > 1})
@@ -61,6 +63,7 @@ class _WarehouseBase(StrictModel):
 
 
 def _multiple_of_8(value: int) -> int:
+    """A multiple of 8."""
     if value % 8:
         raise ValueError(f"must be a multiple of 8 RPUs (got {value})")
     return value
@@ -84,6 +87,7 @@ class ServerlessWarehouse(_WarehouseBase):
 
     @model_validator(mode="after")
     def _max_not_below_base(self) -> Self:
+        """max_capacity_rpu, when set, is at least base_capacity_rpu."""
         if self.max_capacity_rpu is not None and self.max_capacity_rpu < self.base_capacity_rpu:
             raise ValueError(
                 f"max_capacity_rpu ({self.max_capacity_rpu}) must be at least"
@@ -114,6 +118,7 @@ class ProvisionedWarehouse(_WarehouseBase):
 
     @model_validator(mode="after")
     def _node_count_fits_type(self) -> Self:
+        """ra3.4xlarge and ra3.16xlarge clusters have at least 2 nodes."""
         if self.node_type in _MULTI_NODE_ONLY and self.number_of_nodes < 2:
             raise ValueError(f"{self.node_type} needs number_of_nodes >= 2")
         return self

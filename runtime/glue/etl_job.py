@@ -510,8 +510,13 @@ def write_batch(write: Callable[[], None], s3: Any, args: Mapping[str, str]) -> 
 
 def main(transform: Transform | None = None) -> None:
     """Glue entry point: resolve arguments, run one bookmarked batch, record the files it wrote,
-    commit the bookmark. A custom script calls it with its `transform` (docs/transformations.md)."""
+    commit the bookmark. A custom script calls it with its `transform` (docs/transformations.md).
+    With `--help` it prints the job arguments it reads and does nothing else."""
     import sys
+
+    if {"-h", "--help"}.intersection(sys.argv[1:]):
+        print(usage())
+        return
 
     import boto3  # type: ignore[import-untyped]  # boto3 ships no type information
     from awsglue.context import GlueContext
@@ -533,6 +538,13 @@ def main(transform: Transform | None = None) -> None:
     if curated is not None:
         write_batch(lambda: _write_curated(glue_context, curated, args), boto3.client("s3"), args)
     job.commit()
+
+
+def usage() -> str:
+    """What `--help` prints: the job arguments Glue passes (the program declares them)."""
+    required = " ".join(f"--{name} VALUE" for name in REQUIRED_ARGUMENTS)
+    optional = " ".join(f"[--{name} VALUE]" for name in OPTIONAL_ARGUMENTS)
+    return f"usage: etl_job.py {required} {optional}\n\n{__doc__}"
 
 
 if __name__ == "__main__":

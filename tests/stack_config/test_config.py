@@ -9,8 +9,8 @@ from pydantic import ValidationError
 
 from offline.capture import read_stack_values
 from stack_config import StackConfigError, parse_stack_config
-from stack_config.base import check_schedule
 from stack_config.lake import Lifecycle
+from stack_config.schedule import check_schedule
 
 Mutation = Callable[[dict[str, Any]], None]
 
@@ -423,7 +423,10 @@ def test_schedule_accepts_eventbridge_expressions(expression: str) -> None:
             "cron(0 3 ? * ? *)",
             "exactly one of the cron day-of-month and day-of-week fields must be '?'",
         ),
-        ("cron(x 3 * * ? *)", "invalid cron field(s): minutes"),
+        (
+            "cron(x 3 * * ? *)",
+            "the cron minutes field 'x' is invalid; allowed: 0-59, combined with , - * /",
+        ),
         ("rate(1 week)", NOT_A_SCHEDULE),
         ("every day", NOT_A_SCHEDULE),
     ],

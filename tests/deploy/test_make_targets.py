@@ -1,0 +1,45 @@
+"""The operator's Make targets: the policy pack gets its own locked environment before a preview
+runs it, and the destructive or file-writing targets never act on a default stack."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from offline.capture import PROJECT_ROOT
+
+
+def _dry_run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "-n", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.mark.parametrize("target", ["doctor", "deploy"])
+def test_the_policy_pack_environment_is_synced_from_its_lock_first(target: str) -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert "$(UV) sync --locked --quiet --project policies" in makefile
+    rule = next(line for line in makefile.splitlines() if line.startswith(f"{target}:"))
+    assert "$(POLICY_ENV)" in rule.split()
+
+
+@pytest.mark.parametrize("target", ["destroy", "new-stack"])
+def test_a_stack_must_be_named_on_the_command_line(target: str) -> None:
+    done = _dry_run(target)
+    assert done.returncode == 2
+    assert f"STACK is required: make {target} STACK=<stack>" in done.stderr
+
+
+def test_only_variables_given_on_the_command_line_become_flags() -> None:
+    done = subprocess.run(
+        ["make", "-n", "new-stack", "STACK=qa", "FROM=dev"],
+        cwd=PROJECT_ROOT,
+        env={"PATH": "/usr/bin:/bin", "ENVIRONMENT": "production", "HOME": "/tmp"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    command = " ".join(done.stdout.replace("\\\n", " ").split())
+    assert "-m deploy.new_stack --stack qa --from dev" in command
+    assert "production" not in command
