@@ -8,11 +8,13 @@ import copy
 import re
 import sys
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, Final
 
 from cost.model import Estimate, estimate, money
 from cost.prices import PriceTable, load_prices
 from cost.report import delta_markdown
+from cost.rules import PIPELINE_SCHEDULE, pipeline_schedule
 from offline.capture import PROJECT_ROOT, capture_stack, read_stack_values
 from offline.report import to_json_resources
 from review.capture_diff import render_capture_diff
@@ -67,6 +69,8 @@ def _switches(prices: PriceTable) -> list[str]:
     endpoint = prices["interface_endpoint"] * hours
     nat = (prices["nat_gateway"] + prices["public_ipv4"]) * hours
     node = prices.redshift_nodes["ra3.xlplus"].price * hours
+    schedule = {"scheduleExpression": "rate(1 hour)", "description": f"{PIPELINE_SCHEDULE}x"}
+    hourly = sum((c.monthly for c in pipeline_schedule(schedule, prices)), Decimal(0))
     return [
         "## What changes the bill", "", "| Change | USD/month |", "|---|---:|",
         f"| one more interface endpoint in 3 AZs | {money(endpoint * 3, signed=True)} |",
@@ -75,6 +79,8 @@ def _switches(prices: PriceTable) -> list[str]:
         f"| one more `ra3.xlplus` node | {money(node, signed=True)} |",
         f"| one more alarm | {money(prices['alarm_standard'], signed=True)} |",
         "| serverless warehouse at zero use | +$0.00 (compute is billed per RPU-hour used) |",
+        f"| an hourly scheduled pipeline while nothing lands | {money(hourly, signed=True)} (its"
+        " runs check the landing queue: no crawl, no Glue run) |",
         "",
     ]  # fmt: skip
 

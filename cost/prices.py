@@ -30,6 +30,8 @@ PriceKey = Literal[
     "lambda_x86_gb_second",
     "lambda_requests",
     "sfn_standard_transitions",
+    "sqs_requests",
+    "s3_list_requests",
     "logs_ingestion",
     "logs_storage",
 ]

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from cost.prices import PriceKey, PriceTable
+from cost.schedules import runs_per_month
 
 # Pulumi's placeholder for an input that is only known after deployment.
 UNKNOWN: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -107,6 +108,35 @@ def redshift_cluster(inputs: Mapping[str, Any], prices: PriceTable) -> list[Char
     return [cluster, *managed_secret("manageMasterPassword")(inputs, prices)]
 
 
+# The description components/pipelines/data_pipeline.py gives a pipeline's schedule rule.
+PIPELINE_SCHEDULE: Final = "Scheduled run of pipeline "
+# A scheduled run that finds nothing landed: CheckLanded, AnythingLanded, then (with a warehouse)
+# ListPendingLoads, HasPendingLoads and PipelineSucceeded; no crawl, no Glue run.
+IDLE_RUN_TRANSITIONS: Final = 5
+
+
+def pipeline_schedule(inputs: Mapping[str, Any], prices: PriceTable) -> list[Charge]:
+    """What a scheduled pipeline costs when nothing lands: its schedule's checks."""
+    expression, description = inputs.get("scheduleExpression"), str(inputs.get("description", ""))
+    if not isinstance(expression, str) or not description.startswith(PIPELINE_SCHEDULE):
+        return []
+    runs = runs_per_month(expression, prices.hours_per_month)
+    per_run = (
+        IDLE_RUN_TRANSITIONS * prices["sfn_standard_transitions"] / 1000
+        + prices["sqs_requests"] / 1_000_000
+        + prices["s3_list_requests"] / 1000
+    )
+    shown = f"{runs:.0f} runs a month"
+    return [
+        Charge(
+            "scheduled pipeline, nothing landing",
+            shown,
+            runs * per_run,
+            f"{shown} x ({IDLE_RUN_TRANSITIONS} state transitions + 1 SQS receive + 1 S3 LIST)",
+        )
+    ]
+
+
 def pipeline(inputs: Mapping[str, Any], prices: PriceTable) -> list[Charge]:
     if inputs.get("pipelineType", "V1") != "V1":
         return []
@@ -124,4 +154,5 @@ RULES: Final[dict[str, Rule]] = {
     "aws:ec2/natGateway:NatGateway": nat_gateway,
     "aws:ec2/eip:Eip": public_ipv4,
     "aws:codepipeline/pipeline:Pipeline": pipeline,
+    "aws:cloudwatch/eventRule:EventRule": pipeline_schedule,
 }

@@ -12,8 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
-from offline.capture import read_stack_values
+from cost.model import estimate, money
+from cost.prices import load_prices
+from offline.capture import capture_stack, read_stack_values
 from offline.check import main as check
+from offline.report import to_json_resources
 from review.preview_comment import render_preview_comment
 from review.preview_cost import preview_cost
 from review.preview_model import parse_preview
@@ -39,9 +42,10 @@ def test_make_check_fails_when_the_idle_cost_is_over_budget(
     stack_file = str(_stack_file(tmp_path, budget))
     assert check(["--stack", "dev", "--stack-file", stack_file, "--no-policies"]) == status
     err = capsys.readouterr().err
+    idle = estimate(to_json_resources(capture_stack("dev").resources), load_prices("eu-west-1"))
     line = (
-        "error: stack 'dev': the idle monthly cost $4.90 is over the stack's budget of $4.00"
-        " (platform.cost.monthly_budget_usd) by $0.90\n"
+        f"error: stack 'dev': the idle monthly cost {money(idle.total)} is over the stack's budget"
+        f" of $4.00 (platform.cost.monthly_budget_usd) by {money(idle.total - 4)}\n"
     )
     assert (line in err.splitlines(keepends=True)) is (status == 1)
 

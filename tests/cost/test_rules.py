@@ -39,6 +39,17 @@ SUBNETS = ["a", "b", "c"]
         pytest.param("aws:codepipeline/pipeline:Pipeline", {"pipelineType": "V2"}, [], "0.00",
                      id="v2-pipeline-per-use"),
         pytest.param("aws:s3/bucket:Bucket", {}, [], "0.00", id="s3-has-no-minimum"),
+        # 730 runs x (5 x $0.025/1000 + $0.40/1e6 + $0.005/1000): no crawl, no Glue run.
+        pytest.param("aws:cloudwatch/eventRule:EventRule",
+                     {"scheduleExpression": "rate(1 hour)",
+                      "description": "Scheduled run of pipeline clickstream"},
+                     ["1 scheduled pipeline, nothing landing x 730 runs a month"], "0.10",
+                     id="hourly-pipeline-with-nothing-landing"),
+        pytest.param("aws:cloudwatch/eventRule:EventRule",
+                     {"scheduleExpression": "rate(1 day)", "description": "Scheduled drift check"},
+                     [], "0.00", id="other-schedules-are-priced-per-use"),
+        pytest.param("aws:cloudwatch/eventRule:EventRule", {"eventPattern": "{}"}, [], "0.00",
+                     id="event-pattern-rules-cost-nothing-idle"),
     ],
 )  # fmt: skip
 def test_idle_rule(type_: str, inputs: dict[str, Any], labels: list[str], monthly: str) -> None:
