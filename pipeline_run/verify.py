@@ -24,6 +24,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+
 from offline.capture import Capture, StackNotFoundError, capture_stack
 from pipeline_run.canary import CanaryError
 from pipeline_run.canary_run import CanaryReport, Landed, Verifier
@@ -135,6 +137,9 @@ def main(
     except (OSError, ValueError) as error:
         print(f"error: cannot read the stack outputs {args.outputs}: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except ClientError as error:  # after the canaries that did land were removed
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
     for report in reports:
         print(render(args.stack, report), end="\n\n")
     print(f"{len(reports)} pipeline(s) verified in {time.monotonic() - started:.1f} s")

@@ -6,8 +6,6 @@ One execution takes one commit through Test and then each environment in promoti
 failed Deploy or Verify rolls that environment back, ends the execution and raises an alert.
 """
 
-import hashlib
-
 import pulumi
 import pulumi_aws as aws
 
@@ -22,25 +20,19 @@ from components.delivery.names import (
     stage_project,
 )
 from components.delivery.pipeline import PipelineFactory
+from components.delivery.release_events import alert_rules, wire_alerts
 from components.delivery.release_projects import ProjectFactory
 from components.delivery.release_targets import StageTarget
 from components.delivery.source import CodeSource, codecommit_source, codeconnections_source
 from components.delivery.stages import StageProjects
 from components.shared.aws_context import AwsEnv
 from components.shared.secure_bucket import BucketRole, SecureBucket, SecureBucketArgs
-from components.shared.topic import NotificationTopic
+from components.shared.topic import NotificationTopic, subscribe
 from stack_config.base import StrictModel
 from stack_config.lake import Lifecycle
 from stack_config.release import CodeCommitSource, ReleaseSettings
 
 ARTIFACT_LIFECYCLE = Lifecycle(expiration_days=90, noncurrent_expiration_days=30)
-DEPLOY_FAILED_ADVICE = (
-    "The stage rolls back to the last commit that passed it and no later stage runs "
-    "(docs/delivery.md, Rollback). If the Deploy log shows AccessDenied for the role "
-    "data-platform-release-deploy, the change needs a permission that role lacks: an "
-    "administrator applies bootstrap/ first (docs/delivery.md, Changing the deploy role's "
-    "permissions)"
-)
 
 
 class ReleaseArgs(StrictModel):
@@ -135,15 +127,7 @@ class Release(pulumi.ComponentResource):
             tags=self._args.tags,
             opts=self._child,
         )
-        for subscriber in self._args.release.alerts:
-            digest = hashlib.sha256(subscriber.endpoint.encode()).hexdigest()[:8]
-            aws.sns.TopicSubscription(
-                f"{self._name}-alerts-{digest}",
-                topic=topic.arn,
-                protocol=subscriber.protocol,
-                endpoint=subscriber.endpoint,
-                opts=self._child,
-            )
+        subscribe(f"{self._name}-alerts", topic.arn, self._args.release.alerts, self._child)
         return topic
 
     def _build_projects(self, artifacts: pulumi.Input[str]) -> dict[str, BuildProject]:
@@ -202,42 +186,5 @@ class Release(pulumi.ComponentResource):
                 schedule=settings.drift_schedule,
                 project_arn=self.projects[stage_project(target.stack, "drift")].project.arn,
             )
-        self._build_alert_rules(events)
-
-    def _build_alert_rules(self, events: EventWiring) -> None:
-        """A failed release, a failed verification and detected drift reach the alert topic."""
-        prefix, topic = self._name, self.alerts.arn
-        events.alert_on(
-            f"{prefix}-pipeline-failed",
-            description="The release failed",
-            pattern={
-                "source": ["aws.codepipeline"],
-                "detail-type": ["CodePipeline Pipeline Execution State Change"],
-                "resources": [self.pipeline.arn],
-                "detail": {"state": ["FAILED"]},
-            },
-            topic_arn=topic,
-        )
-        events.alert_on(
-            f"{prefix}-deploy-failed",
-            description="A deploy or its verification failed",
-            pattern={
-                "source": ["aws.codepipeline"],
-                "detail-type": ["CodePipeline Action Execution State Change"],
-                "resources": [self.pipeline.arn],
-                "detail": {"action": ["Deploy", "Verify"], "state": ["FAILED"]},
-            },
-            topic_arn=topic,
-            advice=DEPLOY_FAILED_ADVICE,
-        )
         drift = [stage_project(t.stack, "drift") for t in self._args.stages]
-        events.alert_on(
-            f"{prefix}-drift-detected",
-            description="Drift detected in a released stack",
-            pattern={
-                "source": ["aws.codebuild"],
-                "detail-type": ["CodeBuild Build State Change"],
-                "detail": {"build-status": ["FAILED"], "project-name": drift},
-            },
-            topic_arn=topic,
-        )
+        wire_alerts(events, prefix, alert_rules(self.pipeline.arn, drift), self.alerts.arn)

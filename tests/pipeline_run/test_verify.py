@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pipeline_run.canary_run import Landed
+from pipeline_run.canary_run import CanaryReport, Landed
 from pipeline_run.emulation import Emulation
 from pipeline_run.verify import EXIT_OK, EXIT_USAGE, deployed, main, run
 from stack_config.lake import CURATED_ZONE, RAW_ZONE
@@ -42,6 +42,27 @@ def delivering(emulation: Emulation) -> Callable[[Landed], None]:
     return deliver
 
 
+def verify(
+    emulation: Emulation,
+    *,
+    capture: Any = None,
+    run_id: str = "r1",
+    on_landed: Callable[[Landed], None] | None = None,
+    **timing: Any,
+) -> list[CanaryReport]:
+    """Verify the emulated stack as the CLI does, S3's events delivered by `on_landed`."""
+    return run(
+        capture if capture is not None else emulation.capture,
+        outputs_of(emulation),
+        s3=emulation.clients.s3,
+        sfn=emulation.clients.sfn,
+        run_id=run_id,
+        on_landed=on_landed or delivering(emulation),
+        poll_seconds=POLL,
+        **timing,
+    )
+
+
 def _keys(emulation: Emulation, bucket: str) -> list[str]:
     listed = emulation.clients.s3.list_objects_v2(Bucket=bucket)
     return [item["Key"] for item in listed.get("Contents", [])]
@@ -49,15 +70,7 @@ def _keys(emulation: Emulation, bucket: str) -> list[str]:
 
 def test_every_pipelines_canary_arrives_and_is_removed(emulate: Emulate) -> None:
     with emulate("dev") as emulation:
-        reports = run(
-            emulation.capture,
-            outputs_of(emulation),
-            s3=emulation.clients.s3,
-            sfn=emulation.clients.sfn,
-            run_id="r1",
-            on_landed=delivering(emulation),
-            poll_seconds=POLL,
-        )
+        reports = verify(emulation)
         pipeline = emulation.pipelines["orders"]
         raw, curated = (
             _keys(emulation, pipeline.raw_bucket),
@@ -82,15 +95,7 @@ def test_every_pipelines_canary_arrives_and_is_removed(emulate: Emulate) -> None
 def test_a_second_run_replaces_the_canary_rows_instead_of_adding_some(emulate: Emulate) -> None:
     with emulate("dev") as emulation:
         for run_id in ("r1", "r2"):
-            reports = run(
-                emulation.capture,
-                outputs_of(emulation),
-                s3=emulation.clients.s3,
-                sfn=emulation.clients.sfn,
-                run_id=run_id,
-                on_landed=delivering(emulation),
-                poll_seconds=POLL,
-            )
+            reports = verify(emulation, run_id=run_id)
             assert all(r.ok for r in reports), reports
         rows = emulation.warehouse.rows("curated.orders")
 
@@ -117,17 +122,7 @@ def test_a_hanging_pipeline_fails_within_the_timeout_and_is_still_cleaned(
     clock = FastClock()
     with emulate("dev", crawls_finish=False, wait_seconds=1) as emulation:
         capture = _with_timeout(emulation, minutes=3)
-        reports = run(
-            capture,
-            outputs_of(emulation),
-            s3=emulation.clients.s3,
-            sfn=emulation.clients.sfn,
-            run_id="r1",
-            on_landed=delivering(emulation),
-            poll_seconds=POLL,
-            clock=clock,
-            sleep=clock.sleep,
-        )
+        reports = verify(emulation, capture=capture, clock=clock, sleep=clock.sleep)
         raw = _keys(emulation, emulation.pipelines["orders"].raw_bucket)
 
     orders = reports[0]
@@ -162,14 +157,10 @@ def test_a_canary_the_ingestion_function_rejects_fails_without_an_execution(
             strict = replace(landed.pipeline, function_environment=environment)
             emulation.object_created(strict, landed.key)
 
-        reports = run(
-            _with_timeout(emulation, minutes=2),
-            outputs_of(emulation),
-            s3=emulation.clients.s3,
-            sfn=emulation.clients.sfn,
-            run_id="r1",
+        reports = verify(
+            emulation,
+            capture=_with_timeout(emulation, minutes=2),
             on_landed=deliver_to_a_stricter_function,
-            poll_seconds=POLL,
             clock=clock,
             sleep=clock.sleep,
         )

@@ -125,15 +125,20 @@ def test_the_comment_is_rendered_for_the_providers_size_limit(
     assert comment_limit({"SOURCE_PROVIDER": provider}) == limit
 
 
-def test_a_codecommit_comment_stays_under_its_limit_with_many_changes() -> None:
+def many_creates(count: int) -> str:
+    """A preview event stream creating `count` buckets."""
     events = [
         {"sequence": i, "timestamp": 1764057600, "resourcePreEvent": {"metadata": {
             "op": "create", "urn": f"urn:pulumi:dev::p::aws:s3/bucketV2:BucketV2::b{i}",
             "type": "aws:s3/bucketV2:BucketV2", "provider": "",
         }}}
-        for i in range(500)
+        for i in range(count)
     ]  # fmt: skip
-    text = "\n".join(json.dumps(e) for e in events)
+    return "\n".join(json.dumps(e) for e in events)
+
+
+def test_a_codecommit_comment_stays_under_its_limit_with_many_changes() -> None:
+    text = many_creates(500)
     comment = build_comment("dev", 0, text, "", {"SOURCE_PROVIDER": "codecommit"})
     assert len(comment.encode("utf-8")) <= CODECOMMIT.chars
     assert "_Shortened to fit CodeCommit's comment size limit (10,240 characters)" in comment
@@ -183,14 +188,7 @@ def test_one_failed_stack_fails_the_whole_and_says_which(tmp_path: Path) -> None
 
 
 def test_stacks_share_the_size_limit_and_keep_what_blocks_each() -> None:
-    events = [
-        {"sequence": i, "timestamp": 1764057600, "resourcePreEvent": {"metadata": {
-            "op": "create", "urn": f"urn:pulumi:dev::p::aws:s3/bucketV2:BucketV2::b{i}",
-            "type": "aws:s3/bucketV2:BucketV2", "provider": "",
-        }}}
-        for i in range(400)
-    ]  # fmt: skip
-    many = "\n".join(json.dumps(e) for e in events)
+    many = many_creates(400)
     violations = (FIXTURES / "preview_policies.ndjson").read_text()
     previews = [StackPreview("dev", 0, many, ""), StackPreview("prod", 255, violations, "")]
     comment = combined_comment(previews, {"SOURCE_PROVIDER": "codecommit"})

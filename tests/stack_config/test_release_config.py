@@ -90,36 +90,38 @@ def _project(tmp_path: Path, *stacks: str) -> Path:
     return tmp_path
 
 
-def test_a_stage_without_its_stack_file_is_named(tmp_path: Path) -> None:
+def _problems(root: Path) -> list[str]:
+    """What resolving the shipped stages against the stack files under root reports."""
     config = parse_release_config("delivery", _values())
     with pytest.raises(StackConfigError) as caught:
-        resolve_stages("delivery", config, _project(tmp_path, "dev"))
-    assert [str(p) for p in caught.value.problems] == [
+        resolve_stages("delivery", config, root)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def _edit(root: Path, stack: str, edit: Callable[[str], str]) -> Path:
+    path = root / f"Pulumi.{stack}.yaml"
+    path.write_text(edit(path.read_text()))
+    return root
+
+
+def test_a_stage_without_its_stack_file_is_named(tmp_path: Path) -> None:
+    assert _problems(_project(tmp_path, "dev")) == [
         "release.stages[1].stack: no Pulumi.prod.yaml next to Pulumi.yaml"
     ]
 
 
 def test_a_stage_whose_stack_has_no_delivery_is_named(tmp_path: Path) -> None:
-    root = _project(tmp_path, "dev", "prod")
-    text = (root / "Pulumi.dev.yaml").read_text()
-    (root / "Pulumi.dev.yaml").write_text(text[: text.index("    delivery:")])
-    config = parse_release_config("delivery", _values())
-    with pytest.raises(StackConfigError) as caught:
-        resolve_stages("delivery", config, root)
-    (problem,) = caught.value.problems
-    assert problem.path == "release.stages[0].stack"
-    assert "stack 'dev' has no platform.delivery" in problem.message
+    root = _edit(_project(tmp_path, "dev", "prod"), "dev", lambda t: t[: t.index("    delivery:")])
+    (problem,) = _problems(root)
+    assert problem.startswith("release.stages[0].stack: stack 'dev' has no platform.delivery")
 
 
 def test_a_stage_whose_stack_is_invalid_names_the_stacks_problem(tmp_path: Path) -> None:
-    root = _project(tmp_path, "dev", "prod")
-    text = (
-        (root / "Pulumi.prod.yaml").read_text().replace("timeout_minutes: 45", "timeout_minutes: 0")
+    root = _edit(
+        _project(tmp_path, "dev", "prod"),
+        "prod",
+        lambda t: t.replace("timeout_minutes: 45", "timeout_minutes: 0"),
     )
-    (root / "Pulumi.prod.yaml").write_text(text)
-    config = parse_release_config("delivery", _values())
-    with pytest.raises(StackConfigError) as caught:
-        resolve_stages("delivery", config, root)
-    (problem,) = caught.value.problems
-    assert problem.path == "release.stages[1].stack"
-    assert "platform.delivery.verification.timeout_minutes" in problem.message
+    (problem,) = _problems(root)
+    assert problem.startswith("release.stages[1].stack: stack 'prod' has an invalid config")
+    assert "platform.delivery.verification.timeout_minutes" in problem

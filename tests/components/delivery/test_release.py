@@ -12,8 +12,11 @@ import pytest
 from components.delivery.release import Release, ReleaseArgs
 from components.delivery.release_targets import StageTarget
 from components.shared.aws_context import AwsEnv
-from offline.capture import ReleaseCapture
+from offline.analyzer import run_policy_pack
+from offline.capture import PROJECT_ROOT, ReleaseCapture
 from offline.mocks import Registration
+from offline.policy_check import load_policy_config
+from offline.report import to_json_resources
 from stack_config.release import ReleaseSettings
 from tests.components.helpers import by_name, policy_statements
 
@@ -278,3 +281,13 @@ def test_github_sources_use_trigger_filters_and_a_pull_request_pipeline(run_mock
     assert secret == [
         {"name": "GITHUB_TOKEN", "value": GITHUB["token_secret_arn"], "type": "SECRETS_MANAGER"}
     ]
+
+
+def test_the_delivery_stack_violates_no_policy(release_capture: ReleaseCapture) -> None:
+    pack = PROJECT_ROOT / "policies"
+    report = run_policy_pack(
+        pack,
+        to_json_resources(release_capture.resources),
+        config=load_policy_config(pack, release_capture.stack),
+    )
+    assert report.violations == ()
