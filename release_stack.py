@@ -52,31 +52,7 @@ class ReleaseStack:
 
     def build(self) -> dict[str, Any]:
         settings, region = self.release, self.config.region
-        key = KmsKey(
-            "release",
-            KmsKeyArgs(
-                description="Data platform release: artifacts, build logs, alerts",
-                alias=f"alias/{pulumi.get_project()}-release",
-                deletion_window_days=settings.kms.deletion_window_days,
-                region=region,
-                log_delivery=False,
-                tags=self.tags,
-                protection=settings.protection,
-            ),
-            account_id=self.env.account_id,
-        )
-        logs = SecureBucket(
-            "release-access-logs",
-            SecureBucketArgs(
-                role=BucketRole.ACCESS_LOGS,
-                classification="internal",
-                lifecycle=ACCESS_LOG_LIFECYCLE,
-                region=region,
-                tags=self.tags,
-                protection=settings.protection,
-            ),
-            account_id=self.env.account_id,
-        )
+        key, logs = self._key(), self._access_logs()
         release = Release(
             "release",
             ReleaseArgs(
@@ -96,3 +72,34 @@ class ReleaseStack:
             "alert_topic_arn": release.alerts.arn,
             "kms_key_arn": key.arn,
         }
+
+    def _key(self) -> KmsKey:
+        """The release's key: artifacts, build logs, the alert topic."""
+        return KmsKey(
+            "release",
+            KmsKeyArgs(
+                description="Data platform release: artifacts, build logs, alerts",
+                alias=f"alias/{pulumi.get_project()}-release",
+                deletion_window_days=self.release.kms.deletion_window_days,
+                region=self.config.region,
+                log_delivery=False,
+                tags=self.tags,
+                protection=self.release.protection,
+            ),
+            account_id=self.env.account_id,
+        )
+
+    def _access_logs(self) -> SecureBucket:
+        """Where the artifact bucket logs its access (SSE-S3: S3 log delivery needs it)."""
+        return SecureBucket(
+            "release-access-logs",
+            SecureBucketArgs(
+                role=BucketRole.ACCESS_LOGS,
+                classification="internal",
+                lifecycle=ACCESS_LOG_LIFECYCLE,
+                region=self.config.region,
+                tags=self.tags,
+                protection=self.release.protection,
+            ),
+            account_id=self.env.account_id,
+        )

@@ -46,43 +46,56 @@ class ReleaseRoles(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dataplatform:bootstrap:ReleaseRoles", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        delivery = settings.delivery_account_id or env.account_id
+        self._name, self._settings, self._env = name, settings, env
+        self._child = pulumi.ResourceOptions(parent=self)
+        self.deploy_role = self._deploy_role(state_bucket, key_alias, tags)
+        self.preview_role = self._preview_role(state_bucket, key_alias, tags)
+        self.register_outputs(
+            {"deploy_role": self.deploy_role.arn, "preview_role": self.preview_role.arn}
+        )
 
-        def trust(projects: list[str]) -> dict[str, object]:
-            return release_trust(
-                partition=env.partition,
-                delivery_account=delivery,
-                projects=projects,
-                external_id=settings.external_id,
-            )
+    def _trust(self, projects: list[str]) -> dict[str, object]:
+        return release_trust(
+            partition=self._env.partition,
+            delivery_account=self._settings.delivery_account_id or self._env.account_id,
+            projects=projects,
+            external_id=self._settings.external_id,
+        )
 
-        self.deploy_role = trusted_role(
-            f"{name}-deploy",
-            trust=trust([stage_project(s, "deploy") for s in settings.stacks]),
-            statements=deploy_statements(env, state_bucket, key_alias),
+    def _deploy_role(
+        self, state_bucket: pulumi.Input[str], key_alias: str, tags: dict[str, str]
+    ) -> aws.iam.Role:
+        """Trusted by the stacks' deploy builds; denied changing itself."""
+        role = trusted_role(
+            f"{self._name}-deploy",
+            trust=self._trust([stage_project(s, "deploy") for s in self._settings.stacks]),
+            statements=deploy_statements(self._env, state_bucket, key_alias),
             tags=tags,
-            opts=child,
+            opts=self._child,
             name=TARGET_DEPLOY_ROLE,
             path=TARGET_ROLE_PATH,
         )
         aws.iam.RolePolicy(
-            f"{name}-deploy-self-protection",
-            role=self.deploy_role.id,
-            policy=policy_document([deny(SELF_MODIFICATIONS, [self.deploy_role.arn])]),
-            opts=child,
+            f"{self._name}-deploy-self-protection",
+            role=role.id,
+            policy=policy_document([deny(SELF_MODIFICATIONS, [role.arn])]),
+            opts=self._child,
         )
-        readers = [stage_project(s, job) for s in settings.stacks for job in ("preview", "drift")]
-        self.preview_role = trusted_role(
-            f"{name}-preview",
-            trust=trust([*readers, PULL_REQUEST_PROJECT]),
-            statements=preview_statements(env, state_bucket, key_alias),
-            managed_policy_arns=managed_policy_arns(env, (READ_ONLY_POLICY,)),
+        return role
+
+    def _preview_role(
+        self, state_bucket: pulumi.Input[str], key_alias: str, tags: dict[str, str]
+    ) -> aws.iam.Role:
+        """Trusted by the stacks' preview and drift builds and the pull-request build."""
+        stacks = self._settings.stacks
+        readers = [stage_project(s, job) for s in stacks for job in ("preview", "drift")]
+        return trusted_role(
+            f"{self._name}-preview",
+            trust=self._trust([*readers, PULL_REQUEST_PROJECT]),
+            statements=preview_statements(self._env, state_bucket, key_alias),
+            managed_policy_arns=managed_policy_arns(self._env, (READ_ONLY_POLICY,)),
             tags=tags,
-            opts=child,
+            opts=self._child,
             name=TARGET_PREVIEW_ROLE,
             path=TARGET_ROLE_PATH,
-        )
-        self.register_outputs(
-            {"deploy_role": self.deploy_role.arn, "preview_role": self.preview_role.arn}
         )

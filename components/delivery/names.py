@@ -34,7 +34,8 @@ def build_role_arn(partition: str, account: str, project: str) -> str:
 
 
 def target_role_arn(partition: str, account: str, name: str) -> str:
-    """The ARN of one of bootstrap's target roles in an environment's account."""
+    """The ARN of one of bootstrap's roles (TARGET_DEPLOY_ROLE, TARGET_PREVIEW_ROLE) in an
+    environment's account."""
     return f"arn:{partition}:iam::{account}:role{TARGET_ROLE_PATH}{name}"
 
 

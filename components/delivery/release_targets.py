@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from components.delivery.names import TARGET_ROLE_PATH, verify_role_arn
+from components.delivery.names import target_role_arn, verify_role_arn
 from stack_config.base import StrictModel
 
 
@@ -29,7 +29,7 @@ class StageTarget(StrictModel):
 
     def role_arn(self, partition: str, name: str) -> str:
         """One of bootstrap's roles in this environment's account."""
-        return f"arn:{partition}:iam::{self.account_id}:role{TARGET_ROLE_PATH}{name}"
+        return target_role_arn(partition, self.account_id, name)
 
     def verify_role_arn(self, partition: str) -> str:
         """The verify role this environment's stack declares."""
