@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.delivery.delivery import Delivery, DeliveryArgs
+from components.delivery.verify_role import CanaryPipeline, VerifyRole, VerifyRoleArgs
 from components.operations.operations import Operations, OperationsArgs
 from components.pipelines.args import PipelineArgs
 from components.pipelines.data_pipeline import DataPipeline, LakeLocations
@@ -22,10 +22,11 @@ from components.warehouse.network import Network, NetworkArgs
 from components.warehouse.schema import WarehouseSchema, WarehouseSchemaArgs
 from components.warehouse.sql import TableSpec, call_load
 from components.warehouse.warehouse import Warehouse, WarehouseArgs
+from runtime.glue.etl_job import PARTITION_COLUMN
 from stack_config import StackConfig
 from stack_config.delivery import DeliverySettings
 from stack_config.lake import CURATED_ZONE, RAW_ZONE
-from stack_config.pipelines import PipelineSettings
+from stack_config.pipelines import PipelineSettings, ScheduleTrigger
 from stack_config.warehouse import WarehouseSettings
 
 
@@ -69,8 +70,8 @@ class Platform:
         if warehouse is not None:
             outputs["warehouse"] = warehouse.data_api_target
         if self.platform.delivery is not None:
-            delivery = self._delivery(self.platform.delivery, key, lake, alerts)
-            outputs["delivery_pipeline"] = delivery.pipeline.name
+            verify = self._verify_role(self.platform.delivery, key, lake, pipelines)
+            outputs["verify_role_arn"] = verify.role.arn
         return outputs
 
     def _key(self) -> KmsKey:
@@ -238,23 +239,39 @@ class Platform:
             glue_jobs={n: p.job.job.name for n, p in pipelines.items()},
         )
 
-    def _delivery(
-        self, settings: DeliverySettings, key: KmsKey, lake: DataLake, alerts: NotificationTopic
-    ) -> Delivery:
-        return Delivery(
-            "delivery",
-            DeliveryArgs(
-                delivery=settings,
+    def _verify_role(
+        self,
+        settings: DeliverySettings,
+        key: KmsKey,
+        lake: DataLake,
+        pipelines: dict[str, DataPipeline],
+    ) -> VerifyRole:
+        """The role the release's Verify build assumes to land and read canaries here."""
+        date = settings.verification.canary.partition_date.isoformat()
+
+        def canary(pipeline: PipelineSettings) -> CanaryPipeline:
+            # The Glue job's --target_path is the table's prefix of the curated bucket.
+            partition = f"{pipeline.target_table}/{PARTITION_COLUMN}={date}/"
+            return CanaryPipeline(
+                source_prefix=pipeline.source_prefix,
+                canary_partition=partition if pipeline.partition_source_column else None,
+                scheduled=isinstance(pipeline.trigger, ScheduleTrigger),
+            )
+
+        return VerifyRole(
+            "verify",
+            VerifyRoleArgs(
                 stack=pulumi.get_stack(),
-                region=self.config.region,
-                name_prefix=self.prefix,
-                log_retention_days=self.retention,
-                protection=self.platform.protection,
-                account_key_alias=self.platform.account.key_alias,
+                platform_prefix=self.prefix,
+                external_id=settings.external_id,
+                canary=settings.verification.canary,
+                pipelines={p.name: canary(p) for p in self.platform.pipelines},
                 tags=self.tags,
             ),
             env=self.env,
+            delivery_account=settings.delivery_account_id or self.env.account_id,
+            raw_bucket=lake.zones[RAW_ZONE].name,
+            curated_bucket=lake.zones[CURATED_ZONE].name,
             kms_key_arn=key.arn,
-            access_logs_bucket=lake.access_logs.name,
-            alert_topic_arn=alerts.arn,
+            state_machines={n: p.state_machine.arn for n, p in pipelines.items()},
         )

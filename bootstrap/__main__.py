@@ -1,5 +1,6 @@
 """The account level of the data platform, one stack per AWS account, on a local backend: the
-Pulumi state backend, the account key, the source repository and the Data Catalog encryption.
+Pulumi state backend, the account key, the source repository, the Data Catalog encryption, and
+the roles the release pipeline's builds assume here.
 
 Exports the `PULUMI_BACKEND_URL` and `PULUMI_SECRETS_PROVIDER` values of the platform stacks.
 """
@@ -16,17 +17,26 @@ import pulumi  # noqa: E402
 import pulumi_aws as aws  # noqa: E402
 
 from bootstrap.account_shared import AccountShared  # noqa: E402
+from bootstrap.release_roles import ReleaseRoles  # noqa: E402
 from bootstrap.settings import load_settings  # noqa: E402
 from bootstrap.state_backend import StateBackend  # noqa: E402
+from components.shared.aws_context import AwsEnv  # noqa: E402
 
 settings = load_settings()
-backend = StateBackend(
-    "pulumi",
-    settings,
-    region=pulumi.Config("aws").require("region"),
-    account_id=aws.get_caller_identity_output().account_id,
-)
+env = AwsEnv(pulumi.Config("aws").require("region"), aws.get_caller_identity_output().account_id)
+backend = StateBackend("pulumi", settings, region=env.region, account_id=env.account_id)
 shared = AccountShared("account", settings, key_arn=backend.key_arn, tags=backend.tags)
+if settings.release is not None:
+    roles = ReleaseRoles(
+        "release",
+        settings.release,
+        env=env,
+        state_bucket=backend.bucket_name,
+        key_alias=settings.key_alias,
+        tags=backend.tags,
+    )
+    pulumi.export("release_deploy_role", roles.deploy_role.arn)
+    pulumi.export("release_preview_role", roles.preview_role.arn)
 
 pulumi.export("state_bucket", backend.bucket_name)
 pulumi.export("kms_key_arn", backend.key_arn)

@@ -7,10 +7,26 @@ from typing import Annotated
 import pulumi
 from pydantic import Field, ValidationError
 
-from stack_config.base import Environment, StrictModel, TagValue
+from stack_config.base import Environment, ResourceName, StrictModel, TagValue
+from stack_config.delivery import DEFAULT_EXTERNAL_ID, AccountId, ExternalId
 from stack_config.protection import ProtectionSettings
 
 CONFIG_KEY = "backend"
+
+
+class ReleaseTrust(StrictModel):
+    """The roles the release pipeline's builds assume in this account, and whom they trust."""
+
+    delivery_account_id: AccountId | None = Field(
+        default=None, description="Account of the release pipeline; none: this account."
+    )
+    stacks: list[ResourceName] = Field(
+        min_length=1, description="The stacks in this account that the release deploys."
+    )
+    external_id: ExternalId = Field(
+        default=DEFAULT_EXTERNAL_ID,
+        description="sts:ExternalId the builds must pass; each stack's delivery.external_id.",
+    )
 
 
 class BootstrapSettings(StrictModel):
@@ -42,6 +58,10 @@ class BootstrapSettings(StrictModel):
     glue_catalog_encryption: bool = Field(
         default=True,
         description="Encrypt the account's Glue Data Catalog (one setting per account and region).",
+    )
+    release: ReleaseTrust | None = Field(
+        default=None,
+        description="Deploy and preview roles for the release pipeline; none: no release here.",
     )
 
     @property

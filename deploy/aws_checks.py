@@ -1,6 +1,6 @@
 """Prerequisites in the AWS account, read with the operator's credentials: who they are, that the
 account is the stack file's, and that bootstrap/'s outputs exist there (state bucket, account
-key, Data Catalog encryption, the CodeCommit repository)."""
+key, Data Catalog encryption). The repository belongs to the delivery stack's account."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def aws_findings(target: StackTarget, session: Any) -> list[Finding]:
     try:
         identity = session.client("sts").get_caller_identity()
     except (BotoCoreError, ClientError) as err:
-        later = ["account", "state bucket", "account key", "catalog encryption", "repository"]
+        later = ["account", "state bucket", "account key", "catalog encryption"]
         return [
             Finding.fail("AWS credentials", f"none usable ({err})", SIGN_IN),
             *(Finding.skip(name, "AWS credentials") for name in later),
@@ -37,7 +37,6 @@ def aws_findings(target: StackTarget, session: Any) -> list[Finding]:
     found.append(_state_bucket(target, session))
     found.append(_account_key(target, session))
     found.append(_catalog_encryption(target, session))
-    found += _repository(target, session)
     return found
 
 
@@ -102,18 +101,6 @@ def _catalog_encryption(target: StackTarget, session: Any) -> Finding:
             "bootstrap/ encrypts it (backend.glue_catalog_encryption, on by default)",
         )
     return Finding.ok("catalog encryption", f"SSE-KMS in {target.region}")
-
-
-def _repository(target: StackTarget, session: Any) -> list[Finding]:
-    delivery = target.config.platform.delivery
-    if delivery is None or delivery.source.kind != "codecommit":
-        return []
-    name = delivery.source.repository
-    try:
-        session.client("codecommit", region_name=target.region).get_repository(repositoryName=name)
-    except ClientError as err:
-        return [Finding.fail("repository", f"CodeCommit {name}: {_code(err)}", BOOTSTRAP)]
-    return [Finding.ok("repository", f"CodeCommit {name} in {target.region}")]
 
 
 def _code(err: ClientError) -> str:

@@ -85,13 +85,6 @@ def reminders(target: StackTarget) -> list[str]:
             " update subscribes them; alerts reach them only once they follow its 'Confirm"
             " subscription' link."
         )
-    if platform.delivery is not None:
-        source = platform.delivery.source
-        lines.append(
-            f"Note: the update creates the stack's pipeline, which starts at once on branch"
-            f" '{platform.delivery.branch}' of {source.kind} repository '{source.repository}':"
-            " push the code there first, or its first run fails."
-        )
     return lines
 
 

@@ -26,6 +26,8 @@ from pulumi.runtime.sync_await import _sync_await
 
 from offline.mocks import MOCK_ACCOUNT_ID, PlatformMocks, RecordingMonitor, Registration
 from stack_config import StackConfig, parse_stack_config
+from stack_config.release import ReleaseStackConfig
+from stack_config.release_loader import parse_release_config, resolve_stages
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +43,16 @@ class Capture:
     stack: str
     project: str
     config: StackConfig
+    resources: tuple[Registration, ...]
+
+
+@dataclass(frozen=True)
+class ReleaseCapture:
+    """What one offline run of the program declared for a delivery stack (`release` config)."""
+
+    stack: str
+    project: str
+    config: ReleaseStackConfig
     resources: tuple[Registration, ...]
 
 
@@ -92,21 +104,67 @@ def capture_stack(
     """
     raw = dict(values) if values is not None else read_stack_values(stack, root)
     config = parse_stack_config(stack, raw)
+    account = account_id or offline_account(config)
+    resources = _run_main(
+        stack,
+        root,
+        raw,
+        region=config.region,
+        account_id=account,
+        reclaim=reclaim,
+        source_positions=source_positions,
+        on_register=on_register,
+    )
     project = project_name(root)
+    return Capture(stack, project, config, resources)
+
+
+def capture_release(
+    stack: str,
+    root: Path = PROJECT_ROOT,
+    *,
+    values: Mapping[str, Any] | None = None,
+    reclaim: bool = True,
+    on_register: Callable[[Registration], None] | None = None,
+) -> ReleaseCapture:
+    """As `capture_stack`, for a delivery stack: its config and its stages' stack files are
+    validated first (a `StackConfigError` names every problem)."""
+    raw = dict(values) if values is not None else read_stack_values(stack, root)
+    config = parse_release_config(stack, raw)
+    resolve_stages(stack, config, root)
+    resources = _run_main(
+        stack,
+        root,
+        raw,
+        region=config.region,
+        account_id=MOCK_ACCOUNT_ID,
+        reclaim=reclaim,
+        on_register=on_register,
+    )
+    return ReleaseCapture(stack, project_name(root), config, resources)
+
+
+def _run_main(
+    stack: str,
+    root: Path,
+    raw: Mapping[str, Any],
+    *,
+    region: str,
+    account_id: str,
+    **options: Any,
+) -> tuple[Registration, ...]:
+    """The program's `__main__.py` run under mocks, in its directory, with the stack's config."""
     main = str(root / "__main__.py")
     with program_environment(root):
-        resources = capture_program(
+        return capture_program(
             lambda: runpy.run_path(main, run_name="__main__"),
-            project=project,
+            project=project_name(root),
             stack=stack,
-            region=config.region,
+            region=region,
             config=_as_engine_config(raw),
-            account_id=account_id or offline_account(config),
-            reclaim=reclaim,
-            source_positions=source_positions,
-            on_register=on_register,
+            account_id=account_id,
+            **options,
         )
-    return Capture(stack, project, config, resources)
 
 
 def offline_account(config: StackConfig) -> str:

@@ -22,7 +22,10 @@ from offline import program_check
 from offline.analyzer import PolicyConfigError, PolicyPackError, PolicySession, render_report
 from offline.capture import (
     PROJECT_ROOT,
+    Capture,
+    ReleaseCapture,
     StackNotFoundError,
+    capture_release,
     capture_stack,
     project_name,
     read_config_file,
@@ -34,6 +37,8 @@ from offline.policy_check import PACK_DIRNAME, PolicyConfigMissingError, load_po
 from offline.provider_defaults import default_notes, render_default_notes
 from offline.report import summary, to_json_resource, to_json_resources
 from stack_config import StackConfig, StackConfigError, parse_stack_config
+from stack_config.release import ReleaseStackConfig
+from stack_config.release_loader import is_release_stack, parse_release_config, resolve_stages
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -46,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         values = None if args.stack_file is None else read_config_file(args.stack_file)
         values = values if values is not None else read_stack_values(args.stack, args.root)
-        parse_stack_config(args.stack, values)  # a bad config is reported before the pack starts
+        _validate(args.stack, values, args.root)  # a bad config is reported before the pack starts
         warning = example_account_warning(args.stack, values)
         if warning is not None:
             print(warning, file=sys.stderr)
@@ -89,8 +94,14 @@ def _capture_and_report(
             session.analyze(to_json_resource(registration))
 
     try:
-        capture = capture_stack(
-            args.stack, args.root, values=values, reclaim=False, on_register=analyze
+        capture: Capture | ReleaseCapture = (
+            capture_release(
+                args.stack, args.root, values=values, reclaim=False, on_register=analyze
+            )
+            if is_release_stack(values)
+            else capture_stack(
+                args.stack, args.root, values=values, reclaim=False, on_register=analyze
+            )
         )
     except StackConfigError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -115,11 +126,23 @@ def _capture_and_report(
     return status
 
 
-def _report_cost(config: StackConfig, resources: Sequence[Mapping[str, Any]]) -> str | None:
+def _validate(stack: str, values: Mapping[str, Any], root: Path) -> None:
+    """Raise `StackConfigError` naming every problem of a platform or delivery stack's config."""
+    if is_release_stack(values):
+        resolve_stages(stack, parse_release_config(stack, values), root)
+    else:
+        parse_stack_config(stack, values)
+
+
+def _report_cost(
+    config: StackConfig | ReleaseStackConfig, resources: Sequence[Mapping[str, Any]]
+) -> str | None:
     """Print the idle monthly cost; return the mandatory budget finding, if any."""
     text, total = idle_summary(resources, config.region)
     print(f"\n{text}")
-    return None if total is None else over_budget(total, config.platform.cost.monthly_budget_usd)
+    if total is None or not isinstance(config, StackConfig):
+        return None
+    return over_budget(total, config.platform.cost.monthly_budget_usd)
 
 
 def _parser() -> argparse.ArgumentParser:

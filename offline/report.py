@@ -13,8 +13,9 @@ from typing import Any
 
 import pulumi
 
-from offline.capture import PROJECT_ROOT, Capture
+from offline.capture import PROJECT_ROOT, Capture, ReleaseCapture
 from offline.mocks import Registration
+from stack_config import StackConfig
 
 
 def to_json_resources(resources: Sequence[Registration]) -> list[dict[str, Any]]:
@@ -86,8 +87,14 @@ def top_level_component(resource: Registration, by_urn: dict[str, Registration])
     return f"{current.name} ({current.type})"
 
 
-def summary(capture: Capture) -> str:
+def summary(capture: Capture | ReleaseCapture) -> str:
     """Resources per top-level component and per type, with totals."""
+    config = capture.config
+    environment = (
+        config.platform.environment
+        if isinstance(config, StackConfig)
+        else config.release.environment
+    )
     by_urn = {r.urn: r for r in capture.resources}
     custom = [r for r in capture.resources if r.custom]
     per_component = Counter(top_level_component(r, by_urn) for r in custom)
@@ -95,7 +102,7 @@ def summary(capture: Capture) -> str:
     components = len(capture.resources) - len(custom)
     lines = [
         f"Offline check of stack '{capture.stack}' (project {capture.project},"
-        f" region {capture.config.region}, environment {capture.config.platform.environment})",
+        f" region {config.region}, environment {environment})",
         "",
         "Resources per component:",
         *_table(per_component),

@@ -201,12 +201,13 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
 
     def object_created(self, pipeline: PipelineDeployment, key: str) -> Delivery:
         """EventBridge's "Object Created" event for an object landed in the pipeline's raw bucket,
-        delivered to every declared rule it matches (see events.py)."""
+        delivered to every declared rule it matches (see events.py); the pipeline's ingestion
+        function runs with `pipeline.function_environment`."""
         head = self.clients.s3.head_object(Bucket=pipeline.raw_bucket, Key=key)
         event = object_created_event(
             self.region, pipeline.raw_bucket, key, head["ContentLength"], head["ETag"]
         )
-        delivery = self.events.deliver(event)
+        delivery = self.events.deliver(event, pipeline.function_environment)
         if not delivery.rules:
             raise LookupError(f"{key}: no declared rule matches its Object Created event")
         self.function_logs += delivery.logs

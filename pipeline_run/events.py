@@ -49,7 +49,11 @@ class EventBus:
         self._functions = {str(r.outputs["arn"]): r for r in resources if r.type == FUNCTION_TYPE}
         self._queues = {str(r.outputs["arn"]): r for r in resources if r.type == QUEUE_TYPE}
 
-    def deliver(self, event: Mapping[str, Any]) -> Delivery:
+    def deliver(
+        self, event: Mapping[str, Any], environment: Mapping[str, str] | None = None
+    ) -> Delivery:
+        """`event` to the targets of every rule it matches; a function target runs with
+        `environment` when one is given, else with its declared variables."""
         delivery = Delivery()
         for rule in self._rules:
             if not EventPattern.load(rule.inputs["eventPattern"]).matches_event(event):  # type: ignore[arg-type]
@@ -57,14 +61,20 @@ class EventBus:
             delivery.rules.append(rule.name)
             rule_name = rule.outputs.get("name", rule.name)
             for target in (t for t in self._targets if t.inputs.get("rule") == rule_name):
-                self._deliver_to(str(target.inputs["arn"]), event, delivery)
+                self._deliver_to(str(target.inputs["arn"]), event, delivery, environment)
         return delivery
 
-    def _deliver_to(self, arn: str, event: Mapping[str, Any], delivery: Delivery) -> None:
+    def _deliver_to(
+        self,
+        arn: str,
+        event: Mapping[str, Any],
+        delivery: Delivery,
+        environment: Mapping[str, str] | None,
+    ) -> None:
         if arn in self._functions:
-            function = self._functions[arn]
-            variables = (function.inputs.get("environment") or {}).get("variables") or {}
-            result, logs = invoke_handler(event, {str(k): str(v) for k, v in variables.items()})
+            declared = (self._functions[arn].inputs.get("environment") or {}).get("variables")
+            variables = environment or {str(k): str(v) for k, v in (declared or {}).items()}
+            result, logs = invoke_handler(event, variables)
             delivery.results.append(result)
             delivery.logs += logs
         elif arn in self._queues:

@@ -108,6 +108,11 @@ def render_preview_comment(
     preview: Preview, *, stack: str, limit: CommentLimit = GITHUB, cost: Sequence[str] = ()
 ) -> str:
     """The whole comment within `limit`; `cost` is Markdown shown under the counts."""
+    return fit(preview_blocks(preview, stack=stack, cost=cost), limit)
+
+
+def preview_blocks(preview: Preview, *, stack: str, cost: Sequence[str] = ()) -> list[Block]:
+    """One stack's section of a comment, as blocks in reading order, headed by the stack."""
     mandatory, others = violation_blocks(
         preview, mandatory_rank=RANK_MANDATORY, other_rank=RANK_ADVISORY
     )
@@ -126,7 +131,7 @@ def render_preview_comment(
             rank=RANK_TABLE,
         ),
     ]  # fmt: skip
-    return fit(blocks, limit)
+    return blocks
 
 
 def _parser() -> argparse.ArgumentParser:

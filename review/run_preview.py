@@ -1,11 +1,16 @@
-"""Runs `pulumi preview` for the pull-request build and always leaves a comment to post.
+"""Runs `pulumi preview` of one or more stacks and always leaves one comment to post, with a
+section per stack.
 
-The preview's JSON events, its stderr, the rendered comment and its exit status are written to
-`--out-dir`. A failed preview or a mandatory policy violation still yields a comment (saying the
-preview failed); the build fails afterwards on the recorded status, once the comment is posted.
+Each stack's JSON events, stderr and exit status are written to `--out-dir/<stack>/`; the
+comment and the worst exit status to `--out-dir`. With `RELEASE_TARGETS` set (the release's
+builds), each stack's preview runs as its target role in its own account and backend
+(`review/targets.py`). A failed preview or a mandatory violation still yields its section
+(saying the preview failed); the build fails afterwards on the recorded status, once the comment
+is posted. All sections share the provider's size limit, shortened by priority together.
 
-CLI: `python -m review.run_preview --stack dev [--out-dir build/preview]`; exit 0 when the
-comment was written (whatever the preview's outcome), 2 when pulumi could not be started.
+CLI: `python -m review.run_preview --stack dev [--stack prod] [--out-dir build/preview]`; exit 0
+when the comment was written (whatever the previews' outcome), 2 when pulumi could not be
+started or a stack has no target.
 """
 
 from __future__ import annotations
@@ -15,16 +20,18 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 import yaml
 
-from review.layout import GITHUB, LIMITS, CommentLimit
+from review.layout import GITHUB, LIMITS, Block, CommentLimit, fit
 from review.markdown import code
-from review.preview_comment import render_preview_comment
+from review.preview_comment import preview_blocks
 from review.preview_cost import preview_cost
 from review.preview_model import PreviewFormatError, parse_preview
+from review.targets import VARIABLE, TargetError, target
 from stack_config import StackConfig, StackConfigError, parse_stack_config
 
 POLICY_PACK: Final = "policies"
@@ -36,6 +43,17 @@ PREVIEW_FILE, LOG_FILE, COMMENT_FILE, STATUS_FILE = (
     "comment.md",
     "status",
 )
+
+
+@dataclass(frozen=True)
+class StackPreview:
+    """What one stack's preview produced."""
+
+    stack: str
+    status: int
+    preview_text: str
+    log_text: str
+    config: StackConfig | None = None
 
 
 def preview_command(stack: str, pulumi: str = "pulumi") -> list[str]:
@@ -79,39 +97,50 @@ def build_comment(
     *,
     config: StackConfig | None = None,
 ) -> str:
-    """The comment for one preview run: the rendered preview, or what is known when it failed.
+    """The comment for one stack's preview: the rendered preview, or what is known when it
+    failed. `config` gives the region when the preview names none, and the monthly budget."""
+    return combined_comment([StackPreview(stack, status, preview_text, log_text, config)], env)
 
-    `config` gives the region when the preview names none, and the monthly budget.
-    """
+
+def combined_comment(previews: Sequence[StackPreview], env: Mapping[str, str]) -> str:
+    """One comment with a section per stack, in order, fitted to the provider's limit."""
+    blocks = [block for preview in previews for block in section(preview)]
+    return fit(blocks, comment_limit(env)).rstrip("\n") + "\n" + "".join(_footer(env))
+
+
+def section(run: StackPreview) -> list[Block]:
+    """One stack's blocks: heading, failure warning, then the preview (or its log's end)."""
+    config = run.config
     try:
-        preview = parse_preview(preview_text)
+        preview = parse_preview(run.preview_text)
         cost = preview_cost(
             preview,
             region=config.region if config else None,
             budget=config.platform.cost.monthly_budget_usd if config else None,
         )
-        body = render_preview_comment(preview, stack=stack, limit=comment_limit(env), cost=cost)
+        blocks = preview_blocks(preview, stack=run.stack, cost=cost)
     except PreviewFormatError as exc:
-        body = _unreadable(stack, exc, log_text)
-    heading, _, rest = body.partition("\n")
-    return "\n".join([heading, "", *_status(status), rest.lstrip("\n"), *_footer(env)]) + "\n"
+        blocks = [_unreadable(run.stack, exc, run.log_text)]
+    return [blocks[0], _status(run.status), *blocks[1:]]
 
 
-def _status(status: int) -> list[str]:
+def _status(status: int) -> Block:
     if status == 0:
-        return []
-    return [
-        "> [!WARNING]",
-        f"> **The preview failed** (`pulumi preview` exited with {status}): see the errors and"
-        " mandatory policy violations below and the build log. This change cannot be deployed"
-        " as it is.",
-        "",
-    ]
+        return Block()
+    return Block(
+        head=(
+            "> [!WARNING]",
+            f"> **The preview failed** (`pulumi preview` exited with {status}): see the errors"
+            " and mandatory policy violations below and the build log. This change cannot be"
+            " deployed as it is.",
+            "",
+        )
+    )
 
 
-def _unreadable(stack: str, error: PreviewFormatError, log_text: str) -> str:
+def _unreadable(stack: str, error: PreviewFormatError, log_text: str) -> Block:
     tail = log_text.strip().splitlines()[-LOG_TAIL_LINES:]
-    lines = [
+    lines = (
         f"## Pulumi preview: {code(stack)}",
         "",
         f"The preview produced no readable JSON ({error}). Last lines of its output:",
@@ -119,8 +148,9 @@ def _unreadable(stack: str, error: PreviewFormatError, log_text: str) -> str:
         "```text",
         *[line.replace("```", "'''") for line in tail],
         "```",
-    ]
-    return "\n".join(lines) + "\n"
+        "",
+    )
+    return Block(head=lines)
 
 
 def _footer(env: Mapping[str, str]) -> list[str]:
@@ -129,26 +159,42 @@ def _footer(env: Mapping[str, str]) -> list[str]:
         parts.append(f"commit {code(commit[:12])}")
     if url := env.get("CODEBUILD_BUILD_URL"):
         parts.append(f"[build log]({url})")
-    return ["", "_Preview of " + " · ".join(parts) + "._"] if parts else []
+    return ["\n_Preview of " + " · ".join(parts) + "._\n"] if parts else []
 
 
-def run(stack: str, out_dir: Path, *, pulumi: str, env: Mapping[str, str]) -> int:
-    """Run the preview, write its files and the comment; return the preview's exit status."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    preview_path, log_path = out_dir / PREVIEW_FILE, out_dir / LOG_FILE
+def stack_environment(stack: str, env: Mapping[str, str]) -> dict[str, str]:
+    """The preview's environment: the build's, in the stack's account where a target names it."""
+    chosen = {**env, STREAMING_ENV: "true"}
+    if VARIABLE in env:
+        chosen.update(target(env, stack).environment())
+    return chosen
+
+
+def run_stack(stack: str, out_dir: Path, *, pulumi: str, env: Mapping[str, str]) -> StackPreview:
+    """Run one stack's preview and write its files under `out_dir/<stack>`."""
+    directory = out_dir / stack
+    directory.mkdir(parents=True, exist_ok=True)
+    preview_path, log_path = directory / PREVIEW_FILE, directory / LOG_FILE
     with preview_path.open("wb") as stdout, log_path.open("wb") as stderr:
         status = subprocess.run(
             preview_command(stack, pulumi),
             stdout=stdout,
             stderr=stderr,
-            env={**env, STREAMING_ENV: "true"},
+            env=stack_environment(stack, env),
             check=False,
         ).returncode
+    (directory / STATUS_FILE).write_text(f"{status}\n", encoding="utf-8")
     log_text = log_path.read_text(encoding="utf-8", errors="replace")
     sys.stderr.write(log_text)
     preview_text = preview_path.read_text(encoding="utf-8", errors="replace")
-    comment = build_comment(stack, status, preview_text, log_text, env, config=stack_config(stack))
-    (out_dir / COMMENT_FILE).write_text(comment, encoding="utf-8")
+    return StackPreview(stack, status, preview_text, log_text, stack_config(stack))
+
+
+def run(stacks: Sequence[str], out_dir: Path, *, pulumi: str, env: Mapping[str, str]) -> int:
+    """Preview every stack, write the comment; return the worst exit status."""
+    previews = [run_stack(stack, out_dir, pulumi=pulumi, env=env) for stack in stacks]
+    (out_dir / COMMENT_FILE).write_text(combined_comment(previews, env), encoding="utf-8")
+    status = max(p.status for p in previews)
     (out_dir / STATUS_FILE).write_text(f"{status}\n", encoding="utf-8")
     return status
 
@@ -156,9 +202,9 @@ def run(stack: str, out_dir: Path, *, pulumi: str, env: Mapping[str, str]) -> in
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m review.run_preview",
-        description="Run `pulumi preview` and write its JSON, log, comment and exit status.",
+        description="Run `pulumi preview` of each stack and write one comment and the status.",
     )
-    parser.add_argument("--stack", required=True, help="stack to preview")
+    parser.add_argument("--stack", action="append", required=True, help="a stack (repeatable)")
     parser.add_argument("--out-dir", type=Path, default=Path("build/preview"))
     parser.add_argument("--pulumi", default="pulumi", help=argparse.SUPPRESS)
     return parser
@@ -169,6 +215,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         status = run(args.stack, args.out_dir, pulumi=args.pulumi, env=dict(os.environ))
+    except TargetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"error: cannot run {args.pulumi}: {exc.strerror or exc}", file=sys.stderr)
         return 2

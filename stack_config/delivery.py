@@ -1,94 +1,96 @@
-"""The delivery machinery of a stack: where its code lives and how changes reach it.
+"""How an environment is delivered: its account, state backend and secrets provider (bootstrap/'s
+outputs), the account whose release pipeline deploys it, and how that pipeline verifies it after
+each deploy (the canary it lands and how long it waits).
 
-The source is CodeCommit or a CodeConnections (GitHub) repository, a discriminated variant.
-State backend and secrets provider are named here so the build roles can be scoped to them.
+The release pipeline itself (source, promotion order, approvals) is the `release` config of the
+delivery stack (`stack_config/release.py`).
 """
 
 import re
-from typing import Annotated, Literal
+from datetime import date
+from typing import Annotated, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from stack_config.base import StrictModel, matching
-from stack_config.schedule import Schedule
 
-RepositoryName = Annotated[
-    str, matching(r"[\w.-]{1,100}", "1-100 letters, digits, '.', '_' or '-'")
+AccountId = Annotated[str, matching(r"\d{12}", "a 12-digit AWS account id in quotes")]
+ExternalId = Annotated[str, matching(r"[\w+=,.@:/-]{2,1224}", "2-1224 letters, digits or +=,.@:/-")]
+StateBackendUrl = Annotated[
+    str, matching(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[\w./-]*)?", "s3://bucket[/prefix]")
 ]
-Branch = Annotated[str, matching(r"[\w./-]{1,100}", "a git branch name such as 'main'")]
+SecretsProvider = Annotated[
+    str,
+    matching(r"awskms://alias/[\w/-]+(\?region=[a-z0-9-]+)?", "awskms://alias/<name>[?region=]"),
+]
+DEFAULT_EXTERNAL_ID = "data-platform-release"
 
 
-class CodeCommitSource(StrictModel):
-    """The account's CodeCommit repository, created by bootstrap/ with the account key, so that
-    every environment's pipeline reads the same code and no environment can delete it."""
+class CanarySettings(StrictModel):
+    """The canary file Verify lands in every pipeline: a few rows under reserved keys whose
+    partition date keeps their curated files apart from real data, so they can be read and
+    removed without touching anything else."""
 
-    kind: Literal["codecommit"] = Field(description="The account's CodeCommit repository.")
-    repository: RepositoryName = Field(description="Repository name (bootstrap's repository).")
-
-
-class CodeConnectionsSource(StrictModel):
-    """A GitHub repository reached through an AWS CodeConnections connection."""
-
-    kind: Literal["codeconnections"] = Field(
-        description="A GitHub repository through CodeConnections."
+    rows: Annotated[int, Field(ge=1, le=100)] = Field(
+        default=3, description="Rows in each canary file."
     )
-    connection_arn: Annotated[
-        str,
-        matching(
-            r"arn:aws[\w-]*:(codeconnections|codestar-connections):[\w-]+:\d{12}:connection/[\w-]+",
-            "a CodeConnections connection ARN",
-        ),
-    ] = Field(description="The connection, authorised once in the console.")
-    repository: Annotated[str, matching(r"[\w.-]+/[\w.-]+", "'owner/name'")] = Field(
-        description="Full repository id, owner/name."
+    file_prefix: Annotated[
+        str, matching(r"[a-z][a-z0-9-]{0,30}", "1-31 lower-case letters, digits or '-'")
+    ] = Field(default="canary", description="Name prefix of canary files under the raw prefix.")
+    partition_date: date = Field(
+        default=date(1970, 1, 2),
+        description="Value of each pipeline's partition_source_column in canary rows: their "
+        "curated files land in ingest_date=<this date> only.",
     )
-    token_secret_arn: Annotated[
-        str,
-        matching(r"arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:[\w/+=.@-]+", "a secret ARN"),
-    ] = Field(description="Secrets Manager secret holding a token allowed to comment on PRs.")
 
 
-Source = Annotated[CodeCommitSource | CodeConnectionsSource, Field(discriminator="kind")]
+class VerificationSettings(StrictModel):
+    """What Verify does after each deploy of this environment."""
+
+    timeout_minutes: Annotated[int, Field(ge=1, le=240)] = Field(
+        default=30, description="How long each pipeline's canary execution may take to succeed."
+    )
+    canary: CanarySettings = Field(
+        default_factory=CanarySettings, description="The canary file and its rows."
+    )
 
 
 class DeliverySettings(StrictModel):
-    """CodeBuild projects (test, preview, deploy, drift) and this environment's CodePipeline."""
+    """Where this environment lives and which release pipeline deploys it."""
 
-    source: Source = Field(description="Where the program's code lives.")
-    branch: Branch = Field(default="main", description="Branch this environment deploys from.")
-    require_approval: bool = Field(
-        default=True, description="Manual approval (with an SNS notification) before deploying."
+    state_backend_url: StateBackendUrl = Field(description="Pulumi state backend (login URL).")
+    secrets_provider: SecretsProvider = Field(description="Pulumi secrets provider of the stack.")
+    account_id: AccountId | None = Field(
+        default=None,
+        description="The environment's account; needed only when the state bucket is not "
+        "bootstrap's <prefix>-<account id>.",
     )
-    state_backend_url: Annotated[
-        str, matching(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[\w./-]*)?", "s3://bucket[/prefix]")
-    ] = Field(
-        description=(
-            "Pulumi state backend (the `pulumi login` URL): bootstrap's output"
-            " PULUMI_BACKEND_URL, s3://data-platform-state-<account id>."
-        )
+    delivery_account_id: AccountId | None = Field(
+        default=None,
+        description="Account of the release pipeline (stack `delivery`); none: this account.",
     )
-    secrets_provider: Annotated[
-        str,
-        matching(
-            r"awskms://alias/[\w/-]+(\?region=[a-z0-9-]+)?", "awskms://alias/<name>[?region=]"
-        ),
-    ] = Field(
-        description=(
-            "Pulumi secrets provider of the stack: bootstrap's output PULUMI_SECRETS_PROVIDER."
-        )
+    external_id: ExternalId = Field(
+        default=DEFAULT_EXTERNAL_ID,
+        description="sts:ExternalId the release builds pass; bootstrap's release.external_id.",
     )
-    drift_schedule: Schedule = Field(
-        default="rate(1 day)", description="How often the drift check refreshes and compares."
+    verification: VerificationSettings = Field(
+        default_factory=VerificationSettings, description="Verify after each deploy."
     )
-    pull_request_previews: bool = Field(
-        default=True, description="Preview pull requests against this stack and comment on them."
-    )
-    compute_type: Literal[
-        "BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"
-    ] = Field(default="BUILD_GENERAL1_SMALL", description="CodeBuild compute size.")
-    build_timeout_minutes: Annotated[int, Field(ge=5, le=480)] = Field(
-        default=60, description="Timeout of every build."
-    )
+
+    @model_validator(mode="after")
+    def _one_account(self) -> Self:
+        named = self.state_account
+        if self.account_id is not None and named is not None and named != self.account_id:
+            raise ValueError(
+                f"account_id {self.account_id} differs from the account {named} that names the "
+                f"state bucket '{self.state_bucket}'"
+            )
+        if self.account_id is None and named is None:
+            raise ValueError(
+                f"account_id is required: the state bucket '{self.state_bucket}' does not end "
+                "in an account id"
+            )
+        return self
 
     @property
     def state_bucket(self) -> str:
@@ -100,6 +102,13 @@ class DeliverySettings(StrictModel):
         (`<bucket_prefix>-<account id>`); None for a bucket named otherwise."""
         match = re.fullmatch(r".+-(\d{12})", self.state_bucket)
         return match[1] if match else None
+
+    @property
+    def target_account(self) -> str:
+        """The environment's account."""
+        account = self.account_id or self.state_account
+        assert account is not None  # _one_account
+        return account
 
     @property
     def secrets_key_alias(self) -> str:

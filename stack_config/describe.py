@@ -12,6 +12,7 @@ import json
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -210,6 +211,8 @@ def _default(info: FieldInfo) -> str:
         return "null (unset)"
     if isinstance(value, bool | int | float | Decimal | str):
         return f"`{json.dumps(value) if isinstance(value, bool) else value}`"
+    if isinstance(value, date):
+        return f"`{value.isoformat()}`"
     return f"`{json.dumps(value)}`"
 
 

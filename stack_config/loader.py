@@ -53,7 +53,7 @@ def parse_stack_config(stack: str, values: Mapping[str, Any]) -> StackConfig:
     try:
         config = StackConfig.model_validate(raw)
     except ValidationError as err:
-        problems.extend(_problem(e) for e in err.errors(include_url=False))
+        problems.extend(validation_problems(err, StackConfig))
     if problems:
         raise StackConfigError(stack, problems)
     return config
@@ -67,8 +67,13 @@ def format_path(loc: Sequence[int | str]) -> str:
     return out
 
 
-def _problem(error: ErrorDetails) -> Problem:
-    loc, parent = _walk(error["loc"])
+def validation_problems(error: ValidationError, root: type[BaseModel]) -> list[Problem]:
+    """Every error of validating `root`, with the key path a user wrote."""
+    return [_problem(e, root) for e in error.errors(include_url=False)]
+
+
+def _problem(error: ErrorDetails, root: type[BaseModel]) -> Problem:
+    loc, parent = _walk(error["loc"], root)
     message = error["msg"].removeprefix("Value error, ")
     value: str | None = repr(error["input"])
     if error["type"] == "missing":
@@ -81,11 +86,11 @@ def _problem(error: ErrorDetails) -> Problem:
     return Problem(format_path(loc), message, _shorten(value))
 
 
-def _walk(loc: Sequence[int | str]) -> tuple[list[int | str], Any]:
+def _walk(loc: Sequence[int | str], root: type[BaseModel]) -> tuple[list[int | str], Any]:
     """The config keys a user wrote (without pydantic's union-member parts) and the annotation
     of the value holding the last of them."""
     kept: list[int | str] = []
-    annotation: Any = StackConfig
+    annotation: Any = root
     parent: Any = None
     for part in loc:
         if isinstance(part, str) and "[" in part:  # e.g. 'function-after[...]', '[key]'

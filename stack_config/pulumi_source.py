@@ -2,12 +2,35 @@
 and so does a state backend that belongs to another account than the one deployed to."""
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pulumi
 
 from stack_config.loader import PLATFORM_KEY, REGION_KEY, StackConfigError, parse_stack_config
+from stack_config.release import ReleaseStackConfig, StageEnvironment
+from stack_config.release_loader import RELEASE_KEY, parse_release_config, resolve_stages
 from stack_config.root import StackConfig
+
+
+def is_release() -> bool:
+    """Whether this stack's config declares the release pipeline (the delivery stack)."""
+    return pulumi.Config().get("release") is not None
+
+
+def load_release_config() -> tuple[ReleaseStackConfig, tuple[StageEnvironment, ...]]:
+    """Validate the delivery stack's config and the stack files of its stages (the program runs
+    in its project directory); raises `pulumi.RunError` listing every problem."""
+    values: dict[str, Any] = {REGION_KEY: pulumi.Config("aws").get("region")}
+    try:
+        values[RELEASE_KEY] = json.loads(pulumi.Config().require("release"))
+    except json.JSONDecodeError as err:
+        raise pulumi.RunError(f"release: not a structured object ({err})") from err
+    try:
+        config = parse_release_config(pulumi.get_stack(), values)
+        return config, resolve_stages(pulumi.get_stack(), config, Path())
+    except StackConfigError as err:
+        raise pulumi.RunError(str(err)) from err
 
 
 def load_stack_config() -> StackConfig:

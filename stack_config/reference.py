@@ -14,6 +14,8 @@ from pydantic import BaseModel
 
 from stack_config.describe import Row, Section, sections
 from stack_config.loader import PLATFORM_KEY, REGION_KEY
+from stack_config.release import ReleaseSettings
+from stack_config.release_loader import RELEASE_KEY
 from stack_config.root import PlatformSettings, StackConfig
 from stack_config.schedule import CRON_ALLOWED, CRON_FIELDS
 
@@ -36,12 +38,16 @@ _INTRO: Final = (
     "the same errors before anything is declared.",
     "",
     "In the key column, `[]` marks the items of a list and `{}` the values of a map.",
+    "",
+    f"The delivery stack (`Pulumi.delivery.yaml`) holds `{REGION_KEY}` and `{RELEASE_KEY}`",
+    "instead: the release pipeline's object, described after the platform's (written",
+    "`release.` in key paths).",
 )
 
 
 def render(model: type[BaseModel] = PlatformSettings) -> str:
-    """The whole of docs/configuration.md."""
-    found = sections(model, "platform")
+    """The whole of docs/configuration.md: the platform's keys, then the delivery stack's."""
+    found = [*sections(model, "platform"), *sections(ReleaseSettings, "release")]
     lines = [*_INTRO, "", "## Contents", ""]
     lines += [f"- [{s.title}](#{anchor(s.title)})" for s in found]
     lines += ["- [Schedule expressions](#schedule-expressions)", ""]

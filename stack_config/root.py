@@ -50,7 +50,9 @@ class PlatformSettings(StrictModel):
     )
     operations: OperationsSettings = Field(description="Who is alerted, and how alarms evaluate.")
     delivery: DeliverySettings | None = Field(
-        default=None, description="CI/CD of this stack; none for stacks deployed by hand."
+        default=None,
+        description="The account, state backend and verification of a stack the release "
+        "pipeline deploys; none for stacks deployed by hand.",
     )
     cost: CostSettings = Field(
         default_factory=CostSettings, description="The monthly budget of the idle cost."

@@ -6,19 +6,26 @@ from typing import Any
 
 import pytest
 
-from offline.capture import Capture, capture_program, capture_stack
+from offline.capture import Capture, ReleaseCapture, capture_program, capture_release, capture_stack
 from offline.mocks import Registration
 
 # `policy_violations`: any Pulumi program through any pack, as other teams use it.
 pytest_plugins = ["offline.testing"]
 
 SHIPPED_STACKS = ("dev", "prod")
+RELEASE_STACK = "delivery"
 
 
 @pytest.fixture(scope="session")
 def shipped_captures() -> dict[str, Capture]:
-    """The real program run offline once per shipped stack."""
+    """The real program run offline once per shipped platform stack."""
     return {stack: capture_stack(stack) for stack in SHIPPED_STACKS}
+
+
+@pytest.fixture(scope="session")
+def release_capture() -> ReleaseCapture:
+    """The real program run offline for the shipped delivery stack (the release pipeline)."""
+    return capture_release(RELEASE_STACK)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The CI/CD of a stack, declared by the program it ships: the source (CodeCommit or
-CodeConnections), the CodeBuild projects with their scoped roles, the CodePipeline V2 pipeline
-with approval and rollback, and the EventBridge wiring for pushes, previews, drift and failures.
+"""How the platform ships itself: the release pipeline of the delivery stack (source, CodeBuild
+projects with their roles, CodePipeline V2 promoting one commit through the stages, EventBridge
+wiring), the roles its builds assume in each environment's account, and a stack's verify role.
 """

@@ -1,8 +1,7 @@
 """A CodeBuild project that is safe by construction: its own role, the customer key for
 artifacts, a KMS-encrypted log group, never privileged, and a buildspec from the repo.
 
-Actions the project may not take on its own role are denied by a separate policy on the role's
-ARN, attached once the role exists.
+The role has the project's name: roles in other accounts trust it by that name.
 """
 
 from collections.abc import Mapping, Sequence
@@ -11,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.shared.aws_context import AwsEnv
-from components.shared.iam import Statement, allow, deny, policy_document, service_role
+from components.shared.iam import Statement, allow, service_role
 from components.shared.log_group import encrypted_log_group
 from stack_config.base import StrictModel
 
@@ -46,9 +45,7 @@ class BuildProject(pulumi.ComponentResource):
         kms_key_arn: pulumi.Input[str],
         source: aws.codebuild.ProjectSourceArgs,
         statements: Sequence[Statement],
-        managed_policy_arns: Sequence[str] = (),
         secret_environment: Mapping[str, pulumi.Input[str]] | None = None,
-        own_role_denials: Sequence[str] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dataplatform:delivery:BuildProject", name, None, opts)
@@ -83,17 +80,10 @@ class BuildProject(pulumi.ComponentResource):
                 allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"], [kms_key_arn]),
                 *statements,
             ],
-            managed_policy_arns=managed_policy_arns,
             tags=args.tags,
             opts=child,
+            name=args.project_name,
         )
-        if own_role_denials:
-            aws.iam.RolePolicy(
-                f"{name}-self-protection",
-                role=self.role.id,
-                policy=policy_document([deny(own_role_denials, [self.role.arn])]),
-                opts=child,
-            )
         variables = [
             aws.codebuild.ProjectEnvironmentEnvironmentVariableArgs(name=k, value=v)
             for k, v in sorted(args.environment.items())

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 
 from components.shared.aws_context import AwsEnv
 from components.shared.iam import Statement, allow
-from stack_config.delivery import CodeCommitSource, CodeConnectionsSource
+from stack_config.release import CodeCommitSource, CodeConnectionsSource
 
 SOURCE_ACTION = "Source"
 SOURCE_OUTPUT = "source"

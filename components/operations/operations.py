@@ -1,13 +1,13 @@
 """Operations: an encrypted alert topic with its subscribers, alarms on every monitored Lambda,
 dead-letter queue and state machine, Glue job failures routed to the topic, and one dashboard."""
 
-import hashlib
 from collections.abc import Mapping
 from typing import NamedTuple
 
 import pulumi
 import pulumi_aws as aws
 
+from components.shared.topic import subscribe
 from stack_config.base import StrictModel
 from stack_config.operations import OperationsSettings
 
@@ -98,16 +98,8 @@ class Operations(pulumi.ComponentResource):
         self.register_outputs({"topic_arn": self.topic_arn, "dashboard": self.dashboard_name})
 
     def _build_subscriptions(self) -> None:
-        for subscription in self._args.operations.subscriptions:
-            # Named after the endpoint, not its position: reordering must not re-subscribe.
-            digest = hashlib.sha256(subscription.endpoint.encode()).hexdigest()[:8]
-            aws.sns.TopicSubscription(
-                f"{self._name}-subscription-{digest}",
-                topic=self.topic_arn,
-                protocol=subscription.protocol,
-                endpoint=subscription.endpoint,
-                opts=self._child,
-            )
+        subscriptions = self._args.operations.subscriptions
+        subscribe(f"{self._name}-subscription", self.topic_arn, subscriptions, self._child)
 
     def _alarm(self, family: MetricFamily, label: str, value: pulumi.Input[str]) -> None:
         settings, prefix = self._args.operations, self._args.name_prefix

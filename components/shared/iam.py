@@ -107,10 +107,34 @@ def service_role(
     }
     if source_account is not None:
         trust["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    return trusted_role(
+        resource_name,
+        trust=trust,
+        statements=statements,
+        tags=tags,
+        opts=opts,
+        managed_policy_arns=managed_policy_arns,
+        name=name,
+    )
+
+
+def trusted_role(
+    resource_name: str,
+    *,
+    trust: Statement,
+    statements: Sequence[Statement],
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+    managed_policy_arns: Sequence[str] = (),
+    name: str | None = None,
+    path: str = ROLE_PATH,
+) -> aws.iam.Role:
+    """A role assumable as `trust` says, with its inline grants and any AWS managed policies
+    attached; under ROLE_PATH unless another `path` keeps it out of the deploy's reach."""
     role = aws.iam.Role(
         resource_name,
         name=name,
-        path=ROLE_PATH,
+        path=path,
         assume_role_policy=policy_document([trust]),
         tags=tags,
         opts=opts,

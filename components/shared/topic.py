@@ -1,9 +1,14 @@
-"""An SNS topic encrypted with the platform key that only this account's services may publish to."""
+"""An SNS topic encrypted with the platform key that only this account's services may publish to,
+and its subscribers."""
+
+import hashlib
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
 
 from components.shared.iam import policy_document
+from stack_config.operations import Subscription
 
 
 class NotificationTopic(pulumi.ComponentResource):
@@ -54,3 +59,22 @@ class NotificationTopic(pulumi.ComponentResource):
         )
         self.arn = self.topic.arn
         self.register_outputs({"arn": self.arn})
+
+
+def subscribe(
+    name: str,
+    topic_arn: pulumi.Input[str],
+    subscriptions: Sequence[Subscription],
+    opts: pulumi.ResourceOptions,
+) -> None:
+    """Subscribe each endpoint to the topic, as `<name>-<digest of the endpoint>`."""
+    for subscription in subscriptions:
+        # Named after the endpoint, not its position: reordering must not re-subscribe.
+        digest = hashlib.sha256(subscription.endpoint.encode()).hexdigest()[:8]
+        aws.sns.TopicSubscription(
+            f"{name}-{digest}",
+            topic=topic_arn,
+            protocol=subscription.protocol,
+            endpoint=subscription.endpoint,
+            opts=opts,
+        )

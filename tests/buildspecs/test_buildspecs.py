@@ -14,12 +14,15 @@ from typing import Any
 import pytest
 import yaml
 
+from components.delivery.stages import PREVIEW_URL, outputs_artifact
 from offline.capture import PROJECT_ROOT, available_stacks
 from review.run_preview import preview_command
 
 BUILDSPECS = PROJECT_ROOT / "buildspecs"
-PULUMI_SPECS = ("preview", "deploy", "drift")
-ALL_SPECS = ("test", *PULUMI_SPECS)
+PULUMI_SPECS = ("preview", "pull-request", "deploy", "drift")
+# Builds that act in a stage's account as a role they assume (review/targets.py).
+TARGET_SPECS = ("deploy", "verify", "drift")
+ALL_SPECS = ("test", *PULUMI_SPECS, "verify")
 # Paths the build itself creates, so they need not exist in the repository.
 CREATED = ("build/", ".venv/", "policies/.venv/", "$HOME/")
 PATH_FLAGS = frozenset({"-r", "--policy-pack", "--policy-pack-config"})
@@ -116,7 +119,7 @@ def test_every_python_module_run_exists(name: str) -> None:
     # The project's environment runs the project's modules; the image's python only installs uv.
     modules = [words[i + 2] for words in _words(name) for i, word in enumerate(words[:-2])
                if word == ".venv/bin/python" and words[i + 1] == "-m"]  # fmt: skip
-    assert modules or name != "preview"
+    assert modules or name not in ("preview", "pull-request", "verify")
     for module in modules:
         assert importlib.util.find_spec(module) is not None, f"{name}: no module {module}"
 
@@ -154,27 +157,77 @@ def test_pulumi_steps_use_the_stacks_policy_pack_config(stack: str) -> None:
 
 
 def test_no_pipeline_build_creates_a_stack() -> None:
-    for name in PULUMI_SPECS:
+    for name in ALL_SPECS:
+        commands = " ".join(_commands(name))
+        assert "stack init" not in commands and "--create" not in commands, name
+    for name in ("deploy", "drift"):
         selects = [c for c in _commands(name) if c.startswith("pulumi stack select")]
-        assert selects == ['pulumi stack select "${STACK:?STACK must be set}"'], name
-        assert any(c.startswith('pulumi login "${PULUMI_BACKEND_URL:?') for c in _commands(name))
+        assert selects == ['pulumi stack select "$STACK"'], name
+        assert 'pulumi login "${PULUMI_BACKEND_URL:?PULUMI_BACKEND_URL must be set}"' in (
+            _commands(name)
+        )
+
+
+@pytest.mark.parametrize("name", TARGET_SPECS)
+def test_a_stage_build_assumes_its_role_before_any_aws_call(name: str) -> None:
+    pre_build = _spec(name)["phases"]["pre_build"]["commands"]
+    assume = pre_build.index("python3 -m review.targets profiles")
+    act = pre_build.index(
+        'eval "$(python3 -m review.targets env --stack "${STACK:?STACK must be set}")"'
+    )
+    check = pre_build.index("aws sts get-caller-identity")
+    assert assume < act < check
+    # The first call to AWS checks the role was assumed, failing the build at once if not.
+    first_aws = [i for i, c in enumerate(pre_build) if c.startswith(("pulumi login", "aws "))]
+    assert first_aws[0] == check
+
+
+@pytest.mark.parametrize("name", ["preview", "pull-request"])
+def test_previews_run_each_stack_as_its_targets_role(name: str) -> None:
+    assert "python3 -m review.targets profiles" in _spec(name)["phases"]["pre_build"]["commands"]
+    # run_preview sets the stack's profile and backend for each preview (review/targets.py).
+    assert not any(c.startswith("eval ") for c in _commands(name))
 
 
 def test_preview_comments_before_failing_on_the_recorded_status() -> None:
-    build = _spec("preview")["phases"]["build"]["commands"]
+    build = _spec("pull-request")["phases"]["build"]["commands"]
     assert [command.split()[:3] for command in build] == [
         [".venv/bin/python", "-m", "review.run_preview"],
         [".venv/bin/python", "-m", "review.post_comment"],
         ["test", '"$(cat', 'build/preview/status)"'],
     ]
+    assert "$(python3 -m review.targets stacks" in build[0]
     assert "--out-dir build/preview" in build[0]
     assert "--body-file build/preview/comment.md" in build[1]
-    assert _spec("preview")["artifacts"]["files"] == ["build/preview/**/*"]
+    assert _spec("pull-request")["artifacts"]["files"] == ["build/preview/**/*"]
 
 
-def test_deploy_and_drift_commands() -> None:
-    up = _spec("deploy")["phases"]["build"]["commands"][-1]
+def test_the_stage_preview_keeps_its_plan_and_exports_the_approval_link() -> None:
+    spec = _spec("preview")
+    assert spec["env"]["exported-variables"] == [PREVIEW_URL]
+    build = spec["phases"]["build"]["commands"]
+    assert f'export {PREVIEW_URL}="$CODEBUILD_BUILD_URL"' in build
+    assert build[-1] == 'test "$(cat build/preview/status)" -eq 0'
+    assert spec["artifacts"]["files"] == ["build/preview/**/*"]
+
+
+def test_deploy_keeps_the_stack_outputs_that_verify_reads() -> None:
+    deploy = _spec("deploy")
+    commands = deploy["phases"]["build"]["commands"]
+    up = next(c for c in commands if c.startswith("pulumi up "))
     assert up.startswith("pulumi up --yes ")
+    assert commands[-1] == "pulumi stack output --json > build/outputs/outputs.json"
+    assert deploy["artifacts"] == {"files": ["build/outputs/outputs.json"], "discard-paths": True}
+    (verify,) = [c for c in _commands("verify") if "pipeline_run.verify" in c]
+    assert '--outputs "${outputs_dir:?no outputs artifact}/outputs.json"' in verify
+    (where,) = [c for c in _commands("verify") if c.startswith("outputs_dir=")]
+    # CodeBuild names a secondary source's directory after its artifact: outputs_<stack>.
+    prefix = outputs_artifact("x").removesuffix("x")
+    assert f'"CODEBUILD_SRC_DIR_{prefix}$(echo "$STACK" | tr - _)"' in where
+    assert outputs_artifact("dev-eu") == "outputs_dev_eu"
+
+
+def test_drift_compares_the_live_stack_with_the_program() -> None:
     (drift,) = _spec("drift")["phases"]["build"]["commands"]
     assert drift.startswith("pulumi preview --refresh --expect-no-changes --diff ")
 
@@ -182,5 +235,5 @@ def test_deploy_and_drift_commands() -> None:
 def test_the_test_build_runs_the_suite_and_the_offline_check_of_every_stack() -> None:
     assert _spec("test")["phases"]["build"]["commands"] == [
         "make test",
-        *(f"make check STACK={stack}" for stack in available_stacks()),
+        'for stack in ${STACKS:?STACKS must be set}; do make check STACK="$stack" || exit 1; done',
     ]

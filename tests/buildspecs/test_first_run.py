@@ -1,6 +1,7 @@
-"""The pipeline's first execution is green: CodePipeline starts it when the first, hand-run
-`pulumi up` creates the pipeline, so the code is pushed before that update (the documented
-order), and the deploy build waits for that update's lock instead of failing on it."""
+"""The release's first execution is green: CodePipeline starts it when the hand-run `pulumi up`
+of the delivery stack creates the pipeline, so the accounts are bootstrapped, the stacks created
+and the code pushed before that update (the documented order), and a deploy build waits for the
+lock of an update by hand instead of failing on it."""
 
 import os
 import stat
@@ -92,17 +93,20 @@ def test_a_lock_that_stays_fails_the_deploy_with_a_pointer(tmp_path: Path) -> No
 FIRST_TIME = {
     "docs/delivery.md": [
         "## Deploying with the pipeline",
-        "### 1. Bootstrap the account",
+        "### 1. Bootstrap the delivery account",
+        "### 2. Bootstrap each environment account",
+        'delivery_account_id: "111111111111"',
         "pulumi stack init dev",
+        "pulumi stack init delivery",
         "git push codecommit main",
-        "pulumi up --policy-pack policies",
+        "pulumi up --stack delivery",
     ],
     "README.md": [
         "## Deploying with the pipeline",
         "Once per account, deploy `bootstrap/`",
         "`pulumi stack init <stack>",
         "Push the code to the repository",
-        "Deploy each stack once by hand (`pulumi up`)",
+        "Deploy the delivery stack by hand",
     ],
 }
 

@@ -24,7 +24,6 @@ ALL_OK = {
     "state bucket": "ok",
     "account key": "ok",
     "catalog encryption": "ok",
-    "repository": "ok",
     "stack": "ok",
 }
 
@@ -123,7 +122,6 @@ MISSING: dict[str, tuple[Setup, dict[str, str], str]] = {
             "state bucket": "skip",
             "account key": "skip",
             "catalog encryption": "skip",
-            "repository": "skip",
             "stack": "skip",
         },
         "aws sso login",
@@ -145,14 +143,13 @@ MISSING: dict[str, tuple[Setup, dict[str, str], str]] = {
             "state bucket": "FAIL",
             "account key": "FAIL",
             "catalog encryption": "warn",
-            "repository": "FAIL",
             "stack": "skip",
         },
         f"data-platform-state-{ACCOUNT} does not exist",
     ),
     "bootstrap ran in another region": (
         _bootstrapped_elsewhere,
-        {"account key": "FAIL", "catalog encryption": "warn", "repository": "FAIL"},
+        {"account key": "FAIL", "catalog encryption": "warn"},
         "alias/data-platform-state in eu-west-1: NotFoundException",
     ),
     "the stack does not exist yet": (

@@ -43,9 +43,8 @@ def test_yes_previews_with_the_pack_then_applies_with_it(
         ["stack", "output", "--stack", "dev"],
     ]
     output = " ".join(capsys.readouterr().out.split())
-    # Said before the question: subscribers must confirm, the code must be pushed first.
+    # Said before the question: subscribers must confirm.
     assert output.index("follow its 'Confirm subscription' link") < output.index("Deploy these")
-    assert "push the code there first" in output
 
 
 def test_a_missing_stack_is_created_with_the_stack_files_secrets_provider(

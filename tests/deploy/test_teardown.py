@@ -84,7 +84,7 @@ def test_retain_keeps_the_data_and_says_what_it_costs_and_how_to_remove_it(
     ]["protection"]
     assert protection == {**LIFTED, "retain_on_delete": True, "force_destroy_buckets": False}
     output = " ".join(capsys.readouterr().out.split())
-    assert "Kept in AWS (7): platform-key, delivery-artifacts-bucket" in output
+    assert "Kept in AWS (6): platform-key, lake-access-logs-bucket" in output
     assert "They cost $1,735.88/month while they stay" in output
     assert "$1,734.48 1 Redshift cluster x 2 ra3.xlplus nodes" in output
     assert (

@@ -39,7 +39,9 @@ def test_invalid_config_registers_nothing() -> None:
 
 
 def test_unknown_stack_lists_the_available_ones() -> None:
-    with pytest.raises(StackNotFoundError, match=r"unknown stack 'qa'.*available: dev, prod"):
+    with pytest.raises(
+        StackNotFoundError, match=r"unknown stack 'qa'.*available: delivery, dev, prod"
+    ):
         capture_stack("qa")
 
 

@@ -56,7 +56,7 @@ def test_unknown_stack_exits_2_with_a_clear_message() -> None:
     result = check_cli("--stack", "staging")
     assert result.returncode == 2
     assert "unknown stack 'staging'" in result.stderr
-    assert "available: dev, prod" in result.stderr
+    assert "available: delivery, dev, prod" in result.stderr
 
 
 def test_invalid_config_exits_2_naming_the_key(tmp_path: Path) -> None:
@@ -221,13 +221,16 @@ def test_a_policy_config_can_still_make_encryption_advisory(tmp_path: Path) -> N
 def test_waived_findings_are_counted_and_name_their_exception(tmp_path: Path) -> None:
     root = _dev_with_unencrypted_log_group(tmp_path / "project")
     shipped = (root / "policies" / "exceptions.yaml").read_text()
+    granted = yaml.safe_load(shipped)["exceptions"]
+    added = {
+        "rule": "ENC-005",
+        "resource": "unencrypted-audit",
+        "reason": "the vendor shipper reads this group and cannot use a CMK",
+        "owner": "data-engineering",
+        "expires": "2999-12-31",
+    }
     (root / "policies" / "exceptions.yaml").write_text(
-        shipped + "\n"
-        "  - rule: ENC-005\n"
-        "    resource: unencrypted-audit\n"
-        "    reason: the vendor shipper reads this group and cannot use a CMK\n"
-        "    owner: data-engineering\n"
-        "    expires: 2999-12-31\n"
+        yaml.safe_dump({"exceptions": [*granted, added]})
     )
 
     result = check_cli("--stack", "dev", "--root", str(root))

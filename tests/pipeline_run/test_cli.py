@@ -46,7 +46,10 @@ def test_a_quarantined_file_exits_one(tmp_path: Path, capsys: pytest.CaptureFixt
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--stack", "qa"], "unknown stack 'qa': no Pulumi.qa.yaml; available: dev, prod"),
+        (
+            ["--stack", "qa"],
+            "unknown stack 'qa': no Pulumi.qa.yaml; available: delivery, dev, prod",
+        ),
         (
             ["--stack", "dev", "--pipeline", "invoices"],
             "stack 'dev' has no pipeline 'invoices'; pipelines: orders, clickstream",

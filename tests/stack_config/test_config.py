@@ -34,8 +34,8 @@ def test_prod_is_protected_and_dev_is_disposable() -> None:
     assert dev.warehouse is not None and dev.warehouse.kind == "serverless"
     assert prod.warehouse is not None and prod.warehouse.kind == "provisioned"
     assert dev.network is not None and dev.network.kind == "managed"
-    assert dev.delivery is not None and not dev.delivery.require_approval
-    assert prod.delivery is not None and prod.delivery.require_approval
+    assert dev.delivery is not None and dev.delivery.verification.timeout_minutes == 20
+    assert prod.delivery is not None and prod.delivery.verification.timeout_minutes == 45
 
 
 def _platform(values: dict[str, Any]) -> dict[str, Any]:
@@ -219,21 +219,29 @@ INVALID = {
         _set("delivery.secrets_provider", "passphrase"),
         "platform.delivery.secrets_provider",
     ),
-    "github source without token secret": (
-        _set(
-            "delivery.source",
-            {
-                "kind": "codeconnections",
-                "connection_arn": "arn:aws:codeconnections:eu-west-1:123456789012:connection/x",
-                "repository": "acme/data-platform",
-            },
-        ),
-        "platform.delivery.source.token_secret_arn",
+    "account other than the state bucket's": (
+        _set("delivery.account_id", "210987654321"),
+        "platform.delivery",
     ),
-    "unknown source kind": (_set("delivery.source", {"kind": "svn"}), "platform.delivery.source"),
-    "bad drift schedule": (
-        _set("delivery.drift_schedule", "daily"),
-        "platform.delivery.drift_schedule",
+    "account id not quoted digits": (
+        _set("delivery.delivery_account_id", "2109876"),
+        "platform.delivery.delivery_account_id",
+    ),
+    "pipeline settings of the release": (
+        _set("delivery.require_approval", True),
+        "platform.delivery.require_approval",
+    ),
+    "verification too long": (
+        _set("delivery.verification", {"timeout_minutes": 600}),
+        "platform.delivery.verification.timeout_minutes",
+    ),
+    "canary without rows": (
+        _set("delivery.verification", {"canary": {"rows": 0}}),
+        "platform.delivery.verification.canary.rows",
+    ),
+    "canary date not a date": (
+        _set("delivery.verification", {"canary": {"partition_date": "yesterday"}}),
+        "platform.delivery.verification.canary.partition_date",
     ),
     "warehouse without network": (_delete("network"), "platform"),
     "no alert subscriber": (

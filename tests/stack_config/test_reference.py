@@ -61,7 +61,7 @@ def test_every_key_is_described_in_its_model_and_listed_in_the_reference(
         ("`platform.warehouse` with `kind: serverless`", "classification", ("one of `public`",)),
         ("`platform.warehouse` with `kind: provisioned`", "database_name", ("`analytics`",)),
         ("`platform.warehouse` with `kind: provisioned`", "admin_username", ("`platform_admin`",)),
-        ("`platform.delivery`", "compute_type", ("`BUILD_GENERAL1_SMALL`",)),
+        ("`release`", "compute_type", ("`BUILD_GENERAL1_SMALL`",)),
         ("`platform.kms`", "deletion_window_days", ("integer (7 to 30)", "`30`")),
         ("`platform.pipelines[].trigger` with `kind: schedule`", "expression", ("schedule",)),
         ("`platform.lake`", "artifacts", ("keys as in [`platform.lake.access_logs`]",)),

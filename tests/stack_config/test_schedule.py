@@ -7,6 +7,7 @@ import pytest
 
 from offline.capture import read_stack_values
 from stack_config import StackConfigError, parse_stack_config
+from stack_config.release_loader import parse_release_config
 from stack_config.schedule import CRON_ALLOWED, check_schedule
 
 ACCEPTED = {
@@ -77,26 +78,27 @@ def test_exactly_one_day_field_is_a_question_mark(expression: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "key, expression, field",
+    "stack, key, expression, field",
     [
-        ("pipelines.1.trigger.expression", "cron(0 25 * * ? *)", "hours"),
-        ("delivery.drift_schedule", "cron(0 2 ? * MONDAY *)", "day-of-week"),
+        ("dev", "platform.pipelines.1.trigger.expression", "cron(0 25 * * ? *)", "hours"),
+        ("delivery", "release.drift_schedule", "cron(0 2 ? * MONDAY *)", "day-of-week"),
     ],
     ids=["pipeline trigger", "drift schedule"],
 )
 def test_a_bad_schedule_in_a_stack_file_names_its_key_path(
-    key: str, expression: str, field: str
+    stack: str, key: str, expression: str, field: str
 ) -> None:
-    values = copy.deepcopy(read_stack_values("dev"))
-    *parents, leaf = key.split(".")
-    node = values["data-platform:platform"]
+    values = copy.deepcopy(read_stack_values(stack))
+    top, *parents, leaf = key.split(".")
+    node = values[f"data-platform:{top}"]
     for part in parents:
         node = node[int(part)] if part.isdigit() else node[part]
     node[leaf] = expression
+    parse = parse_release_config if top == "release" else parse_stack_config
     with pytest.raises(StackConfigError) as caught:
-        parse_stack_config("dev", values)
+        parse(stack, values)
     (problem,) = caught.value.problems
-    path = "platform." + ".".join(p if not p.isdigit() else f"[{p}]" for p in key.split("."))
+    path = ".".join(p if not p.isdigit() else f"[{p}]" for p in key.split("."))
     assert problem.path == path.replace(".[", "[")
     assert f"the cron {field} field" in problem.message
     assert problem.value == repr(expression)

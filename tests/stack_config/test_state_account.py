@@ -9,7 +9,6 @@ from offline.capture import capture_stack
 from offline.mocks import Registration
 from stack_config.delivery import DeliverySettings
 
-SOURCE = {"kind": "codecommit", "repository": "data-platform"}
 SECRETS = "awskms://alias/data-platform-state?region=eu-west-1"
 
 
@@ -24,9 +23,19 @@ SECRETS = "awskms://alias/data-platform-state?region=eu-west-1"
 )
 def test_state_account_is_read_from_bootstraps_bucket_name(url: str, account: str | None) -> None:
     settings = DeliverySettings.model_validate(
-        {"source": SOURCE, "state_backend_url": url, "secrets_provider": SECRETS}
+        {"state_backend_url": url, "secrets_provider": SECRETS, "account_id": "210987654321"}
+        if account is None
+        else {"state_backend_url": url, "secrets_provider": SECRETS}
     )
     assert settings.state_account == account
+    assert settings.target_account == (account or "210987654321")
+
+
+def test_a_bucket_named_otherwise_needs_the_account_id() -> None:
+    with pytest.raises(ValueError, match="account_id is required: the state bucket 'shared'"):
+        DeliverySettings.model_validate(
+            {"state_backend_url": "s3://shared", "secrets_provider": SECRETS}
+        )
 
 
 def test_a_deploy_to_another_account_stops_before_any_resource() -> None:

@@ -70,4 +70,30 @@ ACCEPTED = (
             "ARN (same CloudWatch Logs page); the key is typed String in the authorization data."
         ),
     ),
+    Accepted(
+        issue="RESOURCE_MISMATCH",
+        type="aws:iam/rolePolicy:RolePolicy",
+        prop="policy",
+        detail='*"states:DescribeExecution", "required_format": "arn:*:states:*:*:express:*:*:*"*',
+        resource="verify-role-policy",
+        reason=(
+            "DescribeExecution takes a standard execution's ARN or an express execution's (the "
+            "Service Authorization Reference marks both; either is enough), and parliament "
+            "demands both. The pipelines' state machines are STANDARD: their executions are "
+            "named by the execution ARN granted."
+        ),
+    ),
+    Accepted(
+        issue="RESOURCE_STAR",
+        type="aws:iam/rolePolicy:RolePolicy",
+        prop="policy",
+        detail='["ec2:Describe*"redshift:Describe*',
+        resource="release-deploy-policy",
+        reason=(
+            "The deploy's ec2:Describe* and redshift:Describe* on '*': read-only calls the "
+            "provider makes to read and wait for the network and the warehouse, many of which "
+            "take no resource ARN (DescribeVpcs, DescribeClusters without an id). Every change "
+            "the deploy may make is scoped to the account and region."
+        ),
+    ),
 )

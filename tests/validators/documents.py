@@ -2,10 +2,11 @@
 trust, bucket, key, topic and queue policies), state machine definitions, event patterns."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from offline.capture import Capture
+from offline.capture import Capture, ReleaseCapture
+from offline.mocks import Registration
 
 STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
 EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
@@ -26,17 +27,22 @@ class Document:
         return f"{self.stack}:{self.resource}.{self.prop}"
 
 
-def policy_documents(capture: Capture) -> Iterator[Document]:
+def policy_documents(capture: Capture | ReleaseCapture) -> Iterator[Document]:
     """Every input of the capture that is an IAM policy document (a JSON object with Statement)."""
-    for resource in capture.resources:
+    return declared_policy_documents(capture.stack, capture.resources)
+
+
+def declared_policy_documents(stack: str, resources: Iterable[Registration]) -> Iterator[Document]:
+    """Every input of the registrations that is an IAM policy document."""
+    for resource in resources:
         for prop, value in resource.inputs.items():
             if not (isinstance(value, str) and '"Statement"' in value):
                 continue
             if "Statement" in json.loads(value):
-                yield Document(capture.stack, resource.name, resource.type, prop, value)
+                yield Document(stack, resource.name, resource.type, prop, value)
 
 
-def definitions(capture: Capture) -> Iterator[Document]:
+def definitions(capture: Capture | ReleaseCapture) -> Iterator[Document]:
     """Every state machine definition (Amazon States Language)."""
     for resource in capture.resources:
         if resource.type == STATE_MACHINE:
@@ -44,7 +50,7 @@ def definitions(capture: Capture) -> Iterator[Document]:
             yield Document(capture.stack, resource.name, resource.type, "definition", text)
 
 
-def event_patterns(capture: Capture) -> Iterator[Document]:
+def event_patterns(capture: Capture | ReleaseCapture) -> Iterator[Document]:
     """Every EventBridge rule's event pattern (schedule rules have none)."""
     for resource in capture.resources:
         if resource.type == EVENT_RULE and "eventPattern" in resource.inputs:

@@ -16,13 +16,15 @@ import pytest
 from moto.events.models import EventPattern
 from moto.events.utils import EventMessageType
 
-from offline.capture import Capture, offline_account
+from offline.capture import Capture, ReleaseCapture, offline_account
+from offline.mocks import MOCK_ACCOUNT_ID
 from tests.validators.documents import Document, event_patterns
 
 EVENTS = Path(__file__).parent / "events"
 Event = dict[str, Any]
 # (positive events, negative events) of one rule
 Cases = tuple[list[Event], list[Event]]
+AnyCapture = Capture | ReleaseCapture
 
 
 def sample(name: str) -> Event:
@@ -42,26 +44,33 @@ def variant(event: Event, **changes: Any) -> Event:
     return changed
 
 
-def _here(capture: Capture, event: Event) -> Event:
-    return variant(event, account=offline_account(capture.config), region=capture.config.region)
+def _account(capture: AnyCapture) -> str:
+    if isinstance(capture, ReleaseCapture):
+        return MOCK_ACCOUNT_ID
+    return offline_account(capture.config)
 
 
-def _named(capture: Capture, type_: str, suffix: str) -> str:
+def _here(capture: AnyCapture, event: Event) -> Event:
+    return variant(event, account=_account(capture), region=capture.config.region)
+
+
+def _named(capture: AnyCapture, type_: str, suffix: str) -> str:
     (name,) = [
         r.inputs["name"] for r in capture.resources if r.type == type_ and r.name.endswith(suffix)
     ]
     return str(name)
 
 
-def _repository(capture: Capture) -> tuple[str, str, str]:
-    delivery = capture.config.platform.delivery
-    assert delivery is not None and delivery.source.kind == "codecommit"
-    name = delivery.source.repository
-    arn = f"arn:aws:codecommit:{capture.config.region}:{offline_account(capture.config)}:{name}"
-    return name, arn, delivery.branch
+def _repository(capture: AnyCapture) -> tuple[str, str, str]:
+    assert isinstance(capture, ReleaseCapture)
+    release = capture.config.release
+    assert release.source.kind == "codecommit"
+    name = release.source.repository
+    arn = f"arn:aws:codecommit:{capture.config.region}:{_account(capture)}:{name}"
+    return name, arn, release.branch
 
 
-def push(capture: Capture, rule: Document, pattern: Event) -> Cases:
+def push(capture: AnyCapture, rule: Document, pattern: Event) -> Cases:
     name, arn, branch = _repository(capture)
     event = _here(capture, sample("codecommit-reference-updated"))
     event = variant(event, resources=[arn], **{"detail.repositoryName": name})
@@ -80,7 +89,7 @@ def push(capture: Capture, rule: Document, pattern: Event) -> Cases:
     ]
 
 
-def pull_request(capture: Capture, rule: Document, pattern: Event) -> Cases:
+def pull_request(capture: AnyCapture, rule: Document, pattern: Event) -> Cases:
     name, arn, branch = _repository(capture)
     event = _here(capture, sample("codecommit-pull-request-created"))
     ok = variant(
@@ -94,8 +103,8 @@ def pull_request(capture: Capture, rule: Document, pattern: Event) -> Cases:
     ]
 
 
-def pipeline_failed(capture: Capture, rule: Document, pattern: Event) -> Cases:
-    name = _named(capture, "aws:codepipeline/pipeline:Pipeline", "delivery-pipeline")
+def pipeline_failed(capture: AnyCapture, rule: Document, pattern: Event) -> Cases:
+    name = _named(capture, "aws:codepipeline/pipeline:Pipeline", "release-pipeline")
     (arn,) = pattern["resources"]  # the pipeline's ARN output
     event = _here(capture, sample("codepipeline-execution-state-change"))
     event = variant(event, resources=[arn], **{"detail.pipeline": name})
@@ -107,15 +116,45 @@ def pipeline_failed(capture: Capture, rule: Document, pattern: Event) -> Cases:
     ]
 
 
-def drift_detected(capture: Capture, rule: Document, pattern: Event) -> Cases:
-    project = _named(capture, "aws:codebuild/project:Project", "delivery-drift-project")
+def action_failed(capture: AnyCapture, rule: Document, pattern: Event) -> Cases:
+    name = _named(capture, "aws:codepipeline/pipeline:Pipeline", "release-pipeline")
+    (arn,) = pattern["resources"]  # the pipeline's ARN output
+    event = _here(capture, sample("codepipeline-action-execution-state-change"))
+    event = variant(event, resources=[arn], **{"detail.pipeline": name, "detail.state": "FAILED"})
+    deploy = variant(event, **{"detail.stage": "Deploy-prod", "detail.action": "Deploy"})
+    verify = variant(event, **{"detail.stage": "Deploy-dev", "detail.action": "Verify"})
+    return [deploy, verify], [
+        variant(deploy, **{"detail.state": "SUCCEEDED"}),
+        variant(deploy, **{"detail.stage": "Preview-prod", "detail.action": "Preview"}),
+        variant(verify, resources=[arn + "-other"]),
+    ]
+
+
+def drift_detected(capture: AnyCapture, rule: Document, pattern: Event) -> Cases:
+    projects = [
+        str(r.inputs["name"])
+        for r in capture.resources
+        if r.type == "aws:codebuild/project:Project" and r.name.endswith("-drift-project")
+    ]
+    assert len(projects) == len(capture.config.release.stages)  # type: ignore[union-attr]
     event = _here(capture, sample("codebuild-build-state-change"))
-    event = variant(event, **{"detail.project-name": project})
-    ok = variant(event, **{"detail.build-status": "FAILED"})
-    return [ok], [event, variant(ok, **{"detail.project-name": project.replace("drift", "deploy")})]
+    positives = [
+        variant(event, **{"detail.project-name": p, "detail.build-status": "FAILED"})
+        for p in projects
+    ]
+    return positives, [
+        variant(positives[0], **{"detail.build-status": "SUCCEEDED"}),
+        *(
+            variant(
+                p, **{"detail.project-name": p["detail"]["project-name"].replace("drift", "deploy")}
+            )
+            for p in positives
+        ),
+    ]
 
 
-def object_created(capture: Capture, rule: Document, pattern: Event) -> Cases:
+def object_created(capture: AnyCapture, rule: Document, pattern: Event) -> Cases:
+    assert isinstance(capture, Capture)
     (pipeline,) = [
         p for p in capture.config.platform.pipelines if rule.resource.startswith(f"{p.name}-")
     ]
@@ -130,7 +169,7 @@ def object_created(capture: Capture, rule: Document, pattern: Event) -> Cases:
     ]
 
 
-def glue_failed(capture: Capture, rule: Document, pattern: Event) -> Cases:
+def glue_failed(capture: AnyCapture, rule: Document, pattern: Event) -> Cases:
     jobs = [str(r.inputs["name"]) for r in capture.resources if r.type == "aws:glue/job:Job"]
     event = _here(capture, sample("glue-job-state-change"))
     positives = [variant(event, **{"detail.jobName": job}) for job in jobs]
@@ -140,17 +179,18 @@ def glue_failed(capture: Capture, rule: Document, pattern: Event) -> Cases:
     ]
 
 
-BINDINGS: dict[tuple[str, str], Callable[[Capture, Document, Event], Cases]] = {
+BINDINGS: dict[tuple[str, str], Callable[[AnyCapture, Document, Event], Cases]] = {
     ("aws.codecommit", "CodeCommit Repository State Change"): push,
     ("aws.codecommit", "CodeCommit Pull Request State Change"): pull_request,
     ("aws.codepipeline", "CodePipeline Pipeline Execution State Change"): pipeline_failed,
+    ("aws.codepipeline", "CodePipeline Action Execution State Change"): action_failed,
     ("aws.codebuild", "CodeBuild Build State Change"): drift_detected,
     ("aws.s3", "Object Created"): object_created,
     ("aws.glue", "Glue Job State Change"): glue_failed,
 }
 
 
-def check(capture: Capture, rule: Document) -> list[str]:
+def check(capture: AnyCapture, rule: Document) -> list[str]:
     """What is wrong with one rule's pattern: documented events it misses or near misses it
     matches."""
     pattern: Event = json.loads(rule.text)
@@ -172,31 +212,57 @@ def check(capture: Capture, rule: Document) -> list[str]:
     return missed + caught
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.fixture(scope="module")
+def captures(
+    shipped_captures: dict[str, Capture], release_capture: ReleaseCapture
+) -> dict[str, AnyCapture]:
+    return {**shipped_captures, release_capture.stack: release_capture}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", "delivery"])
 def test_every_event_pattern_matches_its_documented_event_only(
-    stack: str, shipped_captures: dict[str, Capture]
+    stack: str, captures: dict[str, AnyCapture]
 ) -> None:
-    capture = shipped_captures[stack]
+    capture = captures[stack]
     rules = list(event_patterns(capture))
-    assert {json.loads(r.text)["source"][0] for r in rules} == {s for s, _ in BINDINGS}
+    assert rules
     assert [problem for rule in rules for problem in check(capture, rule)] == []
+
+
+def test_every_binding_is_exercised_by_a_shipped_stack(captures: dict[str, AnyCapture]) -> None:
+    kinds = {
+        (pattern["source"][0], pattern["detail-type"][0])
+        for capture in captures.values()
+        for pattern in (json.loads(r.text) for r in event_patterns(capture))
+    }
+    assert kinds == set(BINDINGS)
 
 
 BROKEN = {
     # A field the event does not carry: the rule never fires.
-    "delivery-pipeline-failed": lambda p: variant(p, detail={"status": ["FAILED"]}),
+    ("delivery", "release-pipeline-failed"): lambda p: variant(p, detail={"status": ["FAILED"]}),
     # The wrong vocabulary: CodeCommit names branches without refs/heads/.
-    "delivery-on-push": lambda p: variant(p, **{"detail.referenceName": ["refs/heads/main"]}),
+    ("delivery", "release-on-push"): lambda p: variant(
+        p, **{"detail.referenceName": ["refs/heads/main"]}
+    ),
+    # Too wide: every failed action, a preview's included.
+    ("delivery", "release-deploy-failed"): lambda p: variant(p, detail={"state": ["FAILED"]}),
     # Too wide: every object of the bucket, quarantine included.
-    "orders-ingest-object-created": lambda p: variant(p, detail={"bucket": p["detail"]["bucket"]}),
-    "operations-glue-failures": lambda p: variant(p, **{"detail-type": ["Glue Job Run Status"]}),
+    ("dev", "orders-ingest-object-created"): lambda p: variant(
+        p, detail={"bucket": p["detail"]["bucket"]}
+    ),
+    ("dev", "operations-glue-failures"): lambda p: variant(
+        p, **{"detail-type": ["Glue Job Run Status"]}
+    ),
 }
 
 
-@pytest.mark.parametrize("rule_name", BROKEN)
-def test_a_broken_pattern_is_reported(rule_name: str, shipped_captures: dict[str, Capture]) -> None:
-    capture = shipped_captures["dev"]
+@pytest.mark.parametrize(("stack", "rule_name"), BROKEN, ids=[r for _, r in BROKEN])
+def test_a_broken_pattern_is_reported(
+    stack: str, rule_name: str, captures: dict[str, AnyCapture]
+) -> None:
+    capture = captures[stack]
     (rule,) = [r for r in event_patterns(capture) if r.resource == rule_name]
     assert check(capture, rule) == []
-    broken = json.dumps(BROKEN[rule_name](json.loads(rule.text)))
+    broken = json.dumps(BROKEN[(stack, rule_name)](json.loads(rule.text)))
     assert check(capture, Document(rule.stack, rule.resource, rule.type, rule.prop, broken))

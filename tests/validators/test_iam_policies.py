@@ -9,9 +9,10 @@ from collections.abc import Iterable
 import parliament
 import pytest
 
-from offline.capture import Capture
+from offline.capture import Capture, ReleaseCapture
+from tests.bootstrap.test_release_roles import BACKEND, _run
 from tests.validators.accepted_findings import ACCEPTED, Accepted
-from tests.validators.documents import Document, policy_documents
+from tests.validators.documents import Document, declared_policy_documents, policy_documents
 
 Finding = tuple[Document, str, str]
 KINDS = {
@@ -83,8 +84,19 @@ def unaccepted(found: Iterable[Finding]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def shipped_findings(shipped_captures: dict[str, Capture]) -> list[Finding]:
-    return findings(d for c in shipped_captures.values() for d in policy_documents(c))
+def shipped_findings(
+    shipped_captures: dict[str, Capture], release_capture: ReleaseCapture
+) -> list[Finding]:
+    """Every policy of the platform stacks, the delivery stack, and bootstrap's release roles."""
+    documents = [d for c in shipped_captures.values() for d in policy_documents(c)]
+    documents += policy_documents(release_capture)
+    documents += declared_policy_documents("bootstrap", _run(BACKEND).values())
+    return findings(documents)
+
+
+def test_the_release_and_its_roles_are_linted(shipped_findings: list[Finding]) -> None:
+    linted = {(d.stack, d.resource) for d, _, _ in shipped_findings}
+    assert ("bootstrap", "release-deploy") in linted  # its trust policy's accepted finding
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

@@ -1,7 +1,8 @@
-"""`pulumi preview --refresh` (the preview and drift builds) reads every resource, and reading
-one encrypted with a customer key needs kms:Decrypt on that key (DescribeStateMachine, a Lambda
-environment, the Glue Data Catalog, the stack's secrets). Every such key is derived here from the
-capture, and both read-only roles must be able to decrypt with it, yet not read lake objects.
+"""`pulumi preview --refresh` (the release's preview and drift builds) reads every resource, and
+reading one encrypted with a customer key needs kms:Decrypt on that key (DescribeStateMachine, a
+Lambda environment, the Glue Data Catalog, the stack's secrets). Every such key is derived here
+from the capture, and the read-only preview role bootstrap creates in the stack's account must be
+able to decrypt with it, yet not read lake objects.
 """
 
 import copy
@@ -13,6 +14,7 @@ import pytest
 from offline.capture import Capture, capture_stack, read_stack_values
 from offline.mocks import Registration
 from stack_config import StackConfig
+from tests.bootstrap.test_release_roles import BACKEND, _run
 from tests.components.delivery.policy_evaluation import decision
 from tests.components.helpers import policy_statements
 
@@ -23,32 +25,26 @@ BUCKET = "aws:s3/bucket:Bucket"
 NOT_ENCRYPTION = {ALIAS, KEY, "aws:iam/rolePolicy:RolePolicy", "aws:iam/role:Role"}
 # Bootstrap encrypts the account's Glue Data Catalog with the account key (account.key_alias).
 CATALOG_TYPES = ("aws:glue/catalogDatabase:CatalogDatabase", "aws:glue/catalogTable:CatalogTable")
-READ_ONLY_ROLES = ("preview", "drift")
-GITHUB = {
-    "kind": "codeconnections",
-    "connection_arn": "arn:aws:codeconnections:eu-west-1:123456789012:connection/abc-123",
-    "repository": "acme/data-platform",
-    "token_secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:gh-token-AbC",
-}
+ACCOUNT_KEY = "alias/data-platform-account"
 
 
-def _github_with_its_own_account_key() -> dict[str, Any]:
+def _with_its_own_account_key() -> dict[str, Any]:
     values = copy.deepcopy(read_stack_values("dev"))
     platform = values["data-platform:platform"]
-    platform["delivery"]["source"] = GITHUB
-    platform["account"]["key_alias"] = "alias/data-platform-account"
+    platform["account"]["key_alias"] = ACCOUNT_KEY
+    platform["delivery"]["secrets_provider"] = f"awskms://{ACCOUNT_KEY}?region=eu-west-1"
     return values
 
 
 @pytest.fixture(scope="module")
 def variant_captures(shipped_captures: dict[str, Capture]) -> dict[str, Capture]:
-    variant = capture_stack("dev", values=_github_with_its_own_account_key())
-    return {**shipped_captures, "dev-github-account-key": variant}
+    variant = capture_stack("dev", values=_with_its_own_account_key())
+    return {**shipped_captures, "dev-account-key": variant}
 
 
-@pytest.fixture(params=["dev", "prod", "dev-github-account-key"])
+@pytest.fixture(params=["dev", "prod", "dev-account-key"])
 def capture(request: pytest.FixtureRequest, variant_captures: dict[str, Capture]) -> Capture:
-    """Each shipped stack, and dev with a GitHub source and an account key of its own."""
+    """Each shipped stack, and dev with an account key of another alias."""
     return variant_captures[request.param]
 
 
@@ -97,11 +93,12 @@ def account_key_aliases(capture: Capture) -> set[str]:
     return aliases
 
 
-def _role_statements(capture: Capture, role: str) -> list[dict[str, Any]]:
-    names = {f"delivery-{role}-role-policy", f"delivery-{role}-self-protection"}
-    policies = [r for r in capture.resources if r.name in names]
-    assert policies, f"no policy of the {role} role"
-    return [s for p in policies for s in policy_statements(p)]
+def preview_statements(capture: Capture) -> list[dict[str, Any]]:
+    """The inline policy of the preview role that bootstrap creates in the stack's account."""
+    key_alias = capture.config.platform.account.key_alias
+    release = {"stacks": [capture.stack]}
+    declared = _run({**BACKEND, "key_alias": key_alias, "release": release})
+    return policy_statements(declared["release-preview-policy"])
 
 
 def _lake_bucket_names(capture: Capture) -> list[str]:
@@ -123,26 +120,22 @@ def _lake_bucket_names(capture: Capture) -> list[str]:
     return sorted(names)
 
 
-@pytest.mark.parametrize("role", READ_ONLY_ROLES)
-def test_read_only_builds_can_decrypt_every_key_a_refresh_reads(
-    role: str, capture: Capture
-) -> None:
-    statements = _role_statements(capture, role)
+def test_the_preview_role_can_decrypt_every_key_a_refresh_reads(capture: Capture) -> None:
+    statements = preview_statements(capture)
     keys = stack_keys(capture)
     assert keys, "the stack encrypts with its own key"
     for arn, aliases in keys.items():
         context = {"kms:ResourceAliases": aliases}
-        assert decision(statements, "kms:Decrypt", arn, context) == "allow", (role, arn)
+        assert decision(statements, "kms:Decrypt", arn, context) == "allow", arn
     # Keys of another stack (bootstrap's): only their alias is known, so any key of the account.
     account_key = next(iter(keys)).rsplit("/", 1)[0] + "/0a1b2c3d-account-key"
     for alias in sorted(account_key_aliases(capture)):
         context = {"kms:ResourceAliases": [alias]}
-        assert decision(statements, "kms:Decrypt", account_key, context) == "allow", (role, alias)
+        assert decision(statements, "kms:Decrypt", account_key, context) == "allow", alias
 
 
-@pytest.mark.parametrize("role", READ_ONLY_ROLES)
-def test_read_only_builds_still_cannot_read_lake_objects(role: str, capture: Capture) -> None:
-    statements = _role_statements(capture, role)
+def test_the_preview_role_still_cannot_read_lake_objects(capture: Capture) -> None:
+    statements = preview_statements(capture)
     config: StackConfig = capture.config
     keys = [p.source_prefix + "part-0000.csv" for p in config.platform.pipelines]
     keys += [f"quarantine/{p.name}/rejected.csv" for p in config.platform.pipelines]
@@ -152,4 +145,4 @@ def test_read_only_builds_still_cannot_read_lake_objects(role: str, capture: Cap
         for key in keys:
             arn = f"arn:aws:s3:::{bucket}/{key}"
             for action in ("s3:GetObject", "s3:GetObjectVersion"):
-                assert decision(statements, action, arn, {}) == "deny", (role, action, arn)
+                assert decision(statements, action, arn, {}) == "deny", (action, arn)

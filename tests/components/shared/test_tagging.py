@@ -3,7 +3,7 @@
 import pytest
 
 from components.shared.tagging import Tags, is_taggable
-from offline.capture import Capture
+from offline.capture import Capture, ReleaseCapture
 
 REQUIRED = {"Environment", "Project", "Owner", "CostCenter", "ManagedBy"}
 DATA_STORES = {"aws:s3/bucket:Bucket"}
@@ -20,9 +20,17 @@ MUST_TAG = {
     "aws:sqs/queue:Queue",
     "aws:sns/topic:Topic",
     "aws:sfn/stateMachine:StateMachine",
+    "aws:ec2/vpc:Vpc",
+}
+# The delivery stack's (the release pipeline) likewise.
+RELEASE_MUST_TAG = {
+    "aws:s3/bucket:Bucket",
+    "aws:kms/key:Key",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:iam/role:Role",
+    "aws:sns/topic:Topic",
     "aws:codebuild/project:Project",
     "aws:codepipeline/pipeline:Pipeline",
-    "aws:ec2/vpc:Vpc",
 }
 WAREHOUSE_TYPES = {
     "dev": {
@@ -65,6 +73,17 @@ def test_every_taggable_resource_carries_the_required_tags_in_its_inputs(
         assert tags["Project"] == "data-platform"
         if resource.type in DATA_STORES:
             assert tags["DataClassification"] in {"internal", "confidential"}, resource.name
+
+
+def test_every_taggable_release_resource_carries_the_required_tags(
+    release_capture: ReleaseCapture,
+) -> None:
+    taggable = [r for r in release_capture.resources if r.custom and is_taggable(r.type)]
+    assert RELEASE_MUST_TAG - {r.type for r in taggable} == set()
+    for resource in taggable:
+        tags = resource.inputs.get("tags", {})
+        assert tags.keys() >= REQUIRED, resource.name
+        assert tags["Environment"] == release_capture.config.release.environment
 
 
 def test_data_store_tags_add_classification_without_losing_the_base() -> None:

@@ -57,7 +57,6 @@ BUCKETS = {
     "lake-curated-bucket",
     "lake-access-logs-bucket",
     "lake-artifacts-bucket",
-    "delivery-artifacts-bucket",
 }
 # Each shipped stack's stateful resources: the key, every bucket and the warehouse's data store
 # (dev: a serverless namespace; prod: a provisioned cluster).

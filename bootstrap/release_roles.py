@@ -1,0 +1,101 @@
+"""The roles a release pipeline's builds assume in this account: deploy and preview, each trusting
+only the delivery account's build roles of the stacks this account hosts, with the external id.
+
+They exist before any stack of the account and outside the platform's role path, so no deploy
+can change them; the deploy role also carries a policy that denies changing itself.
+"""
+
+import pulumi
+import pulumi_aws as aws
+
+from bootstrap.settings import ReleaseTrust
+from components.delivery.names import (
+    PULL_REQUEST_PROJECT,
+    TARGET_DEPLOY_ROLE,
+    TARGET_PREVIEW_ROLE,
+    TARGET_ROLE_PATH,
+    stage_project,
+)
+from components.delivery.target_access import (
+    READ_ONLY_POLICY,
+    SELF_MODIFICATIONS,
+    deploy_statements,
+    managed_policy_arns,
+    preview_statements,
+)
+from components.delivery.trust import release_trust
+from components.shared.aws_context import AwsEnv
+from components.shared.iam import deny, policy_document, trusted_role
+
+
+class ReleaseRoles(pulumi.ComponentResource):
+    """The deploy role and the read-only preview role of the release pipeline."""
+
+    deploy_role: aws.iam.Role
+    preview_role: aws.iam.Role
+
+    def __init__(
+        self,
+        name: str,
+        settings: ReleaseTrust,
+        *,
+        env: AwsEnv,
+        state_bucket: pulumi.Input[str],
+        key_alias: str,
+        tags: dict[str, str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("dataplatform:bootstrap:ReleaseRoles", name, None, opts)
+        self._name, self._settings, self._env = name, settings, env
+        self._child = pulumi.ResourceOptions(parent=self)
+        self.deploy_role = self._deploy_role(state_bucket, key_alias, tags)
+        self.preview_role = self._preview_role(state_bucket, key_alias, tags)
+        self.register_outputs(
+            {"deploy_role": self.deploy_role.arn, "preview_role": self.preview_role.arn}
+        )
+
+    def _trust(self, projects: list[str]) -> dict[str, object]:
+        return release_trust(
+            partition=self._env.partition,
+            delivery_account=self._settings.delivery_account_id or self._env.account_id,
+            projects=projects,
+            external_id=self._settings.external_id,
+        )
+
+    def _deploy_role(
+        self, state_bucket: pulumi.Input[str], key_alias: str, tags: dict[str, str]
+    ) -> aws.iam.Role:
+        """Trusted by the stacks' deploy builds; denied changing itself."""
+        role = trusted_role(
+            f"{self._name}-deploy",
+            trust=self._trust([stage_project(s, "deploy") for s in self._settings.stacks]),
+            statements=deploy_statements(self._env, state_bucket, key_alias),
+            tags=tags,
+            opts=self._child,
+            name=TARGET_DEPLOY_ROLE,
+            path=TARGET_ROLE_PATH,
+        )
+        aws.iam.RolePolicy(
+            f"{self._name}-deploy-self-protection",
+            role=role.id,
+            policy=policy_document([deny(SELF_MODIFICATIONS, [role.arn])]),
+            opts=self._child,
+        )
+        return role
+
+    def _preview_role(
+        self, state_bucket: pulumi.Input[str], key_alias: str, tags: dict[str, str]
+    ) -> aws.iam.Role:
+        """Trusted by the stacks' preview and drift builds and the pull-request build."""
+        stacks = self._settings.stacks
+        readers = [stage_project(s, job) for s in stacks for job in ("preview", "drift")]
+        return trusted_role(
+            f"{self._name}-preview",
+            trust=self._trust([*readers, PULL_REQUEST_PROJECT]),
+            statements=preview_statements(self._env, state_bucket, key_alias),
+            managed_policy_arns=managed_policy_arns(self._env, (READ_ONLY_POLICY,)),
+            tags=tags,
+            opts=self._child,
+            name=TARGET_PREVIEW_ROLE,
+            path=TARGET_ROLE_PATH,
+        )

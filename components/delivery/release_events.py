@@ -1,0 +1,80 @@
+"""The release's EventBridge wiring: pushes start it, pull requests start the previews of every
+stage, a schedule starts each stage's drift check, and a failed release, a failed Deploy or
+Verify and detected drift reach the alert topic, each message saying what to do.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from components.delivery.events import EventWiring
+
+DEPLOY_FAILED_ADVICE = (
+    "The stage rolls back to the last commit that passed it and no later stage runs "
+    "(docs/delivery.md, Rollback). If the Deploy log shows AccessDenied for the role "
+    "data-platform-release-deploy, the change needs a permission that role lacks: an "
+    "administrator applies bootstrap/ first (docs/delivery.md, Changing the deploy role's "
+    "permissions)"
+)
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """Events that reach the alert topic, as one line with `advice`."""
+
+    name: str
+    description: str
+    pattern: dict[str, Any]
+    advice: str | None = None
+
+
+def _pipeline_events(pipeline_arn: pulumi.Input[str], kind: str, **detail: list[str]) -> Any:
+    return {
+        "source": ["aws.codepipeline"],
+        "detail-type": [f"CodePipeline {kind} State Change"],
+        "resources": [pipeline_arn],
+        "detail": detail,
+    }
+
+
+def alert_rules(pipeline_arn: pulumi.Input[str], drift_projects: Sequence[str]) -> list[AlertRule]:
+    """The release's alerts: the execution failed, a Deploy or Verify failed, drift found."""
+    return [
+        AlertRule(
+            "pipeline-failed",
+            "The release failed",
+            _pipeline_events(pipeline_arn, "Pipeline Execution", state=["FAILED"]),
+        ),
+        AlertRule(
+            "deploy-failed",
+            "A deploy or its verification failed",
+            _pipeline_events(
+                pipeline_arn, "Action Execution", action=["Deploy", "Verify"], state=["FAILED"]
+            ),
+            DEPLOY_FAILED_ADVICE,
+        ),
+        AlertRule(
+            "drift-detected",
+            "Drift detected in a released stack",
+            {
+                "source": ["aws.codebuild"],
+                "detail-type": ["CodeBuild Build State Change"],
+                "detail": {"build-status": ["FAILED"], "project-name": list(drift_projects)},
+            },
+        ),
+    ]
+
+
+def wire_alerts(
+    events: EventWiring, prefix: str, rules: Sequence[AlertRule], topic_arn: pulumi.Input[str]
+) -> None:
+    for rule in rules:
+        events.alert_on(
+            f"{prefix}-{rule.name}",
+            description=rule.description,
+            pattern=rule.pattern,
+            topic_arn=topic_arn,
+            advice=rule.advice,
+        )

@@ -1,0 +1,78 @@
+"""The release builds reach each stage's account through an AWS profile that assumes their role
+with the external id, on the build container's credentials; bad input exits 2 naming it."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from review.targets import main
+
+TARGET = {
+    "stack": "prod",
+    "region": "eu-central-1",
+    "backend_url": "s3://data-platform-state-333333333333",
+    "external_id": "data-platform-release",
+    "role_arn": "arn:aws:iam::333333333333:role/data-platform-release/data-platform-release-deploy",
+}
+ENV = {"RELEASE_TARGETS": json.dumps([TARGET]), "CODEBUILD_BUILD_ID": "release-prod-deploy:1a2b"}
+
+
+def test_profiles_assume_each_role_with_the_external_id(tmp_path: Path) -> None:
+    config = tmp_path / "aws" / "config"
+    assert main(["profiles"], {**ENV, "AWS_CONFIG_FILE": str(config)}) == 0
+    assert config.read_text() == (
+        "[profile prod]\n"
+        f"role_arn = {TARGET['role_arn']}\n"
+        "external_id = data-platform-release\n"
+        "credential_source = EcsContainer\n"
+        "role_session_name = release-release-prod-deploy-1a2b\n"
+        "region = eu-central-1\n"
+    )
+
+
+def test_env_points_the_sdks_and_pulumi_at_the_stacks_account(tmp_path: Path) -> None:
+    # The exports as a buildspec `eval`s them, in a POSIX shell.
+    script = tmp_path / "env.sh"
+    code = subprocess.run(
+        ["python3", "-m", "review.targets", "env", "--stack", "prod"],
+        env={**os.environ, **ENV},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    script.write_text(code + 'echo "$AWS_PROFILE $AWS_REGION $PULUMI_BACKEND_URL"\n')
+    shown = subprocess.run(["sh", str(script)], capture_output=True, text=True, check=True)
+    assert shown.stdout == "prod eu-central-1 s3://data-platform-state-333333333333\n"
+
+
+def test_stacks_lists_every_target(capsys: pytest.CaptureFixture[str]) -> None:
+    two = [TARGET, {**TARGET, "stack": "dev"}]
+    assert main(["stacks"], {"RELEASE_TARGETS": json.dumps(two)}) == 0
+    assert capsys.readouterr().out == "prod\ndev\n"
+
+
+@pytest.mark.parametrize(
+    ("env", "argv", "message"),
+    [
+        pytest.param({}, ["profiles"], "RELEASE_TARGETS is not set", id="unset"),
+        pytest.param({"RELEASE_TARGETS": "{"}, ["stacks"], "is not JSON", id="not-json"),
+        pytest.param(
+            {"RELEASE_TARGETS": json.dumps([{"stack": "prod"}])},
+            ["stacks"],
+            "must be a JSON list of objects with keys",
+            id="missing-keys",
+        ),
+        pytest.param(
+            ENV, ["env", "--stack", "dev"], "has no stack 'dev'; stacks: prod", id="other"
+        ),
+        pytest.param(ENV, ["env"], "env needs --stack", id="no-stack"),
+    ],
+)
+def test_bad_input_exits_2_naming_it(
+    env: dict[str, str], argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv, env) == 2
+    assert message in capsys.readouterr().err
