@@ -177,14 +177,21 @@ class Platform:
         )
 
     def _table(self, settings: PipelineSettings) -> TableSpec:
-        """A pipeline's warehouse table: its curated columns, in the load schema."""
+        """A pipeline's warehouse table: its curated columns, in the load schema. A stack the
+        release verifies keeps the canary rows out (dated the canary day in the pipeline's
+        partition source column)."""
         assert self.platform.warehouse is not None
+        delivery, source = self.platform.delivery, settings.partition_source_column
+        canary_day = None
+        if delivery is not None and source is not None:
+            canary_day = (source, delivery.verification.canary.partition_date)
         return TableSpec(
             schema=self.platform.warehouse.load_schema,
             name=settings.target_table,
             columns=settings.curated_columns,
             key_columns=tuple(settings.key_columns),
             order_column=settings.order_column,
+            canary_day=canary_day,
         )
 
     def _warehouse_load(

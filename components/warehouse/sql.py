@@ -9,6 +9,7 @@ run's files, keeping the latest row per key, so loads are idempotent and commute
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from stack_config.pipelines import ColumnType
 
@@ -54,6 +55,9 @@ class TableSpec:
     columns: tuple[tuple[str, ColumnType], ...]
     key_columns: tuple[str, ...]
     order_column: str
+    # Rows whose column holds this day are release canaries: loaded (the load is verified) but
+    # never kept in the table.
+    canary_day: tuple[str, date] | None = None
 
     def __post_init__(self) -> None:
         for kind, value in (("schema", self.schema), ("table", self.name)):
@@ -61,7 +65,8 @@ class TableSpec:
         names = [name for name, _ in self.columns]
         for name in names:
             _checked("column", name, _IDENTIFIER)
-        missing = [c for c in (*self.key_columns, self.order_column) if c not in names]
+        wanted = [*self.key_columns, self.order_column, *(self.canary_day or ())[:1]]
+        missing = [c for c in wanted if c not in names]
         if missing or not self.key_columns or LINEAGE_COLUMN in names:
             raise ValueError(f"table {self.name}: bad key/order/lineage columns {missing}")
 
@@ -178,7 +183,8 @@ def _load_statements(table: TableSpec, *, copy: str, manifest: str) -> tuple[str
     The table is locked first, so concurrent loads queue instead of failing serialisable
     isolation; within the run the latest row per key wins (ties broken on every column, so the
     choice is deterministic); a table row is replaced only by a row at least as new, so a late
-    or repeated load never brings back an older version.
+    or repeated load never brings back an older version. Release canaries (`canary_day`) are
+    copied like any row, then left out.
     """
     stage, latest, target = f"{table.name}_stage", f"{table.name}_latest", table.qualified
     columns = ", ".join(table.names)
@@ -189,13 +195,17 @@ def _load_statements(table: TableSpec, *, copy: str, manifest: str) -> tuple[str
     newer = f"{latest}.{table.order_column}"
     replaced = " AND ".join(f"{target}.{k} = {latest}.{k}" for k in table.key_columns)
     present = " AND ".join(f"t.{k} = {latest}.{k}" for k in table.key_columns)
+    canaries = ""
+    if table.canary_day is not None:
+        column, day = table.canary_day
+        canaries = f" WHERE CAST({column} AS DATE) <> DATE '{day.isoformat()}'"
     return (
         f"LOCK {target}",
         f"CREATE TEMP TABLE {stage} ({typed})",
         copy,
         f"CREATE TEMP TABLE {latest} AS SELECT {columns} FROM"
         f" (SELECT {columns}, ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY {order})"
-        f" AS row_rank FROM {stage}) AS ranked WHERE row_rank = 1",
+        f" AS row_rank FROM {stage}{canaries}) AS ranked WHERE row_rank = 1",
         f"DELETE FROM {target} USING {latest}"
         f" WHERE {replaced} AND {target}.{table.order_column} <= {newer}",
         f"INSERT INTO {target} ({columns}, {LINEAGE_COLUMN})"

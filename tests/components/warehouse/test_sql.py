@@ -2,6 +2,8 @@
 parameter, and a load that keeps the latest row per key across runs, in any order, replayed or
 not (run on DuckDB, with COPY replaced by inserting the run's rows)."""
 
+import dataclasses
+import datetime
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -51,10 +53,12 @@ def _database(table: TableSpec = ORDERS) -> duckdb.DuckDBPyConnection:
     return db
 
 
-def _load(db: duckdb.DuckDBPyConnection, rows: Sequence[Row], key: str) -> None:
+def _load(
+    db: duckdb.DuckDBPyConnection, rows: Sequence[Row], key: str, table: TableSpec = ORDERS
+) -> None:
     """One run's load as the procedure runs it; COPY becomes an insert of the run's rows."""
     statements = load_statements(
-        ORDERS, curated_bucket="dp-dev-curated", copy_role_arn=ROLE, manifest_key=key
+        table, curated_bucket="dp-dev-curated", copy_role_arn=ROLE, manifest_key=key
     )
     db.execute("BEGIN")
     for statement in statements:
@@ -72,6 +76,20 @@ def _table(db: duckdb.DuckDBPyConnection) -> list[Row]:
         "SELECT order_id, amount, strftime(updated_at, '%d'), _source_manifest"
         " FROM curated.orders ORDER BY order_id"
     ).fetchall()
+
+
+def test_release_canaries_are_loaded_but_never_kept() -> None:
+    # The release's Verify dates its canary rows on a reserved day in the partition source column.
+    verified = dataclasses.replace(ORDERS, canary_day=("updated_at", datetime.date(1970, 1, 2)))
+    db = _database(verified)
+    rows = [(-1, 0, 1.0, "1970-01-02 10:00:00", "canary"), (1, 10, 5.0, "2024-05-01", "real")]
+    _load(db, rows, "m/jr_1.json", verified)
+    assert _table(db) == [(1, 5.0, "01", "m/jr_1.json")]
+
+
+def test_a_canary_day_must_be_a_column_of_the_table() -> None:
+    with pytest.raises(ValueError, match="bad key/order/lineage columns \\['created_at'\\]"):
+        dataclasses.replace(ORDERS, canary_day=("created_at", datetime.date(1970, 1, 2)))
 
 
 def test_a_later_run_replaces_a_key_and_keeps_the_others() -> None:
