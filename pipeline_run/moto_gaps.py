@@ -19,6 +19,9 @@ pipeline meets, the emulation bridges the gap here, one patch per gap, each nami
 - States.ALL: moto's Catch and Retry on States.ALL match every error. In AWS they match neither
   States.Runtime (a JSONPath that finds nothing, for example) nor States.DataLimitExceeded: those
   fail the execution whatever the definition catches. They are left uncaught here too.
+- Glue crawler state: moto's FakeCrawler.status reads its last crawl several times, so a crawl
+  started by another execution between two reads fails GetCrawler ("Unexpeected state found for
+  crawler"); it is read once here.
 - Glue GetCrawler: moto reports a finished crawl as COMPLETED where Glue says SUCCEEDED (bridged
   in `emulation.py`, which serves the crawler).
 """
@@ -34,6 +37,7 @@ from typing import Any
 
 import botocore.session  # type: ignore[import-untyped]
 from botocore import xform_name
+from moto.glue.models import FakeCrawler
 from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import (
     ErrorEqualsDecl,
 )
@@ -137,6 +141,14 @@ def _glue_sync(
         time.sleep(_POLL_SECONDS)
 
 
+def _crawler_status(crawler: FakeCrawler) -> str:
+    """moto's crawler state, from one read of its last crawl."""
+    if not crawler.crawls:
+        return "READY"
+    last = crawler.crawls[-1].status
+    return last if last in ("RUNNING", "STOPPING") else "READY"
+
+
 _UNCATCHABLE = frozenset({"States.Runtime", "States.DataLimitExceeded"})
 _match_error = ErrorEqualsDecl._eval_body
 
@@ -178,6 +190,7 @@ def bridged() -> Iterator[None]:
     with contextlib.ExitStack() as stack:
         stack.enter_context(patched(StateTaskServiceGlue, "_eval_integration_pattern", _glue_sync))
         stack.enter_context(patched(ErrorEqualsDecl, "_eval_body", _error_equals))
+        stack.enter_context(patched(FakeCrawler, "status", property(_crawler_status)))
         stack.enter_context(patched(sdk, "_normalise_parameters", _aws_sdk_parameters))
         stack.enter_context(patched(sdk, "_normalise_response", _aws_sdk_response))
         overrides: dict[str, str] = StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES
