@@ -4,8 +4,12 @@ database user each pipeline's loader role signs in as and its grants, and the re
 analysts are given.
 
 Every statement is an `aws.redshiftdata.Statement` run once when it is created (its SQL changing
-replaces it, which runs it again); they run one after another, in declaration order. A column
-added to a pipeline's config adds one `ALTER TABLE ... ADD COLUMN` to an existing table.
+replaces it, which runs it again). The shared statements (the schema, the reader roles) run first,
+one after another; then each table's statements run one after another, tables side by side. The
+longest chain is the shared one plus one table's, whatever the number of pipelines: one chain
+through every statement would make the SDK's cycle check walk it for each new statement (quadratic)
+and exceed Python's recursion limit at about a hundred pipelines. A column added to a pipeline's
+config adds one `ALTER TABLE ... ADD COLUMN` to an existing table.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -61,48 +65,64 @@ class WarehouseSchema(pulumi.ComponentResource):
             raise ValueError(f"WarehouseSchema: tables {missing} have no loader role")
         self._name, self._secret = name, admin_secret_arn
         self._sources = pulumi.Output.all(curated_bucket, copy_role_arn)
-        self._target = pulumi.Output.from_input(target).apply(_checked_target)
+        checked = pulumi.Output.from_input(target).apply(_checked_target)
+        # One output per argument, shared by every statement.
+        self._database = checked.apply(lambda t: t["Database"])
+        self._workgroup = checked.apply(lambda t: t.get("WorkgroupName"))
+        self._cluster = checked.apply(lambda t: t.get("ClusterIdentifier"))
         self.statements = []
-        self._run("schema", create_schema(args.schema_name))
+        shared = self._run("schema", create_schema(args.schema_name), after=None)
         for role in args.reader_roles:
-            self._run(f"role-{role}", create_role(role))
-            self._run(f"role-{role}-usage", grant_schema_usage(args.schema_name, role))
+            shared = self._run(f"role-{role}", create_role(role), after=shared)
+            shared = self._run(
+                f"role-{role}-usage", grant_schema_usage(args.schema_name, role), after=shared
+            )
         for table in args.tables:
-            self._declare_table(table, args.loaders[table.name], args.reader_roles)
+            self._declare_table(table, args.loaders[table.name], args.reader_roles, after=shared)
         self.register_outputs({"statements": [s.id for s in self.statements]})
 
-    def _declare_table(self, table: TableSpec, loader: str, readers: tuple[str, ...]) -> None:
+    def _declare_table(
+        self,
+        table: TableSpec,
+        loader: str,
+        readers: tuple[str, ...],
+        *,
+        after: aws.redshiftdata.Statement,
+    ) -> None:
         prefix = table.name
-        self._run(f"{prefix}-table", create_table(table))
+        last = self._run(f"{prefix}-table", create_table(table), after=after)
         for column in table.names:
-            self._run(f"{prefix}-column-{column}", add_column(table, column))
-        self._run(
+            last = self._run(f"{prefix}-column-{column}", add_column(table, column), after=last)
+        last = self._run(
             f"{prefix}-load-procedure",
             self._sources.apply(
                 lambda v: create_load_procedure(table, curated_bucket=v[0], copy_role_arn=v[1])
             ),
+            after=last,
         )
-        self._run(f"{prefix}-loader", create_iam_role_user(loader))
+        last = self._run(f"{prefix}-loader", create_iam_role_user(loader), after=last)
         grants = self._sources.apply(lambda v: grant_loader(table, loader, v[1]))
         for index, role in enumerate(("usage", "grant", "execute", "copy-role")):
-            self._run(f"{prefix}-loader-{role}", grants.apply(_nth(index)))
+            last = self._run(f"{prefix}-loader-{role}", grants.apply(_nth(index)), after=last)
         for role in readers:
-            self._run(f"{prefix}-reader-{role}", grant_select(table, role))
+            last = self._run(f"{prefix}-reader-{role}", grant_select(table, role), after=last)
 
-    def _run(self, role: str, sql: pulumi.Input[str]) -> None:
-        """One statement after the previous one, as the admin user."""
-        target = self._target
+    def _run(
+        self, role: str, sql: pulumi.Input[str], *, after: aws.redshiftdata.Statement | None
+    ) -> aws.redshiftdata.Statement:
+        """One statement, run as the admin user once `after` has run."""
         statement = aws.redshiftdata.Statement(
             f"{self._name}-{role}",
-            database=target.apply(lambda t: t["Database"]),
-            workgroup_name=target.apply(lambda t: t.get("WorkgroupName")),
-            cluster_identifier=target.apply(lambda t: t.get("ClusterIdentifier")),
+            database=self._database,
+            workgroup_name=self._workgroup,
+            cluster_identifier=self._cluster,
             secret_arn=self._secret,
             sql=sql,
             statement_name=f"{self._name}-{role}"[:500],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self.statements[-1:]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[after] if after else []),
         )
         self.statements.append(statement)
+        return statement
 
 
 def _nth(index: int) -> Callable[[Sequence[str]], str]:

@@ -52,15 +52,29 @@ def test_dev_declares_each_pipelines_table_and_its_loader(
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_statements_run_one_after_another_as_the_admin(
+def test_statements_run_in_order_as_the_admin(
     stack: str, shipped_captures: dict[str, Capture]
 ) -> None:
     capture = shipped_captures[stack]
     ordered = [r for r in capture.resources if r.type == STATEMENT]
     warehouse = {r.type.rsplit(":", 1)[-1]: r for r in capture.resources if "redshift" in r.type}
     target_key = "workgroupName" if stack == "dev" else "clusterIdentifier"
-    for previous, statement in itertools.pairwise(ordered):
-        assert previous.urn in statement.dependencies, statement.name
+    tables = [p["target_table"] for p in _pipelines(stack)]
+    shared = [
+        r for r in ordered if not r.name.startswith(tuple(f"warehouse-schema-{t}-" for t in tables))
+    ]
+    assert [r.name for r in shared][:1] == ["warehouse-schema-schema"]
+    chains = [shared] + [
+        shared[-1:] + [r for r in ordered if r.name.startswith(f"warehouse-schema-{t}-")]
+        for t in tables
+    ]
+    urns = {r.urn for r in ordered}
+    for chain in chains:
+        for previous, statement in itertools.pairwise(chain):
+            assert [d for d in statement.dependencies if d in urns] == [previous.urn], (
+                statement.name
+            )
+    assert sum(len(c) for c in chains) == len(ordered) + len(tables)
     for statement in ordered:
         assert statement.inputs["database"] == "analytics"
         assert statement.inputs[target_key] == "data-platform-" + stack
@@ -115,3 +129,42 @@ def test_the_glue_job_writes_exactly_the_columns_the_table_loads(
     definition = json.loads(machine.inputs["definition"])
     load = definition["States"]["LoadPendingManifests"]["ItemProcessor"]["States"]
     assert load["LoadWarehouse"]["Parameters"]["Sql"] == "CALL curated.load_orders(:manifest)"
+
+
+def _pipelines(stack: str) -> list[dict[str, Any]]:
+    return list(read_stack_values(stack)["data-platform:platform"]["pipelines"])
+
+
+def _longest_chain(capture: Capture) -> int:
+    statements = _statements(capture)
+    by_urn = {r.urn: r for r in statements.values()}
+    depth: dict[str, int] = {}
+
+    def chain(urn: str) -> int:
+        if urn not in depth:
+            before = [d for d in by_urn[urn].dependencies if d in by_urn]
+            depth[urn] = 1 + max((chain(d) for d in before), default=0)
+        return depth[urn]
+
+    return max(chain(urn) for urn in by_urn)
+
+
+def test_the_longest_chain_of_statements_does_not_grow_with_the_pipelines(
+    shipped_captures: dict[str, Capture],
+) -> None:
+    # One chain through every statement made the SDK's cycle check walk the chain for each new
+    # statement and exceed Python's recursion limit at about a hundred pipelines.
+    values = copy.deepcopy(read_stack_values("dev"))
+    orders = values["data-platform:platform"]["pipelines"][0]
+    values["data-platform:platform"]["pipelines"] = [
+        {
+            **copy.deepcopy(orders),
+            "name": f"orders-{i:02d}",
+            "source_prefix": f"orders-{i:02d}/",
+            "target_table": f"orders_{i:02d}",
+        }
+        for i in range(12)
+    ]
+    many = capture_stack("dev", values=values)
+    assert len(_statements(many)) > 12 * 10
+    assert _longest_chain(many) == _longest_chain(shipped_captures["dev"])
