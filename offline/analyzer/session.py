@@ -131,6 +131,7 @@ class PolicySession:
         self._waiting: list[Mapping[str, Any]] = []
         self._sent: list[tuple[str, Pending]] = []
         self._seen: dict[str, Mapping[str, Any]] = {}
+        self._encoded: dict[str, analyzer_pb2.AnalyzerResource] = {}
         self._marks: dict[str, float] = {}
         self._error: BaseException | None = None
         self._info: PackInfo | None = None
@@ -167,7 +168,7 @@ class PolicySession:
         skipped = [n for urn, answer in answers for n in _not_applicable(answer, urn)]
         analyzed = time.monotonic()
         root = root_stack_urn(self._stack, self._project)
-        stack_answer = _analyze_stack(self._rpc, resources)
+        stack_answer = _analyze_stack(self._rpc, resources, self._encoded)
         if stack_answer is not None:
             violations += _stack_violations(stack_answer, self._info, resources, root)
             skipped += _not_applicable(stack_answer, "")
@@ -219,7 +220,9 @@ class PolicySession:
         assert self._rpc is not None
         urn = urn_of(record)
         self._seen[urn] = record
-        self._sent.append((urn, self._rpc.send("Analyze", _analyze_request(record, self._seen))))
+        resource = analyzer_resource(record, self._seen)
+        self._encoded[urn] = resource
+        self._sent.append((urn, self._rpc.send("Analyze", _analyze_request(resource))))
 
 
 def _prepare(
@@ -261,10 +264,7 @@ def _prepare(
     return info
 
 
-def _analyze_request(
-    record: Mapping[str, Any], by_urn: Mapping[str, Mapping[str, Any]]
-) -> analyzer_pb2.AnalyzeRequest:
-    res = analyzer_resource(record, by_urn)
+def _analyze_request(res: analyzer_pb2.AnalyzerResource) -> analyzer_pb2.AnalyzeRequest:
     return analyzer_pb2.AnalyzeRequest(
         urn=res.urn,
         type=res.type,
@@ -286,11 +286,14 @@ def _not_applicable(response: analyzer_pb2.AnalyzeResponse, urn: str) -> list[No
 
 
 def _analyze_stack(
-    rpc: Rpc, resources: Sequence[Mapping[str, Any]]
+    rpc: Rpc,
+    resources: Sequence[Mapping[str, Any]],
+    encoded: Mapping[str, analyzer_pb2.AnalyzerResource],
 ) -> analyzer_pb2.AnalyzeResponse | None:
+    # A resource Analyze already saw goes out as encoded then (the same record, by URN).
     by_urn = index_by_urn(resources)
     request = analyzer_pb2.AnalyzeStackRequest(
-        resources=[analyzer_resource(r, by_urn) for r in resources]
+        resources=[encoded.get(urn_of(r)) or analyzer_resource(r, by_urn) for r in resources]
     )
     response: analyzer_pb2.AnalyzeResponse | None = rpc.call("AnalyzeStack", request, optional=True)
     return response

@@ -26,14 +26,23 @@ REFERENCE_NAME = re.compile(
 REFERENCE_VALUE = re.compile(
     r"^(arn:|awskms://|azurekeyvault://|gcpkms://|hashivault://|\{\{resolve:|\$\{|\$\.|States\.)"
 )
-_SHAPES = (
-    ("an AWS access key id", re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")),
-    ("a GitHub token", re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,})")),
-    ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
-    ("a Slack webhook URL", re.compile(r"hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/\w+")),
-    ("a Stripe secret key", re.compile(r"\b[sr]k_live_[A-Za-z0-9]{16,}")),
-    ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
-    ("a password in a URL", re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.I)),
+# Each shape with a text it cannot match without (None: none), so most strings skip its scan.
+_SHAPES: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
+    ("an AWS access key id", re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b"), None),
+    (
+        "a GitHub token",
+        re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,})"),
+        None,
+    ),
+    ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), "xox"),
+    (
+        "a Slack webhook URL",
+        re.compile(r"hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/\w+"),
+        "hooks.slack.com/",
+    ),
+    ("a Stripe secret key", re.compile(r"\b[sr]k_live_[A-Za-z0-9]{16,}"), "k_live_"),
+    ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "PRIVATE KEY-----"),
+    ("a password in a URL", re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.I), "://"),
 )
 _SECRET_KEY = re.compile(r"[A-Za-z0-9/+]{40}")
 _ENUM = re.compile(r"^[A-Z0-9_.:-]+$")
@@ -46,7 +55,14 @@ def credential_name(name: str) -> bool:
 
 def shape_of(value: str) -> str | None:
     """What kind of credential `value` contains, judged by its shape alone, or None."""
-    return next((kind for kind, pattern in _SHAPES if pattern.search(value)), None)
+    return next(
+        (
+            kind
+            for kind, pattern, needle in _SHAPES
+            if (needle is None or needle in value) and pattern.search(value)
+        ),
+        None,
+    )
 
 
 def aws_secret_key(value: str) -> bool:
