@@ -7,14 +7,16 @@ components, `release_stack.py` the release's.
 
 import pulumi
 
-from release_stack import ReleaseStack
-from stack import Platform
 from stack_config.pulumi_source import is_release, load_release_config, load_stack_config
 
-outputs = (
-    ReleaseStack(*load_release_config()).build()
-    if is_release()
-    else Platform(load_stack_config()).build()
-)
+# Each stack imports only its own components (and the pulumi_aws modules they load).
+if is_release():
+    from release_stack import ReleaseStack
+
+    outputs = ReleaseStack(*load_release_config()).build()
+else:
+    from stack import Platform
+
+    outputs = Platform(load_stack_config()).build()
 for name, value in outputs.items():
     pulumi.export(name, value)
