@@ -3,12 +3,12 @@ the shipped stacks (captured offline); `python -m cost.docs [--check]`."""
 
 from __future__ import annotations
 
-import argparse
 import copy
 import re
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Final
 
 from cost.model import Estimate, estimate, money
@@ -16,6 +16,7 @@ from cost.prices import PriceTable, load_prices
 from cost.report import delta_markdown
 from cost.rules import PIPELINE_SCHEDULE, pipeline_schedule
 from offline.capture import PROJECT_ROOT, capture_stack, read_stack_values
+from offline.generated import generator_main
 from offline.report import to_json_resources
 from review.capture_diff import render_capture_diff
 
@@ -151,25 +152,16 @@ def render_all() -> tuple[str, str]:
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m cost.docs",
+    def targets() -> list[tuple[Path, str]]:
+        docs, readme = render_all()
+        return [(OUTPUT, docs), (README, readme)]
+
+    return generator_main(
+        argv,
+        prog="cost.docs",
         description="Render docs/costs.md and the README's cost table and sample comment.",
+        render=targets,
     )
-    parser.add_argument(
-        "--check", action="store_true", help="exit 1 if a file is stale; write nothing"
-    )
-    args = parser.parse_args(argv)
-    docs, readme = render_all()
-    targets = ((OUTPUT, docs), (README, readme))
-    if args.check:
-        stale = [p for p, text in targets if p.read_text(encoding="utf-8") != text]
-        for path in stale:
-            print(f"{path} is stale; run python -m cost.docs", file=sys.stderr)
-        return 1 if stale else 0
-    for path, text in targets:
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {path}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -5,13 +5,13 @@ each `kind` variant in a section of its own, so the reference cannot drift from 
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 from typing import Final
 
 from pydantic import BaseModel
 
+from offline.generated import generator_main
 from stack_config.describe import Row, Section, sections
 from stack_config.loader import PLATFORM_KEY, REGION_KEY
 from stack_config.release import ReleaseSettings
@@ -138,23 +138,12 @@ def _schedules() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m stack_config.reference",
+    return generator_main(
+        argv,
+        prog="stack_config.reference",
         description=f"Render the stack configuration reference into docs/{OUTPUT.name}.",
+        render=lambda: [(OUTPUT, render())],
     )
-    parser.add_argument(
-        "--check", action="store_true", help="exit 1 if the file is stale; write nothing"
-    )
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        stale = not OUTPUT.exists() or OUTPUT.read_text(encoding="utf-8") != text
-        if stale:
-            print(f"{OUTPUT} is stale; run python -m stack_config.reference", file=sys.stderr)
-        return 1 if stale else 0
-    OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT}")
-    return 0
 
 
 if __name__ == "__main__":
