@@ -147,12 +147,19 @@ class PolicySession:
         self.close()
 
     def analyze(self, record: Mapping[str, Any]) -> None:
-        """Send one captured resource (a `to_json_resources` record) to Analyze; thread-safe."""
-        with self._lock:
-            if self._info is None:
-                self._waiting.append(record)
-            elif self._error is None:
-                self._send(record)
+        """Send one captured resource (a `to_json_resources` record) to Analyze; thread-safe.
+
+        Registrations arrive on the SDK's worker threads; once the pack is ready they send
+        without a lock (a lock made them queue behind each other's sends). A resource's
+        provider registers, and so is sent, before the resource can refer to it.
+        """
+        if self._info is None:
+            with self._lock:
+                if self._info is None:
+                    self._waiting.append(record)
+                    return
+        if self._error is None:
+            self._send(record)
 
     def finish(self, resources: Sequence[Mapping[str, Any]]) -> PolicyReport:
         """Gather every Analyze answer, run AnalyzeStack over `resources`, stop the pack."""
@@ -163,7 +170,10 @@ class PolicySession:
         if self._error is not None:
             raise self._error
         assert self._rpc is not None and self._info is not None
-        answers = [(urn, call.result()) for urn, call in self._sent]
+        # Answers in the order of the captured resources, whichever thread sent them.
+        order = {urn_of(r): index for index, r in enumerate(resources)}
+        sent = sorted(self._sent, key=lambda pair: order.get(pair[0], len(order)))
+        answers = [(urn, call.result()) for urn, call in sent]
         violations = [v for urn, answer in answers for v in _answered(self._info, urn, answer)]
         skipped = [n for urn, answer in answers for n in _not_applicable(answer, urn)]
         analyzed = time.monotonic()
@@ -208,15 +218,15 @@ class PolicySession:
             )
             self._marks["configured"] = time.monotonic()
             with self._lock:
-                self._info = info
                 for record in self._waiting:
                     self._send(record)
                 self._waiting.clear()
+                # Set last: whoever sees it set sends directly, after everything that waited.
+                self._info = info
         except BaseException as err:
             self._error = err
 
     def _send(self, record: Mapping[str, Any]) -> None:
-        # Called with the lock held, so `_seen` (provider lookups) and `_sent` keep the order.
         assert self._rpc is not None
         urn = urn_of(record)
         self._seen[urn] = record

@@ -329,6 +329,31 @@ def test_a_session_analyzes_resources_sent_before_and_after_the_pack_is_ready() 
     assert report.violations == (UNTAGGED,)
 
 
+def test_violations_follow_the_captured_order_whatever_order_the_threads_sent_them() -> None:
+    # Registrations reach `analyze` on the SDK's worker threads, in no fixed order.
+    def bucket(name: str) -> dict[str, Any]:
+        return {
+            "urn": f"{PREFIX}{BUCKET_TYPE}::{name}",
+            "type": BUCKET_TYPE,
+            "name": name,
+            "custom": True,
+            "parent": None,
+            "provider": "",
+            "inputs": {"bucket": name, "tags": {}},
+        }
+
+    captured = [bucket(f"bucket-{i}") for i in range(6)]
+    with PolicySession(PACK, stack="dev", project="data-platform") as session:
+        deadline = time.monotonic() + 30
+        while session._info is None and time.monotonic() < deadline:  # the pack is ready
+            time.sleep(0.01)
+        for record in reversed(captured):
+            session.analyze(record)
+        report = session.finish(captured)
+    tagged = [v.urn for v in report.violations if v.policy_name == "bucket-tagged"]
+    assert tagged == [r["urn"] for r in captured]
+
+
 def test_a_session_over_a_broken_pack_raises_at_finish_and_leaves_no_process(
     tmp_path: Path,
 ) -> None:
