@@ -4,12 +4,15 @@ database user each pipeline's loader role signs in as and its grants, and the re
 analysts are given.
 
 Every statement is an `aws.redshiftdata.Statement` run once when it is created (its SQL changing
-replaces it, which runs it again). The shared statements (the schema, the reader roles) run first,
-one after another; then each table's statements run one after another, tables side by side. The
-longest chain is the shared one plus one table's, whatever the number of pipelines: one chain
-through every statement would make the SDK's cycle check walk it for each new statement (quadratic)
-and exceed Python's recursion limit at about a hundred pipelines. A column added to a pipeline's
-config adds one `ALTER TABLE ... ADD COLUMN` to an existing table.
+replaces it, which runs it again). Two statements that change the same database object never run
+at once (concurrent grants on one object fail in Redshift: "tuple concurrently updated"): the
+schema and the reader roles come first, one after another; then each table's own statements
+(table, columns, procedure, its loader user, grants on the table and the procedure, reader
+grants) run one after another, tables side by side; the loaders' grants on the shared schema and
+COPY role run one at a time across tables. One chain through every statement would make the
+SDK's cycle check walk it for each new statement (quadratic) and exceed Python's recursion limit
+at about a hundred pipelines; this way the longest chain grows by two statements a pipeline. A
+column added to a pipeline's config adds one `ALTER TABLE ... ADD COLUMN` to an existing table.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -71,14 +74,21 @@ class WarehouseSchema(pulumi.ComponentResource):
         self._workgroup = checked.apply(lambda t: t.get("WorkgroupName"))
         self._cluster = checked.apply(lambda t: t.get("ClusterIdentifier"))
         self.statements = []
-        shared = self._run("schema", create_schema(args.schema_name), after=None)
+        shared = self._run("schema", create_schema(args.schema_name), after=[])
         for role in args.reader_roles:
-            shared = self._run(f"role-{role}", create_role(role), after=shared)
+            shared = self._run(f"role-{role}", create_role(role), after=[shared])
             shared = self._run(
-                f"role-{role}-usage", grant_schema_usage(args.schema_name, role), after=shared
+                f"role-{role}-usage", grant_schema_usage(args.schema_name, role), after=[shared]
             )
+        shared_grants = shared
         for table in args.tables:
-            self._declare_table(table, args.loaders[table.name], args.reader_roles, after=shared)
+            shared_grants = self._declare_table(
+                table,
+                args.loaders[table.name],
+                args.reader_roles,
+                after=shared,
+                shared_grants=shared_grants,
+            )
         self.register_outputs({"statements": [s.id for s in self.statements]})
 
     def _declare_table(
@@ -88,29 +98,36 @@ class WarehouseSchema(pulumi.ComponentResource):
         readers: tuple[str, ...],
         *,
         after: aws.redshiftdata.Statement,
-    ) -> None:
+        shared_grants: aws.redshiftdata.Statement,
+    ) -> aws.redshiftdata.Statement:
+        """The table's statements; returns the last grant on a shared object, for the next table."""
         prefix = table.name
-        last = self._run(f"{prefix}-table", create_table(table), after=after)
+        last = self._run(f"{prefix}-table", create_table(table), after=[after])
         for column in table.names:
-            last = self._run(f"{prefix}-column-{column}", add_column(table, column), after=last)
+            last = self._run(f"{prefix}-column-{column}", add_column(table, column), after=[last])
         last = self._run(
             f"{prefix}-load-procedure",
             self._sources.apply(
                 lambda v: create_load_procedure(table, curated_bucket=v[0], copy_role_arn=v[1])
             ),
-            after=last,
+            after=[last],
         )
-        last = self._run(f"{prefix}-loader", create_iam_role_user(loader), after=last)
+        user = self._run(f"{prefix}-loader", create_iam_role_user(loader), after=[last])
         grants = self._sources.apply(lambda v: grant_loader(table, loader, v[1]))
-        for index, role in enumerate(("usage", "grant", "execute", "copy-role")):
-            last = self._run(f"{prefix}-loader-{role}", grants.apply(_nth(index)), after=last)
+        usage, on_table, execute, copy_role = (grants.apply(_nth(i)) for i in range(4))
+        # The schema and the COPY role are every loader's: their grants wait for the last table's.
+        schema_grant = self._run(f"{prefix}-loader-usage", usage, after=[shared_grants, user])
+        last = self._run(f"{prefix}-loader-grant", on_table, after=[user])
+        last = self._run(f"{prefix}-loader-execute", execute, after=[last])
+        copy_grant = self._run(f"{prefix}-loader-copy-role", copy_role, after=[schema_grant])
         for role in readers:
-            last = self._run(f"{prefix}-reader-{role}", grant_select(table, role), after=last)
+            last = self._run(f"{prefix}-reader-{role}", grant_select(table, role), after=[last])
+        return copy_grant
 
     def _run(
-        self, role: str, sql: pulumi.Input[str], *, after: aws.redshiftdata.Statement | None
+        self, role: str, sql: pulumi.Input[str], *, after: list[aws.redshiftdata.Statement]
     ) -> aws.redshiftdata.Statement:
-        """One statement, run as the admin user once `after` has run."""
+        """One statement, run as the admin user once every statement in `after` has run."""
         statement = aws.redshiftdata.Statement(
             f"{self._name}-{role}",
             database=self._database,
@@ -119,7 +136,7 @@ class WarehouseSchema(pulumi.ComponentResource):
             secret_arn=self._secret,
             sql=sql,
             statement_name=f"{self._name}-{role}"[:500],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[after] if after else []),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(dict.fromkeys(after))),
         )
         self.statements.append(statement)
         return statement
