@@ -48,11 +48,16 @@ if __name__ == "__main__" and {"-h", "--help"}.intersection(sys.argv[1:]):
     print(f"{USAGE}\n\n{__doc__}")
 elif __name__ == "__main__":
     _register_package()
+    import gc
+
     from pulumi_policy import EnforcementLevel, PolicyPack
 
+    policies = _policies()
+    # What is loaded now lives as long as the process: keep it out of every later collection.
+    gc.freeze()
     PolicyPack(
         "data-platform-guardrails",
-        policies=_policies(),
+        policies=policies,
         enforcement_level=EnforcementLevel.ADVISORY,
         description="Encryption, tagging and security guardrails for AWS Pulumi programs.",
     )
