@@ -90,16 +90,28 @@ def _largest_fitting(
     return low
 
 
-def _hard_cut(text: str, note: Sequence[str], budget: int) -> str:
-    tail = "\n".join(["", *note]) + "\n"
+FENCE: Final = "```\n"
+
+
+def cut_at_line(text: str, budget: int, *, tail: str) -> str:
+    """`text` cut after its last whole line that fits, then `tail`, within `budget` UTF-8 bytes.
+
+    A code fence the cut leaves open is closed before `tail`, so the tail never renders as code.
+    """
+    room = budget - size(tail) - size(FENCE) - 1
     kept: list[str] = []
-    used = size(tail)
-    for line in text.splitlines():
-        if used + size(line) + 1 > budget:
+    used = 0
+    for line in text.splitlines(keepends=True):
+        if used + size(line) > room:
             break
         kept.append(line)
-        used += size(line) + 1
-    return "\n".join(kept).rstrip() + "\n" + tail
+        used += size(line)
+    cut = "".join(kept)
+    if cut and not cut.endswith("\n"):
+        cut += "\n"
+    if sum(1 for line in kept if line.lstrip().startswith("```")) % 2:
+        cut += FENCE
+    return cut + tail
 
 
 def fit(blocks: Sequence[Block], limit: CommentLimit = GITHUB) -> str:
@@ -115,4 +127,4 @@ def fit(blocks: Sequence[Block], limit: CommentLimit = GITHUB) -> str:
         text = _join(blocks, shown, note)
         if size(text) <= limit.budget:
             return text
-    return _hard_cut(text, note, limit.budget)
+    return cut_at_line(text.rstrip(), limit.budget, tail="\n".join(note) + "\n")

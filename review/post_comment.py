@@ -27,7 +27,7 @@ from botocore.exceptions import (  # type: ignore[import-untyped]  # no type inf
     ClientError,
 )
 
-from review.layout import CODECOMMIT, GITHUB
+from review.layout import CODECOMMIT, GITHUB, cut_at_line, size
 
 CODECOMMIT_COMMENT_LIMIT: Final = CODECOMMIT.chars
 GITHUB_COMMENT_LIMIT: Final = GITHUB.chars
@@ -102,28 +102,13 @@ def fit(body: str, *, key: str, limit: int) -> str:
     """
     head = marker(key) + "\n"
     text = head + body
-    if _size(text) <= limit:
+    if size(text) <= limit:
         return text
     note = (
         "\n_Comment truncated to fit the pull-request comment size limit; the full text is in"
         " the build's artifacts._\n"
     )
-    budget = limit - _size(head) - _size(note) - _size("```\n")
-    kept: list[str] = []
-    used = 0
-    for line in body.splitlines(keepends=True):
-        if used + _size(line) > budget:
-            break
-        kept.append(line)
-        used += _size(line)
-    cut = "".join(kept)
-    if sum(1 for line in kept if line.lstrip().startswith("```")) % 2:
-        cut += "```\n"
-    return head + cut + note
-
-
-def _size(text: str) -> int:
-    return len(text.encode("utf-8"))
+    return head + cut_at_line(body, limit - size(head), tail=note)
 
 
 def post_codecommit(client: Any, pr: CodeCommitPullRequest, body: str, *, key: str) -> Posted:

@@ -51,3 +51,14 @@ def test_a_fixed_part_too_big_for_the_budget_is_cut_at_a_line(budget: int) -> No
 def test_a_capped_block_says_how_many_more_whatever_the_size() -> None:
     block = Block(items=_items("error", 25), cap=20, more="- … and {n} more errors")
     assert fit([block]).splitlines()[-1] == "- … and 5 more errors"
+
+
+def test_a_cut_inside_a_code_block_closes_it_before_the_note() -> None:
+    log = Block(head=("```", *(f"log line {i} {'x' * 40}" for i in range(40)), "```"))
+    limit = CommentLimit("CodeCommit", 10_240, 800)
+    text = fit([Block(head=("# title",)), log], limit)
+    assert size(text) <= limit.budget
+    fences = [i for i, line in enumerate(text.splitlines()) if line == "```"]
+    assert len(fences) == 2
+    assert text.splitlines()[-1].startswith("_Shortened to fit CodeCommit's")
+    assert fences[-1] < len(text.splitlines()) - 1
