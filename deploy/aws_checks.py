@@ -49,8 +49,7 @@ def _account(target: StackTarget, account: str) -> Finding:
     if expected != account:
         return Finding.fail(
             "account",
-            f"the credentials are for account {account}, the stack file's state bucket is"
-            f" account {expected}'s",
+            f"the credentials are for account {account}, the stack file's is account {expected}",
             f"use credentials for account {expected}, or set platform.delivery to the outputs"
             f" of bootstrap/ in account {account}",
         )
@@ -58,17 +57,17 @@ def _account(target: StackTarget, account: str) -> Finding:
 
 
 def _state_bucket(target: StackTarget, session: Any) -> Finding:
-    url = target.backend_url
-    if url is None:
+    delivery = target.config.platform.delivery
+    if delivery is None:
         return Finding.warn("state bucket", "the stack file names no backend: using your login")
-    bucket = url.removeprefix("s3://").split("/", 1)[0]
+    bucket = delivery.state_bucket
     try:
         session.client("s3").head_bucket(Bucket=bucket)
     except ClientError as err:
         code = _code(err)
         detail = "does not exist" if code in ("404", "NoSuchBucket") else f"not readable ({code})"
         return Finding.fail("state bucket", f"{bucket} {detail}", BOOTSTRAP)
-    return Finding.ok("state bucket", url)
+    return Finding.ok("state bucket", delivery.state_backend_url)
 
 
 def _account_key(target: StackTarget, session: Any) -> Finding:

@@ -149,7 +149,7 @@ def _check_names_are_free(root: Path, config: StackConfig) -> None:
 
 def _account(config: StackConfig) -> str | None:
     delivery = config.platform.delivery
-    return None if delivery is None else delivery.state_account
+    return None if delivery is None else delivery.target_account
 
 
 def _next_steps(stack: str, files: Mapping[Path, str], root: Path, moved_region: bool) -> str:

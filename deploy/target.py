@@ -66,9 +66,10 @@ class StackTarget:
 
     @property
     def expected_account(self) -> str | None:
-        """The AWS account the stack file deploys to (its state bucket's), if it says."""
+        """The AWS account the stack file deploys to (`account_id`, else its state bucket's), if
+        it says."""
         delivery = self.config.platform.delivery
-        return None if delivery is None else delivery.state_account
+        return None if delivery is None else delivery.target_account
 
     def pulumi_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """The environment of every `pulumi` command: the stack file's backend unless

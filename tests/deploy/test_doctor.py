@@ -129,8 +129,7 @@ MISSING: dict[str, tuple[Setup, dict[str, str], str]] = {
     "credentials of another account": (
         _other_account,
         {"account": "FAIL", "state bucket": "FAIL", "stack": "skip"},
-        f"the credentials are for account {ACCOUNT}, the stack file's state bucket is account"
-        " 444455556666's",
+        f"the credentials are for account {ACCOUNT}, the stack file's is account 444455556666",
     ),
     "the documentation's account id": (
         _example_account,
@@ -194,3 +193,20 @@ def test_an_unknown_stack_is_a_usage_error(
 ) -> None:
     assert doctor.main(["--stack", "staging", "--root", str(project)]) == doctor.EXIT_USAGE
     assert "unknown stack 'staging'" in capsys.readouterr().err
+
+
+def test_the_account_id_of_a_stack_file_is_the_account_checked(
+    project: Path, fake_pulumi: FakePulumi, aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A state bucket named without the account id: the stack file says the account instead.
+    stack_file = project / "Pulumi.dev.yaml"
+    text = stack_file.read_text().replace(
+        f"state_backend_url: s3://data-platform-state-{ACCOUNT}",
+        "state_backend_url: s3://team-state\n      account_id: '444455556666'",
+    )
+    stack_file.write_text(text)
+    bootstrap_outputs()
+    doctor.main(["--stack", "dev", "--root", str(project)])
+    output = capsys.readouterr().out
+    assert _statuses(output)["account"] == "FAIL"
+    assert "the stack file's is account 444455556666" in output
