@@ -168,11 +168,10 @@ def _run_main(
 
 
 def offline_account(config: StackConfig) -> str:
-    """The account the program runs as offline: the one its state bucket names, so that the
-    program's check of the state bucket against the deploying account holds, else the mocks'."""
+    """The account the program runs as offline: the one the stack file deploys to (so the
+    program's check of the state bucket against the deploying account holds), else the mocks'."""
     delivery = config.platform.delivery
-    account = delivery.state_account if delivery is not None else None
-    return account or MOCK_ACCOUNT_ID
+    return MOCK_ACCOUNT_ID if delivery is None else delivery.target_account
 
 
 def capture_program(

@@ -20,16 +20,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import boto3  # type: ignore[import-untyped]
 import pulumi
 from moto import mock_aws
-from moto.core.config import default_user_config
+from moto.core.config import DefaultConfig
 from moto.glue.models import FakeCrawler, FakeJob, GlueBackend
 from moto.moto_api import state_manager
 from moto.redshiftdata.models import RedshiftDataAPIServiceBackend, Statement
 
-from offline.capture import PROJECT_ROOT, Capture
+from offline.capture import PROJECT_ROOT, Capture, offline_account
 from offline.mocks import Registration
 from pipeline_run import moto_gaps
 from pipeline_run.deployment import PipelineDeployment, deployments
@@ -78,6 +79,7 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
         self.capture, self.workdir, self.wait_seconds = capture, workdir, wait_seconds
         self.crawls_finish = crawls_finish
         self.region = capture.config.region
+        self.account = offline_account(capture.config)
         self.pipelines: dict[str, PipelineDeployment] = deployments(capture)
         self._spark = spark
         self._stack = contextlib.ExitStack()
@@ -87,10 +89,13 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
         """What the ingestion function logged (its CloudWatch Logs), one JSON object a line."""
 
     def __enter__(self) -> Emulation:
-        self._stack.enter_context(_environment({"AWS_DEFAULT_REGION": self.region}))
-        self._stack.enter_context(_moto_executes_state_machines())
+        # moto answers as the account the capture's ARNs name.
+        environment = {"AWS_DEFAULT_REGION": self.region, "MOTO_ACCOUNT_ID": self.account}
+        self._stack.enter_context(mock.patch.dict(os.environ, environment))
         self._stack.enter_context(moto_gaps.bridged())
-        self._stack.enter_context(mock_aws())
+        self._stack.enter_context(
+            mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        )
         self._stack.enter_context(_crawls_end_when_told())
         self.clients = Clients(*(boto3.client(s, region_name=self.region) for s in _SERVICES))
         self.glue = LocalGlue(self.clients.s3, self.clients.glue, self._spark, self.workdir)
@@ -205,7 +210,12 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
         function runs with `pipeline.function_environment`."""
         head = self.clients.s3.head_object(Bucket=pipeline.raw_bucket, Key=key)
         event = object_created_event(
-            self.region, pipeline.raw_bucket, key, head["ContentLength"], head["ETag"]
+            self.region,
+            pipeline.raw_bucket,
+            key,
+            head["ContentLength"],
+            head["ETag"],
+            account=self.account,
         )
         delivery = self.events.deliver(event, pipeline.function_environment)
         if not delivery.rules:
@@ -293,6 +303,8 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
 
 
 _SERVICES = ("s3", "stepfunctions", "glue", "sns", "sqs")
+# moto runs the declared definitions with its ASL interpreter.
+_EXECUTES_STATE_MACHINES: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
 
 
 def shorten_waits(definition: Mapping[str, Any], seconds: int) -> dict[str, Any]:
@@ -315,20 +327,6 @@ def _of_type(resources: tuple[Registration, ...], kind: str) -> list[Registratio
 
 
 @contextlib.contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-@contextlib.contextmanager
 def _crawls_end_when_told() -> Iterator[None]:
     """moto ends a crawl the first time it is read; here a crawl ends when the emulation ends it."""
     state_manager.set_transition(CRAWL_MODEL, {"progression": "manual", "times": sys.maxsize})
@@ -336,16 +334,3 @@ def _crawls_end_when_told() -> Iterator[None]:
         yield
     finally:
         state_manager.unset_transition(CRAWL_MODEL)
-
-
-@contextlib.contextmanager
-def _moto_executes_state_machines() -> Iterator[None]:
-    previous = default_user_config.get("stepfunctions")
-    default_user_config["stepfunctions"] = {"execute_state_machine": True}
-    try:
-        yield
-    finally:
-        if previous is None:
-            default_user_config.pop("stepfunctions", None)
-        else:
-            default_user_config["stepfunctions"] = previous

@@ -98,7 +98,7 @@ def invoke_handler(
 
 
 def object_created_event(
-    region: str, bucket: str, key: str, size: int, etag: str, *, account: str = "123456789012"
+    region: str, bucket: str, key: str, size: int, etag: str, *, account: str
 ) -> dict[str, Any]:
     """An S3 "Object Created" event as EventBridge delivers it (S3 User Guide, "EventBridge
     event message structure")."""

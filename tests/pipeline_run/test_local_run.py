@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from offline.capture import read_stack_values
+from offline.capture import capture_stack, read_stack_values
 from pipeline_run.local import run_pipeline
 from pipeline_run.samples import GOOD_ROWS, bad_row, sample_rows
 from stack_config import parse_stack_config
@@ -38,7 +38,24 @@ AFTER_THE_JOB = [
 
 
 def test_both_kinds_of_trigger_are_shipped() -> None:
-    assert {name for _, name in SHIPPED_PIPELINES} == {"orders", "clickstream"}
+    kinds = {
+        pipeline.trigger.kind
+        for stack in SHIPPED_STACKS
+        for pipeline in parse_stack_config(stack, read_stack_values(stack)).platform.pipelines
+    }
+    assert kinds == {"object-created", "schedule"}
+
+
+def test_a_stack_file_naming_its_own_account_runs(emulate: Emulate) -> None:
+    # The stack file's account replaces the documentation's: the capture's ARNs name it, and
+    # the emulated services must answer as that account.
+    values = read_stack_values("dev")
+    delivery = values["data-platform:platform"]["delivery"]
+    delivery["state_backend_url"] = "s3://data-platform-state-210987654321"
+    capture = capture_stack("dev", values=values)
+    with emulate("dev", capture=capture) as emulation:
+        report = run_pipeline(emulation, "orders")
+    assert report.status == "SUCCEEDED", report
 
 
 @pytest.mark.parametrize(("stack", "name"), SHIPPED_PIPELINES)
