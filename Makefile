@@ -1,7 +1,8 @@
 # The project's interface: `make check STACK=<stack> [JSON=file]`, `make test`, `make bench`,
 # `make diff STACK=<stack> BASE=<ref>`, `make run-local STACK=<stack> [PIPELINE=<name>]
-# [FILE=<path>]` (STACK defaults to dev); with the Pulumi CLI and AWS credentials `make doctor`,
-# `make deploy` and `make destroy STACK=<stack>`. Environments come from uv.lock through uv.
+# [FILE=<path>]` (STACK defaults to dev), `make new-stack STACK=<stack>`, `make docs`; with the
+# Pulumi CLI and AWS credentials `make doctor`, `make deploy` and `make destroy STACK=<stack>`.
+# Environments come from uv.lock through uv.
 PYTHON ?= python3
 STACK ?= dev
 JSON ?=
@@ -52,6 +53,9 @@ $(POLICY_ENV): policies/pyproject.toml policies/uv.lock | $(UV)
 
 # A flag from a variable given on the command line, never from one the shell exports.
 flag = $(if $(filter command line,$(origin $(1))),$(2) $($(1)))
+switch = $(if $(filter command line,$(origin $(1))),$(if $($(1)),$(2)))
+# STACK named on the command line, for the targets that destroy or write.
+need_stack = $(if $(filter command line,$(origin STACK)),,$(error STACK is required: make $(1) STACK=<stack>))
 
 # Node tools of the test suite (asl-validator), from npm at the versions in the package lock.
 NODE_TOOLS := tools/node
@@ -79,16 +83,16 @@ doctor: $(VENV)/.deploy $(POLICY_ENV)
 
 ## Deploy STACK: prerequisites, preview with the guardrails, confirm, up (YES=1: do not ask).
 deploy: $(VENV)/.deploy $(POLICY_ENV)
-	$(PY) -m deploy.guided --stack $(STACK) $(if $(YES),--yes)
+	$(PY) -m deploy.guided --stack $(STACK) $(call switch,YES,--yes)
 
 ## Tear STACK down: protection lifted by an update, then destroy (RETAIN=1 keeps the data).
 destroy: $(VENV)/.deploy
-	$(if $(filter file,$(origin STACK)),$(error STACK is required: make destroy STACK=<stack>))
-	$(PY) -m deploy.teardown --stack $(STACK) $(if $(YES),--yes) $(if $(RETAIN),--retain)
+	$(call need_stack,destroy)
+	$(PY) -m deploy.teardown --stack $(STACK) $(call switch,YES,--yes) $(call switch,RETAIN,--retain)
 
 ## A new stack file and policy config: STACK, and optionally ENVIRONMENT, FROM, REGION, ACCOUNT.
 new-stack: $(VENV)/.check
-	$(if $(filter file,$(origin STACK)),$(error STACK is required: make new-stack STACK=<stack>))
+	$(call need_stack,new-stack)
 	$(PY) -m deploy.new_stack --stack $(STACK) $(call flag,ENVIRONMENT,--environment) \
 		$(call flag,FROM,--from) $(call flag,REGION,--region) $(call flag,ACCOUNT,--account)
 

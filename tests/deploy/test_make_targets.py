@@ -43,3 +43,40 @@ def test_only_variables_given_on_the_command_line_become_flags() -> None:
     command = " ".join(done.stdout.replace("\\\n", " ").split())
     assert "-m deploy.new_stack --stack qa --from dev" in command
     assert "production" not in command
+
+
+@pytest.mark.parametrize("target", ["destroy", "new-stack"])
+def test_a_stack_exported_by_the_shell_is_not_named(target: str) -> None:
+    done = subprocess.run(
+        ["make", "-n", target],
+        cwd=PROJECT_ROOT,
+        env={"PATH": "/usr/bin:/bin", "STACK": "prod", "HOME": "/tmp"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert f"STACK is required: make {target} STACK=<stack>" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("target", "switches"), [("destroy", ["--yes", "--retain"]), ("deploy", ["--yes"])]
+)
+def test_confirmations_are_skipped_only_from_the_command_line(
+    target: str, switches: list[str]
+) -> None:
+    def command(*args: str, env: dict[str, str]) -> str:
+        done = subprocess.run(
+            ["make", "-n", target, "STACK=dev", *args],
+            cwd=PROJECT_ROOT,
+            env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", **env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return next(line for line in done.stdout.splitlines() if "-m deploy." in line)
+
+    exported = command(env={"YES": "1", "RETAIN": "1"})
+    assert not any(switch in exported.split() for switch in switches)
+    given = command("YES=1", "RETAIN=1", env={})
+    assert all(switch in given.split() for switch in switches)
