@@ -86,7 +86,7 @@ class PlatformMocks(Mocks):
         # Redshift names the admin secret it manages after the namespace or cluster.
         owner = "redshift-serverless" if "serverless" in type_token else "redshift"
         return (
-            f"arn:aws:secretsmanager:{self.region}:{self.account_id}:secret:"
+            f"arn:{partition(self.region)[0]}:secretsmanager:{self.region}:{self.account_id}:secret:"
             f"{owner}!{name}-admin-AbCdEf"
         )
 

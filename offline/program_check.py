@@ -15,7 +15,16 @@ from pathlib import Path
 
 from offline.analyzer import PolicyConfigError, PolicyPackError, render_report
 from offline.capture import StackNotFoundError
-from offline.harness import DEFAULT_PACK, ProgramCheck, ProgramError, check_program, load_program
+from offline.harness import (
+    DEFAULT_PACK,
+    Program,
+    ProgramCheck,
+    ProgramError,
+    capture,
+    check_program,
+    load_program,
+)
+from offline.mocks import Registration
 from offline.policy_check import PolicyConfigMissingError, load_policy_config
 from offline.provider_defaults import default_notes, render_default_notes
 from offline.report import to_json_resources
@@ -37,6 +46,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
     try:
+        if args.no_policies:
+            _summarise(program, capture(program), args.json)
+            return EXIT_OK
         result = check_program(program, pack=pack, policy_config=config)
     except PolicyConfigError as err:
         print(f"error: policy config for stack '{args.stack}': {err}", file=sys.stderr)
@@ -50,9 +62,11 @@ def run(args: argparse.Namespace) -> int:
     return _print(result, pack, args.json)
 
 
-def _print(result: ProgramCheck, pack: Path, json_path: Path | None) -> int:
-    program, report = result.program, result.report
-    custom = [r for r in result.resources if r.custom]
+def _summarise(
+    program: Program, resources: tuple[Registration, ...], json_path: Path | None
+) -> list[dict[str, object]]:
+    """Print the resources per type, write them to `json_path`; the captured records."""
+    custom = [r for r in resources if r.custom]
     print(
         f"Offline check of {program.root} stack '{program.stack}' "
         f"(project {program.project}, region {program.region})\n\nResources per type:"
@@ -60,9 +74,15 @@ def _print(result: ProgramCheck, pack: Path, json_path: Path | None) -> int:
     for type_, count in sorted(Counter(r.type for r in custom).items()):
         print(f"  {count:>5}  {type_}")
     print(f"\nTotal: {len(custom)} resources\n")
-    records = to_json_resources(result.resources)
+    records = to_json_resources(resources)
     if json_path is not None:
         json_path.write_text(json.dumps(records, indent=2) + "\n")
+    return records
+
+
+def _print(result: ProgramCheck, pack: Path, json_path: Path | None) -> int:
+    program, report = result.program, result.report
+    records = _summarise(program, result.resources, json_path)
     print(render_report(report), end="")
     print(render_default_notes(default_notes(pack, records)), end="")
     if report.mandatory:

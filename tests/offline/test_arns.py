@@ -207,3 +207,22 @@ def test_a_captured_reference_carries_the_arn_aws_will_return(region: str, expec
 
     _, policy = capture_program(program, project="p", stack="s", region=region)
     assert policy.inputs["arn"] == expected
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "cn-north-1"])
+def test_the_admin_secret_redshift_manages_is_in_the_regions_partition(region: str) -> None:
+    def program() -> None:
+        cluster = aws.redshift.Cluster(
+            "warehouse",
+            cluster_identifier="warehouse",
+            node_type="ra3.large",
+            manage_master_password=True,
+            master_username="admin",
+        )
+        aws.sns.Topic(
+            "follower", name="follower", kms_master_key_id=cluster.master_password_secret_arn
+        )
+
+    _, topic = capture_program(program, project="p", stack="s", region=region)
+    arn = topic.inputs["kmsMasterKeyId"]
+    assert arn.startswith(f"arn:{partition(region)[0]}:secretsmanager:{region}:")

@@ -35,6 +35,23 @@ def test_a_program_with_mandatory_violations_exits_1(tmp_path: Path) -> None:
     assert {r["name"] for r in json.loads(out.read_text())} >= {"open", "closed", "closed-sse"}
 
 
+def test_without_policies_a_program_is_captured_and_summarised_only(tmp_path: Path) -> None:
+    out = tmp_path / "capture.json"
+    result = _check(
+        "--program",
+        str(PROGRAMS / "bucket-family"),
+        "--stack",
+        "test",
+        "--no-policies",
+        "--json",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "aws:s3/bucketV2:BucketV2" in result.stdout
+    assert "mandatory" not in result.stdout + result.stderr
+    assert {r["name"] for r in json.loads(out.read_text())} >= {"open", "closed", "closed-sse"}
+
+
 def test_a_compliant_program_exits_0_and_names_the_defaults_it_relied_on() -> None:
     config = PROGRAMS.parent / "tagless-policy-config.json"
     result = _check(
