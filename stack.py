@@ -22,7 +22,6 @@ from components.warehouse.network import Network, NetworkArgs
 from components.warehouse.schema import WarehouseSchema, WarehouseSchemaArgs
 from components.warehouse.sql import TableSpec, call_load
 from components.warehouse.warehouse import Warehouse, WarehouseArgs
-from runtime.glue.etl_job import PARTITION_COLUMN
 from stack_config import StackConfig
 from stack_config.delivery import DeliverySettings
 from stack_config.lake import CURATED_ZONE, RAW_ZONE
@@ -254,11 +253,10 @@ class Platform:
         pipelines: dict[str, DataPipeline],
     ) -> VerifyRole:
         """The role the release's Verify build assumes to land and read canaries here."""
-        date = settings.verification.canary.partition_date.isoformat()
 
         def canary(pipeline: PipelineSettings) -> CanaryPipeline:
             # The Glue job's --target_path is the table's prefix of the curated bucket.
-            partition = f"{pipeline.target_table}/{PARTITION_COLUMN}={date}/"
+            partition = settings.verification.canary.partition(f"{pipeline.target_table}/")
             return CanaryPipeline(
                 source_prefix=pipeline.source_prefix,
                 canary_partition=partition if pipeline.partition_source_column else None,

@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pipeline_run.samples import render, sample_rows
-from runtime.glue.etl_job import PARTITION_COLUMN
 from stack_config.delivery import CanarySettings
 from stack_config.pipelines import ColumnType, PipelineSettings
 
@@ -93,11 +92,6 @@ def _normalised(kind: ColumnType, value: Any) -> str:
     if kind == "date":
         return (value if isinstance(value, date) else date.fromisoformat(str(value))).isoformat()
     return str(value)
-
-
-def canary_partition(curated_prefix: str, canary: CanarySettings) -> str:
-    """The curated prefix of the canary rows' partition."""
-    return f"{curated_prefix}{PARTITION_COLUMN}={canary.partition_date.isoformat()}/"
 
 
 def only_canaries(keys: Iterable[Key], reserved: set[Key]) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pipeline_run.canary import Key, canary_file, canary_partition
+from pipeline_run.canary import Key, canary_file
 from pipeline_run.canary_objects import CanaryPartition
 from pipeline_run.deployment import PipelineDeployment
 from pipeline_run.driver import TERMINAL, PipelineDriver
@@ -95,7 +95,7 @@ class Verifier:
         _, prefix = split_s3_url(str(pipeline.job.inputs["defaultArguments"]["--target_path"]))
         canary = self.settings.canary
         _, _, keys = canary_file(pipeline.settings, canary, self.run_id)
-        partition = canary_partition(prefix, canary)
+        partition = canary.partition(prefix)
         return CanaryPartition(self.s3, pipeline.curated_bucket, partition, pipeline.settings, keys)
 
     def _land(self, pipeline: PipelineDeployment, report: CanaryReport) -> Landed:

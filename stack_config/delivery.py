@@ -13,6 +13,7 @@ from typing import Annotated, Self
 from pydantic import Field, model_validator
 
 from stack_config.base import StrictModel, matching
+from stack_config.pipelines import PARTITION_COLUMN
 
 AccountId = Annotated[str, matching(r"\d{12}", "a 12-digit AWS account id in quotes")]
 ExternalId = Annotated[str, matching(r"[\w+=,.@:/-]{2,1224}", "2-1224 letters, digits or +=,.@:/-")]
@@ -42,6 +43,10 @@ class CanarySettings(StrictModel):
         description="Value of each pipeline's partition_source_column in canary rows: their "
         "curated files land in ingest_date=<this date> only.",
     )
+
+    def partition(self, curated_prefix: str) -> str:
+        """The curated prefix of the canary rows' partition, under a table's `curated_prefix`."""
+        return f"{curated_prefix}{PARTITION_COLUMN}={self.partition_date.isoformat()}/"
 
 
 class VerificationSettings(StrictModel):

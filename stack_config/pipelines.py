@@ -16,9 +16,12 @@ from stack_config.schedule import Schedule
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The ingestion function moves rejected files under this raw-zone prefix.
 QUARANTINE_ROOT = "quarantine/"
-# Column names the platform adds: the partition column of the curated zone and the lineage column
-# of the warehouse tables.
-RESERVED_COLUMNS = frozenset({"ingest_date", "_source_manifest"})
+# Column names the platform adds: the partition column of the curated zone (the Glue script,
+# which runs alone in AWS, names it too: runtime/glue/etl_job.py) and the lineage column of the
+# warehouse tables.
+PARTITION_COLUMN = "ingest_date"
+LINEAGE_COLUMN = "_source_manifest"
+RESERVED_COLUMNS = frozenset({PARTITION_COLUMN, LINEAGE_COLUMN})
 
 ColumnName = Annotated[
     str, matching(r"[a-z][a-z0-9_]{0,62}", "a snake_case column name (a-z, 0-9, _; max 63)")

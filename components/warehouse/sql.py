@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from stack_config.pipelines import ColumnType
+from stack_config.pipelines import LINEAGE_COLUMN, ColumnType
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,126}")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -19,7 +19,6 @@ _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
 _MANIFEST_KEY = re.compile(r"[\w./=-]{1,1024}")
 DATA_API_TARGET_KEYS = ({"WorkgroupName", "Database"}, {"ClusterIdentifier", "Database"})
-LINEAGE_COLUMN = "_source_manifest"
 """Every table's first column: the manifest (hence the Glue run) that loaded the row."""
 
 # The Parquet types the ETL job writes for each column type, and the Redshift column that COPY

@@ -35,6 +35,7 @@ from runtime.glue.etl_job import (
     trim_strings,
 )
 from runtime.ingest import handler
+from stack_config import pipelines
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUN_DATE = date(2024, 6, 1)
@@ -489,3 +490,10 @@ def test_write_curated_writes_partitioned_parquet_and_updates_the_catalog(
     sink.setFormat.assert_called_once_with("glueparquet")
     sink.setCatalogInfo.assert_called_once_with(catalogDatabase="cur", catalogTableName="o")
     sink.writeFrame.assert_called_once()
+
+
+def test_the_script_names_the_partition_column_the_config_reserves() -> None:
+    # The script runs alone in Glue, so it names the column itself; the platform's IAM grants
+    # and the canaries address the same partition through stack_config.
+    assert etl_job.PARTITION_COLUMN == pipelines.PARTITION_COLUMN
+    assert etl_job.PARTITION_COLUMN in pipelines.RESERVED_COLUMNS
