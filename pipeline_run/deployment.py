@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from components.pipelines.asl import LOAD_PENDING_MANIFESTS, LOAD_WAREHOUSE, NOTIFY_FAILURE
 from offline.capture import Capture
 from offline.mocks import Registration
 from runtime.glue.etl_job import split_s3_url
@@ -55,10 +56,10 @@ class PipelineDeployment:
     @property
     def load_sql(self) -> str | None:
         """The statement the definition runs to load a manifest into the warehouse, if any."""
-        load = self.definition.get("States", {}).get("LoadPendingManifests")
+        load = self.definition.get("States", {}).get(LOAD_PENDING_MANIFESTS)
         if load is None:
             return None
-        return str(load["ItemProcessor"]["States"]["LoadWarehouse"]["Parameters"]["Sql"])
+        return str(load["ItemProcessor"]["States"][LOAD_WAREHOUSE]["Parameters"]["Sql"])
 
 
 def deployments(capture: Capture) -> dict[str, PipelineDeployment]:
@@ -118,7 +119,7 @@ def _bucket_of(arguments: Mapping[str, Any], argument: str, pipeline: str) -> st
 
 
 def _alert_topic(definition: Mapping[str, Any], pipeline: str) -> str:
-    notify = definition.get("States", {}).get("NotifyFailure", {})
+    notify = definition.get("States", {}).get(NOTIFY_FAILURE, {})
     topic = notify.get("Parameters", {}).get("TopicArn")
     if not isinstance(topic, str):
         raise DeploymentError(f"pipeline {pipeline}: the definition publishes no failure alert")

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from components.pipelines.asl import NOTIFY_FAILURE
 from pipeline_run.deployment import PipelineDeployment
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
-NOTIFY_FAILURE = "NotifyFailure"
 """The state every caught error of the pipeline's definition goes to, with it at $.error."""
 
 

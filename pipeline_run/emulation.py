@@ -30,6 +30,7 @@ from moto.glue.models import FakeCrawler, FakeJob, GlueBackend
 from moto.moto_api import state_manager
 from moto.redshiftdata.models import RedshiftDataAPIServiceBackend, Statement
 
+from components.warehouse.sql import iam_role_user
 from offline.capture import PROJECT_ROOT, Capture, offline_account
 from offline.mocks import Registration
 from pipeline_run import moto_gaps
@@ -37,7 +38,6 @@ from pipeline_run.deployment import PipelineDeployment, deployments
 from pipeline_run.events import QUEUE_TYPE, Delivery, EventBus, object_created_event
 from pipeline_run.local_glue import LocalGlue, LocalJob, SparkFactory
 from pipeline_run.local_warehouse import LocalWarehouse, StatementFailedError
-from pipeline_run.moto_gaps import patched
 from runtime.ingest import handler
 
 STATEMENT_TYPE = "aws:redshiftdata/statement:Statement"
@@ -85,8 +85,6 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
         self._stack = contextlib.ExitStack()
         self._alert_queue = ""
         self._loaders: dict[str, str] = {}
-        self.function_logs: list[str] = []
-        """What the ingestion function logged (its CloudWatch Logs), one JSON object a line."""
 
     def __enter__(self) -> Emulation:
         # moto answers as the account the capture's ARNs name.
@@ -220,7 +218,6 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
         delivery = self.events.deliver(event, pipeline.function_environment)
         if not delivery.rules:
             raise LookupError(f"{key}: no declared rule matches its Object Created event")
-        self.function_logs += delivery.logs
         return delivery
 
     # -- Glue and the Data API, served locally -------------------------------------------------
@@ -269,11 +266,11 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
             return described
 
         with contextlib.ExitStack() as stack:
-            stack.enter_context(patched(FakeJob, "start_job_run", start_job_run))
-            stack.enter_context(patched(FakeJob, "get_job_run", get_job_run))
-            stack.enter_context(patched(FakeJob, "get_job_runs", get_job_runs))
-            stack.enter_context(patched(GlueBackend, "start_crawler", start_crawler))
-            stack.enter_context(patched(FakeCrawler, "as_dict", describe_crawler))
+            stack.enter_context(mock.patch.object(FakeJob, "start_job_run", start_job_run))
+            stack.enter_context(mock.patch.object(FakeJob, "get_job_run", get_job_run))
+            stack.enter_context(mock.patch.object(FakeJob, "get_job_runs", get_job_runs))
+            stack.enter_context(mock.patch.object(GlueBackend, "start_crawler", start_crawler))
+            stack.enter_context(mock.patch.object(FakeCrawler, "as_dict", describe_crawler))
             yield
 
     @contextlib.contextmanager
@@ -289,7 +286,7 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
                 query_string=kwargs["sql"],
                 secret_arn=kwargs.get("secret_arn") or "",
             )
-            user = f'"IAMR:{loaders.get(kwargs["sql"], "unknown")}"'
+            user = iam_role_user(loaders.get(kwargs["sql"], "unknown"))
             try:
                 warehouse.call(kwargs["sql"], kwargs.get("parameters") or [], user)
                 statement.status = "FINISHED"
@@ -298,7 +295,9 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
             backend.statements[statement.id] = statement
             return statement
 
-        with patched(RedshiftDataAPIServiceBackend, "execute_statement", execute_statement):
+        with mock.patch.object(
+            RedshiftDataAPIServiceBackend, "execute_statement", execute_statement
+        ):
             yield
 
 

@@ -16,11 +16,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from unittest import mock
 
 from moto.events.models import EventPattern
 
 from offline.mocks import Registration
-from pipeline_run.moto_gaps import patched
 from runtime.ingest import handler
 
 RULE_TYPE = "aws:cloudwatch/eventRule:EventRule"
@@ -92,7 +92,7 @@ def invoke_handler(
     """The ingestion handler's result for `event` with the function's declared `variables`, and
     the lines it logged. os.environ itself is left alone: executions read it on other threads."""
     logs = io.StringIO()
-    with patched(handler, "os", _OsWith({**os.environ, **variables})), _logs_to(logs):
+    with mock.patch.object(handler, "os", _OsWith({**os.environ, **variables})), _logs_to(logs):
         result = dict(handler.handler(event, None))
     return result, logs.getvalue().splitlines()
 

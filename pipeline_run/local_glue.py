@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
-from pipeline_run.moto_gaps import patched
 from runtime.glue.etl_job import split_s3_url
 
 GLUE_RUNTIME = Path(__file__).resolve().parent / "glue_runtime"
@@ -176,7 +176,7 @@ class LocalGlue:
         with (
             self._spark_lock,
             local.running(state),
-            patched(sys, "argv", argv),
+            mock.patch.object(sys, "argv", argv),
             _importable_from(script.parent),
         ):
             self._spark()  # the session the script's SparkContext.getOrCreate() finds

@@ -34,6 +34,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from unittest import mock
 
 import botocore.session  # type: ignore[import-untyped]
 from botocore import xform_name
@@ -164,37 +165,19 @@ def _error_equals(self: ErrorEqualsDecl, env: Any) -> None:
 
 
 @contextlib.contextmanager
-def patched(owner: object, name: str, value: object) -> Iterator[None]:
-    """`owner.name` is `value` for the duration of the block."""
-    original = getattr(owner, name)
-    setattr(owner, name, value)
-    try:
-        yield
-    finally:
-        setattr(owner, name, original)
-
-
-@contextlib.contextmanager
-def _entry(mapping: dict[str, str], key: str, value: str) -> Iterator[None]:
-    mapping[key] = value
-    try:
-        yield
-    finally:
-        mapping.pop(key, None)
-
-
-@contextlib.contextmanager
 def bridged() -> Iterator[None]:
     """moto with the gaps above bridged, for the duration of the block."""
     sdk = aws_sdk.StateTaskServiceAwsSdk
     with contextlib.ExitStack() as stack:
-        stack.enter_context(patched(StateTaskServiceGlue, "_eval_integration_pattern", _glue_sync))
-        stack.enter_context(patched(ErrorEqualsDecl, "_eval_body", _error_equals))
-        stack.enter_context(patched(FakeCrawler, "status", property(_crawler_status)))
-        stack.enter_context(patched(sdk, "_normalise_parameters", _aws_sdk_parameters))
-        stack.enter_context(patched(sdk, "_normalise_response", _aws_sdk_response))
+        stack.enter_context(
+            mock.patch.object(StateTaskServiceGlue, "_eval_integration_pattern", _glue_sync)
+        )
+        stack.enter_context(mock.patch.object(ErrorEqualsDecl, "_eval_body", _error_equals))
+        stack.enter_context(mock.patch.object(FakeCrawler, "status", property(_crawler_status)))
+        stack.enter_context(mock.patch.object(sdk, "_normalise_parameters", _aws_sdk_parameters))
+        stack.enter_context(mock.patch.object(sdk, "_normalise_response", _aws_sdk_response))
         overrides: dict[str, str] = StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES
-        stack.enter_context(_entry(overrides, "redshiftdata", "redshift-data"))
+        stack.enter_context(mock.patch.dict(overrides, {"redshiftdata": "redshift-data"}))
         for service, name in _ERROR_NAMES.items():
-            stack.enter_context(_entry(aws_sdk._SERVICE_ERROR_NAMES, service, name))
+            stack.enter_context(mock.patch.dict(aws_sdk._SERVICE_ERROR_NAMES, {service: name}))
         yield
