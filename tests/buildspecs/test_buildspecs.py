@@ -114,14 +114,35 @@ def test_pulumi_projects_install_with_uv_from_the_root_lock(project: str) -> Non
     assert not (PROJECT_ROOT / project / "uv.lock").exists() or project == "."
 
 
+_MODULE_RUN = re.compile(r"(?:^|[\s(])(?:\S*/)?python3?\s+-m\s+([\w.]+)")
+
+
+def _modules_run(name: str) -> list[str]:
+    """Every `python -m X` of a buildspec, whichever interpreter runs it (pip excluded)."""
+    runs = (m[1] for line in _commands(name) for m in _MODULE_RUN.finditer(line))
+    return [module for module in runs if module != "pip"]
+
+
+def test_the_test_build_has_the_runtimes_make_test_needs() -> None:
+    runtimes = _spec("test")["phases"]["install"]["runtime-versions"]
+    assert (str(runtimes["python"]), str(runtimes["nodejs"]), runtimes["java"]) == (
+        "3.12",
+        "20",
+        "corretto17",
+    )
+
+
 @pytest.mark.parametrize("name", ALL_SPECS)
 def test_every_python_module_run_exists(name: str) -> None:
-    # The project's environment runs the project's modules; the image's python only installs uv.
-    modules = [words[i + 2] for words in _words(name) for i, word in enumerate(words[:-2])
-               if word == ".venv/bin/python" and words[i + 1] == "-m"]  # fmt: skip
-    assert modules or name not in ("preview", "pull-request", "verify")
-    for module in modules:
+    for module in _modules_run(name):
         assert importlib.util.find_spec(module) is not None, f"{name}: no module {module}"
+
+
+def test_the_module_runs_are_found() -> None:
+    found = {name: set(_modules_run(name)) for name in ALL_SPECS}
+    assert "review.targets" in found["deploy"]
+    assert {"review.run_preview", "review.post_comment"} <= found["pull-request"]
+    assert "pipeline_run.verify" in found["verify"]
 
 
 @pytest.mark.parametrize("name", ALL_SPECS)

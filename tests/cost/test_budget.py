@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,19 +33,27 @@ def _stack_file(tmp_path: Path, budget: Any) -> Path:
     return path
 
 
+def _idle_total() -> Decimal:
+    resources = to_json_resources(capture_stack("dev").resources)
+    return estimate(resources, load_prices("eu-west-1")).total
+
+
 @pytest.mark.parametrize(
-    ("budget", "status"), [pytest.param(4, 1, id="over"), pytest.param(5, 0, id="within")]
+    ("below", "status"),
+    [pytest.param(Decimal("0.01"), 1, id="over"), pytest.param(Decimal(0), 0, id="within")],
 )
 def test_make_check_fails_when_the_idle_cost_is_over_budget(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], budget: int, status: int
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], below: Decimal, status: int
 ) -> None:
-    stack_file = str(_stack_file(tmp_path, budget))
+    # The budget sits just under, or exactly at, dev's idle cost as the model prices it today.
+    idle = _idle_total()
+    budget = idle.quantize(Decimal("0.01"), ROUND_UP) - below  # budgets are in whole cents
+    stack_file = str(_stack_file(tmp_path, str(budget)))
     assert check(["--stack", "dev", "--stack-file", stack_file, "--no-policies"]) == status
     err = capsys.readouterr().err
-    idle = estimate(to_json_resources(capture_stack("dev").resources), load_prices("eu-west-1"))
     line = (
-        f"error: stack 'dev': the idle monthly cost {money(idle.total)} is over the stack's budget"
-        f" of $4.00 (platform.cost.monthly_budget_usd) by {money(idle.total - 4)}\n"
+        f"error: stack 'dev': the idle monthly cost {money(idle)} is over the stack's budget"
+        f" of {money(budget)} (platform.cost.monthly_budget_usd) by {money(idle - budget)}\n"
     )
     assert (line in err.splitlines(keepends=True)) is (status == 1)
 
