@@ -8,16 +8,19 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.delivery.names import platform_prefix
 from components.delivery.release import Release, ReleaseArgs
 from components.delivery.release_targets import StageTarget
 from components.shared.aws_context import AwsEnv
-from components.shared.secure_bucket import BucketRole, SecureBucket, SecureBucketArgs
+from components.shared.secure_bucket import (
+    ACCESS_LOG_LIFECYCLE,
+    BucketRole,
+    SecureBucket,
+    SecureBucketArgs,
+)
 from components.shared.tagging import Tags
 from components.storage.kms_key import KmsKey, KmsKeyArgs
-from stack_config.lake import Lifecycle
 from stack_config.release import ReleaseStackConfig, StageEnvironment
-
-ACCESS_LOG_LIFECYCLE = Lifecycle(expiration_days=365, noncurrent_expiration_days=7)
 
 
 def stage_target(stage: StageEnvironment) -> StageTarget:
@@ -30,7 +33,7 @@ def stage_target(stage: StageEnvironment) -> StageTarget:
         region=stage.config.region,
         state_backend_url=delivery.state_backend_url,
         external_id=delivery.external_id,
-        platform_prefix=f"{pulumi.get_project()}-{platform.environment}",
+        platform_prefix=platform_prefix(pulumi.get_project(), platform.environment),
         verify_timeout_minutes=delivery.verification.timeout_minutes,
     )
 
@@ -41,13 +44,7 @@ class ReleaseStack:
     def __init__(self, config: ReleaseStackConfig, stages: tuple[StageEnvironment, ...]) -> None:
         self.config, self.release, self.stages = config, config.release, stages
         settings = self.release
-        self.tags = Tags(
-            settings.environment,
-            pulumi.get_project(),
-            settings.tags.owner,
-            settings.tags.cost_center,
-            dict(settings.tags.extra),
-        ).base()
+        self.tags = Tags.for_stack(pulumi.get_project(), settings).base()
         self.env = AwsEnv(config.region, aws.get_caller_identity_output().account_id)
 
     def build(self) -> dict[str, Any]:

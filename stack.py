@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.delivery.names import platform_prefix
 from components.delivery.verify_role import CanaryPipeline, VerifyRole, VerifyRoleArgs
 from components.operations.operations import Operations, OperationsArgs
 from components.pipelines.args import PipelineArgs
@@ -34,7 +35,7 @@ class Platform:
 
     def __init__(self, config: StackConfig) -> None:
         self.config, self.platform = config, config.platform
-        self.prefix = f"{pulumi.get_project()}-{self.platform.environment}"
+        self.prefix = platform_prefix(pulumi.get_project(), self.platform.environment)
         self.tags = Tags.for_stack(pulumi.get_project(), self.platform).base()
         self.env = AwsEnv(config.region, aws.get_caller_identity_output().account_id)
         self.retention = self.platform.logs.retention_days

@@ -7,13 +7,17 @@ Built from the platform's own `KmsKey` and `SecureBucket`, so it is secure by th
 import pulumi
 
 from bootstrap.settings import BootstrapSettings
-from components.shared.secure_bucket import BucketRole, SecureBucket, SecureBucketArgs
+from components.shared.secure_bucket import (
+    ACCESS_LOG_LIFECYCLE,
+    BucketRole,
+    SecureBucket,
+    SecureBucketArgs,
+)
 from components.shared.tagging import Tags
 from components.storage.kms_key import KmsKey, KmsKeyArgs
 from stack_config.lake import Lifecycle
 
 # S3 server access logs of the state bucket; kept a year, then expired.
-ACCESS_LOG_LIFECYCLE = Lifecycle(expiration_days=365, noncurrent_expiration_days=7)
 
 
 class StateBackend(pulumi.ComponentResource):

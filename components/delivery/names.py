@@ -39,6 +39,11 @@ def target_role_arn(partition: str, account: str, name: str) -> str:
     return f"arn:{partition}:iam::{account}:role{TARGET_ROLE_PATH}{name}"
 
 
+def platform_prefix(project: str, environment: str) -> str:
+    """The prefix of a platform stack's physical names (`data-platform-<environment>`)."""
+    return f"{project}-{environment}"
+
+
 def verify_role_name(platform_prefix: str) -> str:
     """The verify role of a platform stack (`data-platform-<environment>`), under ROLE_PATH."""
     return f"{platform_prefix}-verify"

@@ -40,6 +40,10 @@ class BucketRole(Enum):
         return self is not BucketRole.ACCESS_LOGS
 
 
+# Server access logs: kept a year, replaced versions a week.
+ACCESS_LOG_LIFECYCLE = Lifecycle(expiration_days=365, noncurrent_expiration_days=7)
+
+
 class SecureBucketArgs(StrictModel):
     """Validated settings of one bucket."""
 

@@ -13,6 +13,7 @@ from functools import cache
 
 from stack_config import PlatformSettings
 from stack_config.base import DataClassification
+from stack_config.release import ReleaseSettings
 
 MANAGED_BY = "pulumi"
 
@@ -28,7 +29,7 @@ class Tags:
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def for_stack(cls, project: str, settings: PlatformSettings) -> "Tags":
+    def for_stack(cls, project: str, settings: PlatformSettings | ReleaseSettings) -> "Tags":
         return cls(
             environment=settings.environment,
             project=project,

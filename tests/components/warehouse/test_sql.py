@@ -13,7 +13,6 @@ import pglast
 import pytest
 
 from components.warehouse.sql import (
-    LINEAGE_COLUMN,
     TableSpec,
     add_column,
     call_load,
@@ -24,6 +23,7 @@ from components.warehouse.sql import (
     grant_loader,
     load_statements,
 )
+from stack_config.pipelines import LINEAGE_COLUMN
 
 ROLE = "arn:aws:iam::123456789012:role/data-platform/dp-dev-copy"
 ORDERS = TableSpec(
