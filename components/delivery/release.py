@@ -146,7 +146,8 @@ class Release(pulumi.ComponentResource):
         for target in self._args.stages:
             for job in STAGE_JOBS:
                 projects[stage_project(target.stack, job)] = factory.stage(target, job)
-        projects[PULL_REQUEST_PROJECT] = factory.pull_requests(self._args.stages)
+        if self._args.release.pull_request_previews:
+            projects[PULL_REQUEST_PROJECT] = factory.pull_requests(self._args.stages)
         return projects
 
     def _stage(self, target: StageTarget) -> StageProjects:
@@ -161,7 +162,6 @@ class Release(pulumi.ComponentResource):
         """What starts the release and the builds, and which failures reach the alert topic."""
         events = EventWiring(self._env, self._args.tags, self._child)
         settings, prefix, repository = self._args.release, self._name, self._source.repository_arn
-        previews = self.projects[PULL_REQUEST_PROJECT]
         if repository is not None:
             events.start_pipeline_on_push(
                 f"{prefix}-on-push",
@@ -169,14 +169,15 @@ class Release(pulumi.ComponentResource):
                 branch=settings.branch,
                 pipeline_arn=self.pipeline.arn,
             )
-        if settings.pull_request_previews and repository is not None:
+        previews = self.projects.get(PULL_REQUEST_PROJECT)
+        if previews is not None and repository is not None:
             events.preview_pull_requests(
                 f"{prefix}-on-pull-request",
                 repository_arn=repository,
                 branch=settings.branch,
                 project_arn=previews.project.arn,
             )
-        elif settings.pull_request_previews:
+        elif previews is not None:
             self._pipelines.pull_request_pipeline(
                 f"{PIPELINE}-pull-requests", previews, settings.branch
             )

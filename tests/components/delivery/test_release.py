@@ -265,6 +265,17 @@ def test_pull_requests_preview_every_stage_in_one_build(shipped: dict[str, Regis
     assert variables["SOURCE_PROVIDER"] == "codecommit"
 
 
+@pytest.mark.parametrize("source", ["codecommit", "github"])
+def test_without_pull_request_previews_no_build_may_preview(
+    run_mocked: Runner, source: str
+) -> None:
+    # A pull-request build that nothing starts would still hold a role that may assume every
+    # stage's preview role.
+    chosen = GITHUB if source == "github" else {"kind": "codecommit", "repository": "data-platform"}
+    resources = release(run_mocked, {"dev": False}, source=chosen, pull_request_previews=False)
+    assert not [name for name in resources if "pull-request" in name]
+
+
 def test_github_sources_use_trigger_filters_and_a_pull_request_pipeline(run_mocked: Runner) -> None:
     resources = release(run_mocked, {"dev": False, "prod": True}, source=GITHUB)
     assert "release-on-push" not in resources and "release-on-pull-request" not in resources
