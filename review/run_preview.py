@@ -26,6 +26,8 @@ from typing import Final
 
 import yaml
 
+from offline.capture import StackNotFoundError, read_stack_values
+from offline.policy_check import PACK_DIRNAME, policy_config_path
 from review.layout import GITHUB, LIMITS, Block, CommentLimit, fit
 from review.markdown import code
 from review.preview_comment import preview_blocks
@@ -34,7 +36,6 @@ from review.preview_model import PreviewFormatError, parse_preview
 from review.targets import VARIABLE, TargetError, target
 from stack_config import StackConfig, StackConfigError, parse_stack_config
 
-POLICY_PACK: Final = "policies"
 STREAMING_ENV: Final = "PULUMI_ENABLE_STREAMING_JSON_PREVIEW"
 LOG_TAIL_LINES: Final = 30
 PREVIEW_FILE, LOG_FILE, COMMENT_FILE, STATUS_FILE = (
@@ -66,9 +67,9 @@ def preview_command(stack: str, pulumi: str = "pulumi") -> list[str]:
         "--diff",
         "--json",
         "--policy-pack",
-        POLICY_PACK,
+        PACK_DIRNAME,
         "--policy-pack-config",
-        f"{POLICY_PACK}/config/{stack}.json",
+        str(policy_config_path(Path(PACK_DIRNAME), stack)),
     ]
 
 
@@ -77,14 +78,12 @@ def comment_limit(env: Mapping[str, str]) -> CommentLimit:
     return LIMITS.get(env.get("SOURCE_PROVIDER", ""), GITHUB)
 
 
-def stack_config(stack: str, root: Path = Path()) -> StackConfig | None:
+def stack_file_config(stack: str, root: Path = Path()) -> StackConfig | None:
     """The stack's validated config from `Pulumi.<stack>.yaml`, or None when it cannot be read
     (the preview itself reports a bad config)."""
-    path = root / f"Pulumi.{stack}.yaml"
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return parse_stack_config(stack, document["config"])
-    except (OSError, yaml.YAMLError, KeyError, TypeError, StackConfigError):
+        return parse_stack_config(stack, read_stack_values(stack, root))
+    except (OSError, yaml.YAMLError, StackNotFoundError, StackConfigError):
         return None
 
 
@@ -187,7 +186,7 @@ def run_stack(stack: str, out_dir: Path, *, pulumi: str, env: Mapping[str, str])
     log_text = log_path.read_text(encoding="utf-8", errors="replace")
     sys.stderr.write(log_text)
     preview_text = preview_path.read_text(encoding="utf-8", errors="replace")
-    return StackPreview(stack, status, preview_text, log_text, stack_config(stack))
+    return StackPreview(stack, status, preview_text, log_text, stack_file_config(stack))
 
 
 def run(stacks: Sequence[str], out_dir: Path, *, pulumi: str, env: Mapping[str, str]) -> int:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from review.targets import main
+from components.delivery.release_targets import StageTarget, targets_variable
+from review.targets import main, parse_targets
 
 TARGET = {
     "stack": "prod",
@@ -76,3 +77,35 @@ def test_bad_input_exits_2_naming_it(
 ) -> None:
     assert main(argv, env) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("role", "role_arn"),
+    [
+        (
+            "data-platform-release-deploy",
+            "arn:aws:iam::333333333333:role/data-platform-release/data-platform-release-deploy",
+        ),
+        (None, "arn:aws:iam::333333333333:role/data-platform/data-platform-prod-verify"),
+    ],
+)
+def test_what_the_release_writes_is_what_the_builds_read(role: str | None, role_arn: str) -> None:
+    # The delivery stack writes RELEASE_TARGETS; the builds read it with the standard library.
+    stage = StageTarget(
+        stack="prod",
+        approval=True,
+        account_id="333333333333",
+        region="eu-central-1",
+        state_backend_url="s3://data-platform-state-333333333333",
+        external_id="data-platform-release",
+        platform_prefix="data-platform-prod",
+        verify_timeout_minutes=30,
+    )
+    written = targets_variable([stage], role=role, partition="aws")
+    read = parse_targets({"RELEASE_TARGETS": written})["prod"]
+    assert (read.region, read.backend_url, read.external_id, read.role_arn) == (
+        "eu-central-1",
+        "s3://data-platform-state-333333333333",
+        "data-platform-release",
+        role_arn,
+    )
