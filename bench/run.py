@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from offline.capture import PROJECT_ROOT, capture_stack, read_stack_values
+from stack_config import parse_stack_config
 from stack_config.pipelines import PipelineSettings
 
 PLATFORM_KEY = "data-platform:platform"
@@ -134,7 +135,7 @@ def run_local() -> None:
     print("\nLocal run of every pipeline, fresh process per stack (Spark start included)")
     total = 0.0
     for stack in ("dev", "prod"):
-        pipelines = len(capture_stack(stack).config.platform.pipelines)
+        pipelines = len(parse_stack_config(stack, read_stack_values(stack)).platform.pipelines)
         argv = [sys.executable, "-m", "pipeline_run.local", "--stack", stack]
         seconds = _timed(argv, PROJECT_ROOT)
         total += seconds

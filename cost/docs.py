@@ -19,6 +19,7 @@ from offline.capture import PROJECT_ROOT, capture_stack, read_stack_values
 from offline.generated import generator_main
 from offline.report import to_json_resources
 from review.capture_diff import render_capture_diff
+from stack_config.loader import PLATFORM_KEY
 
 OUTPUT: Final = PROJECT_ROOT / "docs" / "costs.md"
 README: Final = PROJECT_ROOT / "README.md"
@@ -117,7 +118,7 @@ def render(estimates: dict[str, Estimate], prices: PriceTable) -> str:
 def with_one_endpoint(stack: str) -> dict[str, Any]:
     """The stack's values with one more interface endpoint (`sts`), for the sample comment."""
     values = copy.deepcopy(read_stack_values(stack))
-    network = values["data-platform:platform"]["network"]
+    network = values[PLATFORM_KEY]["network"]
     network["interface_endpoints"] = [*network.get("interface_endpoints", []), "sts"]
     return values
 

@@ -156,7 +156,8 @@ def _next_steps(stack: str, files: Mapping[Path, str], root: Path, moved_region:
     lines = [f"wrote {path.relative_to(root)}" for path in files]
     lines.append(
         "Review before deploying: tags, operations.subscriptions (each subscriber confirms),"
-        " network.cidr_block, warehouse size, delivery.branch."
+        " network.cidr_block, warehouse size; to have the release deploy it, its stage in"
+        " release.stages of Pulumi.delivery.yaml."
     )
     if moved_region:
         lines.append(
