@@ -120,7 +120,7 @@ typecheck: $(VENV)/.all
 unit: $(VENV)/.all $(NODE_TOOLS)/node_modules/.installed
 	$(PY) -m pytest
 
-## Print wall-time figures of the offline check.
+## Print wall-time figures: a fresh clone's set-up, the offline check at scale, make run-local.
 bench: $(VENV)/.all
 	$(PY) -m bench.run
 

@@ -29,7 +29,7 @@ ROUTES = {
     ],
     "teardown": [
         "## Tearing down",
-        "it runs `pulumi up` from a copy of the",
+        "it first runs `pulumi up`",
         "It runs `pulumi destroy`",
         "`pulumi up --stack prod`, `pulumi destroy --stack prod`",
     ],
