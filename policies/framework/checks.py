@@ -78,3 +78,9 @@ def input_or_default(resource: Subject, input_path: str, fact: str) -> tuple[Any
         return value, ""
     default = provider_default(resource.type, input_path)
     return default.value, f" ({default.note})"
+
+
+def public_allow(statement: dict[str, Any]) -> bool:
+    """An Allow to Principal '*' that no condition scopes: anyone may do what it grants."""
+    public = is_wildcard_principal(statement.get("Principal"))
+    return statement.get("Effect") == "Allow" and public and not scoped(statement)

@@ -6,9 +6,8 @@ other condition (e.g. only kms:EncryptionContext) still leaves the key open to e
 """
 
 from collections.abc import Iterator
-from typing import Any
 
-from policies.framework.checks import is_wildcard_principal, scoped, statements
+from policies.framework.checks import public_allow, statements
 from policies.framework.model import RuleMeta, Severity, nist
 from policies.framework.rule import Config, ResourceRule
 from policies.framework.subjects import Subject
@@ -33,14 +32,9 @@ def validate(key: Subject, config: Config) -> Iterator[str]:
         return  # the default key policy only trusts the owning account
     document = json_document(get(key.props, "policy"), "the key policy document")
     for index, statement in enumerate(statements(document)):
-        if _public_allow(statement):
+        if public_allow(statement):
             sid = statement.get("Sid", index)
             yield f"key policy statement {sid!r} allows Principal '*' without a scoping condition"
-
-
-def _public_allow(statement: dict[str, Any]) -> bool:
-    public = is_wildcard_principal(statement.get("Principal"))
-    return statement.get("Effect") == "Allow" and public and not scoped(statement)
 
 
 RULE = ResourceRule(META, validate)

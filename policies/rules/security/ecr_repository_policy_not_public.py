@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from policies.framework.checks import is_wildcard_principal, scoped, statements
+from policies.framework.checks import public_allow, statements
 from policies.framework.model import RuleMeta, Severity, nist
 from policies.framework.rule import Config, ResourceRule
 from policies.framework.subjects import Subject
@@ -25,8 +25,7 @@ META = RuleMeta(
 def validate(policy: Subject, config: Config) -> Iterator[str]:
     document = json_document(get(policy.props, "policy"), "the repository policy document")
     for index, statement in enumerate(statements(document)):
-        public = is_wildcard_principal(statement.get("Principal"))
-        if statement.get("Effect") == "Allow" and public and not scoped(statement):
+        if public_allow(statement):
             sid = statement.get("Sid", index)
             yield f"statement {sid!r} allows Principal '*' to the repository"
 

@@ -9,12 +9,11 @@ from collections.abc import Iterator
 
 from policies.framework.model import RuleMeta, Severity, nist
 from policies.framework.rule import Config, ResourceRule
+from policies.framework.s3 import BUCKETS
 from policies.framework.sdk_data import SUCCESSORS, family
 from policies.framework.subjects import Subject
 
-BUCKET = "aws:s3/bucket:Bucket"
-BUCKETS = family(BUCKET)
-S3_FAMILIES = family(BUCKET, *(t for t in SUCCESSORS if t.startswith("aws:s3/")))
+S3_FAMILIES = family(*BUCKETS, *(t for t in SUCCESSORS if t.startswith("aws:s3/")))
 INLINE = (
     "accelerationStatus",
     "acl",
