@@ -77,7 +77,7 @@ class ProjectFactory:
         """The project of one job of one environment."""
         partition = self._env.partition
         role = JOB_ROLES[job]
-        role_arn = target.role_arn(partition, role) if role else target.verify_role_arn(partition)
+        role_arn = target.job_role_arn(partition, role)
         access = (
             checkout_access(self._source, role_arn)
             if job == "drift"

@@ -31,14 +31,16 @@ class StageTarget(StrictModel):
         """One of bootstrap's roles in this environment's account."""
         return target_role_arn(partition, self.account_id, name)
 
+    def job_role_arn(self, partition: str, role: str | None) -> str:
+        """The role a stage's job assumes: bootstrap's `role`, or the stack's verify role."""
+        return self.role_arn(partition, role) if role else self.verify_role_arn(partition)
+
     def verify_role_arn(self, partition: str) -> str:
         """The verify role this environment's stack declares."""
         return verify_role_arn(partition, self.account_id, self.platform_prefix)
 
 
-def targets_variable(
-    targets: Sequence[StageTarget], *, role: str | None = None, partition: str = "aws"
-) -> str:
+def targets_variable(targets: Sequence[StageTarget], *, role: str | None, partition: str) -> str:
     """The `RELEASE_TARGETS` value: for each target its stack, region, backend, external id and
     the role to assume (bootstrap's `role`, or the stack's verify role when `role` is None)."""
     return json.dumps(
@@ -48,7 +50,7 @@ def targets_variable(
                 "region": t.region,
                 "backend_url": t.state_backend_url,
                 "external_id": t.external_id,
-                "role_arn": t.role_arn(partition, role) if role else t.verify_role_arn(partition),
+                "role_arn": t.job_role_arn(partition, role),
             }
             for t in targets
         ],
