@@ -14,6 +14,11 @@ BUDGET_KEY: Final = "platform.cost.monthly_budget_usd"
 MAX_CHANGES: Final = 8
 
 
+def charge_lines(found: Estimate) -> list[str]:
+    """One console line per priced item: its monthly cost, then what it is."""
+    return [f"  {money(line.monthly):>10}  {line.label()}" for line in found.lines()]
+
+
 def idle_summary(resources: Iterable[Mapping[str, Any]], region: str) -> tuple[str, Decimal | None]:
     """The console lines of the idle monthly cost, and the total (None without prices)."""
     try:
@@ -24,7 +29,7 @@ def idle_summary(resources: Iterable[Mapping[str, Any]], region: str) -> tuple[s
     lines = [
         f"Idle monthly cost: {money(found.total)} ({region} list prices of {prices.retrieved};"
         " usage is billed on top, see docs/costs.md)",
-        *[f"  {money(line.monthly):>10}  {line.label()}" for line in found.lines()],
+        *charge_lines(found),
     ]
     return "\n".join(lines), found.total
 

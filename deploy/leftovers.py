@@ -10,6 +10,7 @@ from typing import Any, Final
 
 from cost.model import estimate, money
 from cost.prices import PricesNotFoundError, load_prices
+from cost.report import charge_lines
 from offline.capture import capture_stack
 from offline.report import to_json_resources
 from stack_config import StackConfig
@@ -67,7 +68,7 @@ def kept_summary(kept: Sequence[Mapping[str, Any]], region: str) -> list[str]:
         f"They cost {money(found.total)}/month while they stay ({region} list prices), plus"
         " S3 storage of the data the kept buckets hold:"
     )
-    lines += [f"  {money(line.monthly):>10}  {line.label()}" for line in found.lines()]
+    lines += charge_lines(found)
     return lines
 
 
