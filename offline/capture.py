@@ -155,13 +155,16 @@ def _run_main(
 ) -> tuple[Registration, ...]:
     """The program's `__main__.py` run under mocks, in its directory, with the stack's config."""
     main = str(root / "__main__.py")
+    project = project_name(root)
+    config, secret_keys = engine_config(project, raw)
     with program_environment(root):
         return capture_program(
             lambda: runpy.run_path(main, run_name="__main__"),
-            project=project_name(root),
+            project=project,
             stack=stack,
             region=region,
-            config=_as_engine_config(raw),
+            config=config,
+            secret_keys=secret_keys,
             account_id=account_id,
             **options,
         )
@@ -249,11 +252,22 @@ def _cyclic_gc_paused(*, reclaim: bool) -> Iterator[None]:
         gc.enable()
 
 
-def _as_engine_config(values: Mapping[str, Any]) -> dict[str, str]:
-    # The CLI hands structured config to the program as JSON text and scalars as strings.
-    return {
-        key: value if isinstance(value, str) else json.dumps(value) for key, value in values.items()
-    }
+OFFLINE_SECRET = "offline-placeholder-secret"  # stands in for a `secure:` value it cannot decrypt
+
+
+def engine_config(project: str, values: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """As the CLI hands config to a program: namespaced keys, strings, JSON for structures, and
+    the keys of `secure:` values (marked secret, their text a placeholder)."""
+    config: dict[str, str] = {}
+    secrets: list[str] = []
+    for key, value in values.items():
+        full = key if ":" in key else f"{project}:{key}"
+        if isinstance(value, Mapping) and set(value) == {"secure"}:
+            config[full] = OFFLINE_SECRET
+            secrets.append(full)
+        else:
+            config[full] = value if isinstance(value, str) else json.dumps(value)
+    return config, secrets
 
 
 @contextmanager

@@ -9,7 +9,6 @@ AnalyzeStack: the calls `pulumi preview --policy-pack` makes. Library use: see `
 
 from __future__ import annotations
 
-import json
 import runpy
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -24,6 +23,7 @@ from offline.analyzer import PolicyReport, PolicySession
 from offline.capture import (
     StackNotFoundError,
     capture_program,
+    engine_config,
     program_environment,
     read_config_file,
 )
@@ -32,7 +32,6 @@ from offline.report import to_json_resource, to_json_resources
 
 DEFAULT_PACK = Path(__file__).resolve().parent.parent / "policies"
 DEFAULT_REGION = "us-east-1"
-OFFLINE_SECRET = "offline-placeholder-secret"  # stands in for a `secure:` value it cannot decrypt
 
 
 class ProgramError(ValueError):
@@ -79,7 +78,7 @@ def load_program(root: Path, stack: str, stack_file: Path | None = None) -> Prog
         values = read_config_file(path) if path.is_file() or stack_file else {}
     except yaml.YAMLError as err:
         raise ProgramError(f"{path}: not valid YAML: {err}") from err
-    config, secrets = _engine_config(project, values)
+    config, secrets = engine_config(project, values)
     region = config.get("aws:region", DEFAULT_REGION)
     return Program(root, main, project, stack, region, config, tuple(secrets))
 
@@ -94,20 +93,6 @@ def _yaml(path: Path) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise ProgramError(f"{path}: must be a mapping")
     return document
-
-
-def _engine_config(project: str, values: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
-    """As the CLI hands config to a program: namespaced keys, strings, JSON for structures."""
-    config: dict[str, str] = {}
-    secrets: list[str] = []
-    for key, value in values.items():
-        full = key if ":" in key else f"{project}:{key}"
-        if isinstance(value, Mapping) and set(value) == {"secure"}:
-            config[full] = OFFLINE_SECRET
-            secrets.append(full)
-        else:
-            config[full] = value if isinstance(value, str) else json.dumps(value)
-    return config, secrets
 
 
 def capture(

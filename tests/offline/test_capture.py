@@ -11,7 +11,14 @@ import pulumi.runtime.resource as sdk_resource
 import pytest
 from pulumi.runtime.proto import source_pb2
 
-from offline.capture import Capture, StackNotFoundError, capture_stack, read_stack_values
+from offline.capture import (
+    OFFLINE_SECRET,
+    Capture,
+    StackNotFoundError,
+    capture_stack,
+    engine_config,
+    read_stack_values,
+)
 from offline.mocks import Registration
 from offline.report import to_json_resources
 from stack_config import StackConfigError
@@ -122,3 +129,22 @@ def test_every_registration_reaches_on_register_as_it_happens() -> None:
     seen: list[Registration] = []
     capture = capture_stack("dev", on_register=seen.append)
     assert seen == list(capture.resources)
+
+
+def test_config_reaches_the_program_as_the_cli_hands_it() -> None:
+    config, secrets = engine_config(
+        "shop",
+        {
+            "aws:region": "eu-west-1",
+            "size": 3,
+            "shop:tags": {"team": "data"},
+            "token": {"secure": "v1:AAAA"},
+        },
+    )
+    assert config == {
+        "aws:region": "eu-west-1",
+        "shop:size": "3",
+        "shop:tags": '{"team": "data"}',
+        "shop:token": OFFLINE_SECRET,
+    }
+    assert secrets == ["shop:token"]

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from offline.harness import OFFLINE_SECRET, ProgramError, capture, load_program
+from offline.capture import OFFLINE_SECRET
+from offline.harness import ProgramError, capture, load_program
 from offline.invokes import answer_invoke
 from offline.testing import ViolationsOf
 from tests.offline.test_check_cli import check_cli as _check
