@@ -32,7 +32,7 @@ def _reserved(kind: ColumnType, index: int, canary: CanarySettings, *, partition
     day = canary.partition_date
     if kind == "int":
         return -(index + 1)
-    if kind == "float":
+    if kind == "float" or kind.startswith("decimal("):
         return -(index + 1.0)
     if kind == "string":
         return f"{canary.file_prefix}-{index + 1}"
@@ -83,7 +83,7 @@ def key_of(settings: PipelineSettings, row: Mapping[str, Any]) -> Key:
 
 
 def _normalised(kind: ColumnType, value: Any) -> str:
-    if kind in ("int", "float"):
+    if kind in ("int", "float") or kind.startswith("decimal("):
         return repr(float(value))
     if kind == "timestamp":
         stamp = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

@@ -19,7 +19,7 @@ _START = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 def _value(kind: ColumnType, column: str, row: int) -> Any:
     if kind == "int":
         return 1000 + row
-    if kind == "float":
+    if kind == "float" or kind.startswith("decimal("):
         return round(10.5 * (row + 1), 2)
     if kind == "bool":
         return row % 2 == 0

@@ -67,3 +67,7 @@ TagKey = Annotated[
 ]
 
 Days = Annotated[int, Field(ge=1, le=36500)]
+
+ColumnName = Annotated[
+    str, matching(r"[a-z][a-z0-9_]{0,62}", "a snake_case column name (a-z, 0-9, _; max 63)")
+]

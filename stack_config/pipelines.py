@@ -5,17 +5,23 @@ Lambda and the ETL script apply; cross-field rules keep those consistent.
 """
 
 import itertools
+import re
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from stack_config.base import ResourceName, StrictModel, matching
+from stack_config.base import ColumnName, ResourceName, StrictModel, matching
+from stack_config.expectations import Expectations
 from stack_config.schedule import Schedule
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# The ingestion function moves rejected files under this raw-zone prefix.
+# Raw-zone prefixes the platform writes: files the ingestion function or the Glue job cannot take
+# (quarantine/), and the rows the Glue job rejects (rejects/). No pipeline's source may be under
+# them.
 QUARANTINE_ROOT = "quarantine/"
+REJECTS_ROOT = "rejects/"
+PLATFORM_RAW_ROOTS = (QUARANTINE_ROOT, REJECTS_ROOT)
 # Column names the platform adds: the partition column of the curated zone (the Glue script,
 # which runs alone in AWS, names it too: runtime/glue/etl_job.py) and the lineage column of the
 # warehouse tables.
@@ -23,9 +29,6 @@ PARTITION_COLUMN = "ingest_date"
 LINEAGE_COLUMN = "_source_manifest"
 RESERVED_COLUMNS = frozenset({PARTITION_COLUMN, LINEAGE_COLUMN})
 
-ColumnName = Annotated[
-    str, matching(r"[a-z][a-z0-9_]{0,62}", "a snake_case column name (a-z, 0-9, _; max 63)")
-]
 TableName = Annotated[
     str, matching(r"[a-z][a-z0-9_]{0,62}", "a snake_case table name (a-z, 0-9, _; max 63)")
 ]
@@ -33,7 +36,38 @@ Prefix = Annotated[
     str,
     matching(r"([a-z0-9][a-z0-9_.-]*/)+", "an S3 key prefix such as 'orders/' ending in '/'"),
 ]
-ColumnType = Literal["string", "int", "float", "bool", "date", "timestamp"]
+# Redshift's DECIMAL holds at most 38 digits, Spark's DecimalType too.
+MAX_DECIMAL_PRECISION = 38
+_DECIMAL = re.compile(r"decimal\((\d{1,2}),(\d{1,2})\)")
+
+
+def decimal_parts(column_type: str) -> tuple[int, int] | None:
+    """(precision, scale) of a `decimal(p,s)` column type, None for any other type."""
+    match = _DECIMAL.fullmatch(column_type)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def _decimal_bounds(value: str) -> str:
+    """decimal(p,s): 1 <= p <= 38 and 0 <= s <= p."""
+    parts = decimal_parts(value)
+    if parts is not None:
+        precision, scale = parts
+        if not 1 <= precision <= MAX_DECIMAL_PRECISION or scale > precision:
+            raise ValueError(
+                f"must have a precision of 1-{MAX_DECIMAL_PRECISION} and a scale of 0 up to the "
+                f"precision (got precision {precision}, scale {scale})"
+            )
+    return value
+
+
+ColumnType = Annotated[
+    str,
+    matching(
+        r"string|int|float|bool|date|timestamp|decimal\(\d{1,2},\d{1,2}\)",
+        "one of string, int, float, bool, date, timestamp, or decimal(p,s) such as decimal(12,2)",
+    ),
+    AfterValidator(_decimal_bounds),
+]
 SourceFormat = Literal["csv", "json"]
 
 # File extensions the ingestion Lambda admits for each source format (JSON means JSON lines).
@@ -109,6 +143,16 @@ class IngestSettings(StrictModel):
     )
 
 
+class LoadSettings(StrictModel):
+    """How the state machine treats a batch the warehouse cannot load."""
+
+    max_attempts: Annotated[int, Field(ge=1, le=10)] = Field(
+        default=3,
+        description="Executions that may fail to load one manifest before it moves to the "
+        "pipeline's dead-letter prefix (with an alert) and later manifests load without it.",
+    )
+
+
 class PipelineSettings(StrictModel):
     """One dataset: raw prefix -> crawler -> Glue job -> curated table (-> warehouse)."""
 
@@ -142,13 +186,21 @@ class PipelineSettings(StrictModel):
     )
     glue: GlueJobSettings = Field(default_factory=GlueJobSettings, description="Glue job.")
     ingest: IngestSettings = Field(default_factory=IngestSettings, description="Ingestion rules.")
+    expectations: Expectations = Field(
+        default_factory=Expectations,
+        description="Row rules, batch rules and freshness the pipeline's data must meet.",
+    )
+    load: LoadSettings = Field(
+        default_factory=LoadSettings, description="How the warehouse load treats failures."
+    )
 
     @model_validator(mode="after")
     def _columns_consistent(self) -> Self:
         """key_columns and order_column are required columns; no column is listed twice or both
         required and optional; column_types names declared columns only;
         partition_source_column is typed date or timestamp; the platform's own column names
-        are reserved; source_prefix is not under quarantine/."""
+        are reserved; source_prefix is not under quarantine/ or rejects/; expectations name
+        declared columns of a type their rule can judge."""
         required = set(self.required_columns)
         problems = [
             f"key column '{c}' is not required" for c in self.key_columns if c not in required
@@ -167,8 +219,14 @@ class PipelineSettings(StrictModel):
             problems.append(
                 f"partition_source_column '{partition}' must be typed date or timestamp"
             )
-        if self.source_prefix.startswith(QUARANTINE_ROOT):
-            problems.append(f"source_prefix may not be under '{QUARANTINE_ROOT}' (reserved)")
+        problems += [
+            f"source_prefix may not be under '{root}' (reserved for the platform)"
+            for root in PLATFORM_RAW_ROOTS
+            if self.source_prefix.startswith(root)
+        ]
+        problems += self.expectations.problems(
+            dict(self.curated_columns), self.required_columns, self.optional_columns
+        )
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -187,8 +245,34 @@ class PipelineSettings(StrictModel):
 
     @property
     def quarantine_prefix(self) -> str:
-        """Where the ingestion function moves this pipeline's rejected files."""
+        """Raw-zone prefix of the files of this pipeline that the ingestion function or the Glue
+        job could not take, each with its reason in the object's metadata."""
         return f"{QUARANTINE_ROOT}{self.name}/"
+
+    @property
+    def rejects_prefix(self) -> str:
+        """Raw-zone prefix of the rows the Glue job rejected (source file, record number,
+        column, original text, reason): producer data, kept under the raw zone's key and
+        retention."""
+        return f"{REJECTS_ROOT}{self.name}/"
+
+    @property
+    def held_prefix(self) -> str:
+        """Curated-zone prefix of the COPY manifests of batches that failed a batch rule: not
+        loaded until released."""
+        return f"_held/{self.target_table}/"
+
+    @property
+    def dead_letter_prefix(self) -> str:
+        """Curated-zone prefix of the COPY manifests whose load failed `load.max_attempts`
+        times: set aside so later manifests load."""
+        return f"_dead_letter/{self.target_table}/"
+
+    @property
+    def run_report_prefix(self) -> str:
+        """Curated-zone prefix of each Glue run's report: its row accounting and the outcome
+        of every file it read."""
+        return f"_runs/{self.target_table}/"
 
     @property
     def allowed_extensions(self) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from stack_config.pipelines import LINEAGE_COLUMN, ColumnType
+from stack_config.pipelines import LINEAGE_COLUMN, ColumnType, decimal_parts
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,126}")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -31,6 +31,13 @@ REDSHIFT_TYPES: Mapping[ColumnType, str] = {
     "date": "DATE",
     "timestamp": "TIMESTAMP",
 }
+
+
+def redshift_type(column_type: ColumnType) -> str:
+    """The Redshift column type that COPY loads a curated column of `column_type` into;
+    `decimal(p,s)` is Parquet's DECIMAL and Redshift's DECIMAL(p,s)."""
+    parts = decimal_parts(column_type)
+    return f"DECIMAL({parts[0]},{parts[1]})" if parts else REDSHIFT_TYPES[column_type]
 
 
 def check_data_api_target(target: Mapping[str, str]) -> None:
@@ -93,7 +100,7 @@ def create_table(table: TableSpec) -> str:
 
 def add_column(table: TableSpec, column: str) -> str:
     kind = dict(table.columns)[column]
-    return f"ALTER TABLE {table.qualified} ADD COLUMN {column} {REDSHIFT_TYPES[kind]}"
+    return f"ALTER TABLE {table.qualified} ADD COLUMN {column} {redshift_type(kind)}"
 
 
 def iam_role_user(role_name: str) -> str:
@@ -187,7 +194,7 @@ def _load_statements(table: TableSpec, *, copy: str, manifest: str) -> tuple[str
     """
     stage, latest, target = f"{table.name}_stage", f"{table.name}_latest", table.qualified
     columns = ", ".join(table.names)
-    typed = ", ".join(f"{name} {REDSHIFT_TYPES[kind]}" for name, kind in table.columns)
+    typed = ", ".join(f"{name} {redshift_type(kind)}" for name, kind in table.columns)
     keys = ", ".join(table.key_columns)
     others = [c for c in table.names if c not in (table.order_column, *table.key_columns)]
     order = ", ".join(f"{c} DESC NULLS LAST" for c in (table.order_column, *others))

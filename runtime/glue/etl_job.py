@@ -16,13 +16,17 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal, get_args
 
 Row = dict[str, object]
-ColumnType = Literal["string", "int", "float", "bool", "date", "timestamp"]
+ScalarType = Literal["string", "int", "float", "bool", "date", "timestamp"]
+ColumnType = str
+"""A scalar type, or `decimal(p,s)` (precision 1-38, scale 0 to the precision)."""
 SourceKind = Literal["catalog", "s3"]
 
-COLUMN_TYPES: frozenset[str] = frozenset(get_args(ColumnType))
+COLUMN_TYPES: frozenset[str] = frozenset(get_args(ScalarType))
+_DECIMAL_TYPE = re.compile(r"decimal\((\d{1,2}),(\d{1,2})\)")
 PARTITION_COLUMN = "ingest_date"
 SOURCE_FORMATS = ("csv", "json")
 REQUIRED_ARGUMENTS = (
@@ -108,20 +112,37 @@ def parse_column_list(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for name in names if name))
 
 
+def decimal_parts(column_type: ColumnType) -> tuple[int, int] | None:
+    """(precision, scale) of a valid `decimal(p,s)` type; None for a scalar type."""
+    match = _DECIMAL_TYPE.fullmatch(column_type)
+    if match is None:
+        return None
+    precision, scale = int(match[1]), int(match[2])
+    return (precision, scale) if 1 <= precision <= 38 and scale <= precision else None
+
+
+def is_column_type(value: str) -> bool:
+    return value in COLUMN_TYPES or decimal_parts(value) is not None
+
+
 def parse_column_types(value: str) -> dict[str, ColumnType]:
-    """Parse `"order_id:int,paid:bool"`; unknown types, blanks and repeated columns are errors."""
+    """Parse `"order_id:int,paid:bool,amount:decimal(12,2)"` (commas inside a decimal's
+    parentheses do not separate items); unknown types, blanks and repeated columns are errors."""
     types: dict[str, ColumnType] = {}
-    for item in (part.strip() for part in value.split(",")):
+    for item in (part.strip() for part in re.split(r",(?![^()]*\))", value)):
         if not item:
             continue
         name, sep, type_name = (piece.strip() for piece in item.partition(":"))
         column = to_snake_case(name)
-        if not sep or not column or type_name not in COLUMN_TYPES:
+        if not sep or not column or not is_column_type(type_name):
             allowed = ", ".join(sorted(COLUMN_TYPES))
-            raise SpecError(f"column type {item!r} is not <column>:<type> with type in {allowed}")
+            raise SpecError(
+                f"column type {item!r} is not <column>:<type> with type in {allowed} or "
+                "decimal(p,s) with 1 <= p <= 38, s <= p"
+            )
         if column in types:
             raise SpecError(f"column {column!r} has more than one declared type")
-        types[column] = type_name  # type: ignore[assignment]  # checked against COLUMN_TYPES
+        types[column] = type_name
     return types
 
 
@@ -256,7 +277,26 @@ def _cast_date(value: object) -> date:
     raise CastError(f"{value!r} is not an ISO 8601 date (YYYY-MM-DD)")
 
 
-_CASTS: dict[ColumnType, Callable[[object], object]] = {
+def _cast_decimal(value: object, precision: int, scale: int) -> Decimal:
+    """A number rounded half up to `scale` places (as Spark's cast to DecimalType rounds) that
+    fits `precision` digits."""
+    if isinstance(value, bool):
+        raise CastError(f"{value!r} is not a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise CastError(f"{value!r} is not a finite number")
+    text = value if isinstance(value, str) else str(value)
+    if isinstance(value, str) and not _FLOAT_PATTERN.fullmatch(value):
+        raise CastError(f"{value!r} is not a number")
+    try:
+        number = Decimal(text).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    except InvalidOperation as error:
+        raise CastError(f"{value!r} does not fit decimal({precision},{scale})") from error
+    if len(number.as_tuple().digits) > precision and number != 0:
+        raise CastError(f"{value!r} does not fit decimal({precision},{scale})")
+    return number
+
+
+_CASTS: dict[ScalarType, Callable[[object], object]] = {
     "string": str,
     "int": _cast_int,
     "float": _cast_float,
@@ -268,7 +308,12 @@ _CASTS: dict[ColumnType, Callable[[object], object]] = {
 
 def cast_value(value: object, column_type: ColumnType) -> object:
     """Cast one value; None stays None, anything unrepresentable raises CastError."""
-    return None if value is None else _CASTS[column_type](value)
+    if value is None:
+        return None
+    parts = decimal_parts(column_type)
+    if parts is not None:
+        return _cast_decimal(value, *parts)
+    return _CASTS[column_type](value)  # type: ignore[index]  # a scalar type: parsed on input
 
 
 def cast_row(row: Row, column_types: Mapping[str, ColumnType]) -> tuple[Row, list[str]]:
@@ -374,8 +419,13 @@ def _spark_schema(spec: JobSpec) -> Any:
         "date": t.DateType(),
         "timestamp": t.TimestampType(),
     }
+
+    def spark_type(column_type: ColumnType) -> Any:
+        parts = decimal_parts(column_type)
+        return t.DecimalType(*parts) if parts else spark_types[column_type]
+
     fields = [
-        t.StructField(c, spark_types[spec.column_type(c)], nullable=True) for c in spec.columns
+        t.StructField(c, spark_type(spec.column_type(c)), nullable=True) for c in spec.columns
     ]
     return t.StructType([*fields, t.StructField(PARTITION_COLUMN, t.StringType(), False)])
 
