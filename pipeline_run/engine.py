@@ -95,7 +95,7 @@ class Engine:
         steps: list[Step] = []
         later: list[Entry] = []
         with self._as(identity):
-            for resource in (r for r in resources if self.manages(r)):
+            for resource in _in_dependency_order([r for r in resources if self.manages(r)]):
                 step, replaced = self._apply(resource)
                 steps.append(step)
                 later += replaced
@@ -139,7 +139,9 @@ class Engine:
             return Step("create", resource.urn)
         news = self._checked(resource, old)
         if resource.type == STATEMENT_TYPE:
-            same = {k: old.inputs.get(k) for k in news} == news and old.outputs.get("sql") == news.get("sql")
+            same = {k: old.inputs.get(k) for k in news} == news and old.outputs.get(
+                "sql"
+            ) == news.get("sql")
             return Step("same" if same else "replace", resource.urn)
         diff = self._provider(news).diff(old.id, dict(old.outputs), news)
         if diff.replaces:
@@ -212,7 +214,7 @@ class Engine:
 
     @contextlib.contextmanager
     def _as(self, identity: Identity) -> Iterator[None]:
-        sts = boto3.client("sts")
+        sts = boto3.session.Session().client("sts")
         credentials = sts.assume_role(
             RoleArn=f"arn:aws:iam::{self.account}:role{identity.role}",
             RoleSessionName=f"pulumi-{len(self.state)}",
@@ -239,7 +241,7 @@ class _StatementModel:
     """aws.redshiftdata.Statement as terraform-provider-aws implements it."""
 
     def create(self, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        client = boto3.client("redshift-data")
+        client = boto3.session.Session().client("redshift-data")
         where = {
             k: news[v]
             for k, v in (
@@ -259,7 +261,7 @@ class _StatementModel:
         return started["Id"], dict(news)
 
     def read(self, statement_id: str, outputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        client = boto3.client("redshift-data")
+        client = boto3.session.Session().client("redshift-data")
         try:
             described = client.describe_statement(Id=statement_id)
         except client.exceptions.ResourceNotFoundException:
@@ -269,6 +271,24 @@ class _StatementModel:
                 raise
             described = {"Id": statement_id, "Status": "EXPIRED"}
         return {**outputs, "sql": described.get("QueryString", "")}
+
+
+def _in_dependency_order(resources: Sequence[Registration]) -> list[Registration]:
+    """Every resource after those it depends on (the engine's order), else as registered."""
+    by_urn = {r.urn: r for r in resources}
+    done: dict[str, Registration] = {}
+
+    def visit(resource: Registration) -> None:
+        if resource.urn in done:
+            return
+        for dependency in resource.dependencies:
+            if dependency in by_urn:
+                visit(by_urn[dependency])
+        done[resource.urn] = resource
+
+    for resource in resources:
+        visit(resource)
+    return list(done.values())
 
 
 def _plain(value: Any) -> Any:

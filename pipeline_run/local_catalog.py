@@ -76,7 +76,7 @@ _REDSHIFT_TYPE = (
 )
 VIEWS = {
     "svv_all_columns": (
-        "SELECT current_database() AS database_name, c.schema_name, c.table_name, c.column_name,"
+        "SELECT getvariable('db_name') AS database_name, c.schema_name, c.table_name, c.column_name,"
         " c.column_index AS ordinal_position, c.column_default, CASE WHEN c.is_nullable THEN"
         f" 'YES' ELSE 'NO' END AS is_nullable, {_REDSHIFT_TYPE} AS data_type,"
         " TRY_CAST(regexp_extract(t.declared, '\\((\\d+)\\)', 1) AS INTEGER)"
@@ -137,7 +137,7 @@ VIEWS = {
         " FROM _catalog.users WHERE superuser_view OR name = getvariable('db_user')"
     ).replace("superuser_view", _SEES_ALL["system"]),
     "svv_all_schemas": (
-        "SELECT current_database() AS database_name, schema_name, 'platform_admin' AS"
+        "SELECT getvariable('db_name') AS database_name, schema_name, 'platform_admin' AS"
         " schema_owner, 'local' AS schema_type, NULL AS schema_acl, NULL AS source_database,"
         " NULL AS schema_option FROM duckdb_schemas() WHERE NOT internal AND schema_name NOT IN"
         " ('_catalog', 'main')"
@@ -164,6 +164,7 @@ def create_catalog(db: duckdb.DuckDBPyConnection, admin: str) -> None:
     for name, query in VIEWS.items():
         db.execute(f"CREATE VIEW main.{name} AS {query}")
     db.execute("SET VARIABLE db_user = ?", [admin])
+    db.execute("SET VARIABLE db_name = 'dev'")
     db.execute(
         "INSERT INTO _catalog.users VALUES (?, nextval('_catalog.ids'), true, 'UNRESTRICTED')",
         [admin],

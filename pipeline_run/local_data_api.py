@@ -104,8 +104,14 @@ class LocalDataApi:
             yield
 
     def _caller(self, response: RedshiftDataAPIServiceResponse) -> tuple[str, str]:
-        backend = sts_backends[self.account]["global"]
-        user_id, arn, _ = backend.get_caller_identity(response.get_access_key(), "us-east-1")
+        """The caller as STS knows it: an assumed role (in whichever account's backend moto
+        keeps it), else moto's default user."""
+        key = response.get_access_key()
+        for account in list(sts_backends):
+            role = sts_backends[account]["global"].get_assumed_role_from_access_key(key)
+            if role is not None:
+                return str(role.user_id), str(role.arn)
+        user_id, arn, _ = sts_backends[self.account]["global"].get_caller_identity(key, "us-east-1")
         return str(user_id), str(arn)
 
     def execute(self, body: Mapping[str, Any], user_id: str, arn: str) -> dict[str, Any]:
@@ -116,7 +122,9 @@ class LocalDataApi:
             str(uuid.uuid4()), user_id, arn, self.clock.now(), sqls, db_user, dict(body)
         )
         try:
-            statement.results = self.warehouse.run(sqls, user=db_user, parameters=parameters)
+            statement.results = self.warehouse.run(
+                sqls, user=db_user, parameters=parameters, database=body.get("Database")
+            )
         except StatementFailedError as failure:
             statement.status, statement.error = "FAILED", str(failure)
         self.statements[statement.id] = statement

@@ -44,9 +44,9 @@ _PROCEDURE = re.compile(r'CREATE OR REPLACE PROCEDURE ("[^"]+"|\w+)\.("[^"]+"|\w
 _DROP_PROCEDURE = re.compile(r'DROP PROCEDURE (?:IF EXISTS )?("[^"]+"|\w+)\.("[^"]+"|\w+)\(', re.I)
 _CALL = re.compile(r'CALL ("[^"]+"|\w+)\.("[^"]+"|\w+)\(:(\w+)\)$', re.I)
 _COPY = re.compile(
-    r"COPY (\S+) FROM '(s3://[^']+)' IAM_ROLE default FORMAT AS PARQUET MANIFEST$", re.I
+    r"COPY (\S+) FROM '(s3://[^']+)' IAM_ROLE (?:default|'[^']+') FORMAT AS PARQUET MANIFEST$",
+    re.I,
 )
-_ARGUMENT = re.compile(r"(\w+) (IN|OUT) ", re.I)
 # Parquet types the ETL writes, as DuckDB reads them, that load into each table column type.
 _COMPATIBLE = {
     "BIGINT": {"BIGINT", "INTEGER"},
@@ -100,11 +100,18 @@ class LocalWarehouse:
     # -- sessions ---------------------------------------------------------------------------
 
     def run(
-        self, sqls: Sequence[str], *, user: str, parameters: Mapping[str, str] | None = None
+        self,
+        sqls: Sequence[str],
+        *,
+        user: str,
+        parameters: Mapping[str, str] | None = None,
+        database: str | None = None,
     ) -> list[Result]:
         """Run statements in one transaction as `user`; every result, or nothing at all."""
         with self._lock:
             self.db.execute("SET VARIABLE db_user = ?", [user])
+            if database is not None:
+                self.db.execute("SET VARIABLE db_name = ?", [database])
             self.db.execute("BEGIN")
             try:
                 results = [self._statement(sql, user, parameters or {}) for sql in sqls]
@@ -168,7 +175,9 @@ class LocalWarehouse:
         """A user who is not a superuser reads the system views, and tables granted to them."""
         (statement,) = pglast.parse_sql(text)
         for relation in _relations(statement.stmt):
-            if relation.schemaname is None and relation.relname in VIEWS:
+            if relation.schemaname in (None, "pg_catalog") and (
+                relation.relname in VIEWS or relation.relname.startswith("pg_")
+            ):
                 continue
             self._require(user, f'"{relation.schemaname}"."{relation.relname}"', "SELECT")
 
@@ -381,7 +390,12 @@ def _digest(source: str) -> str:
 def _parse_procedure(sql: str) -> Procedure:
     (function,) = pglast.parse_plpgsql(sql)
     header = sql.split("$$")[0]
-    arguments = {m.group(1): m.group(2).upper() for m in _ARGUMENT.finditer(header)}
+    listed = header[header.index("(") + 1 : header.rindex(")")]
+    arguments: dict[str, str] = {}
+    for argument in re.split(r",(?![^()]*\))", listed):
+        name, *rest = argument.split()
+        mode = rest[0].upper() if rest and rest[0].upper() in ("IN", "OUT", "INOUT") else "IN"
+        arguments[name] = mode
     parameter = next(name for name, mode in arguments.items() if mode == "IN")
     outputs = tuple(name for name, mode in arguments.items() if mode == "OUT")
     body = function["PLpgSQL_function"]["action"]["PLpgSQL_stmt_block"]["body"]

@@ -67,7 +67,8 @@ class DataApi:
         import boto3  # type: ignore[import-untyped]  # the program's dependency
 
         self.target = target
-        self._client = boto3.client("redshift-data")
+        # A session of its own: credentials as the environment has them now.
+        self._client = boto3.session.Session().client("redshift-data")
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         """The rows of one SELECT, as column -> value."""

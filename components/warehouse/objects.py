@@ -11,6 +11,7 @@ from components.warehouse.data_api import DataApi
 from components.warehouse.provider import WarehouseObject, WarehouseObjectProvider
 from components.warehouse.sql import (
     AUDIT_TABLE,
+    MIGRATIONS_TABLE,
     audit_table_ddl,
     ident,
     literal,
@@ -133,7 +134,8 @@ class UserProvider(WarehouseObjectProvider):
 class SchemaProvider(WarehouseObjectProvider):
     """The load schema, its audit and migration tables, and every grant on them and on the COPY
     role: USAGE to `usage` grantees, INSERT on the audit table to `loaders`, ASSUMEROLE on
-    `copy_role_arn` FOR COPY to `loaders`. Delete: those grants are revoked; the schema and its
+    `copy_role_arn` FOR COPY to `loaders`, SELECT on the migration table to `ledger_readers`
+    (the catalog reader: which migrations ran is catalog, not data). Delete: those grants are revoked; the schema and its
     tables stay (they hold the load history)."""
 
     identity = ("schema",)
@@ -147,18 +149,23 @@ class SchemaProvider(WarehouseObjectProvider):
             "usage": _covering(props.get("usage"), olds.get("usage"), ["USAGE"]),
             "audit": _covering(_users(props), _users(olds), ["INSERT"]),
             "copy": _covering(_users(props), _users(olds), ["COPY"]),
+            "ledger": _covering(
+                props.get("ledger_readers"), olds.get("ledger_readers"), ["SELECT"]
+            ),
         }
 
     def observe(self, api: DataApi, props: Mapping[str, Any]) -> dict[str, Any]:
         schema = props["schema"]
         if not catalog.schema_exists(api, schema):
-            return {"exists": False, "usage": {}, "audit": {}, "copy": {}}
+            return {"exists": False, "usage": {}, "audit": {}, "copy": {}, "ledger": {}}
         audit = catalog.relation_grants(api, schema, AUDIT_TABLE)
+        ledger = catalog.relation_grants(api, schema, MIGRATIONS_TABLE)
         return {
             "exists": True,
             "usage": _only(catalog.schema_grants(api, schema), props.get("usage")),
             "audit": _only(audit, _users(props)),
             "copy": _only(catalog.iam_role_grants(api, props["copy_role_arn"]), _users(props)),
+            "ledger": _only(ledger, props.get("ledger_readers")),
         }
 
     def converge(
@@ -177,6 +184,8 @@ class SchemaProvider(WarehouseObjectProvider):
         )
         changes = catalog.reconcile(f"SCHEMA {ident(schema)}", live["usage"], wanted["usage"])
         changes += catalog.reconcile(qualified(schema, AUDIT_TABLE), live["audit"], wanted["audit"])
+        ledger = qualified(schema, MIGRATIONS_TABLE)
+        changes += catalog.reconcile(ledger, live["ledger"], wanted["ledger"])
         role = literal(props["copy_role_arn"])
         changes += [
             s.replace(" COPY ON ", " ASSUMEROLE ON ")
@@ -186,7 +195,7 @@ class SchemaProvider(WarehouseObjectProvider):
         return statements + changes
 
     def remove(self, api: DataApi, props: Mapping[str, Any]) -> None:
-        empty = {"schema": props["schema"], "usage": [], "loaders": []}
+        empty = {"schema": props["schema"], "usage": [], "loaders": [], "ledger_readers": []}
         if catalog.schema_exists(api, props["schema"]):
             self.converge(api, {**props, **empty}, props)
 
@@ -212,6 +221,9 @@ def _union(props: Mapping[str, Any], olds: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "usage": sorted(set(props.get("usage") or []) | set(olds.get("usage") or [])),
         "loaders": sorted(set(props.get("loaders") or []) | set(olds.get("loaders") or [])),
+        "ledger_readers": sorted(
+            set(props.get("ledger_readers") or []) | set(olds.get("ledger_readers") or [])
+        ),
     }
 
 

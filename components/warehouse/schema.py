@@ -84,6 +84,7 @@ class WarehouseSchema(pulumi.ComponentResource):
         users = {
             t.name: self._user(t.name, iam_role_user(args.loaders[t.name])) for t in args.tables
         }
+        shared: list[pulumi.Resource] = [*roles, *users.values()]
         if args.catalog_reader is not None:
             reader = self._declare(
                 Role,
@@ -98,7 +99,9 @@ class WarehouseSchema(pulumi.ComponentResource):
                 syslog="UNRESTRICTED",
                 after=[reader],
             )
+            shared.append(reader)
         loaders = [iam_role_user(args.loaders[t.name]) for t in args.tables]
+        catalog = [f"role:{CATALOG_READER_ROLE}"] if args.catalog_reader is not None else []
         schema = self._declare(
             Schema,
             SchemaProvider(),
@@ -107,12 +110,14 @@ class WarehouseSchema(pulumi.ComponentResource):
                 "schema": args.schema_name,
                 "usage": [
                     *(f"role:{r}" for r in args.reader_roles),
+                    *catalog,
                     *(f"user:{u}" for u in loaders),
                 ],
                 "loaders": loaders,
+                "ledger_readers": catalog,
                 "copy_role_arn": copy_role_arn,
             },
-            after=[*roles, *users.values()],
+            after=shared,
         )
         for table in args.tables:
             self._table(table, schema, users[table.name], curated_bucket)

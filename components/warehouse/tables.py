@@ -200,7 +200,11 @@ def drain_pending_manifests(api: DataApi, props: Mapping[str, Any]) -> list[str]
     remove it, before a migration changes the columns its files hold."""
     import boto3  # type: ignore[import-untyped]  # the program's dependency
 
-    s3, bucket, prefix = boto3.client("s3"), props["curated_bucket"], props["manifest_prefix"]
+    s3, bucket, prefix = (
+        boto3.session.Session().client("s3"),
+        props["curated_bucket"],
+        props["manifest_prefix"],
+    )
     procedure = f"{ident(props['schema'])}.{ident('load_' + props['table'])}"
     if catalog.procedure_digest(api, props["schema"], f"load_{props['table']}") is None:
         return []
