@@ -204,6 +204,7 @@ class Platform:
             target=warehouse.data_api_target,
             sql=call_load(self._table(settings)),
             statements=warehouse.load_statements(),
+            status_statements=warehouse.load_status_statements,
         )
 
     def _warehouse_schema(
