@@ -13,6 +13,7 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from review.layout import GITHUB, Block, CommentLimit, fit
+from review.warehouse_words import warehouse_changes
 from review.markdown import (
     ChangeRow,
     Danger,
@@ -238,6 +239,16 @@ def _scope_note(base_ref: str) -> list[str]:
     ]
 
 
+def _warehouse_block(
+    base: Sequence[Mapping[str, Any]], head: Sequence[Mapping[str, Any]]
+) -> list[Block]:
+    """The warehouse's changes in words, when there are any."""
+    lines = warehouse_changes(base, head)
+    if not lines:
+        return []
+    return [Block(head=("### Warehouse changes", "", *(f"- {line}" for line in lines), ""))]
+
+
 def render_capture_diff(
     base: Sequence[Mapping[str, Any]],
     head: Sequence[Mapping[str, Any]],
@@ -270,6 +281,7 @@ def render_capture_diff(
                 *cost,
             )
         ),
+        *_warehouse_block(base, head),
         change_table(
             _rows(diff), heading="Resources that differ", empty="No declared resource differs.",
             rank=2,
