@@ -28,7 +28,7 @@ from unittest import mock
 
 import boto3  # type: ignore[import-untyped]
 import dill  # type: ignore[import-untyped]
-import pulumi.dynamic as dynamic
+from pulumi import dynamic
 
 from offline.mocks import Registration
 
@@ -176,7 +176,7 @@ class Engine:
         return bool(diff.delete_before_replace)
 
     def _checked(self, resource: Registration, old: Entry | None) -> dict[str, Any]:
-        news = _plain(resource.inputs)
+        news: dict[str, Any] = _plain(resource.inputs)
         if resource.type == STATEMENT_TYPE:
             return news
         result = self._provider(news).check(dict(old.inputs) if old else {}, news)

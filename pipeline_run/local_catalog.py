@@ -76,7 +76,8 @@ _REDSHIFT_TYPE = (
 )
 VIEWS = {
     "svv_all_columns": (
-        "SELECT getvariable('db_name') AS database_name, c.schema_name, c.table_name, c.column_name,"
+        "SELECT getvariable('db_name') AS database_name, c.schema_name, c.table_name,"
+        " c.column_name,"
         " c.column_index AS ordinal_position, c.column_default, CASE WHEN c.is_nullable THEN"
         f" 'YES' ELSE 'NO' END AS is_nullable, {_REDSHIFT_TYPE} AS data_type,"
         " TRY_CAST(regexp_extract(t.declared, '\\((\\d+)\\)', 1) AS INTEGER)"
@@ -209,28 +210,33 @@ class Catalog:
         )
 
     def is_superuser(self, name: str) -> bool:
-        return self._one("SELECT count(*) FROM _catalog.users WHERE name = ? AND superuser", name)
+        return self._one(
+            "SELECT count(*) FROM _catalog.users WHERE name = ? AND superuser", name
+        ) > 0
 
     def holds(self, user: str, kind: str, namespace: str, obj: str, privilege: str) -> bool:
         """Whether `user`, directly or through a role, holds the privilege."""
-        return self._one(
-            "SELECT count(*) FROM _catalog.privileges WHERE kind = ? AND namespace = ? AND"
-            " object = ? AND privilege = ? AND (grantee = ? OR grantee IN (SELECT role_name FROM"
-            " _catalog.members WHERE user_name = ?))",
-            kind,
-            namespace,
-            obj,
-            privilege,
-            user,
-            user,
-        ) > 0 or self.is_superuser(user)
+        return bool(
+            self._one(
+                "SELECT count(*) FROM _catalog.privileges WHERE kind = ? AND namespace = ? AND"
+                " object = ? AND privilege = ? AND (grantee = ? OR grantee IN"
+                " (SELECT role_name FROM _catalog.members WHERE user_name = ?))",
+                kind,
+                namespace,
+                obj,
+                privilege,
+                user,
+                user,
+            )
+            > 0
+        ) or self.is_superuser(user)
 
     def _one(self, sql: str, *values: object) -> int:
         (count,) = self.db.execute(sql, list(values)).fetchone() or (0,)
         return int(count)
 
     def _user(self, match: re.Match[str]) -> None:
-        verb, name, option, access = (
+        verb, name, _, access = (
             match.group(1).upper(),
             unquote(match.group(2)),
             *match.groups()[2:4],
@@ -297,27 +303,30 @@ class Catalog:
         )
         parts = [unquote(p) for p in re.findall(r'"[^"]+"|[^.]+', target)]
         namespace, obj = (parts[0], "") if kind.upper() == "SCHEMA" else (parts[0], parts[1])
-        self._change(verb, _KINDS[kind.upper()], namespace, obj, privileges, match.groups()[5:])
+        self._change(verb, (_KINDS[kind.upper()], namespace, obj), privileges, match.groups()[5:])
 
     def _assume(self, match: re.Match[str]) -> None:
         self._change(
-            match.group(1).upper(), "iam_role", "", match.group(2), "ASSUMEROLE", match.groups()[2:]
+            match.group(1).upper(),
+            ("iam_role", "", match.group(2)),
+            "ASSUMEROLE",
+            match.groups()[2:],
         )
 
     def _system(self, match: re.Match[str]) -> None:
         role = unquote(match.group(2))
         grantee = (f"ROLE {role}", role, None, None)
-        self._change(match.group(1).upper(), "system", "", "", "ACCESS SYSTEM TABLE", grantee)
+        self._change(match.group(1).upper(), ("system", "", ""), "ACCESS SYSTEM TABLE", grantee)
 
     def _change(
         self,
         verb: str,
-        kind: str,
-        namespace: str,
-        obj: str,
+        on: tuple[str, str, str],
         privileges: str,
         grantee: tuple[str | None, ...],
     ) -> None:
+        """GRANT or REVOKE `privileges` on (kind, namespace, object) for the grantee's groups."""
+        kind, namespace, obj = on
         whole, role, *rest = grantee
         if whole is not None and whole.upper() == "PUBLIC":
             name, grantee_type = "PUBLIC", "public"

@@ -189,7 +189,7 @@ class LocalWarehouse:
     def _ddl(self, text: str) -> None:
         """Run DDL or DML in DuckDB, keeping the declared column types the catalog reports."""
         (statement,) = pglast.parse_sql(text)
-        node = statement.stmt
+        node: Any = statement.stmt
         self.db.execute(text)
         kind = type(node).__name__
         if kind == "CreateStmt" and node.relation.schemaname:
@@ -375,7 +375,7 @@ def _relations(node: Any) -> list[Any]:
     """Every table or view a parsed statement names."""
     found: list[Any] = []
 
-    class Visitor(pglast.visitors.Visitor):  # type: ignore[misc]
+    class Visitor(pglast.visitors.Visitor):
         def visit_RangeVar(self, ancestors: Any, relation: Any) -> None:  # noqa: N802
             found.append(relation)
 
@@ -389,7 +389,7 @@ def _digest(source: str) -> str:
 
 def _parse_procedure(sql: str) -> Procedure:
     (function,) = pglast.parse_plpgsql(sql)
-    header = sql.split("$$")[0]
+    header = sql.split("$$", maxsplit=1)[0]
     listed = header[header.index("(") + 1 : header.rindex(")")]
     arguments: dict[str, str] = {}
     for argument in re.split(r",(?![^()]*\))", listed):
@@ -417,7 +417,9 @@ def _bind(text: str, variables: Mapping[str, Any]) -> tuple[str, list[Any]]:
     """The procedure's variables as bound `?` wherever they are used as names (outside quoted
     identifiers and literals), with their values in order."""
     pattern = re.compile(
-        r"""("[^"]*"|'(?:[^']|'')*')|(?<![\w.])(%s)\b""" % "|".join(map(re.escape, variables))
+        r"""("[^"]*"|'(?:[^']|'')*')|(?<![\w.])("""
+        + "|".join(map(re.escape, variables))
+        + r""")\b"""
     )
     arguments: list[Any] = []
 

@@ -13,7 +13,6 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from review.layout import GITHUB, Block, CommentLimit, fit
-from review.warehouse_words import warehouse_changes
 from review.markdown import (
     ChangeRow,
     Danger,
@@ -24,6 +23,7 @@ from review.markdown import (
     stateful_label,
     table,
 )
+from review.warehouse_words import warehouse_changes
 
 # Pulumi marks a serialized secret with this signature key/value (sdk/go/common/resource/sig).
 SECRET_SIG_KEY: Final = "4dabf18193072939515e22adb298388d"

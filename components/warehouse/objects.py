@@ -85,7 +85,7 @@ class UserProvider(WarehouseObjectProvider):
         verb = "ALTER" if live["exists"] else "CREATE"
         statements = [f"{verb} USER {name} PASSWORD DISABLE"]
         syslog = props.get("syslog") or "RESTRICTED"
-        if syslog != live["syslog"] or not live["exists"] and syslog != "RESTRICTED":
+        if syslog != live["syslog"] or (not live["exists"] and syslog != "RESTRICTED"):
             statements.append(f"ALTER USER {name} SYSLOG ACCESS {syslog}")
         wanted, held = set(props.get("roles") or []), set(live["roles"])
         statements += [f"GRANT ROLE {ident(r, 'role')} TO {name}" for r in sorted(wanted - held)]
@@ -135,8 +135,8 @@ class SchemaProvider(WarehouseObjectProvider):
     """The load schema, its audit and migration tables, and every grant on them and on the COPY
     role: USAGE to `usage` grantees, INSERT on the audit table to `loaders`, ASSUMEROLE on
     `copy_role_arn` FOR COPY to `loaders`, SELECT on the migration table to `ledger_readers`
-    (the catalog reader: which migrations ran is catalog, not data). Delete: those grants are revoked; the schema and its
-    tables stay (they hold the load history)."""
+    (the catalog reader: which migrations ran is catalog, not data). Delete: those grants are
+    revoked; the schema and its tables stay (they hold the load history)."""
 
     identity = ("schema",)
 

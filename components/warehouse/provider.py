@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import pulumi
-import pulumi.dynamic as dynamic
+from pulumi import dynamic
 
 from components.warehouse.data_api import DataApi, Target, WarehouseError, iam_auth
 
@@ -124,7 +124,7 @@ def _unknown(value: Any) -> bool:
         return any(_unknown(v) for v in value.values())
     if isinstance(value, list | tuple):
         return any(_unknown(v) for v in value)
-    return value == _UNKNOWN
+    return bool(value == _UNKNOWN)
 
 
 class WarehouseObject(dynamic.Resource):

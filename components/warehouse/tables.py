@@ -21,13 +21,13 @@ from components.warehouse import catalog
 from components.warehouse.data_api import DataApi, WarehouseError
 from components.warehouse.provider import WarehouseObject, WarehouseObjectProvider
 from components.warehouse.sql import (
-    LINEAGE_COLUMN,
     MIGRATIONS_TABLE,
     ident,
     literal,
     qualified,
     user_ident,
 )
+from stack_config.pipelines import LINEAGE_COLUMN
 
 WRITER_PRIVILEGES = ["DELETE", "INSERT", "SELECT", "UPDATE"]
 

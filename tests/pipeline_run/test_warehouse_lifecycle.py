@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+
 import pytest
 
 from components.warehouse.sql import iam_role_user

@@ -23,8 +23,8 @@ from components.warehouse.sql import (
     audit_table_ddl,
     call_load,
     create_load_procedure,
-    ident,
     iam_role_user,
+    ident,
     qualified,
 )
 from pipeline_run.local_warehouse import LocalWarehouse
@@ -50,7 +50,7 @@ class _Objects:
     """S3's get_object over a dict, as the local warehouse's COPY reads it."""
 
     class exceptions:  # noqa: N801 - boto3's attribute name
-        class NoSuchKey(Exception):
+        class NoSuchKey(Exception):  # noqa: N818 - boto3's exception name
             pass
 
     def __init__(self) -> None:
