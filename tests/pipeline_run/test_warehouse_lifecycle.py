@@ -41,6 +41,9 @@ def _first_table(capture: Capture) -> tuple[str, str, str]:
 def test_deploying_twice_changes_nothing(dev: Capture, tmp_path: Path) -> None:
     with world(dev, tmp_path) as w:
         first = w.deploy(dev)
+        # The next release, a day later, after the deploy's own refresh.
+        w.api.clock.advance(timedelta(hours=25))
+        w.engine.refresh(DEPLOY_IDENTITY)
         again = w.changes_sql(lambda: w.deploy(dev))
         preview = w.engine.preview(dev.resources, DEPLOY_IDENTITY)
     assert first and all(step.startswith("create ") for step in first)
