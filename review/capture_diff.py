@@ -23,7 +23,7 @@ from review.markdown import (
     stateful_label,
     table,
 )
-from review.warehouse_words import warehouse_changes
+from review.warehouse_words import warehouse_block
 
 # Pulumi marks a serialized secret with this signature key/value (sdk/go/common/resource/sig).
 SECRET_SIG_KEY: Final = "4dabf18193072939515e22adb298388d"
@@ -239,16 +239,6 @@ def _scope_note(base_ref: str) -> list[str]:
     ]
 
 
-def _warehouse_block(
-    base: Sequence[Mapping[str, Any]], head: Sequence[Mapping[str, Any]]
-) -> list[Block]:
-    """The warehouse's changes in words, when there are any."""
-    lines = warehouse_changes(base, head)
-    if not lines:
-        return []
-    return [Block(head=("### Warehouse changes", "", *(f"- {line}" for line in lines), ""))]
-
-
 def render_capture_diff(
     base: Sequence[Mapping[str, Any]],
     head: Sequence[Mapping[str, Any]],
@@ -281,7 +271,7 @@ def render_capture_diff(
                 *cost,
             )
         ),
-        *_warehouse_block(base, head),
+        *warehouse_block(base, head),
         change_table(
             _rows(diff), heading="Resources that differ", empty="No declared resource differs.",
             rank=2,

@@ -8,7 +8,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from review.layout import Block
+
 WAREHOUSE_TYPE = "pulumi-python:dynamic/warehouse:"
+
+
+def warehouse_block(
+    base: Sequence[Mapping[str, Any]], head: Sequence[Mapping[str, Any]]
+) -> list[Block]:
+    """A comment's "Warehouse changes" section, when there are any."""
+    lines = warehouse_changes(base, head)
+    if not lines:
+        return []
+    return [Block(head=("### Warehouse changes", "", *(f"- {line}" for line in lines), ""))]
 
 
 def warehouse_changes(

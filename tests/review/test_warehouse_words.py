@@ -47,3 +47,22 @@ def test_a_migration_an_added_column_and_a_removed_role_in_words(
         assert f"role {role} is revoked everywhere and dropped" in lines
     markdown = render_capture_diff(base, head, stack="dev", base_ref="main")
     assert "### Warehouse changes" in markdown and "keeping every row" in markdown
+
+
+def test_the_preview_comment_names_the_warehouse_changes() -> None:
+    from review.preview_comment import preview_blocks
+    from review.preview_types import Preview, ResourceState, Step
+
+    kind = "pulumi-python:dynamic/warehouse:Role"
+    step = Step(
+        op="delete",
+        urn="urn:pulumi:dev::data-platform::x$" + kind + "::warehouse-schema-db-role-auditors",
+        type=kind,
+        name="warehouse-schema-db-role-auditors",
+        old=ResourceState(kind, {"role": "auditors"}),
+    )
+    preview = Preview(
+        steps=(step,), counts={"delete": 1}, violations=(), errors=(), has_policy_results=False
+    )
+    text = "\n".join(line for block in preview_blocks(preview, stack="dev") for line in block.head)
+    assert "role auditors is revoked everywhere and dropped" in text
