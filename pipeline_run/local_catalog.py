@@ -210,9 +210,9 @@ class Catalog:
         )
 
     def is_superuser(self, name: str) -> bool:
-        return self._one(
-            "SELECT count(*) FROM _catalog.users WHERE name = ? AND superuser", name
-        ) > 0
+        return (
+            self._one("SELECT count(*) FROM _catalog.users WHERE name = ? AND superuser", name) > 0
+        )
 
     def holds(self, user: str, kind: str, namespace: str, obj: str, privilege: str) -> bool:
         """Whether `user`, directly or through a role, holds the privilege."""
