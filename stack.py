@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.delivery.names import platform_prefix
+from components.delivery.names import TARGET_DRIFT_ROLE, platform_prefix
 from components.delivery.verify_role import CanaryPipeline, VerifyRole, VerifyRoleArgs
 from components.operations.operations import Operations, OperationsArgs
 from components.pipelines.args import PipelineArgs
@@ -204,6 +204,7 @@ class Platform:
             target=warehouse.data_api_target,
             sql=call_load(self._table(settings)),
             statements=warehouse.load_statements(),
+            status_statements=warehouse.load_status_statements,
         )
 
     def _warehouse_schema(
@@ -213,13 +214,21 @@ class Platform:
         loaders: dict[str, str],
         lake: DataLake,
     ) -> WarehouseSchema:
+        delivery = self.platform.delivery
         return WarehouseSchema(
             "warehouse-schema",
             WarehouseSchemaArgs(
                 schema_name=settings.load_schema,
                 tables=tuple(self._table(p) for p in self.platform.pipelines),
                 loaders=loaders,
+                manifest_prefixes={
+                    p.target_table: p.manifest_prefix for p in self.platform.pipelines
+                },
                 reader_roles=tuple(settings.reader_roles),
+                migrations=tuple(settings.migrations),
+                drop_removed_tables=settings.drop_removed_tables,
+                # The drift build's identity reads the catalog of stacks the release deploys.
+                catalog_reader=TARGET_DRIFT_ROLE if delivery is not None else None,
             ),
             target=warehouse.data_api_target,
             admin_secret_arn=warehouse.admin_secret_arn,

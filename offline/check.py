@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cost.report import idle_summary, over_budget
-from offline import program_check
+from offline import program_check, warehouse_types
 from offline.analyzer import PolicyConfigError, PolicyPackError, PolicySession, render_report
 from offline.capture import (
     PROJECT_ROOT,
@@ -63,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (
         StackNotFoundError,
         StackConfigError,
+        warehouse_types.UndeclaredRetypeError,
         PolicyConfigMissingError,
         PolicyConfigError,
     ) as err:
@@ -131,7 +132,10 @@ def _validate(stack: str, values: Mapping[str, Any], root: Path) -> None:
     if is_release_stack(values):
         resolve_stages(stack, parse_release_config(stack, values), root)
     else:
-        parse_stack_config(stack, values)
+        config = parse_stack_config(stack, values)
+        problems = warehouse_types.check(stack, config, root)
+        if problems:
+            raise warehouse_types.UndeclaredRetypeError("; ".join(problems))
 
 
 def _report_cost(

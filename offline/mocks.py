@@ -77,6 +77,11 @@ class PlatformMocks(Mocks):
             state.setdefault(
                 "url", f"https://sqs.{self.region}.{dns}/{self.account_id}/{state['name']}"
             )
+        if args.typ == "aws:iam/role:Role":
+            # IAM's unique id of a role: AROA and 17 more characters (IAM User Guide, "Unique
+            # identifiers"), stable per name here.
+            digest = generated_uuid(args.typ, args.name).replace("-", "").upper()
+            state.setdefault("uniqueId", f"AROA{digest[:17]}")
         for flag, output in _MANAGED_SECRETS.get(args.typ, ()):
             if state.get(flag):
                 state.setdefault(output, self._managed_secret_arn(args.typ, str(state["name"])))

@@ -28,31 +28,23 @@ from moto import mock_aws
 from moto.core.config import DefaultConfig
 from moto.glue.models import FakeCrawler, FakeJob, GlueBackend
 from moto.moto_api import state_manager
-from moto.redshiftdata.models import RedshiftDataAPIServiceBackend, Statement
 
+from components.delivery.names import TARGET_DEPLOY_ROLE, TARGET_ROLE_PATH
 from components.warehouse.sql import iam_role_user
 from offline.capture import PROJECT_ROOT, Capture, offline_account
 from offline.mocks import Registration
 from pipeline_run import moto_gaps
 from pipeline_run.deployment import PipelineDeployment, deployments
+from pipeline_run.engine import Engine, Identity
 from pipeline_run.events import QUEUE_TYPE, Delivery, EventBus, object_created_event
+from pipeline_run.local_data_api import LocalDataApi
 from pipeline_run.local_glue import LocalGlue, LocalJob, SparkFactory
-from pipeline_run.local_warehouse import LocalWarehouse, StatementFailedError
+from pipeline_run.local_warehouse import LocalWarehouse
 from runtime.ingest import handler
 
-STATEMENT_TYPE = "aws:redshiftdata/statement:Statement"
 CRAWL_MODEL = "glue::crawl"
-
-
-class _Statement(Statement):
-    """moto's Data API statement, with the Error Redshift reports when it fails."""
-
-    error: str | None = None
-
-    def __iter__(self) -> Iterator[tuple[str, Any]]:
-        yield from super().__iter__()
-        if self.error is not None:
-            yield "Error", self.error
+DEPLOY_IDENTITY = Identity(f"{TARGET_ROLE_PATH}{TARGET_DEPLOY_ROLE}")
+"""Who deploys the warehouse's objects: the release's deploy role (the admin secret)."""
 
 
 @dataclass(frozen=True)
@@ -98,9 +90,11 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
         self.clients = Clients(*(boto3.client(s, region_name=self.region) for s in _SERVICES))
         self.glue = LocalGlue(self.clients.s3, self.clients.glue, self._spark, self.workdir)
         self.warehouse = LocalWarehouse(self.clients.s3, self.workdir)
+        self.data_api = LocalDataApi(self.warehouse, self.account, user_for=self._loader_of)
+        self.engine = Engine(self.account)
         self._stack.callback(self.glue.close)
         self._stack.enter_context(self._serve_glue())
-        self._stack.enter_context(self._serve_data_api())
+        self._stack.enter_context(self.data_api.serving())
         self._create_resources()
         self.events = EventBus(self.capture.resources, self.clients.sqs)
         handler._clients.cache_clear()
@@ -129,8 +123,7 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
         self._alert_queue = self._subscribe_queue(topics)
         for pipeline in self.pipelines.values():
             self._create_pipeline(pipeline)
-        for statement in _of_type(resources, STATEMENT_TYPE):
-            self.warehouse.declare(statement.inputs["sql"])
+        self.engine.up(resources, DEPLOY_IDENTITY)
 
     def _upload(self, shipped: Registration) -> None:
         """An object the program ships from a file of the repository (the Glue scripts)."""
@@ -273,32 +266,11 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
             stack.enter_context(mock.patch.object(FakeCrawler, "as_dict", describe_crawler))
             yield
 
-    @contextlib.contextmanager
-    def _serve_data_api(self) -> Iterator[None]:
-        warehouse, loaders = self.warehouse, self._loaders
-
-        def execute_statement(backend: RedshiftDataAPIServiceBackend, **kwargs: Any) -> Any:
-            statement = _Statement(
-                cluster_identifier=kwargs.get("cluster_identifier") or "",
-                database=kwargs["database"],
-                db_user=kwargs.get("db_user") or "",
-                query_parameters=kwargs.get("parameters") or [],
-                query_string=kwargs["sql"],
-                secret_arn=kwargs.get("secret_arn") or "",
-            )
-            user = iam_role_user(loaders.get(kwargs["sql"], "unknown"))
-            try:
-                warehouse.call(kwargs["sql"], kwargs.get("parameters") or [], user)
-                statement.status = "FINISHED"
-            except StatementFailedError as failure:
-                statement.status, statement.error = "FAILED", str(failure)
-            backend.statements[statement.id] = statement
-            return statement
-
-        with mock.patch.object(
-            RedshiftDataAPIServiceBackend, "execute_statement", execute_statement
-        ):
-            yield
+    def _loader_of(self, sql: str, caller: str) -> str | None:
+        """The database user a state machine's load runs as: its role's (moto runs every
+        execution's calls as one caller, so the declared load statement says whose it is)."""
+        role = self._loaders.get(sql)
+        return iam_role_user(role) if role is not None else None
 
 
 _SERVICES = ("s3", "stepfunctions", "glue", "sns", "sqs")

@@ -41,6 +41,7 @@ from review.preview_sections import (
     violation_blocks,
 )
 from review.preview_types import REPLACEMENT_PARTS
+from review.warehouse_words import warehouse_block
 
 COUNT_ORDER: Final = ("create", "update", "replace", "delete", "same")
 UNCHANGED_OPS: Final = frozenset({"same", "read", "refresh"})
@@ -104,6 +105,13 @@ def _danger(preview: Preview) -> Block:
     return danger_block(found, headline=headline, rank=RANK_DANGER)
 
 
+def _warehouse(steps: Sequence[Step]) -> list[Block]:
+    """The warehouse objects' changes in words, from each step's old and new inputs."""
+    old = [{"type": s.old.type, "name": s.name, "inputs": s.old.inputs} for s in steps if s.old]
+    new = [{"type": s.new.type, "name": s.name, "inputs": s.new.inputs} for s in steps if s.new]
+    return warehouse_block(old, new)
+
+
 def render_preview_comment(
     preview: Preview, *, stack: str, limit: CommentLimit = GITHUB, cost: Sequence[str] = ()
 ) -> str:
@@ -126,6 +134,7 @@ def preview_blocks(preview: Preview, *, stack: str, cost: Sequence[str] = ()) ->
         Block(head=(*_counts(preview.counts), *cost)),
         remediations_block(preview, rank=RANK_REMEDIATIONS),
         *others,
+        *_warehouse(steps),
         change_table(
             [_row(s) for s in steps], heading="Changed resources", empty="No resource changes.",
             rank=RANK_TABLE,

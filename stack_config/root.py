@@ -1,6 +1,7 @@
 """The root model of a stack's configuration: `aws:region` plus the `platform` object."""
 
-from typing import Annotated, Self
+from collections.abc import Sequence
+from typing import Annotated, Any, Self
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -15,7 +16,7 @@ from stack_config.operations import OperationsSettings
 from stack_config.pipelines import Pipelines
 from stack_config.protection import KmsSettings, ProtectionSettings
 from stack_config.tags import TagSettings
-from stack_config.warehouse import WarehouseSettings
+from stack_config.warehouse import REDSHIFT_SYSTEM_COLUMNS, WarehouseSettings
 
 # Tag keys the platform sets itself; `tags.extra` may not redefine them.
 RESERVED_TAG_KEYS = frozenset(
@@ -67,6 +68,8 @@ class PlatformSettings(StrictModel):
             raise ValueError(f"tags.extra may not redefine required tags: {', '.join(clashes)}")
         if self.warehouse is not None and self.network is None:
             raise ValueError("a warehouse needs a network: add platform.network")
+        if self.warehouse is not None:
+            _check_warehouse_names(self.warehouse, self.pipelines)
         return self
 
 
@@ -77,3 +80,22 @@ class StackConfig(StrictModel):
 
     region: AwsRegion = Field(alias="aws:region", description="AWS region of the stack.")
     platform: PlatformSettings = Field(description="The platform settings object.")
+
+
+def _check_warehouse_names(warehouse: WarehouseSettings, pipelines: Sequence[Any]) -> None:
+    """Pipeline columns avoid Redshift's system column names; every migration names a pipeline
+    table."""
+    for index, pipeline in enumerate(pipelines):
+        clash = sorted(REDSHIFT_SYSTEM_COLUMNS.intersection(c for c, _ in pipeline.curated_columns))
+        if clash:
+            raise ValueError(
+                f"pipelines[{index}] ({pipeline.name}): columns {clash} are Redshift system"
+                " column names, which no table column can take (rename them in the source)"
+            )
+    tables = {p.target_table for p in pipelines}
+    for index, migration in enumerate(warehouse.migrations):
+        if migration.table not in tables:
+            raise ValueError(
+                f"warehouse.migrations[{index}]: table {migration.table!r} is not a pipeline's"
+                f" target_table (one of {sorted(tables)})"
+            )

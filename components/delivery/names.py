@@ -18,6 +18,9 @@ PIPELINE = RELEASE_PREFIX
 TARGET_ROLE_PATH = "/data-platform-release/"
 TARGET_DEPLOY_ROLE = f"{RELEASE_PREFIX}-deploy"
 TARGET_PREVIEW_ROLE = f"{RELEASE_PREFIX}-preview"
+# The scheduled drift build's own identity: a refresh's reads, and the warehouse catalog as a
+# database user that may read nothing else.
+TARGET_DRIFT_ROLE = f"{RELEASE_PREFIX}-drift"
 
 StageJob = Literal["preview", "deploy", "verify", "drift"]
 STAGE_JOBS: tuple[StageJob, ...] = ("preview", "deploy", "verify", "drift")

@@ -6,7 +6,7 @@ is encrypted with the customer key, logs to a KMS-encrypted log group and is tra
 Its role has a fixed name: it is also the warehouse's database user for this pipeline's loads.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -15,7 +15,7 @@ import pulumi_aws as aws
 from components.pipelines.args import PipelineArgs
 from components.pipelines.asl import ManifestLoad, pipeline_definition
 from components.shared.aws_context import AwsEnv
-from components.shared.iam import Statement, allow, service_role
+from components.shared.iam import Statement, allow, policy_document, service_role
 from components.shared.log_group import encrypted_log_group
 
 # Step Functions log delivery is configured through CloudWatch Logs' delivery API, which does not
@@ -47,6 +47,8 @@ class WarehouseLoad:
     target: pulumi.Output[Mapping[str, str]]
     sql: str
     statements: Sequence[Statement]
+    # Given the role's unique id: what polls the role's own loads from any of its sessions.
+    status_statements: Callable[[pulumi.Input[str]], Sequence[Statement]]
 
 
 class PipelineStateMachine(pulumi.ComponentResource):
@@ -130,6 +132,14 @@ class PipelineStateMachine(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+        if load is not None:
+            # A policy of its own: it names the role's unique id, known once the role exists.
+            aws.iam.RolePolicy(
+                f"{name}-role-load-status",
+                role=role.id,
+                policy=policy_document(load.status_statements(role.unique_id)),
+                opts=child,
+            )
         definition = pulumi.Output.all(
             crawler.name,
             job.name,

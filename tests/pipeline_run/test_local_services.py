@@ -24,7 +24,8 @@ def test_every_pipeline_is_read_from_the_capture(
     assert list(found) == [p.name for p in capture.config.platform.pipelines]
     for name, pipeline in found.items():
         assert {pipeline.raw_bucket, pipeline.curated_bucket} <= buckets
-        assert pipeline.load_sql == f"CALL curated.load_{pipeline.settings.target_table}(:manifest)"
+        table = pipeline.settings.target_table
+        assert pipeline.load_sql == f'CALL "curated"."load_{table}"(:manifest)'
         assert (pipeline.function_environment is None) == pipeline.scheduled, name
         assert (pipeline.schedule_rule_arn is None) != pipeline.scheduled, name
 
@@ -44,21 +45,23 @@ def test_a_procedure_runs_only_for_a_user_granted_to_run_it(tmp_path: Path) -> N
     warehouse = LocalWarehouse(s3=None, workdir=tmp_path)
     for statement in (
         "CREATE SCHEMA IF NOT EXISTS curated",
-        "CREATE TABLE curated.t (x BIGINT)",
+        'CREATE TABLE "curated"."t" ("x" BIGINT)',
         "CREATE OR REPLACE PROCEDURE curated.load_t(_manifest VARCHAR) AS $$ BEGIN"
-        " INSERT INTO curated.t VALUES (1); END; $$ LANGUAGE plpgsql",
+        ' INSERT INTO "curated"."t" VALUES (1); END; $$ LANGUAGE plpgsql',
         'CREATE USER "IAMR:loader" PASSWORD DISABLE',
         'CREATE USER "IAMR:other" PASSWORD DISABLE',
         'GRANT EXECUTE ON PROCEDURE curated.load_t(VARCHAR) TO "IAMR:loader"',
+        'GRANT USAGE ON SCHEMA "curated" TO "IAMR:loader"',
+        'GRANT INSERT ON "curated"."t" TO "IAMR:loader"',
     ):
         warehouse.declare(statement)
     call, value = "CALL curated.load_t(:manifest)", [{"name": "manifest", "value": "m"}]
 
-    with pytest.raises(StatementFailedError, match=r'permission denied .* "IAMR:other"'):
-        warehouse.call(call, value, '"IAMR:other"')
+    with pytest.raises(StatementFailedError, match=r"permission denied .* IAMR:other"):
+        warehouse.call(call, value, "IAMR:other")
     with pytest.raises(StatementFailedError, match="no value for parameter :manifest"):
-        warehouse.call(call, [], '"IAMR:loader"')
-    warehouse.call(call, value, '"IAMR:loader"')
+        warehouse.call(call, [], "IAMR:loader")
+    warehouse.call(call, value, "IAMR:loader")
     assert warehouse.rows("curated.t") == [(1,)]
 
 
