@@ -6,7 +6,9 @@ comment and the worst exit status to `--out-dir`. With `RELEASE_TARGETS` set (th
 builds), each stack's preview runs as its target role in its own account and backend
 (`review/targets.py`). A failed preview or a mandatory violation still yields its section
 (saying the preview failed); the build fails afterwards on the recorded status, once the comment
-is posted. All sections share the provider's size limit, shortened by priority together.
+is posted. All sections share the provider's size limit, shortened by priority together. The
+stages named in `UNPREVIEWED_STACKS` (the pull-request build's: stages pull requests may not
+preview) get a section saying so and why.
 
 CLI: `python -m review.run_preview --stack dev [--stack prod] [--out-dir build/preview]`; exit 0
 when the comment was written (whatever the previews' outcome), 2 when pulumi could not be
@@ -37,6 +39,7 @@ from review.targets import VARIABLE, TargetError, target
 from stack_config import StackConfig, StackConfigError, parse_stack_config
 
 STREAMING_ENV: Final = "PULUMI_ENABLE_STREAMING_JSON_PREVIEW"
+UNPREVIEWED_ENV: Final = "UNPREVIEWED_STACKS"
 LOG_TAIL_LINES: Final = 30
 PREVIEW_FILE, LOG_FILE, COMMENT_FILE, STATUS_FILE = (
     "preview.json",
@@ -102,9 +105,27 @@ def build_comment(
 
 
 def combined_comment(previews: Sequence[StackPreview], env: Mapping[str, str]) -> str:
-    """One comment with a section per stack, in order, fitted to the provider's limit."""
+    """One comment with a section per stack, in order, then one per stage not previewed, fitted
+    to the provider's limit."""
     blocks = [block for preview in previews for block in section(preview)]
+    blocks += [unpreviewed(stack) for stack in env.get(UNPREVIEWED_ENV, "").split()]
     return fit(blocks, comment_limit(env)).rstrip("\n") + "\n" + "".join(_footer(env))
+
+
+def unpreviewed(stack: str) -> Block:
+    """A stage pull requests do not preview, and why."""
+    return Block(
+        head=(
+            f"## Pulumi preview: {code(stack)}",
+            "",
+            "> [!NOTE]",
+            f"> **Not previewed.** A pull request's code is unreviewed, so it runs only where a"
+            f" stage allows it (`release.stages[].pull_request_preview`); stage {code(stack)}"
+            " does not, and its account trusts this build with nothing. Its preview comes with"
+            f" the release, before its deploy. Offline: `make diff STACK={stack} BASE=<branch>`.",
+            "",
+        )
+    )
 
 
 def section(run: StackPreview) -> list[Block]:
@@ -192,8 +213,9 @@ def run_stack(stack: str, out_dir: Path, *, pulumi: str, env: Mapping[str, str])
 def run(stacks: Sequence[str], out_dir: Path, *, pulumi: str, env: Mapping[str, str]) -> int:
     """Preview every stack, write the comment; return the worst exit status."""
     previews = [run_stack(stack, out_dir, pulumi=pulumi, env=env) for stack in stacks]
+    out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / COMMENT_FILE).write_text(combined_comment(previews, env), encoding="utf-8")
-    status = max(p.status for p in previews)
+    status = max((p.status for p in previews), default=0)
     (out_dir / STATUS_FILE).write_text(f"{status}\n", encoding="utf-8")
     return status
 
@@ -203,7 +225,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m review.run_preview",
         description="Run `pulumi preview` of each stack and write one comment and the status.",
     )
-    parser.add_argument("--stack", action="append", required=True, help="a stack (repeatable)")
+    parser.add_argument("--stack", action="append", default=[], help="a stack (repeatable)")
     parser.add_argument("--out-dir", type=Path, default=Path("build/preview"))
     parser.add_argument("--pulumi", default="pulumi", help=argparse.SUPPRESS)
     return parser

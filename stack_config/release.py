@@ -67,6 +67,19 @@ class ReleaseStage(StrictModel):
         description="A person approves deploying to this stack, shown its preview; off only "
         "where an unreviewed deploy is acceptable.",
     )
+    pull_request_preview: bool | None = Field(
+        default=None,
+        description="Pull requests preview this stack, running their unreviewed code as the "
+        "account's pull-request role, which reads this stack's state (bootstrap's "
+        "release.pull_request_stacks must list it); unset: only stacks without approval.",
+    )
+
+    @property
+    def previewed_by_pull_requests(self) -> bool:
+        """Whether pull requests preview this stage: as set, else only without an approval."""
+        if self.pull_request_preview is not None:
+            return self.pull_request_preview
+        return not self.approval
 
 
 class ReleaseSettings(StrictModel):

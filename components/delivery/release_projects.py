@@ -4,6 +4,7 @@ the environment's account through `RELEASE_TARGETS`, and no other.
 """
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pulumi
 import pulumi_aws as aws
@@ -20,7 +21,9 @@ from components.delivery.names import (
     PIPELINE,
     PULL_REQUEST_PROJECT,
     TARGET_DEPLOY_ROLE,
+    TARGET_DRIFT_ROLE,
     TARGET_PREVIEW_ROLE,
+    TARGET_PULL_REQUEST_ROLE,
     TEST_PROJECT,
     StageJob,
     stage_project,
@@ -38,8 +41,10 @@ JOB_ROLES: dict[StageJob, str | None] = {
     "preview": TARGET_PREVIEW_ROLE,
     "deploy": TARGET_DEPLOY_ROLE,
     "verify": None,
-    "drift": TARGET_PREVIEW_ROLE,
+    "drift": TARGET_DRIFT_ROLE,
 }
+# Lists the stages a pull request's build does not preview (their accounts trust it with nothing).
+UNPREVIEWED = "UNPREVIEWED_STACKS"
 
 
 class ProjectFactory:
@@ -98,18 +103,23 @@ class ProjectFactory:
         )
 
     def pull_requests(self, targets: Sequence[StageTarget]) -> BuildProject:
+        """Previews of the stages pull requests may preview, as each account's pull-request
+        role; the others are named so that the comment says they were not previewed."""
         partition = self._env.partition
-        roles = [t.role_arn(partition, TARGET_PREVIEW_ROLE) for t in targets]
+        previewed = [t for t in targets if t.pull_request_preview]
+        roles = [t.role_arn(partition, TARGET_PULL_REQUEST_ROLE) for t in previewed]
         access = pull_request_access(
             self._settings, self._env, self._source, self._artifacts, roles
         )
+        skipped = " ".join(t.stack for t in targets if not t.pull_request_preview)
+        environment = {**(access.environment or {}), UNPREVIEWED: skipped}
         return self._project(
             PULL_REQUEST_PROJECT,
-            "Pull-request previews of every stage",
+            "Pull-request previews of the stages pull requests may preview",
             "pull-request",
-            access,
-            targets=tuple(targets),
-            role=TARGET_PREVIEW_ROLE,
+            replace(access, environment=environment),
+            targets=tuple(previewed),
+            role=TARGET_PULL_REQUEST_ROLE,
             in_pipeline=self._source.repository_arn is None,
         )
 
