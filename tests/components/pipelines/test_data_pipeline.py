@@ -283,7 +283,15 @@ def test_scheduled_pipeline_runs_on_its_schedule_without_a_function(run_mocked: 
     machine_urn = resources["daily-orchestration-state-machine"].urn
     assert machine_urn in target.property_dependencies["arn"]
     statements = policy_statements(resources["daily-schedule-role-policy"])
-    assert [s["Action"] for s in statements] == [["states:StartExecution"]]
+    assert [s["Action"] for s in statements] == [
+        ["states:StartExecution"],
+        # Starting an execution of a machine under a customer key encrypts its input, as the
+        # caller: the key, for this machine's execution data only.
+        ["kms:GenerateDataKey", "kms:Decrypt"],
+    ]
+    machine = resources["daily-orchestration-state-machine"].outputs["arn"]
+    context = statements[1]["Condition"]["StringEquals"]
+    assert context["kms:EncryptionContext:aws:states:stateMachineArn"] == [machine]
 
 
 def test_a_scheduled_pipeline_hears_of_every_file_landing_under_its_prefix(
