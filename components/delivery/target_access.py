@@ -210,7 +210,10 @@ def pull_request_statements(
         allow(["s3:ListBucket", "s3:GetBucketLocation"], [env.s3_arn(state_bucket)]),
         allow(["s3:GetObject"], readable),
         allow(["s3:PutObject", "s3:DeleteObject"], locks),
-        env.key_by_alias(["kms:Decrypt", "kms:DescribeKey"], account_key_alias),
+        # The stack's secrets and the state bucket (SSE-KMS: a lock file is encrypted on write).
+        env.key_by_alias(
+            ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*"], account_key_alias
+        ),
         *data_read_denials(readable),
     ]
 

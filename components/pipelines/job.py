@@ -261,6 +261,13 @@ def _s3_statements(env: AwsEnv, pipeline: PipelineSettings, where: _Locations) -
             ],
         ),
         allow(read_write, [env.s3_arn(where.artifacts_bucket, f"{where.temp_prefix}*")]),
+        # Glue lists its temporary directory when it cleans up (its service role guide grants
+        # ListBucket with every temporary path); only this job's prefix.
+        allow(
+            ["s3:ListBucket"],
+            [env.s3_arn(where.artifacts_bucket)],
+            StringLike={"s3:prefix": [f"{where.temp_prefix}*"]},
+        ),
     ]
 
 
