@@ -123,7 +123,7 @@ def world_from(
     """The release, its stages' platform stacks and bootstrap in each of their accounts."""
     region = release.config.region
     stacks = [
-        Stack(c.stack, offline_account(c.config), c.config.region, c.resources, c)
+        Stack(c.stack, offline_account(c.config), c.config.region, c.resources, c, platform=True)
         for c in platforms
     ]
     stacks.append(Stack(release.stack, MOCK_ACCOUNT_ID, region, release.resources, release))
@@ -135,14 +135,18 @@ def world_from(
 def all_calls(world: World, root: Path, extract: Extract) -> Iterator[Call]:
     """Every call of every principal the stacks declare."""
     account_alias = _account_key_alias(world)
-    yield from machine_calls(world)
-    yield from function_calls(world, extract)
-    yield from job_calls(world, extract, account_alias)
-    yield from crawler_calls(world, account_alias)
-    yield from copy_calls(world)
-    yield from event_target_calls(world)
-    yield from flow_log_calls(world)
-    yield from pipeline_calls(world)
+    for stack in (s for s in world.stacks if s.platform):
+        scope = world.scoped(stack)
+        yield from machine_calls(scope)
+        yield from function_calls(scope, extract)
+        yield from job_calls(scope, extract, account_alias)
+        yield from crawler_calls(scope, account_alias)
+        yield from copy_calls(scope)
+        yield from flow_log_calls(scope)
+        yield from event_target_calls(scope)
+    release = World([s for s in world.stacks if not s.platform])
+    yield from event_target_calls(release)
+    yield from pipeline_calls(release)
     yield from build_calls(world, root, extract)
 
 
@@ -177,6 +181,9 @@ def resource_policy(world: World, request: Request) -> tuple[Document | None, st
 
 
 def evaluate(world: World, made: Call) -> Finding | None:
+    """The finding of one call, in the world as the caller's stack sees it."""
+    if made.role.stack.platform:
+        world = world.scoped(made.role.stack)
     request, principal = made.request, made.role.principal
     # A value of the caller's own (a statement it ran) names it by its session's user id.
     own = {

@@ -236,6 +236,9 @@ def _command_calls(
 ) -> Iterator[Call]:
     role = build_role if target is None else world.role(target.role_arn)
     assert role is not None
+    if role.stack.platform:  # its resources, not another stack's of the same names
+        world = world.scoped(role.stack)
+        role = world.role(role.principal.arn) or role
     origin = f"{project.inputs['name']}: `{command.strip().splitlines()[0][:80]}`"
     # review.run_preview runs `pulumi preview` of each target as its role.
     pulumi = re.search(

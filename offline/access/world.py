@@ -26,7 +26,7 @@ QUEUE, QUEUE_POLICY = "aws:sqs/queue:Queue", "aws:sqs/queuePolicy:QueuePolicy"
 TOPIC, TOPIC_POLICY = "aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Stack:
     """One captured stack: its name, the account it deploys to, its registrations."""
 
@@ -36,6 +36,8 @@ class Stack:
     resources: tuple[Registration, ...]
     capture: Any = None
     """The stack's `Capture` or `ReleaseCapture` (its validated config), when it has one."""
+    platform: bool = False
+    """A platform stack (not the release, not bootstrap)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,16 @@ class World:
         self.by_urn = {r.urn: r for s in stacks for r in s.resources}
         self._stack_of = {r.urn: s for s in stacks for r in s.resources}
         self.roles = [self._role(s, r) for s in stacks for r in s.resources if r.type == ROLE]
+        self._scopes: dict[Stack, World] = {}
+
+    def scoped(self, stack: Stack) -> World:
+        """The world as one platform stack's resources see it: that stack and the stacks of no
+        platform (bootstrap, the release). Platform stacks of one account declare resources of
+        the same logical names, which the offline capture gives the same names and ARNs."""
+        if stack not in self._scopes:
+            kept = [s for s in self.stacks if s == stack or not s.platform]
+            self._scopes[stack] = World(kept)
+        return self._scopes[stack]
 
     def stack_of(self, registration: Registration) -> Stack:
         return self._stack_of[registration.urn]
