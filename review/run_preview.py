@@ -30,9 +30,10 @@ import yaml
 
 from offline.capture import StackNotFoundError, read_stack_values
 from offline.policy_check import PACK_DIRNAME, policy_config_path
+from review.broadening import Broadening, broadenings, render
 from review.layout import GITHUB, LIMITS, Block, CommentLimit, fit
 from review.markdown import code
-from review.preview_comment import preview_blocks
+from review.preview_comment import RANK_MANDATORY, preview_blocks
 from review.preview_cost import preview_cost
 from review.preview_model import PreviewFormatError, parse_preview
 from review.targets import VARIABLE, TargetError, target
@@ -40,6 +41,9 @@ from stack_config import StackConfig, StackConfigError, parse_stack_config
 
 STREAMING_ENV: Final = "PULUMI_ENABLE_STREAMING_JSON_PREVIEW"
 UNPREVIEWED_ENV: Final = "UNPREVIEWED_STACKS"
+# With UPDATE_PLANS=true each preview also saves Pulumi's update plan, which the deploy applies.
+PLANS_ENV: Final = "UPDATE_PLANS"
+PLAN_FILE: Final = "plan.json"
 LOG_TAIL_LINES: Final = 30
 PREVIEW_FILE, LOG_FILE, COMMENT_FILE, STATUS_FILE = (
     "preview.json",
@@ -60,8 +64,10 @@ class StackPreview:
     config: StackConfig | None = None
 
 
-def preview_command(stack: str, pulumi: str = "pulumi") -> list[str]:
-    """The preview the pipeline runs: diff, JSON events, the stack's policy pack config."""
+def preview_command(stack: str, pulumi: str = "pulumi", plan: Path | None = None) -> list[str]:
+    """The preview the pipeline runs: diff, JSON events, the stack's policy pack config; with
+    `plan`, Pulumi's update plan saved there (experimental: PULUMI_EXPERIMENTAL=true)."""
+    saved = [f"--save-plan={plan}"] if plan is not None else []
     return [
         pulumi,
         "preview",
@@ -73,6 +79,7 @@ def preview_command(stack: str, pulumi: str = "pulumi") -> list[str]:
         PACK_DIRNAME,
         "--policy-pack-config",
         str(policy_config_path(Path(PACK_DIRNAME), stack)),
+        *saved,
     ]
 
 
@@ -139,9 +146,23 @@ def section(run: StackPreview) -> list[Block]:
             budget=config.platform.cost.monthly_budget_usd if config else None,
         )
         blocks = preview_blocks(preview, stack=run.stack, cost=cost)
+        blocks.insert(1, broadening_block(broadenings(preview)))
     except PreviewFormatError as exc:
         blocks = [_unreadable(run.stack, exc, run.log_text)]
     return [blocks[0], _status(run.status), *blocks[1:]]
+
+
+def broadening_block(found: Sequence[Broadening]) -> Block:
+    """The changes that widen permissions: a stage without an approval stops on them."""
+    if not found:
+        return Block()
+    return Block(
+        head=(f"### Permission broadening ({len(found)})", ""),
+        items=tuple(render(found)),
+        tail=("",),
+        rank=RANK_MANDATORY,
+        more="- … and {n} more",
+    )
 
 
 def _status(status: int) -> Block:
@@ -185,6 +206,8 @@ def _footer(env: Mapping[str, str]) -> list[str]:
 def stack_environment(stack: str, env: Mapping[str, str]) -> dict[str, str]:
     """The preview's environment: the build's, in the stack's account where a target names it."""
     chosen = {**env, STREAMING_ENV: "true"}
+    if env.get(PLANS_ENV) == "true":  # update plans are experimental (Pulumi docs, Update plans)
+        chosen["PULUMI_EXPERIMENTAL"] = "true"
     if VARIABLE in env:
         chosen.update(target(env, stack).environment())
     return chosen
@@ -195,9 +218,10 @@ def run_stack(stack: str, out_dir: Path, *, pulumi: str, env: Mapping[str, str])
     directory = out_dir / stack
     directory.mkdir(parents=True, exist_ok=True)
     preview_path, log_path = directory / PREVIEW_FILE, directory / LOG_FILE
+    plan = directory / PLAN_FILE if env.get(PLANS_ENV) == "true" else None
     with preview_path.open("wb") as stdout, log_path.open("wb") as stderr:
         status = subprocess.run(
-            preview_command(stack, pulumi),
+            preview_command(stack, pulumi, plan),
             stdout=stdout,
             stderr=stderr,
             env=stack_environment(stack, env),

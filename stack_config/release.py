@@ -106,6 +106,11 @@ class ReleaseSettings(StrictModel):
     pull_request_previews: bool = Field(
         default=True, description="Comment every stage's preview on pull requests into branch."
     )
+    update_plans: bool = Field(
+        default=False,
+        description="Each stage's deploy applies the update plan its preview saved (Pulumi's "
+        "experimental update plans): it fails on any operation the approved preview did not plan.",
+    )
     drift_schedule: Schedule = Field(
         default="rate(1 day)", description="How often each stage's stack is checked for drift."
     )

@@ -91,16 +91,27 @@ class ProjectFactory:
         timeout = self._settings.build_timeout_minutes
         if job == "verify":
             timeout = target.verify_timeout_minutes + VERIFY_BUILD_MARGIN_MINUTES
+        environment = {**(access.environment or {}), **self._stage_environment(target, job)}
         return self._project(
             stage_project(target.stack, job),
             f"{job.capitalize()} of stack {target.stack}",
             job,
-            access,
+            replace(access, environment=environment or None),
             targets=(target,),
             role=role,
             timeout=timeout,
             in_pipeline=job != "drift",
         )
+
+    def _stage_environment(self, target: StageTarget, job: StageJob) -> dict[str, str]:
+        """A preview says whether an approval follows it (its broadening gate); previews and
+        deploys whether update plans are on."""
+        environment: dict[str, str] = {}
+        if job == "preview":
+            environment["STAGE_APPROVAL"] = "true" if target.approval else "false"
+        if job in ("preview", "deploy"):
+            environment["UPDATE_PLANS"] = "true" if self._settings.update_plans else "false"
+        return environment
 
     def pull_requests(self, targets: Sequence[StageTarget]) -> BuildProject:
         """Previews of the stages pull requests may preview, as each account's pull-request
@@ -141,7 +152,7 @@ class ProjectFactory:
             environment["RELEASE_TARGETS"] = targets_variable(
                 targets, role=role, partition=partition
             )
-        if len(targets) == 1:
+        if len(targets) == 1 and role != TARGET_PULL_REQUEST_ROLE:
             environment["STACK"] = targets[0].stack
         spec = f"buildspecs/{buildspec}.yml"
         return BuildProject(

@@ -118,8 +118,10 @@ def test_every_stage_consumes_the_one_source_artifact(shipped: dict[str, Registr
     assert producers == ["Source/Source"], "no action rebuilds or replaces the source"
     builds = {n: a for n, a in found.items() if a["category"] == "Build"}
     assert all(a["inputArtifacts"][0] == "source" for a in builds.values())
-    # prod deploys exactly what dev verified: the same artifact, in the same execution.
-    assert found["Deploy-prod/Deploy"]["inputArtifacts"] == ["source"]
+    # prod deploys exactly what dev verified: the same artifact, in the same execution, and
+    # compares its plan with its own approved preview.
+    assert found["Deploy-prod/Deploy"]["inputArtifacts"] == ["source", "preview_prod"]
+    assert found["Deploy-prod/Deploy"]["configuration"]["PrimarySource"] == "source"
     assert found["Deploy-dev/Verify"]["inputArtifacts"][0] == "source"
     order = [n for n in found]
     assert order.index("Deploy-dev/Verify") < order.index("Deploy-prod/Deploy")
