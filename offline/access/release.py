@@ -240,9 +240,9 @@ def _command_calls(
         world = world.scoped(role.stack)
         role = world.role(role.principal.arn) or role
     origin = f"{project.inputs['name']}: `{command.strip().splitlines()[0][:80]}`"
-    # review.run_preview runs `pulumi preview` of each target as its role.
+    # review.run_preview and review.approved run `pulumi preview` as the target role.
     pulumi = re.search(
-        r"pulumi (up|preview|stack select|stack output)|review\.run_preview", command
+        r"pulumi (up|preview|stack select|stack output)|review\.(run_preview|approved)", command
     )
     if target is not None and pulumi:
         yield from _state_calls(world, role, target, origin, write="pulumi up" in command)
