@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from components.delivery.names import PIPELINE
 from review.preview_comment import changed_steps
 from review.preview_model import Preview, PreviewFormatError, Step, parse_preview
 
@@ -187,7 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--approved-for", default="", help="the commit whose broadening is approved"
     )
     parser.add_argument("--commit", default="", help="the commit being released")
-    parser.add_argument("--pipeline", default=PIPELINE, help=argparse.SUPPRESS)
+    # CodeBuild names a build's starter `codepipeline/<pipeline name>` (CODEBUILD_INITIATOR).
+    starter = os.environ.get("CODEBUILD_INITIATOR", "")
+    pipeline = starter.removeprefix("codepipeline/") if starter.startswith("codepipeline/") else ""
+    parser.add_argument("--pipeline", default=pipeline or "<pipeline>", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
         preview = parse_preview(args.preview.read_text(encoding="utf-8"))

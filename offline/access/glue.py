@@ -66,6 +66,9 @@ LOG_ACTIONS = (
     "logs:AssociateKmsKey",
 )
 CATALOG_KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
+# Paths Spark reads or writes as directories: its S3 file system HEADs the path's own key first
+# (Apache Hadoop, "S3A: getFileStatus").
+SPARK_PATHS = frozenset({"--source_path", "--target_path"})
 
 
 def _region_account(world: World, registration: Registration) -> tuple[str, str]:
@@ -110,6 +113,9 @@ def job_calls(world: World, extract: Extract, account_key_alias: str) -> Iterato
                     "offline/access/glue.py JOB_S3_ARGUMENTS"
                 )
             targets[argument] = s3_targets(value, JOB_S3_ARGUMENTS[argument])
+            if argument in SPARK_PATHS:
+                bucket, prefix = _split(value)
+                targets[argument].append(("s3:GetObject", s3_arn(bucket, prefix.rstrip("/")), {}))
             yield from s3_calls(world, role, targets[argument], f"{origin} ({argument})")
         yield from _script_calls(world, role, job, extract=extract, args=args, origin=origin)
         yield from _catalog(
@@ -122,14 +128,12 @@ def job_calls(world: World, extract: Extract, account_key_alias: str) -> Iterato
             origin=origin,
         )
         yield from _logs(world, role, job, "jobs/logs-v2", origin)
-        if "--continuous-log-logGroup" in args:
+        if "--custom-logGroup-prefix" in args:  # Glue 5.0: <prefix>/error and <prefix>/output
             region, account = _region_account(world, job)
-            group = (
-                f"arn:aws:logs:{region}:{account}:log-group:{args['--continuous-log-logGroup']}:*"
-            )
-            yield from (
-                call(role, a, group, f"{origin} continuous logging") for a in LOG_ACTIONS[1:3]
-            )
+            for stream in ("error", "output"):
+                group = f"{args['--custom-logGroup-prefix']}/{stream}"
+                arn = f"arn:aws:logs:{region}:{account}:log-group:{group}:*"
+                yield from (call(role, a, arn, f"{origin} logs") for a in LOG_ACTIONS[1:3])
         yield from _security(world, role, job, origin)
         yield from _catalog_key(world, role, job, account_key_alias, origin)
         if args.get("--enable-metrics") == "true":
