@@ -71,7 +71,6 @@ def iam_actions(service: str, method: str) -> tuple[str, ...]:
     """The IAM actions an SDK operation needs."""
     prefix = IAM_PREFIX.get(service, service)
     operation = "".join(part.capitalize() for part in method.split("_"))
-    operation = {"ListObjectsV2": "ListObjectsV2"}.get(operation, operation)
     name = f"{prefix}:{operation}"
     if name in OPERATION_ACTIONS:
         return OPERATION_ACTIONS[name]

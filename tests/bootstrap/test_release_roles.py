@@ -22,11 +22,12 @@ from tests.components.helpers import by_name, policy_statements
 PROJECT = "data-platform-bootstrap"
 MAIN = PROJECT_ROOT / "bootstrap" / "__main__.py"
 DELIVERY = "210987654321"
-BACKEND = {
+RELEASE: dict[str, Any] = {"delivery_account_id": DELIVERY, "stacks": ["prod"]}
+BACKEND: dict[str, Any] = {
     "environment": "prod",
     "owner": "platform-team",
     "cost_center": "CC-1040",
-    "release": {"delivery_account_id": DELIVERY, "stacks": ["prod"]},
+    "release": RELEASE,
 }
 ACCOUNT = MOCK_ACCOUNT_ID
 STATE = f"arn:aws:s3:::data-platform-state-{ACCOUNT}"
@@ -100,7 +101,7 @@ def test_one_account_for_everything_trusts_its_own_builds() -> None:
     ]
 
 
-PULL_REQUESTS = {**BACKEND, "release": {**BACKEND["release"], "pull_request_stacks": ["prod"]}}
+PULL_REQUESTS = {**BACKEND, "release": {**RELEASE, "pull_request_stacks": ["prod"]}}
 PR_BUILD = f"arn:aws:iam::{DELIVERY}:role/data-platform/data-platform-release-pull-requests"
 
 
@@ -131,7 +132,7 @@ def test_the_pull_request_role_trusts_only_the_pull_request_build() -> None:
 
 
 def test_pull_request_stacks_must_be_released_here() -> None:
-    backend = {**BACKEND, "release": {**BACKEND["release"], "pull_request_stacks": ["dev"]}}
+    backend = {**BACKEND, "release": {**RELEASE, "pull_request_stacks": ["dev"]}}
     with pytest.raises(Exception, match=r"pull_request_stacks names dev, not in stacks \(prod\)"):
         _run(backend)
 
