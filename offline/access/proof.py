@@ -134,9 +134,9 @@ def world_from(
 
 def all_calls(world: World, root: Path, extract: Extract) -> Iterator[Call]:
     """Every call of every principal the stacks declare."""
-    account_alias = _account_key_alias(world)
     for stack in (s for s in world.stacks if s.platform):
         scope = world.scoped(stack)
+        account_alias = stack.capture.config.platform.account.key_alias
         yield from machine_calls(scope)
         yield from function_calls(scope, extract)
         yield from job_calls(scope, extract, account_alias)
@@ -148,16 +148,6 @@ def all_calls(world: World, root: Path, extract: Extract) -> Iterator[Call]:
     yield from event_target_calls(release)
     yield from pipeline_calls(release)
     yield from build_calls(world, root, extract)
-
-
-def _account_key_alias(world: World) -> str:
-    aliases = {
-        s.capture.config.platform.account.key_alias
-        for s in world.stacks
-        if isinstance(s.capture, Capture)
-    }
-    assert len(aliases) == 1, f"the platform stacks name several account keys: {aliases}"
-    return aliases.pop()
 
 
 def resource_policy(world: World, request: Request) -> tuple[Document | None, str | None]:
