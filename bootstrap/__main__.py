@@ -37,6 +37,9 @@ if settings.release is not None:
     )
     pulumi.export("release_deploy_role", roles.deploy_role.arn)
     pulumi.export("release_preview_role", roles.preview_role.arn)
+    pulumi.export("release_drift_role", roles.drift_role.arn)
+    if roles.pull_request_role is not None:
+        pulumi.export("release_pull_request_role", roles.pull_request_role.arn)
 
 pulumi.export("state_bucket", backend.bucket_name)
 pulumi.export("kms_key_arn", backend.key_arn)

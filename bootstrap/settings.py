@@ -2,10 +2,10 @@
 before any resource is registered, naming the key and what is allowed."""
 
 import json
-from typing import Annotated
+from typing import Annotated, Self
 
 import pulumi
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from stack_config.base import Environment, ResourceName, StrictModel, TagValue
 from stack_config.delivery import DEFAULT_EXTERNAL_ID, AccountId, ExternalId
@@ -27,6 +27,21 @@ class ReleaseTrust(StrictModel):
         default=DEFAULT_EXTERNAL_ID,
         description="sts:ExternalId the builds must pass; each stack's delivery.external_id.",
     )
+    pull_request_stacks: list[ResourceName] = Field(
+        default_factory=list,
+        description="Stacks of `stacks` that pull-request builds preview here, as a role that "
+        "reads only their state; none (the default): pull requests reach nothing here.",
+    )
+
+    @model_validator(mode="after")
+    def _previewed_stacks_are_released(self) -> Self:
+        unknown = sorted(set(self.pull_request_stacks) - set(self.stacks))
+        if unknown:
+            raise ValueError(
+                f"pull_request_stacks names {', '.join(unknown)}, not in stacks "
+                f"({', '.join(self.stacks)})"
+            )
+        return self
 
 
 class BootstrapSettings(StrictModel):

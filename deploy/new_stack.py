@@ -65,7 +65,7 @@ def new_stack_files(root: Path, request: Request) -> dict[Path, str]:
         if path.exists():
             raise NewStackError(f"{path.relative_to(root)} exists; nothing was written")
     try:
-        source = StackTarget.load(request.template, root)
+        source = StackTarget.load(request.template, root, command="make new-stack FROM=")
         pack_config = load_policy_config(root / "policies", request.template)
     except (StackNotFoundError, StackConfigError, LookupError, ValueError) as err:
         raise NewStackError(f"template stack '{request.template}': {err}") from err

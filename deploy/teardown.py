@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="keep the keys, buckets and warehouse in AWS (they go on costing; see the plan)",
     )
     args = parser.parse_args(argv)
-    checked = check_stack(args.stack, args.root)
+    checked = check_stack(args.stack, args.root, "make destroy")
     if checked is None:
         return EXIT_USAGE
     target = checked.target

@@ -17,7 +17,15 @@ from components.pipelines.asl import NOTIFY_FAILURE
 from pipeline_run.deployment import PipelineDeployment
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
-"""The state every caught error of the pipeline's definition goes to, with it at $.error."""
+# A status poll reads no execution data: with METADATA_ONLY, DescribeExecution of a machine
+# encrypted with a customer key needs no kms:Decrypt (Step Functions API reference,
+# DescribeExecution, includedData), so polling costs no KMS request.
+STATUS_ONLY = {"includedData": "METADATA_ONLY"}
+
+
+def execution_status(sfn: Any, execution_arn: str) -> str:
+    """An execution's status, without its (encrypted) data."""
+    return str(sfn.describe_execution(executionArn=execution_arn, **STATUS_ONLY)["status"])
 
 
 @dataclass(frozen=True)
@@ -109,11 +117,12 @@ class PipelineDriver:
     def wait(self, execution_arn: str, timeout: float) -> ExecutionOutcome:
         """Poll until the execution ends (or `timeout` seconds pass) and read its history."""
         deadline = time.monotonic() + timeout
-        while True:
-            described = self.sfn.describe_execution(executionArn=execution_arn)
-            if described["status"] in TERMINAL or time.monotonic() > deadline:
+        while execution_status(self.sfn, execution_arn) not in TERMINAL:
+            if time.monotonic() > deadline:
                 break
             self.sleep(self.poll_seconds)
+        # The error and cause of a failure are execution data, decrypted by the caller.
+        described = self.sfn.describe_execution(executionArn=execution_arn)
         events = self._history(execution_arn)
         status = str(described["status"])
         return ExecutionOutcome(

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from offline.capture import Capture, StackNotFoundError, capture_stack
+from deploy.target import refuse_release_stack
+from offline.capture import Capture, StackNotFoundError, capture_stack, read_stack_values
 from pipeline_run.driver import ExecutionOutcome, PipelineDriver
 from pipeline_run.emulation import Emulation
 from pipeline_run.samples import sample_file
@@ -176,6 +177,7 @@ def _shortened(text: str, limit: int = 400) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        refuse_release_stack(args.stack, read_stack_values(args.stack), "make run-local")
         capture = capture_stack(args.stack)
         names = _selected(capture, args.pipeline)
         file = (args.file.name, args.file.read_bytes()) if args.file is not None else None

@@ -111,7 +111,12 @@ class IngestionFunction(pulumi.ComponentResource):
             service="lambda.amazonaws.com",
             statements=[
                 allow(["s3:GetObject", "s3:DeleteObject"], [env.s3_arn(raw_bucket, f"{source}*")]),
-                allow(["s3:GetObject", "s3:PutObject"], [env.s3_arn(raw_bucket, f"{quarantine}*")]),
+                # The copy to quarantine is boto3's managed copy: multipart above 8 MB, and a
+                # failed part aborts the upload (boto3, "File transfer configuration").
+                allow(
+                    ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+                    [env.s3_arn(raw_bucket, f"{quarantine}*")],
+                ),
                 # ListBucket turns a missing object into 404 (skipped) instead of 403.
                 allow(
                     ["s3:ListBucket"],

@@ -79,7 +79,9 @@ class Warehouse(pulumi.ComponentResource):
         )
         database = settings.database_name
         if isinstance(settings, ServerlessWarehouse):
-            workgroup, namespace = build_serverless(name, settings, inputs)
+            workgroup, namespace = build_serverless(
+                name, settings, inputs, log_retention_days=args.log_retention_days
+            )
             self.resource_arn = workgroup.arn
             self.admin_secret_arn = namespace.admin_password_secret_arn
             self._credentials = allow(["redshift-serverless:GetCredentials"], [workgroup.arn])

@@ -228,7 +228,10 @@ def test_the_stage_preview_keeps_its_plan_and_exports_the_approval_link() -> Non
     assert spec["env"]["exported-variables"] == [PREVIEW_URL]
     build = spec["phases"]["build"]["commands"]
     assert f'export {PREVIEW_URL}="$CODEBUILD_BUILD_URL"' in build
-    assert build[-1] == 'test "$(cat build/preview/status)" -eq 0'
+    assert build[-2] == 'test "$(cat build/preview/status)" -eq 0'
+    # Then the permission-broadening gate of a stage without an approval of its own.
+    assert build[-1].startswith(".venv/bin/python -m review.broadening ")
+    assert '--stage-approval "${STAGE_APPROVAL' in build[-1]
     assert spec["artifacts"]["files"] == ["build/preview/**/*"]
 
 

@@ -41,6 +41,8 @@ elif args[:2] == ["stack", "ls"]:
     print(json.dumps([{{"name": name}} for name in names]))
 elif args[:2] == ["stack", "export"]:
     print(json.dumps(behaviour.get("export", {{}})))
+elif args[:1] == ["preview"] and "preview" in behaviour:
+    print(pathlib.Path(behaviour["preview"]).read_text(), end="")
 elif args[:2] == ["stack", "init"]:
     behaviour["stacks"].append(args[2])
     (here / "behaviour.json").write_text(json.dumps(behaviour))

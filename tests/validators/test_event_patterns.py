@@ -117,16 +117,28 @@ def pipeline_failed(capture: AnyCapture, rule: Document, pattern: Event) -> Case
 
 
 def action_failed(capture: AnyCapture, rule: Document, pattern: Event) -> Cases:
+    """A failed action the rule is for fires it (the preview rule: Preview; the deploy rule:
+    Deploy and Verify); a success, another of the release's actions or another pipeline does
+    not."""
     name = _named(capture, "aws:codepipeline/pipeline:Pipeline", "release-pipeline")
     (arn,) = pattern["resources"]  # the pipeline's ARN output
     event = _here(capture, sample("codepipeline-action-execution-state-change"))
     event = variant(event, resources=[arn], **{"detail.pipeline": name, "detail.state": "FAILED"})
-    deploy = variant(event, **{"detail.stage": "Deploy-prod", "detail.action": "Deploy"})
-    verify = variant(event, **{"detail.stage": "Deploy-dev", "detail.action": "Verify"})
-    return [deploy, verify], [
-        variant(deploy, **{"detail.state": "SUCCEEDED"}),
-        variant(deploy, **{"detail.stage": "Preview-prod", "detail.action": "Preview"}),
-        variant(verify, resources=[arn + "-other"]),
+    stages = {"Preview": "Preview-prod", "Deploy": "Deploy-prod", "Verify": "Deploy-dev"}
+    named = ["Preview"] if "preview-failed" in rule.where else ["Deploy", "Verify"]
+    positives = [
+        variant(event, **{"detail.stage": stages[action], "detail.action": action})
+        for action in named
+    ]
+    others = [
+        variant(event, **{"detail.stage": stage, "detail.action": action})
+        for action, stage in stages.items()
+        if action not in named
+    ]
+    return positives, [
+        variant(positives[0], **{"detail.state": "SUCCEEDED"}),
+        *others,
+        variant(positives[-1], resources=[arn + "-other"]),
     ]
 
 

@@ -37,6 +37,7 @@ def target(stack: str, approval: bool) -> StageTarget:
     return StageTarget(
         stack=stack,
         approval=approval,
+        pull_request_preview=not approval,
         account_id=ACCOUNTS[stack],
         region="eu-west-1",
         state_backend_url=f"s3://data-platform-state-{ACCOUNTS[stack]}",
@@ -117,8 +118,10 @@ def test_every_stage_consumes_the_one_source_artifact(shipped: dict[str, Registr
     assert producers == ["Source/Source"], "no action rebuilds or replaces the source"
     builds = {n: a for n, a in found.items() if a["category"] == "Build"}
     assert all(a["inputArtifacts"][0] == "source" for a in builds.values())
-    # prod deploys exactly what dev verified: the same artifact, in the same execution.
-    assert found["Deploy-prod/Deploy"]["inputArtifacts"] == ["source"]
+    # prod deploys exactly what dev verified: the same artifact, in the same execution, and
+    # compares its plan with its own approved preview.
+    assert found["Deploy-prod/Deploy"]["inputArtifacts"] == ["source", "preview_prod"]
+    assert found["Deploy-prod/Deploy"]["configuration"]["PrimarySource"] == "source"
     assert found["Deploy-dev/Verify"]["inputArtifacts"][0] == "source"
     order = [n for n in found]
     assert order.index("Deploy-dev/Verify") < order.index("Deploy-prod/Deploy")
@@ -192,10 +195,9 @@ def test_every_build_is_encrypted_unprivileged_and_named_with_its_role(
         ("dev-preview", [TARGET.format("111111111111", "preview")]),
         ("dev-deploy", [TARGET.format("111111111111", "deploy")]),
         ("dev-verify", ["arn:aws:iam::111111111111:role/data-platform/data-platform-dev-verify"]),
-        ("prod-drift", [TARGET.format("333333333333", "preview")]),
-        ("pull-requests", [
-            TARGET.format("111111111111", "preview"), TARGET.format("333333333333", "preview"),
-        ]),
+        ("prod-drift", [TARGET.format("333333333333", "drift")]),
+        # Only the stage pull requests may preview (dev: no approval); prod trusts it with nothing.
+        ("pull-requests", [TARGET.format("111111111111", "pull-request")]),
     ],
 )  # fmt: skip
 def test_a_build_may_assume_only_its_own_role_in_its_stages_account(
@@ -250,7 +252,9 @@ def test_failed_releases_and_verifications_alert_the_subscribers(
     assert [s.inputs["endpoint"] for s in subscriptions] == ["data-oncall@example.com"]
 
 
-def test_pull_requests_preview_every_stage_in_one_build(shipped: dict[str, Registration]) -> None:
+def test_pull_requests_preview_only_the_stages_that_allow_it(
+    shipped: dict[str, Registration], release_capture: ReleaseCapture
+) -> None:
     rule = json.loads(shipped["release-on-pull-request"].inputs["eventPattern"])
     assert rule["detail"]["destinationReference"] == ["refs/heads/main"]
     target = shipped["release-on-pull-request-target"].inputs
@@ -261,7 +265,14 @@ def test_pull_requests_preview_every_stage_in_one_build(shipped: dict[str, Regis
             "environmentVariables"
         ]
     }
-    assert [t["stack"] for t in json.loads(variables["RELEASE_TARGETS"])] == ["dev", "prod"]
+    stages = release_capture.config.release.stages
+    previewed = [s.stack for s in stages if s.previewed_by_pull_requests]
+    assert [t["stack"] for t in json.loads(variables["RELEASE_TARGETS"])] == previewed
+    assert variables["UNPREVIEWED_STACKS"].split() == [
+        s.stack for s in stages if not s.previewed_by_pull_requests
+    ]
+    # By default a stage a person approves is one no pull request previews.
+    assert all(not s.previewed_by_pull_requests for s in stages if s.approval)
     assert variables["SOURCE_PROVIDER"] == "codecommit"
 
 

@@ -90,7 +90,19 @@ def test_serverless_children_and_names(run_mocked: Runner) -> None:
         "dwh-sg-https-vpc",
         "dwh-namespace",
         "dwh-workgroup",
+        *(f"dwh-{log}" for log in AUDIT_LOGS),
     }
+
+
+def test_serverless_audit_logs_land_in_declared_encrypted_groups(run_mocked: Runner) -> None:
+    resources = _run(run_mocked, SERVERLESS)
+    namespace = resources["dwh-namespace"]
+    for log in AUDIT_LOGS:
+        group = resources[f"dwh-{log}"]
+        # The group Serverless exports to: /aws/redshift/<namespace>/<log type>.
+        assert group.inputs["name"] == f"/aws/redshift/{namespace.inputs['namespaceName']}/{log}"
+        assert group.inputs["kmsKeyId"] == KEY_ARN and group.inputs["retentionInDays"] > 0
+        assert group.urn in namespace.dependencies
 
 
 def test_serverless_namespace_is_encrypted_with_a_managed_password(run_mocked: Runner) -> None:
