@@ -40,6 +40,7 @@ from offline.analyzer.model import (
     PolicyReport,
     Timings,
     Violation,
+    unknown_at_preview,
 )
 from offline.analyzer.process import (
     ENGINE_ADDRESS,
@@ -185,6 +186,8 @@ class PolicySession:
         stacked = time.monotonic()
         stderr = self.close()
         done = time.monotonic()
+        unjudged = [v for v in violations if unknown_at_preview(v) is not None]
+        violations = [v for v in violations if unknown_at_preview(v) is None]
         marks = self._marks
         timings = Timings(
             marks["startup"] - self._started,
@@ -194,7 +197,9 @@ class PolicySession:
             done - stacked,
             done - self._started,
         )
-        return PolicyReport(self._info, tuple(violations), timings, stderr, tuple(skipped))
+        return PolicyReport(
+            self._info, tuple(violations), timings, stderr, tuple(skipped), tuple(unjudged)
+        )
 
     def close(self) -> str:
         """Stop the pack (idempotent) and return its stderr."""

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from offline import status
 from offline.capture import PROJECT_ROOT
 
 PACK_NAME = "data-platform-guardrails"
@@ -255,7 +256,7 @@ def test_a_malformed_exceptions_file_is_named_without_a_traceback(tmp_path: Path
 
     result = check_cli("--stack", "dev", "--root", str(root))
 
-    assert result.returncode == 1
+    assert result.returncode == status.PACK_FAILED
     assert "exceptions.yaml: exceptions[0] (ENC-005 audit).reason: String should have" in (
         result.stderr
     )

@@ -104,7 +104,7 @@ def test_secure_config_reaches_the_program_as_a_secret(tmp_path: Path) -> None:
         "cn-north-1",
         ("hook:token",),
     )
-    declared = {r.name: r for r in capture(program)}
+    declared = {r.name: r for r in capture(program).registrations}
     parameter, topic = declared["token"], declared["alerts"]
     assert parameter.inputs["value"] == {
         SIG: "1b47061264138c4ac30d75fd1eb44270",
@@ -180,8 +180,10 @@ def test_a_config_secret_in_plain_configuration_is_still_reported(
         "             command={'script_location': 's3://b/k.py'},\n"
         "             default_arguments={'--db-password': password})\n",
     )
-    (job,) = capture(load_program(root, "test"))
-    assert job.inputs["defaultArguments"][SIG] == "1b47061264138c4ac30d75fd1eb44270"
+    (job,) = [r for r in capture(load_program(root, "test")).registrations if r.name == "export"]
+    # On the wire the secret stays where the program put it, inside the map.
+    password = job.inputs["defaultArguments"]["--db-password"]
+    assert password == {SIG: "1b47061264138c4ac30d75fd1eb44270", "value": OFFLINE_SECRET}
     found = policy_violations(root, stack="test", policy_config={"required-tags": "disabled"})
     assert [(v.policy_name, v.resource_name) for v in found] == [
         ("no-plaintext-credential-inputs", "export")
