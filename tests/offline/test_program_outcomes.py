@@ -2,12 +2,14 @@
 fails the check with the program-failed status, says where, and the findings on what the program
 declared before that are still reported."""
 
+import json
 from pathlib import Path
 
 import pytest
 
 from offline import status
 from offline.harness import capture, load_answers, load_program
+from tests.offline.reports import sarif
 from tests.offline.test_check_cli import check_cli
 
 TAGLESS = Path(__file__).resolve().parents[1] / "fixtures" / "tagless-policy-config.json"
@@ -33,12 +35,26 @@ def _check(root: Path, *extra: str) -> tuple[int, str, str]:
 
 
 def test_sys_exit_0_after_a_violation_cannot_pass(tmp_path: Path) -> None:
-    code, out, err = _check(program(tmp_path / "bypass", "sys.exit(0)\n"))
+    report = tmp_path / "findings.json"
+    code, out, err = _check(program(tmp_path / "bypass", "sys.exit(0)\n"), "--report", str(report))
 
     assert code == status.PROGRAM_FAILED, out + err
     assert "called sys.exit(0) before it finished" in err
     assert f"(at __main__.py:{TAIL_LINE})" in err
     assert OPEN_BUCKET_FINDING in out
+    written = json.loads(report.read_text())
+    assert (written["status"], written["exitCode"]) == ("program-failed", status.PROGRAM_FAILED)
+    assert (written["failure"]["kind"], written["failure"]["location"]) == (
+        "exited",
+        f"__main__.py:{TAIL_LINE}",
+    )
+    encryption = next(f for f in written["findings"] if f["ruleId"] == "ENC-001")
+    assert encryption["resource"] == {
+        "urn": "urn:pulumi:test::bypass::aws:s3/bucket:Bucket::open",
+        "type": "aws:s3/bucket:Bucket",
+        "name": "open",
+    }
+    assert encryption["location"] == {"file": "__main__.py", "line": TAIL_LINE - 1}
 
 
 @pytest.mark.parametrize(
@@ -68,7 +84,10 @@ def test_a_program_that_never_ends_is_stopped_at_its_deadline(
 
 
 def test_a_crash_keeps_the_findings_on_what_was_declared_before_it(tmp_path: Path) -> None:
-    code, out, err = _check(program(tmp_path / "crash", "settings = {}\nsettings['vpc_id']\n"))
+    report = tmp_path / "findings.sarif"
+    code, out, err = _check(
+        program(tmp_path / "crash", "settings = {}\nsettings['vpc_id']\n"), "--report", str(report)
+    )
 
     assert code == status.PROGRAM_FAILED, out + err
     assert "the program raised KeyError: 'vpc_id'" in err
@@ -76,6 +95,13 @@ def test_a_crash_keeps_the_findings_on_what_was_declared_before_it(tmp_path: Pat
     assert "Traceback (most recent call last)" in err
     assert OPEN_BUCKET_FINDING in out
     assert "ENC-001 s3-bucket-sse-kms [mandatory]" in out
+    (run,) = sarif(report)["runs"]
+    assert "ENC-001" in {r["ruleId"] for r in run["results"]}
+    (invocation,) = run["invocations"]
+    assert invocation["executionSuccessful"] is False
+    failure = invocation["toolExecutionNotifications"][0]
+    assert failure["message"]["text"] == "the program raised KeyError: 'vpc_id'"
+    assert failure["locations"][0]["physicalLocation"]["region"] == {"startLine": TAIL_LINE + 1}
 
 
 @pytest.mark.parametrize(
