@@ -100,10 +100,11 @@ new-stack: $(VENV)/.check
 	$(PY) -m deploy.new_stack --stack $(STACK) $(call flag,ENVIRONMENT,--environment) \
 		$(call flag,FROM,--from) $(call flag,REGION,--region) $(call flag,ACCOUNT,--account)
 
-## Regenerate the generated docs: configuration reference, policy catalog, costs.
+## Regenerate the generated docs: configuration reference, policy catalog, FSBP coverage, costs.
 docs: $(VENV)/.check
 	$(PY) -m stack_config.reference
 	$(PY) -m policies.catalog
+	$(PY) -m policies.coverage
 	$(PY) -m cost.docs
 
 ## Lint, format check, static types and the test suite.
