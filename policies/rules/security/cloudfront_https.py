@@ -10,7 +10,7 @@ from typing import Any
 from policies.framework.model import RuleMeta, Severity, fsbp, nist
 from policies.framework.rule import Config, ResourceRule
 from policies.framework.subjects import Subject
-from policies.framework.values import as_list, get, known
+from policies.framework.values import as_list, get, known, shallow
 
 META = RuleMeta(
     id="SEC-016",
@@ -33,16 +33,17 @@ def validate(distribution: Subject, config: Config) -> Iterator[str]:
         if policy == "allow-all":
             plain_viewers = True
             yield f"{where} lets viewers use HTTP (viewerProtocolPolicy 'allow-all')"
-    origins = as_list(known(get(distribution.props, "origins"), "origins"))
+    origins = as_list(shallow(get(distribution.props, "origins"), "origins"))
     for index, origin in enumerate(origins):
-        policy = get(origin, "customOriginConfig", "originProtocolPolicy")
+        where = f"origins[{index}].customOriginConfig.originProtocolPolicy"
+        policy = known(get(origin, "customOriginConfig", "originProtocolPolicy"), where)
         if policy == "http-only" or (policy == "match-viewer" and plain_viewers):
             yield f"origins[{index}] ({get(origin, 'originId')}) is reached over HTTP ({policy})"
 
 
 def _behaviours(props: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     yield "defaultCacheBehavior", get(props, "defaultCacheBehavior")
-    ordered = as_list(known(get(props, "orderedCacheBehaviors"), "orderedCacheBehaviors"))
+    ordered = as_list(shallow(get(props, "orderedCacheBehaviors"), "orderedCacheBehaviors"))
     yield from ((f"orderedCacheBehaviors[{i}]", b) for i, b in enumerate(ordered))
 
 

@@ -10,7 +10,7 @@ from policies.framework.model import RuleMeta, Severity, fsbp, nist
 from policies.framework.rule import Config, ResourceRule
 from policies.framework.sdk_data import family
 from policies.framework.subjects import Subject
-from policies.framework.values import as_list, get, known
+from policies.framework.values import as_list, get, known, shallow
 
 LISTENERS = family("aws:lb/listener:Listener")
 CLASSIC = family("aws:elb/loadBalancer:LoadBalancer")
@@ -32,7 +32,7 @@ META = RuleMeta(
 
 def validate(resource: Subject, config: Config) -> Iterator[str]:
     if resource.type in CLASSIC:
-        listeners = as_list(known(get(resource.props, "listeners"), "listeners"))
+        listeners = as_list(shallow(get(resource.props, "listeners"), "listeners"))
         for index, listener in enumerate(listeners):
             protocol = str(get(listener, "lbProtocol") or "").lower()
             if protocol in ("http", "tcp"):
@@ -44,9 +44,11 @@ def validate(resource: Subject, config: Config) -> Iterator[str]:
 
 
 def _redirects_to_https(listener: Subject) -> bool:
-    actions = as_list(known(get(listener.props, "defaultActions"), "defaultActions"))
+    actions = as_list(shallow(get(listener.props, "defaultActions"), "defaultActions"))
     return any(
-        get(a, "type") == "redirect" and get(a, "redirect", "protocol") == "HTTPS" for a in actions
+        known(get(a, "type"), "defaultActions.type") == "redirect"
+        and known(get(a, "redirect", "protocol"), "defaultActions.redirect.protocol") == "HTTPS"
+        for a in actions
     )
 
 
