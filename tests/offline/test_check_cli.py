@@ -275,3 +275,21 @@ def test_a_malformed_exceptions_file_is_named_without_a_traceback(tmp_path: Path
     )
     assert "exceptions[0] (ENC-005 audit).owner: Field required" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_failing_stack_program_exits_3_with_its_line_and_the_findings_before(
+    tmp_path: Path,
+) -> None:
+    root = _dev_with_unencrypted_log_group(tmp_path / "project")
+    with (root / "__main__.py").open("a") as program:
+        program.write("raise RuntimeError('the audit sink is not configured')\n")
+    failing_line = len((root / "__main__.py").read_text().splitlines())
+
+    result = check_cli("--stack", "dev", "--root", str(root))
+
+    assert result.returncode == status.PROGRAM_FAILED, result.stdout + result.stderr
+    assert (
+        "the program raised RuntimeError: the audit sink is not configured "
+        f"(at __main__.py:{failing_line})"
+    ) in result.stderr
+    assert "ENC-005 log-group-kms [mandatory]" in result.stdout
