@@ -160,7 +160,7 @@ class PolicySession:
                     self._waiting.append(record)
                     return
         if self._error is None:
-            self._send(record)
+            self._send_or_keep_error(record)
 
     def finish(self, resources: Sequence[Mapping[str, Any]]) -> PolicyReport:
         """Gather every Analyze answer, run AnalyzeStack over `resources`, stop the pack."""
@@ -174,7 +174,7 @@ class PolicySession:
         # Answers in the order of the captured resources, whichever thread sent them.
         order = {urn_of(r): index for index, r in enumerate(resources)}
         sent = sorted(self._sent, key=lambda pair: order.get(pair[0], len(order)))
-        answers = [(urn, call.result()) for urn, call in sent]
+        answers = [(urn, call.result(timeout=self._rpc.wait)) for urn, call in sent]
         violations = [v for urn, answer in answers for v in _answered(self._info, urn, answer)]
         skipped = [n for urn, answer in answers for n in _not_applicable(answer, urn)]
         analyzed = time.monotonic()
@@ -211,7 +211,7 @@ class PolicySession:
         try:
             port = self._process.port(timeout)
             self._marks["startup"] = time.monotonic()
-            rpc = Rpc(port, self._deadline, self._process)
+            rpc = Rpc(port, self._deadline, self._process, timeout)
             self._rpc = rpc
             info = _prepare(
                 rpc,
@@ -222,6 +222,7 @@ class PolicySession:
                 project=self._project,
             )
             self._marks["configured"] = time.monotonic()
+            rpc.started()
             with self._lock:
                 for record in self._waiting:
                     self._send(record)
@@ -230,6 +231,13 @@ class PolicySession:
                 self._info = info
         except BaseException as err:
             self._error = err
+
+    def _send_or_keep_error(self, record: Mapping[str, Any]) -> None:
+        # A pack that fails is reported by `finish`; the program that registers is not stopped.
+        try:
+            self._send(record)
+        except PolicyPackError as err:
+            self._error = self._error or err
 
     def _send(self, record: Mapping[str, Any]) -> None:
         assert self._rpc is not None
