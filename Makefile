@@ -1,11 +1,13 @@
-# The project's interface: `make check STACK=<stack> [JSON=file]`, `make test`, `make bench`,
-# `make diff STACK=<stack> BASE=<ref>`, `make run-local STACK=<stack> [PIPELINE=<name>]
-# [FILE=<path>]` (STACK defaults to dev), `make new-stack STACK=<stack>`, `make docs`; with the
-# Pulumi CLI and AWS credentials `make doctor`, `make deploy` and `make destroy STACK=<stack>`.
+# The project's interface: `make check STACK=<stack> [JSON=file] [REPORT=file.sarif|.json]`,
+# `make test`, `make bench`, `make diff STACK=<stack> BASE=<ref>`, `make run-local
+# STACK=<stack> [PIPELINE=<name>] [FILE=<path>]` (STACK defaults to dev), `make new-stack
+# STACK=<stack>`, `make docs`; with the Pulumi CLI and AWS credentials `make doctor`, `make
+# deploy` and `make destroy STACK=<stack>`.
 # Environments come from uv.lock through uv.
 PYTHON ?= python3
 STACK ?= dev
 JSON ?=
+REPORT ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 # uv on PATH, else a private copy installed from PyPI into .tools/ on first use.
@@ -63,9 +65,11 @@ $(NODE_TOOLS)/node_modules/.installed: $(NODE_TOOLS)/package.json $(NODE_TOOLS)/
 	npm ci --prefix $(NODE_TOOLS) --no-audit --no-fund --silent
 	touch $@
 
-## Run the program offline (Pulumi mocks, no CLI, no AWS) for STACK and summarise it.
+## Run the program offline (Pulumi mocks, no CLI, no AWS) for STACK and summarise it; JSON= writes
+## the captured resources, REPORT= the findings (FILE.json, or FILE.sarif for code scanning).
 check: $(VENV)/.check
-	$(PY) -m offline.check --stack $(STACK) $(if $(JSON),--json $(JSON))
+	$(PY) -m offline.check --stack $(STACK) $(if $(JSON),--json $(JSON)) \
+		$(if $(REPORT),--report $(REPORT))
 
 ## Declared-state diff of STACK: the working tree against git ref BASE (offline, not live state).
 diff: $(VENV)/.check
@@ -96,10 +100,11 @@ new-stack: $(VENV)/.check
 	$(PY) -m deploy.new_stack --stack $(STACK) $(call flag,ENVIRONMENT,--environment) \
 		$(call flag,FROM,--from) $(call flag,REGION,--region) $(call flag,ACCOUNT,--account)
 
-## Regenerate the generated docs: configuration reference, policy catalog, costs.
+## Regenerate the generated docs: configuration reference, policy catalog, FSBP coverage, costs.
 docs: $(VENV)/.check
 	$(PY) -m stack_config.reference
 	$(PY) -m policies.catalog
+	$(PY) -m policies.coverage
 	$(PY) -m cost.docs
 
 ## Lint, format check, static types and the test suite.

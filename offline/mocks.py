@@ -10,6 +10,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, rpc
 from pulumi.runtime.mocks import MockMonitor
@@ -48,6 +50,8 @@ class Registration:
     # What the mocks returned (id, names, ARNs): the "deployed" view of an emulated run. Not in
     # the capture JSON, which records what the program declares.
     outputs: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Where the program declared it (file URI or path, line), when the SDK sent a position.
+    source: tuple[str, int] | None = field(default=None, compare=False)
 
 
 class PlatformMocks(Mocks):
@@ -167,4 +171,13 @@ def _registration(
         retain_on_delete=bool(request.retainOnDelete),
         ignore_changes=tuple(request.ignoreChanges),
         outputs=outputs,
+        source=source_position(request),
     )
+
+
+def source_position(request: Any) -> tuple[str, int] | None:
+    """The (file, line) a registration request carries, if the SDK computed one."""
+    position = request.sourcePosition if request.HasField("sourcePosition") else None
+    if position is None or not position.uri:
+        return None
+    return url2pathname(urlparse(position.uri).path), int(position.line)

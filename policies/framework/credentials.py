@@ -2,7 +2,8 @@
 
 Names: password, passphrase, secret, token, api key, private key, credential(s), access key,
 auth, signing key, HMAC, verification. A name ending in a reference or context suffix (_ARN,
-KeyId, Name, Region, Ssl, ...) says where a secret lives or how it is used, not the secret.
+KeyId, Name, Region, Ssl, Behavior, Protocol, ...) says where a secret lives or how it is used,
+not the secret.
 Values: AWS access keys, GitHub, Slack and Stripe tokens, private keys in PEM, credentials in a
 URL, Slack webhook URLs. Values that point at a secret store (an ARN, a KMS secrets-provider URI,
 `{{resolve:...}}`) are references.
@@ -20,7 +21,7 @@ SECRET_NAME = re.compile(
 REFERENCE_NAME = re.compile(
     r"(_|[a-z])(arn|id|ids|name|param|parameter|path|type|mode|length|enabled|version|policy"
     r"|location|uri|url|duration|validity|ttl|expiry|rotation|scopes?|region|host|port"
-    r"|algorithm|format|header|issuer|audience|endpoint|ssl|tls)$",
+    r"|algorithm|format|header|issuer|audience|endpoint|ssl|tls|behaviou?r|protocol|method)$",
     re.I,
 )
 REFERENCE_VALUE = re.compile(

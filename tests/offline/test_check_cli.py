@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from offline import status
 from offline.capture import PROJECT_ROOT
+from tests.offline.reports import sarif
 
 PACK_NAME = "data-platform-guardrails"
 
@@ -194,15 +196,27 @@ def _dev_with_unencrypted_log_group(root: Path) -> Path:
 
 def test_unencrypted_log_group_fails_the_dev_check_naming_the_rule(tmp_path: Path) -> None:
     root = _dev_with_unencrypted_log_group(tmp_path / "project")
+    report = tmp_path / "findings.sarif"
 
-    result = check_cli("--stack", "dev", "--root", str(root))
+    result = check_cli("--stack", "dev", "--root", str(root), "--report", str(report))
 
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == status.VIOLATIONS, result.stdout + result.stderr
     assert "ENC-005 log-group-kms [mandatory]" in result.stdout
     assert "  - unencrypted-audit (" in result.stdout
     assert "has no kmsKeyId (a customer-managed KMS key is required)" in result.stdout
     assert "1 mandatory policy violation(s) in stack 'dev'" in result.stderr
     assert "  Remediation: Set kms_key_id on the LogGroup" in result.stdout
+    (run,) = sarif(report)["runs"]
+    (finding,) = [r for r in run["results"] if r["ruleId"] == "ENC-005"]
+    lines = root.joinpath("__main__.py").read_text().splitlines()
+    declared = 1 + next(i for i, line in enumerate(lines) if "aws.cloudwatch.LogGroup(" in line)
+    assert finding["level"] == "error"
+    assert finding["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "__main__.py", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": declared},
+    }
+    assert finding["locations"][0]["logicalLocations"][0]["name"] == "unencrypted-audit"
+    assert run["invocations"][0]["exitCode"] == status.VIOLATIONS
 
 
 def test_a_policy_config_can_still_make_encryption_advisory(tmp_path: Path) -> None:
@@ -255,9 +269,27 @@ def test_a_malformed_exceptions_file_is_named_without_a_traceback(tmp_path: Path
 
     result = check_cli("--stack", "dev", "--root", str(root))
 
-    assert result.returncode == 1
+    assert result.returncode == status.PACK_FAILED
     assert "exceptions.yaml: exceptions[0] (ENC-005 audit).reason: String should have" in (
         result.stderr
     )
     assert "exceptions[0] (ENC-005 audit).owner: Field required" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_failing_stack_program_exits_3_with_its_line_and_the_findings_before(
+    tmp_path: Path,
+) -> None:
+    root = _dev_with_unencrypted_log_group(tmp_path / "project")
+    with (root / "__main__.py").open("a") as program:
+        program.write("raise RuntimeError('the audit sink is not configured')\n")
+    failing_line = len((root / "__main__.py").read_text().splitlines())
+
+    result = check_cli("--stack", "dev", "--root", str(root))
+
+    assert result.returncode == status.PROGRAM_FAILED, result.stdout + result.stderr
+    assert (
+        "the program raised RuntimeError: the audit sink is not configured "
+        f"(at __main__.py:{failing_line})"
+    ) in result.stderr
+    assert "ENC-005 log-group-kms [mandatory]" in result.stdout
