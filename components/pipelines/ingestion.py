@@ -8,10 +8,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.pipelines.args import PipelineArgs
-from components.pipelines.landing import object_created_pattern, queue_statements
+from components.pipelines.landing import object_created_pattern
 from components.shared.aws_context import AwsEnv
 from components.shared.iam import allow, policy_document, service_role
 from components.shared.log_group import encrypted_log_group
+from components.shared.queues import queue_statements
 
 # Only the handler module is shipped (no caches or tests); boto3 comes with the Lambda runtime.
 HANDLER_FILE = "runtime/ingest/handler.py"
