@@ -4,9 +4,12 @@ with the Glue crawler and jobs served by `LocalGlue` and the Redshift Data API b
 
 What the emulation changes, and only this: every Wait state waits `wait_seconds` (0 by default)
 instead of its declared time, Glue and the Redshift Data API are served locally (see their
-modules), and the ingestion function's handler is called in-process with its declared
-environment instead of through Lambda. A crawl finishes as soon as it has registered its table;
-with `crawls_finish=False` it stays RUNNING (a crawler that never ends, for drills).
+modules), and the functions' handlers are called in-process with their declared environment
+instead of through Lambda (from EventBridge rules and from the state machines' Lambda tasks). A
+crawl finishes as soon as it has registered its table; with `crawls_finish=False` it stays
+RUNNING (a crawler that never ends, for drills). S3 reports every object created in a bucket with
+EventBridge notifications; the events wait until `deliver_pending()` hands them to the declared
+rules (the delivery is asynchronous in AWS too), which reading the alerts does first.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import copy
 import json
 import os
 import sys
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +32,9 @@ from moto import mock_aws
 from moto.core.config import DefaultConfig
 from moto.glue.models import FakeCrawler, FakeJob, GlueBackend
 from moto.moto_api import state_manager
-from moto.redshiftdata.models import RedshiftDataAPIServiceBackend, Statement
+from moto.redshiftdata.models import RedshiftDataAPIServiceBackend, Statement, StatementResult
+from moto.s3 import notifications
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
 from components.warehouse.sql import iam_role_user
 from offline.capture import PROJECT_ROOT, Capture, offline_account
@@ -45,9 +51,11 @@ CRAWL_MODEL = "glue::crawl"
 
 
 class _Statement(Statement):
-    """moto's Data API statement, with the Error Redshift reports when it fails."""
+    """moto's Data API statement, with the Error Redshift reports when it fails and the rows it
+    returned (a load procedure's OUT parameters)."""
 
     error: str | None = None
+    rows: Sequence[Sequence[Any]] = ()
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
         yield from super().__iter__()
@@ -85,6 +93,14 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
         self._stack = contextlib.ExitStack()
         self._alert_queue = ""
         self._loaders: dict[str, str] = {}
+        self._created: list[tuple[str, str, int, str]] = []
+        self._delivered: set[tuple[str, str, str]] = set()
+        self._events_lock = threading.Lock()
+        self._event_buckets = {
+            str(r.inputs["bucket"])
+            for r in _of_type(capture.resources, NOTIFICATION_TYPE)
+            if r.inputs.get("eventbridge")
+        }
 
     def __enter__(self) -> Emulation:
         # moto answers as the account the capture's ARNs name.
@@ -101,8 +117,11 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
         self._stack.callback(self.glue.close)
         self._stack.enter_context(self._serve_glue())
         self._stack.enter_context(self._serve_data_api())
+        self._stack.enter_context(self._record_created_objects())
         self._create_resources()
-        self.events = EventBus(self.capture.resources, self.clients.sqs)
+        functions = self.workdir / "functions"
+        self.events = EventBus(self.capture.resources, self.clients.sqs, functions)
+        self._stack.enter_context(self._serve_lambda_tasks())
         handler._clients.cache_clear()
         self._stack.callback(handler._clients.cache_clear)
         return self
@@ -188,7 +207,9 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
     # -- what the driver does here that AWS would do -------------------------------------------
 
     def alerts(self) -> list[str]:
-        """Every message published to the alert topics so far (read once)."""
+        """Every message published to the alert topics so far (read once), after the events of
+        the objects created so far have been delivered."""
+        self.deliver_pending()
         messages: list[str] = []
         while True:
             batch = self.clients.sqs.receive_message(
@@ -207,18 +228,84 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
         delivered to every declared rule it matches (see events.py); the pipeline's ingestion
         function runs with `pipeline.function_environment`."""
         head = self.clients.s3.head_object(Bucket=pipeline.raw_bucket, Key=key)
-        event = object_created_event(
-            self.region,
+        environment = pipeline.function_environment
+        delivery = self._deliver(
             pipeline.raw_bucket,
             key,
             head["ContentLength"],
             head["ETag"],
-            account=self.account,
+            {f"{pipeline.name}-ingest-function": environment} if environment else None,
         )
-        delivery = self.events.deliver(event, pipeline.function_environment)
         if not delivery.rules:
             raise LookupError(f"{key}: no declared rule matches its Object Created event")
         return delivery
+
+    def deliver_pending(self) -> list[Delivery]:
+        """The events of the objects created since the last delivery, in order, to the declared
+        rules they match (an object already delivered by `object_created` is not sent again)."""
+        deliveries: list[Delivery] = []
+        while True:
+            with self._events_lock:
+                created, self._created = self._created, []
+            if not created:
+                return deliveries
+            deliveries += [self._deliver(*item) for item in created]
+
+    def _deliver(
+        self,
+        bucket: str,
+        key: str,
+        size: int,
+        etag: str,
+        environments: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> Delivery:
+        with self._events_lock:
+            seen = (bucket, key, etag.strip('"'))
+            if seen in self._delivered:
+                return Delivery()
+            self._delivered.add(seen)
+        event = object_created_event(self.region, bucket, key, size, etag, account=self.account)
+        return self.events.deliver(event, environments)
+
+    @contextlib.contextmanager
+    def _record_created_objects(self) -> Iterator[None]:
+        """Every object created in a bucket the program sends to EventBridge, as S3 reports it."""
+        original = notifications.send_event
+
+        def send_event(
+            account_id: str, event_name: notifications.S3NotificationEvent, bucket: Any, key: Any
+        ) -> None:
+            if event_name.startswith("s3:ObjectCreated") and bucket.name in self._event_buckets:
+                with self._events_lock:
+                    self._created.append((bucket.name, key.name, key.size, key.etag))
+            original(account_id, event_name, bucket, key)
+
+        with mock.patch.object(notifications, "send_event", send_event):
+            yield
+
+    @contextlib.contextmanager
+    def _serve_lambda_tasks(self) -> Iterator[None]:
+        """A state machine's Lambda task invokes the declared function's handler in-process, and
+        gets its result, or its error, as Lambda's Invoke answers."""
+        functions = self.events.functions
+
+        def invoke(parameters: dict[str, Any], region: str, state_credentials: Any) -> Any:
+            name = str(parameters["FunctionName"])
+            function = functions.get(name) or next(
+                (f for arn, f in functions.items() if arn.rsplit(":", 1)[-1] == name), None
+            )
+            if function is None:
+                raise LookupError(f"no emulated function {name}")
+            payload = json.loads(parameters.get("Payload") or b"{}")
+            try:
+                result, _ = function.invoke(payload)
+            except Exception as error:  # an unhandled error, as Lambda reports one
+                failure = {"errorType": type(error).__name__, "errorMessage": str(error)}
+                return {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": failure}
+            return {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": result}
+
+        with mock.patch.object(lambda_eval_utils, "_invoke_lambda_function", invoke):
+            yield
 
     # -- Glue and the Data API, served locally -------------------------------------------------
 
@@ -288,19 +375,69 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
             )
             user = iam_role_user(loaders.get(kwargs["sql"], "unknown"))
             try:
-                warehouse.call(kwargs["sql"], kwargs.get("parameters") or [], user)
+                # A load procedure with OUT parameters returns them as one row; a warehouse
+                # whose call returns nothing gives a statement without a result set.
+                call: Any = warehouse.call
+                returned = call(kwargs["sql"], kwargs.get("parameters") or [], user)
                 statement.status = "FINISHED"
+                statement.rows = _result_rows(returned)
+                statement.has_result_set = bool(statement.rows)
             except StatementFailedError as failure:
                 statement.status, statement.error = "FAILED", str(failure)
             backend.statements[statement.id] = statement
             return statement
 
-        with mock.patch.object(
-            RedshiftDataAPIServiceBackend, "execute_statement", execute_statement
-        ):
+        original_result = RedshiftDataAPIServiceBackend.get_statement_result
+
+        def get_statement_result(
+            backend: RedshiftDataAPIServiceBackend, statement_id: str
+        ) -> StatementResult:
+            statement = backend.statements.get(statement_id)
+            if not isinstance(statement, _Statement) or not statement.has_result_set:
+                return original_result(backend, statement_id)
+            return StatementResult(
+                column_metadata=[],
+                records=[[_field(value) for value in row] for row in statement.rows],
+                total_number_rows=len(statement.rows),
+            )
+
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(
+                mock.patch.object(
+                    RedshiftDataAPIServiceBackend, "execute_statement", execute_statement
+                )
+            )
+            stack.enter_context(
+                mock.patch.object(
+                    RedshiftDataAPIServiceBackend, "get_statement_result", get_statement_result
+                )
+            )
             yield
 
 
+def _result_rows(returned: Any) -> tuple[tuple[Any, ...], ...]:
+    """The rows a statement returned: none, one row (a tuple of values), or a list of rows."""
+    if not returned:
+        return ()
+    if isinstance(returned, Sequence) and all(isinstance(r, Sequence) for r in returned):
+        return tuple(tuple(row) for row in returned)
+    return (tuple(returned),)
+
+
+def _field(value: Any) -> dict[str, Any]:
+    """One value of a Data API record, as GetStatementResult types it."""
+    if value is None:
+        return {"isNull": True}
+    if isinstance(value, bool):
+        return {"booleanValue": value}
+    if isinstance(value, int):
+        return {"longValue": value}
+    if isinstance(value, float):
+        return {"doubleValue": value}
+    return {"stringValue": str(value)}
+
+
+NOTIFICATION_TYPE = "aws:s3/bucketNotification:BucketNotification"
 _SERVICES = ("s3", "stepfunctions", "glue", "sns", "sqs")
 # moto runs the declared definitions with its ASL interpreter.
 _EXECUTES_STATE_MACHINES: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}

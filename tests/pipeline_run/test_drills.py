@@ -58,7 +58,10 @@ def test_a_failing_glue_job_takes_the_failure_path_alerts_and_is_retried(
     run = report.glue_runs[0]
     assert run.state == "FAILED" and run.error is not None and "url" in run.error
     (alert,) = report.alerts
-    assert "failed with States.TaskFailed" in alert and run.id in alert
+    # The alert function's message: pipeline, run and what started it, then the reason.
+    first_line = alert.splitlines()[0]
+    assert first_line.startswith(f"clickstream: Glue job run {run.id} for its scheduled run of ")
+    assert first_line.endswith(f": {run.error}")
     assert report.warehouse_rows == 0
     # Nothing new landed, but the failure left its mark: the next scheduled run runs the job.
     assert retried.visited("ClearLanded") and retried.visited("RunGlueJob")
@@ -77,6 +80,7 @@ def test_a_scheduled_run_with_nothing_landed_neither_crawls_nor_runs_the_job(
     assert first.status == "SUCCEEDED" and first.queued == ["data-platform-dev-clickstream-landed"]
     assert idle.succeeded
     assert [visit.name for visit in idle.path] == [
+        "IsLoadOnly",
         "CheckLanded",
         "AnythingLanded",
         "ListPendingLoads",
@@ -103,7 +107,9 @@ def test_a_crawler_that_never_finishes_ends_in_the_poll_limit(emulate: Emulate) 
     assert states[-3:] == ["CrawlerPollLimitReached", "NotifyFailure", "PipelineFailed"]
     assert "RunGlueJob" not in states and report.glue_runs == []
     (alert,) = report.alerts
-    assert f"failed with CrawlerPollLimitReached: crawler {crawler} still running" in alert
+    assert alert.startswith(
+        f"orders: the crawl for file {report.landed} failed: crawler {crawler} still running"
+    )
 
 
 def test_a_later_file_updates_a_key_and_the_bookmark_skips_the_first(emulate: Emulate) -> None:
