@@ -128,7 +128,8 @@ def quarantined(
             return None
         raise
     code = metadata.get(REASON_METADATA, "")
-    reason = REASONS.get(code, code.replace("_", " ") or "no reason was recorded")
+    # A code of the ingestion function as a sentence; the Glue job writes a sentence already.
+    reason = REASONS.get(code) or code or "no reason was recorded"
     detail = metadata.get(DETAIL_METADATA)
     if detail:
         reason = f"{reason} ({detail})"

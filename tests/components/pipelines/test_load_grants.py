@@ -1,0 +1,93 @@
+"""A pipeline's state machine may do what its load steps call, on its own prefixes only: list,
+read and remove pending manifests, write and count attempt records, write dead letters, read its
+statements' results, put metrics in the pipelines' namespace, invoke the alert function."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+
+from components.pipelines.args import PipelineArgs
+from components.pipelines.data_pipeline import DataPipeline, LakeLocations
+from components.pipelines.orchestration import WarehouseLoad
+from components.shared.aws_context import AwsEnv
+from offline.mocks import Registration
+from stack_config.pipelines import METRICS_NAMESPACE, PipelineSettings
+from tests.components.helpers import by_name, policy_statements
+from tests.components.pipelines.test_data_pipeline import KEY, ORDERS, TOPIC
+
+Runner = Callable[[Callable[[], object]], tuple[Registration, ...]]
+FUNCTION = "arn:aws:lambda:eu-west-1:123456789012:function:dp-test-alerts"
+CURATED = "arn:aws:s3:::curated-bucket"
+SETTINGS = PipelineSettings.model_validate(ORDERS)
+
+
+def _statements(run: Runner) -> list[dict[str, Any]]:
+    def program() -> None:
+        out = pulumi.Output.from_input
+        DataPipeline(
+            "orders",
+            PipelineArgs(
+                pipeline=SETTINGS,
+                name_prefix="dp-test",
+                log_retention_days=30,
+                account_key_alias="alias/account",
+                tags={"Environment": "test"},
+            ),
+            env=AwsEnv(region="eu-west-1", account_id=out("123456789012")),
+            kms_key_arn=KEY,
+            lake=LakeLocations(
+                raw_bucket=out("raw-bucket"),
+                curated_bucket=out("curated-bucket"),
+                artifacts_bucket=out("artifacts-bucket"),
+                raw_database=out("dp_test_raw"),
+                curated_database=out("dp_test_curated"),
+                security_configuration=out("dp-test-glue"),
+            ),
+            topic_arn=TOPIC,
+            load=WarehouseLoad(
+                target=out({"WorkgroupName": "dp-test", "Database": "dev"}),
+                sql="CALL curated.load_orders(:manifest)",
+                statements=[],
+            ),
+            alert_function_arn=FUNCTION,
+        )
+
+    return policy_statements(by_name(run(program))["orders-orchestration-role-policy"])
+
+
+def _granted(statements: list[dict[str, Any]], action: str) -> list[tuple[str, Any]]:
+    return [
+        (resource, s.get("Condition"))
+        for s in statements
+        if action in s["Action"]
+        for resource in s["Resource"]
+    ]
+
+
+def test_the_load_steps_reach_only_the_tables_own_prefixes(run_mocked: Runner) -> None:
+    statements = _statements(run_mocked)
+    manifests, attempts = SETTINGS.manifest_prefix, SETTINGS.load_attempts_prefix
+    assert _granted(statements, "s3:GetObject") == [(f"{CURATED}/{manifests}*", None)]
+    assert _granted(statements, "s3:DeleteObject") == [(f"{CURATED}/{manifests}*", None)]
+    assert _granted(statements, "s3:PutObject") == [
+        (f"{CURATED}/{attempts}*", None),
+        (f"{CURATED}/{SETTINGS.dead_letter_prefix}*", None),
+    ]
+    assert _granted(statements, "s3:ListBucket") == [
+        (CURATED, {"StringLike": {"s3:prefix": [f"{manifests}*", f"{attempts}*"]}})
+    ]
+
+
+def test_results_metrics_and_alerts_are_scoped(run_mocked: Runner) -> None:
+    statements = _statements(run_mocked)
+    assert _granted(statements, "redshift-data:GetStatementResult") == [
+        (
+            "*",
+            {"StringEquals": {"redshift-data:statement-owner-iam-userid": "${aws:userid}"}},
+        )
+    ]
+    assert _granted(statements, "cloudwatch:PutMetricData") == [
+        ("*", {"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}})
+    ]
+    assert _granted(statements, "lambda:InvokeFunction") == [(FUNCTION, None)]
