@@ -26,6 +26,23 @@ PLATFORM_RAW_ROOTS = (QUARANTINE_ROOT, REJECTS_ROOT)
 # load's counts and outcomes.
 METRICS_NAMESPACE = "DataPlatform/Pipelines"
 METRICS_DIMENSION = "Pipeline"
+# What each pipeline puts there: its Glue job once per run, its load once per manifest.
+JOB_METRICS = (
+    "RowsRead",
+    "RowsCurated",
+    "RowsSuperseded",
+    "RowsRejected",
+    "FilesQuarantined",
+    "BatchesHeld",
+)
+LOAD_METRICS = (
+    "RowsStaged",
+    "RowsInserted",
+    "RowsReplaced",
+    "RowsIgnoredOlder",
+    "ManifestsDeadLettered",
+    "LoadsSucceeded",
+)
 # Column names the platform adds: the partition column of the curated zone (the Glue script,
 # which runs alone in AWS, names it too: runtime/glue/etl_job.py) and the lineage column of the
 # warehouse tables.
