@@ -16,6 +16,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.shared.aws_context import AwsEnv
+from components.shared.event_function import (
+    FunctionSpec,
+    dead_letter_queue,
+    event_function,
+    invoked_by_rule,
+)
 from components.shared.iam import allow, policy_document, service_role
 from components.shared.log_group import encrypted_log_group
 from components.shared.queues import queue_statements
@@ -23,7 +29,6 @@ from stack_config.base import StrictModel
 from stack_config.pipelines import PLATFORM_RAW_ROOTS, PipelineSettings
 
 HANDLER_FILE = "runtime/alerts/handler.py"
-RUNTIME = "python3.12"
 
 
 class AlertFunctionArgs(StrictModel):
@@ -87,13 +92,8 @@ class AlertFunction(pulumi.ComponentResource):
         super().__init__("dataplatform:operations:AlertFunction", name, None, opts)
         self._name, self._args, self._child = name, args, pulumi.ResourceOptions(parent=self)
         function_name = f"{args.name_prefix}-alerts"
-        self.dead_letter_queue = aws.sqs.Queue(
-            f"{name}-dlq",
-            kms_master_key_id=kms_key_arn,
-            kms_data_key_reuse_period_seconds=300,
-            message_retention_seconds=14 * 24 * 3600,
-            tags=args.tags,
-            opts=self._child,
+        self.dead_letter_queue = dead_letter_queue(
+            f"{name}-dlq", kms_key_arn=kms_key_arn, tags=args.tags, opts=self._child
         )
         log_group = encrypted_log_group(
             f"{name}-logs",
@@ -112,36 +112,28 @@ class AlertFunction(pulumi.ComponentResource):
             log_group=log_group,
         )
         config = json.dumps(alert_config(args.stack, args.pipelines), indent=1)
-        self.function = aws.lambda_.Function(
+        self.function = event_function(
             f"{name}-function",
-            name=function_name,
-            runtime=RUNTIME,
-            architectures=["arm64"],
-            handler="handler.handler",
-            code=pulumi.AssetArchive(
-                {
-                    "handler.py": pulumi.FileAsset(HANDLER_FILE),
-                    "pipelines.json": pulumi.StringAsset(config),
-                }
-            ),
-            role=role.arn,
-            timeout=30,
-            memory_size=128,
-            kms_key_arn=kms_key_arn,
-            environment=aws.lambda_.FunctionEnvironmentArgs(
-                variables={
+            FunctionSpec(
+                function_name=function_name,
+                code=pulumi.AssetArchive(
+                    {
+                        "handler.py": pulumi.FileAsset(HANDLER_FILE),
+                        "pipelines.json": pulumi.StringAsset(config),
+                    }
+                ),
+                environment={
                     "ALERT_TOPIC_ARN": topic_arn,
                     "RAW_BUCKET": raw_bucket,
                     "CURATED_BUCKET": curated_bucket,
-                }
+                },
+                timeout=30,
+                memory_size=128,
             ),
-            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
-            dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(
-                target_arn=self.dead_letter_queue.arn
-            ),
-            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
-                log_format="Text", log_group=log_group.name
-            ),
+            role_arn=role.arn,
+            kms_key_arn=kms_key_arn,
+            log_group=log_group,
+            dead_letters=self.dead_letter_queue,
             tags=args.tags,
             opts=self._child,
         )
@@ -219,24 +211,12 @@ class AlertFunction(pulumi.ComponentResource):
                 tags=self._args.tags,
                 opts=self._child,
             )
-            aws.cloudwatch.EventTarget(
+            invoked_by_rule(
                 f"{self._name}-{role}-target",
-                rule=rule.name,
-                arn=self.function.arn,
-                retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(
-                    maximum_event_age_in_seconds=3600, maximum_retry_attempts=8
-                ),
-                dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(
-                    arn=self.dead_letter_queue.arn
-                ),
-                opts=self._child,
-            )
-            aws.lambda_.Permission(
                 f"{self._name}-{role}-invoke",
-                action="lambda:InvokeFunction",
-                function=self.function.name,
-                principal="events.amazonaws.com",
-                source_arn=rule.arn,
+                rule=rule,
+                function=self.function,
+                dead_letters=self.dead_letter_queue,
                 opts=self._child,
             )
             rules.append(rule.arn)

@@ -74,9 +74,10 @@ def test_the_function_ships_the_pipelines_it_knows_beside_its_handler(
     assert function["name"] == "dp-qa-alerts"
     code = function["code"]
     assert isinstance(code, pulumi.AssetArchive)
-    shipped = json.loads(code.assets["pipelines.json"].text)
-    assert shipped == alert_config("qa", [WATCHED, PLAIN])
-    assert code.assets["handler.py"].path == "runtime/alerts/handler.py"
+    config, handler = code.assets["pipelines.json"], code.assets["handler.py"]
+    assert isinstance(config, pulumi.StringAsset) and isinstance(handler, pulumi.FileAsset)
+    assert json.loads(config.text) == alert_config("qa", [WATCHED, PLAIN])
+    assert handler.path == "runtime/alerts/handler.py"
     assert function["environment"]["variables"] == {
         "ALERT_TOPIC_ARN": TOPIC,
         "RAW_BUCKET": "raw-bucket",

@@ -7,14 +7,11 @@ from typing import Any
 
 import pulumi
 
-from components.pipelines.args import PipelineArgs
-from components.pipelines.data_pipeline import DataPipeline, LakeLocations
 from components.pipelines.orchestration import WarehouseLoad
-from components.shared.aws_context import AwsEnv
 from offline.mocks import Registration
 from stack_config.pipelines import METRICS_NAMESPACE, PipelineSettings
-from tests.components.helpers import by_name, policy_statements
-from tests.components.pipelines.test_data_pipeline import KEY, ORDERS, TOPIC
+from tests.components.helpers import policy_statements
+from tests.components.pipelines.test_data_pipeline import ORDERS, _pipeline
 
 Runner = Callable[[Callable[[], object]], tuple[Registration, ...]]
 FUNCTION = "arn:aws:lambda:eu-west-1:123456789012:function:dp-test-alerts"
@@ -23,37 +20,13 @@ SETTINGS = PipelineSettings.model_validate(ORDERS)
 
 
 def _statements(run: Runner) -> list[dict[str, Any]]:
-    def program() -> None:
-        out = pulumi.Output.from_input
-        DataPipeline(
-            "orders",
-            PipelineArgs(
-                pipeline=SETTINGS,
-                name_prefix="dp-test",
-                log_retention_days=30,
-                account_key_alias="alias/account",
-                tags={"Environment": "test"},
-            ),
-            env=AwsEnv(region="eu-west-1", account_id=out("123456789012")),
-            kms_key_arn=KEY,
-            lake=LakeLocations(
-                raw_bucket=out("raw-bucket"),
-                curated_bucket=out("curated-bucket"),
-                artifacts_bucket=out("artifacts-bucket"),
-                raw_database=out("dp_test_raw"),
-                curated_database=out("dp_test_curated"),
-                security_configuration=out("dp-test-glue"),
-            ),
-            topic_arn=TOPIC,
-            load=WarehouseLoad(
-                target=out({"WorkgroupName": "dp-test", "Database": "dev"}),
-                sql="CALL curated.load_orders(:manifest)",
-                statements=[],
-            ),
-            alert_function_arn=FUNCTION,
-        )
-
-    return policy_statements(by_name(run(program))["orders-orchestration-role-policy"])
+    load = WarehouseLoad(
+        target=pulumi.Output.from_input({"WorkgroupName": "dp-test", "Database": "dev"}),
+        sql="CALL curated.load_orders(:manifest)",
+        statements=[],
+    )
+    resources = _pipeline(run, ORDERS, load=load, alert_function_arn=FUNCTION)
+    return policy_statements(resources["orders-orchestration-role-policy"])
 
 
 def _granted(statements: list[dict[str, Any]], action: str) -> list[tuple[str, Any]]:
