@@ -135,8 +135,13 @@ def _collect(emulation: Emulation, report: PipelineReport, runs_before: int) -> 
         table = f"{warehouse.load_schema}.{pipeline.settings.target_table}"
         rows = emulation.warehouse.rows(table)
         report.warehouse_table, report.warehouse_rows = table, len(rows)
-        report.table_columns = emulation.warehouse.columns(table)
-        report.table_rows = [[_text(value) for value in row] for row in sorted(rows, key=str)]
+        columns = emulation.warehouse.columns(table)
+        keys = [columns.index(k) for k in pipeline.settings.key_columns if k in columns]
+        report.table_columns = columns
+        report.table_rows = [
+            [_text(value) for value in row]
+            for row in sorted(rows, key=lambda row: [str(row[i]) for i in keys])
+        ]
     report.alerts = emulation.alerts()
 
 
