@@ -1,8 +1,9 @@
 # The project's interface: `make check STACK=<stack> [JSON=file] [REPORT=file.sarif|.json]`,
 # `make test`, `make bench`, `make diff STACK=<stack> BASE=<ref>`, `make run-local
-# STACK=<stack> [PIPELINE=<name>] [FILE=<path>]` (STACK defaults to dev), `make new-stack
-# STACK=<stack>`, `make docs`; with the Pulumi CLI and AWS credentials `make doctor`, `make
-# deploy` and `make destroy STACK=<stack>`.
+# STACK=<stack> [PIPELINE=<name>] [FILE=<path>[,<path>...]|<folder>]` (STACK defaults to dev),
+# `make new-stack STACK=<stack>`, `make docs`; with the Pulumi CLI and AWS credentials `make
+# doctor`, `make deploy` and `make destroy STACK=<stack>`, and for held-back data `make release`,
+# `make replay`, `make backfill STACK=<stack> PIPELINE=<name> ...`.
 # Environments come from uv.lock through uv.
 PYTHON ?= python3
 STACK ?= dev
@@ -21,7 +22,7 @@ export UV_PYTHON_DOWNLOADS := never
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: check test lint typecheck unit bench clean diff locks run-local doctor deploy destroy \
-	new-stack docs
+	new-stack docs release replay backfill
 
 .tools/bin/uv:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools uv==$(UV_VERSION)
@@ -76,10 +77,30 @@ diff: $(VENV)/.check
 	$(if $(BASE),,$(error BASE is required: make diff STACK=<stack> BASE=<git ref>))
 	$(PY) -m offline.diff --stack $(STACK) --base $(BASE) $(if $(OUT),--out $(OUT))
 
-## Run STACK's pipelines (or PIPELINE) end to end on emulated AWS, landing FILE or a sample.
+## Run STACK's pipelines (or PIPELINE) end to end on emulated AWS, landing FILE(s) or a sample.
 run-local: $(VENV)/.local
 	$(PY) -m pipeline_run.local --stack $(STACK) $(if $(PIPELINE),--pipeline $(PIPELINE)) \
 		$(if $(FILE),--file $(FILE)) $(if $(JSON),--json $(JSON)) $(if $(VERBOSE),--verbose)
+
+# The deployed stack's names come from `pulumi stack output --json`, or from the file OUTPUTS.
+recover = $(PY) -m pipeline_run.recover $(1) --stack $(STACK) \
+	$(if $(PIPELINE),--pipeline $(PIPELINE),$(error PIPELINE is required: make $(1) STACK=<stack> PIPELINE=<name>)) \
+	$(if $(OUTPUTS),--outputs $(OUTPUTS)) $(if $(JSON),--json $(JSON))
+
+## Load a batch its batch rules held back: PIPELINE, and RUN=<run id> when several are held.
+release: $(VENV)/.deploy
+	$(call need_stack,release)
+	$(call recover,release) $(if $(RUN),--run $(RUN))
+
+## Put a quarantined file (FILE=quarantine/...) or a dead-lettered manifest (MANIFEST=<run id>) through again.
+replay: $(VENV)/.deploy
+	$(call need_stack,replay)
+	$(call recover,replay) $(if $(FILE),--file $(FILE)) $(if $(MANIFEST),--manifest $(MANIFEST))
+
+## Land every file under PREFIX (of the raw bucket, or s3://bucket/folder/) in PIPELINE's prefix.
+backfill: $(VENV)/.deploy
+	$(call need_stack,backfill)
+	$(call recover,backfill) --prefix $(or $(PREFIX),$(error PREFIX is required: make backfill STACK=<stack> PIPELINE=<name> PREFIX=<folder>/))
 
 ## Check every prerequisite of deploying STACK with the Pulumi CLI; say what is missing.
 doctor: $(VENV)/.deploy $(POLICY_ENV)

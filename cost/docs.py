@@ -20,6 +20,7 @@ from offline.generated import generator_main
 from offline.report import to_json_resources
 from review.capture_diff import render_capture_diff
 from stack_config.loader import PLATFORM_KEY
+from stack_config.pipelines import JOB_METRICS, LOAD_METRICS, METRICS_NAMESPACE
 
 OUTPUT: Final = PROJECT_ROOT / "docs" / "costs.md"
 README: Final = PROJECT_ROOT / "README.md"
@@ -73,6 +74,7 @@ def _switches(prices: PriceTable) -> list[str]:
     node = prices.redshift_nodes["ra3.xlplus"].price * hours
     schedule = {"scheduleExpression": "rate(1 hour)", "description": f"{PIPELINE_SCHEDULE}x"}
     hourly = sum((c.monthly for c in pipeline_schedule(schedule, prices)), Decimal(0))
+    metrics = (*JOB_METRICS, *LOAD_METRICS)
     return [
         "## What changes the bill", "", "| Change | USD/month |", "|---|---:|",
         f"| one more interface endpoint in 3 AZs | {money(endpoint * 3, signed=True)} |",
@@ -83,6 +85,15 @@ def _switches(prices: PriceTable) -> list[str]:
         "| serverless warehouse at zero use | +$0.00 (compute is billed per RPU-hour used) |",
         f"| an hourly scheduled pipeline while nothing lands | {money(hourly, signed=True)} (its"
         " runs check the landing queue: no crawl, no Glue run) |",
+        f"| a pipeline's {len(metrics)} metrics in `{METRICS_NAMESPACE}`, in a month it runs and"
+        f" loads every hour | {money(prices['custom_metric'] * len(metrics), signed=True)} (none"
+        " in an hour without a run or a load) |",
+        f"| one more pipeline's data alarms (rows rejected; freshness) | "
+        f"{money(prices['alarm_standard'] * 2, signed=True)} (a rejects alarm on a ratio counts"
+        " two metrics) |",
+        f"| the S3 events behind the data alerts and the ingestion |"
+        f" {money(prices['eventbridge_aws_events'], signed=True)} (AWS service events; the alert"
+        " function is billed per invocation) |",
         "",
     ]  # fmt: skip
 

@@ -34,6 +34,8 @@ PriceKey = Literal[
     "s3_list_requests",
     "logs_ingestion",
     "logs_storage",
+    "custom_metric",
+    "eventbridge_aws_events",
 ]
 
 

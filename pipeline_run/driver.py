@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from components.pipelines.asl import NOTIFY_FAILURE
+from components.pipelines.asl import LOAD_PENDING_MANIFESTS, NOTIFY_FAILURE
 from pipeline_run.deployment import PipelineDeployment
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
@@ -71,6 +71,8 @@ class ExecutionOutcome:
     cause: str | None = None
     seconds: float = 0.0
     failure: Failure | None = None
+    loads: tuple[dict[str, Any], ...] = ()
+    """What became of each pending manifest the execution loaded (its Map's items)."""
 
     @property
     def succeeded(self) -> bool:
@@ -133,6 +135,7 @@ class PipelineDriver:
             cause=described.get("cause"),
             seconds=_seconds(described.get("startDate"), described.get("stopDate")),
             failure=_failure(events, described) if status != "SUCCEEDED" else None,
+            loads=_loads(events),
         )
 
     def _history(self, execution_arn: str) -> list[dict[str, Any]]:
@@ -164,6 +167,17 @@ def _path(events: list[dict[str, Any]]) -> tuple[StateVisit, ...]:
             visits.append(StateVisit(name, _seconds(entered.pop(name), event["timestamp"])))
     visits += [StateVisit(name, 0.0) for name in entered]  # entered, never exited
     return tuple(visits)
+
+
+def _loads(events: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """The outcome of every manifest the load Map processed, from the output it exited with."""
+    for event in events:
+        exited = event.get("stateExitedEventDetails")
+        if exited is None or exited["name"] != LOAD_PENDING_MANIFESTS:
+            continue
+        items = (json.loads(exited.get("output") or "{}").get("loads") or {}).get("items")
+        return tuple(i for i in items or [] if isinstance(i, dict))
+    return ()
 
 
 def _failure(events: list[dict[str, Any]], described: dict[str, Any]) -> Failure:

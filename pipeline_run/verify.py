@@ -20,7 +20,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -29,34 +29,11 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 from offline.capture import Capture, StackNotFoundError, capture_stack
 from pipeline_run.canary import CanaryError
 from pipeline_run.canary_run import CanaryReport, Landed, Verifier
-from pipeline_run.deployment import DeploymentError, PipelineDeployment, deployments
+from pipeline_run.deployment import DeploymentError, deployed
 from stack_config import StackConfigError
 from stack_config.delivery import VerificationSettings
-from stack_config.lake import CURATED_ZONE, RAW_ZONE
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def deployed(capture: Capture, outputs: Mapping[str, Any]) -> dict[str, PipelineDeployment]:
-    """The captured pipelines with the names the deployment gave them (its stack outputs)."""
-    try:
-        buckets, machines = outputs["lake_buckets"], outputs["state_machines"]
-        raw, curated = str(buckets[RAW_ZONE]), str(buckets[CURATED_ZONE])
-    except (KeyError, TypeError) as error:
-        raise DeploymentError(f"the stack outputs name no {error}") from None
-    resolved = {}
-    for name, pipeline in deployments(capture).items():
-        arn = machines.get(name) if isinstance(machines, Mapping) else None
-        if not isinstance(arn, str):
-            raise DeploymentError(f"the stack outputs name no state machine of pipeline {name}")
-        resolved[name] = replace(
-            pipeline,
-            raw_bucket=raw,
-            curated_bucket=curated,
-            state_machine_arn=arn,
-            state_machine_name=arn.rsplit(":", 1)[-1],
-        )
-    return resolved
 
 
 def verification(capture: Capture) -> VerificationSettings:

@@ -22,6 +22,27 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 QUARANTINE_ROOT = "quarantine/"
 REJECTS_ROOT = "rejects/"
 PLATFORM_RAW_ROOTS = (QUARANTINE_ROOT, REJECTS_ROOT)
+# The CloudWatch namespace and dimension of every pipeline metric: the Glue job's row counts, the
+# load's counts and outcomes.
+METRICS_NAMESPACE = "DataPlatform/Pipelines"
+METRICS_DIMENSION = "Pipeline"
+# What each pipeline puts there: its Glue job once per run, its load once per manifest.
+JOB_METRICS = (
+    "RowsRead",
+    "RowsCurated",
+    "RowsSuperseded",
+    "RowsRejected",
+    "FilesQuarantined",
+    "BatchesHeld",
+)
+LOAD_METRICS = (
+    "RowsStaged",
+    "RowsInserted",
+    "RowsReplaced",
+    "RowsIgnoredOlder",
+    "ManifestsDeadLettered",
+    "LoadsSucceeded",
+)
 # Column names the platform adds: the partition column of the curated zone (the Glue script,
 # which runs alone in AWS, names it too: runtime/glue/etl_job.py) and the lineage column of the
 # warehouse tables.
@@ -267,6 +288,13 @@ class PipelineSettings(StrictModel):
         """Curated-zone prefix of the COPY manifests whose load failed `load.max_attempts`
         times: set aside so later manifests load."""
         return f"_dead_letter/{self.target_table}/"
+
+    @property
+    def load_attempts_prefix(self) -> str:
+        """Curated-zone prefix of the failed load attempts of each manifest, one object per
+        failed execution (`<manifest file>/<execution name>`, its body the error): their count
+        decides when a manifest moves to the dead-letter prefix."""
+        return f"_load_attempts/{self.target_table}/"
 
     @property
     def run_report_prefix(self) -> str:

@@ -61,8 +61,8 @@ class PlatformSettings(StrictModel):
 
     @model_validator(mode="after")
     def _extra_tags_do_not_override(self) -> Self:
-        """tags.extra does not redefine a tag the platform sets, and a warehouse comes with a
-        network."""
+        """tags.extra does not redefine a tag the platform sets, a warehouse comes with a
+        network, and a freshness expectation with a warehouse whose loads it counts."""
         clashes = sorted(RESERVED_TAG_KEYS.intersection(self.tags.extra))
         if clashes:
             raise ValueError(f"tags.extra may not redefine required tags: {', '.join(clashes)}")
@@ -70,6 +70,12 @@ class PlatformSettings(StrictModel):
             raise ValueError("a warehouse needs a network: add platform.network")
         if self.warehouse is not None:
             _check_warehouse_names(self.warehouse, self.pipelines)
+        fresh = [i for i, p in enumerate(self.pipelines) if p.expectations.freshness is not None]
+        if fresh and self.warehouse is None:
+            raise ValueError(
+                f"pipelines[{fresh[0]}].expectations.freshness counts warehouse loads: add "
+                "platform.warehouse or remove the freshness expectation"
+            )
         return self
 
 

@@ -48,6 +48,7 @@ class DataPipeline(pulumi.ComponentResource):
         lake: LakeLocations,
         topic_arn: pulumi.Input[str],
         load: WarehouseLoad | None = None,
+        alert_function_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dataplatform:pipeline:DataPipeline", name, None, opts)
@@ -97,6 +98,7 @@ class DataPipeline(pulumi.ComponentResource):
             curated_bucket=lake.curated_bucket,
             load=load,
             landed_queue=landing.queue if landing is not None else None,
+            alert_function_arn=alert_function_arn,
             opts=child,
         )
         self.ingestion = None

@@ -17,6 +17,7 @@ from components.pipelines.asl import ManifestLoad, pipeline_definition
 from components.shared.aws_context import AwsEnv
 from components.shared.iam import Statement, allow, policy_document, service_role
 from components.shared.log_group import encrypted_log_group
+from stack_config.pipelines import METRICS_NAMESPACE
 
 # Step Functions log delivery is configured through CloudWatch Logs' delivery API, which does not
 # support resource-level permissions (AWS Step Functions developer guide, "IAM policies for
@@ -70,8 +71,11 @@ class PipelineStateMachine(pulumi.ComponentResource):
         curated_bucket: pulumi.Input[str],
         load: WarehouseLoad | None = None,
         landed_queue: aws.sqs.Queue | None = None,
+        alert_function_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`alert_function_arn`: the function that writes a failure's alert (the topic gets the
+        raw failure when it cannot be invoked)."""
         super().__init__("dataplatform:orchestration:PipelineStateMachine", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         machine_name = args.qualified_name
@@ -83,18 +87,12 @@ class PipelineStateMachine(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        manifests = args.pipeline.manifest_prefix
         load_grants = (
-            [
-                *load.statements,
-                allow(
-                    ["s3:ListBucket"],
-                    [env.s3_arn(curated_bucket)],
-                    StringLike={"s3:prefix": [f"{manifests}*"]},
-                ),
-                allow(["s3:DeleteObject"], [env.s3_arn(curated_bucket, f"{manifests}*")]),
-            ]
-            if load is not None
+            [*load.statements, *_load_grants(args, env, curated_bucket)] if load is not None else []
+        )
+        alert_grants = (
+            [allow(["lambda:InvokeFunction"], [alert_function_arn])]
+            if alert_function_arn is not None
             else []
         )
         role = service_role(
@@ -114,6 +112,7 @@ class PipelineStateMachine(pulumi.ComponentResource):
                     [env.arn("glue", pulumi.Output.concat("job/", job.name))],
                 ),
                 allow(["sns:Publish"], [topic_arn]),
+                *alert_grants,
                 allow(["kms:Decrypt", "kms:GenerateDataKey*"], [kms_key_arn]),
                 allow(_LOG_DELIVERY_ACTIONS, ["*"]),
                 allow(_XRAY_ACTIONS, ["*"]),
@@ -147,6 +146,7 @@ class PipelineStateMachine(pulumi.ComponentResource):
             pulumi.Output.from_input(curated_bucket),
             load.target if load is not None else None,
             landed_queue.url if landed_queue is not None else None,
+            alert_function_arn,
         ).apply(
             lambda values: pipeline_definition(
                 pipeline=args.pipeline.name,
@@ -157,6 +157,7 @@ class PipelineStateMachine(pulumi.ComponentResource):
                 job_input_keys=(),
                 partition=env.partition,
                 landed_queue_url=values[5],
+                alert_function_arn=values[6],
             ).to_json()
         )
         self.state_machine = aws.sfn.StateMachine(
@@ -191,13 +192,48 @@ def _manifest_load(
 ) -> ManifestLoad | None:
     if target is None or load is None:
         return None
+    pipeline = args.pipeline
     return ManifestLoad(
         bucket=bucket,
-        prefix=args.pipeline.manifest_prefix,
+        prefix=pipeline.manifest_prefix,
         target=target,
         sql=load.sql,
         statement_name=f"{args.qualified_name}-load",
+        pipeline=pipeline.name,
+        attempts_prefix=pipeline.load_attempts_prefix,
+        dead_letter_prefix=pipeline.dead_letter_prefix,
+        max_attempts=pipeline.load.max_attempts,
     )
+
+
+def _load_grants(
+    args: PipelineArgs, env: AwsEnv, curated_bucket: pulumi.Input[str]
+) -> list[Statement]:
+    """The S3, Data API and CloudWatch calls of the load steps beyond running the statement:
+    list, read (as a copy's source) and remove pending manifests, write and count attempt
+    records, write dead letters, read the statement's counts, put the load metrics."""
+    pipeline = args.pipeline
+    manifests, attempts = pipeline.manifest_prefix, pipeline.load_attempts_prefix
+    return [
+        allow(
+            ["s3:ListBucket"],
+            [env.s3_arn(curated_bucket)],
+            StringLike={"s3:prefix": [f"{manifests}*", f"{attempts}*"]},
+        ),
+        allow(["s3:GetObject", "s3:DeleteObject"], [env.s3_arn(curated_bucket, f"{manifests}*")]),
+        allow(
+            ["s3:PutObject"],
+            [
+                env.s3_arn(curated_bucket, f"{attempts}*"),
+                env.s3_arn(curated_bucket, f"{pipeline.dead_letter_prefix}*"),
+            ],
+        ),
+        allow(
+            ["cloudwatch:PutMetricData"],
+            ["*"],
+            StringEquals={"cloudwatch:namespace": METRICS_NAMESPACE},
+        ),
+    ]
 
 
 def _crawler_arn(env: AwsEnv, crawler: aws.glue.Crawler) -> pulumi.Output[str]:

@@ -26,3 +26,14 @@ def emulate(shipped_captures: dict[str, Capture], spark: Any, tmp_path: Path) ->
             yield emulation
 
     return start
+
+
+FLOW_STACK = Path(__file__).resolve().parents[1] / "fixtures" / "stacks" / "flow.yaml"
+
+
+@pytest.fixture(scope="session")
+def flow_capture() -> Capture:
+    """The stack the data-flow drills own (tests/fixtures/stacks/flow.yaml), captured once."""
+    from offline.capture import capture_stack, read_config_file
+
+    return capture_stack("flow", values=read_config_file(FLOW_STACK))

@@ -74,7 +74,9 @@ def test_a_renamed_job_argument(emulate: Emulate, shipped_captures: dict[str, Ca
     )
     assert report.failure == f"States.TaskFailed: {run.error}"
     (alert,) = report.alerts
-    assert "failed with States.TaskFailed" in alert and "--required_columns" in alert
+    assert alert.splitlines()[0] == (
+        f"orders: Glue job run {run.id} for file {report.landed} failed: {run.error}"
+    )
     assert f"glue       {run.id[:7]} FAILED" in render("dev", report)
 
 
@@ -101,12 +103,26 @@ def test_a_column_dropped_from_the_etl_output(
     assert report.status == "FAILED"
     (run,) = report.glue_runs
     assert run.state == "SUCCEEDED", "the job itself does not notice"
-    assert report.failed_state == "LoadFailed"
-    assert report.failure is not None
-    assert report.failure.startswith("LoadFailed: LoadWarehouseFailed: COPY ")
-    assert "the Parquet files have 3 columns, the table 4" in report.failure
+    assert report.failed_state == "ReportFailedLoads"
+    (load,) = report.loads
+    limit = emulation.pipelines["orders"].settings.load.max_attempts
+    assert (load.manifest, load.outcome, load.attempts, load.max_attempts) == (
+        run.manifest,
+        "failed",
+        1,
+        limit,
+    )
+    assert load.reason is not None and load.reason.startswith("LoadWarehouseFailed: ")
+    assert "the Parquet files have 3 columns, the table 4" in load.reason
     assert report.warehouse_rows == 0
     # The manifest stays pending for the next execution, once the ETL is fixed.
     assert [o["Key"] for o in pending["Contents"]] == [run.manifest]
     (alert,) = report.alerts
-    assert "failed with LoadFailed: LoadWarehouseFailed: " in alert
+    first_line = alert.splitlines()[0]
+    assert first_line.startswith(
+        f"orders: load of manifest {run.manifest} failed (attempt 1 of {limit}):"
+        " LoadWarehouseFailed: COPY "
+    )
+    assert first_line.endswith(
+        "the Parquet files have 3 columns, the table 4 (COPY maps columns by position)"
+    )

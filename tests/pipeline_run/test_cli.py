@@ -39,7 +39,8 @@ def test_a_quarantined_file_exits_one(tmp_path: Path, capsys: pytest.CaptureFixt
 
     assert status == local.EXIT_FAILED
     assert "orders (object-created) on dev: QUARANTINED" in out
-    assert "  quarantine quarantine/orders/orders.csv: " in out
+    assert "  quarantine quarantine/orders/orders.csv\n" in out
+    assert "  outcome    quarantined by the ingestion function: it lacks required columns (" in out
     assert '  function   {"time": ' in out, "--verbose shows the function's logs"
 
 

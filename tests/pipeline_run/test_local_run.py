@@ -21,7 +21,8 @@ SHIPPED_PIPELINES = [
     for stack in SHIPPED_STACKS
     for pipeline in parse_stack_config(stack, read_stack_values(stack)).platform.pipelines
 ]
-# After the job: list the pending manifests, load each (the Map's item states), notify, succeed.
+# After the job: list the pending manifests, load each (the Map's item states), put the load's
+# metrics (with its counts when the statement returned them), succeed.
 AFTER_THE_JOB = [
     "ListPendingLoads",
     "HasPendingLoads",
@@ -31,10 +32,19 @@ AFTER_THE_JOB = [
     "LoadWarehouseDescribe",
     "LoadWarehouseCheck",
     "RemoveLoadedManifest",
-    "RemoveLoadedManifestDone",
-    "LoadPendingManifests",
-    "PipelineSucceeded",
+    "HasLoadCounts",
 ]
+LOAD_REPORTED = (
+    ["PutLoadSucceeded", "ManifestLoadedUncounted"],
+    [
+        "GetLoadCounts",
+        "AreLoadCountsReadable",
+        "ReadLoadCounts",
+        "PutLoadMetrics",
+        "ManifestLoaded",
+    ],
+)
+LOADS_DONE = ["LoadPendingManifests", "AnyLoadFailed", "PipelineSucceeded"]
 
 
 def test_both_kinds_of_trigger_are_shipped() -> None:
@@ -77,6 +87,7 @@ def test_a_landed_sample_reaches_the_warehouse(emulate: Emulate, stack: str, nam
 
     assert report.status == "SUCCEEDED", report
     states = [state for state, _ in report.path]
+    assert states.pop(0) == "IsLoadOnly"
     if pipeline.scheduled:  # its landing queue heard of the file first
         assert report.queued == [f"{pipeline.state_machine_name}-landed"]
         assert states[:4] == ["CheckLanded", "AnythingLanded", "ClearLanded", "WaitForPurge"]
@@ -93,7 +104,10 @@ def test_a_landed_sample_reaches_the_warehouse(emulate: Emulate, stack: str, nam
         "IsRunQueued",
         "RunGlueJob",
     ]
-    assert states[10:] == AFTER_THE_JOB
+    after = states[10:]
+    assert after[: len(AFTER_THE_JOB)] == AFTER_THE_JOB
+    assert after[len(AFTER_THE_JOB) : -len(LOADS_DONE)] in LOAD_REPORTED
+    assert after[-len(LOADS_DONE) :] == LOADS_DONE
     assert report.alerts == [], "a success publishes nothing to the alert topic"
     # The job read every row landed, dropped the one its declared types cannot hold.
     (run,) = report.glue_runs

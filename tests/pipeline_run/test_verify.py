@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from pipeline_run.canary_run import CanaryReport, Landed
+from pipeline_run.deployment import deployed
 from pipeline_run.emulation import Emulation
-from pipeline_run.verify import EXIT_OK, EXIT_USAGE, deployed, main, run
+from pipeline_run.verify import EXIT_OK, EXIT_USAGE, main, run
 from stack_config.lake import CURATED_ZONE, RAW_ZONE
 from tests.pipeline_run.conftest import Emulate
 

@@ -167,17 +167,38 @@ def drift_detected(capture: AnyCapture, rule: Document, pattern: Event) -> Cases
 
 def object_created(capture: AnyCapture, rule: Document, pattern: Event) -> Cases:
     assert isinstance(capture, Capture)
+    (bucket,) = pattern["detail"]["bucket"]["name"]  # the raw or curated bucket's name output
+    event = _here(capture, sample("s3-object-created"))
+    event = variant(event, resources=[f"arn:aws:s3:::{bucket}"], **{"detail.bucket.name": bucket})
+    if rule.resource.startswith("alerts-"):
+        return _alert_objects(capture, rule, event)
     (pipeline,) = [
         p for p in capture.config.platform.pipelines if rule.resource.startswith(f"{p.name}-")
     ]
-    (bucket,) = pattern["detail"]["bucket"]["name"]  # the raw bucket's name output
-    event = _here(capture, sample("s3-object-created"))
-    event = variant(event, resources=[f"arn:aws:s3:::{bucket}"], **{"detail.bucket.name": bucket})
     ok = variant(event, **{"detail.object.key": f"{pipeline.source_prefix}2024/01/01/part-1.csv"})
     return [ok], [
         variant(ok, **{"detail.object.key": f"{pipeline.quarantine_prefix}part-1.csv"}),
         variant(ok, **{"detail.object.key": "example-key"}),
         variant(ok, **{"detail.bucket.name": f"{bucket}-other"}),
+    ]
+
+
+def _alert_objects(capture: Capture, rule: Document, event: Event) -> Cases:
+    """The alert function hears of every raw object (it tells quarantined and unmatched ones
+    from the rest) and of the curated zone's held batches and dead-lettered manifests only."""
+    pipelines = capture.config.platform.pipelines
+    other_bucket = variant(event, **{"detail.bucket.name": "another-bucket"})
+    if rule.resource == "alerts-raw-objects":
+        keys = [f"{p.quarantine_prefix}a.csv" for p in pipelines] + ["Orders/a.csv", "a.csv"]
+        return [variant(event, **{"detail.object.key": k}) for k in keys], [other_bucket]
+    held = [
+        f"{prefix}jr_1.json" for p in pipelines for prefix in (p.held_prefix, p.dead_letter_prefix)
+    ]
+    ordinary = [f"{p.manifest_prefix}jr_1.json" for p in pipelines]
+    ordinary += [f"{p.target_table}/ingest_date=2024-01-01/part-0.parquet" for p in pipelines]
+    return [variant(event, **{"detail.object.key": k}) for k in held], [
+        *(variant(event, **{"detail.object.key": k}) for k in ordinary),
+        other_bucket,
     ]
 
 

@@ -40,8 +40,10 @@ SCHEDULED = {
 
 
 def _pipeline(
-    run: Runner, settings: dict[str, Any], region: str = "eu-west-1"
+    run: Runner, settings: dict[str, Any], region: str = "eu-west-1", **extra: Any
 ) -> dict[str, Registration]:
+    """The pipeline's resources; `extra` goes to DataPipeline (a load, an alert function)."""
+
     def program() -> None:
         out = pulumi.Output.from_input
         DataPipeline(
@@ -64,6 +66,7 @@ def _pipeline(
                 security_configuration=out("dp-test-glue"),
             ),
             topic_arn=TOPIC,
+            **extra,
         )
 
     return by_name(run(program))
