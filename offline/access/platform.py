@@ -38,6 +38,9 @@ OPTIMIZED = {
     ),
     "glue:startJobRun": ("glue:StartJobRun",),
     "sns:publish": ("sns:Publish",),
+    # Step Functions Developer Guide, "Invoke an AWS Lambda function": lambda:InvokeFunction on
+    # the function named by FunctionName.
+    "lambda:invoke": ("lambda:InvokeFunction",),
 }
 # Vended log delivery and X-Ray (Step Functions Developer Guide, "IAM policies for logging to
 # CloudWatch Logs" and "IAM policies for using AWS X-Ray"): no resource-level permissions.
@@ -187,6 +190,8 @@ def _message_or_data_task(
         queue = world.queue(params["QueueUrl"])
         assert queue is not None, f"queue {params['QueueUrl']} is not declared"
         return [(str(queue.outputs["arn"]), {}, queue.inputs.get("kmsMasterKeyId"))]
+    if service == "lambda":
+        return [(str(params["FunctionName"]), {}, None)]
     if service == "sns":
         topic = next(t for t in world.of_type(TOPIC) if t.outputs["arn"] == params["TopicArn"])
         return [(params["TopicArn"], {}, topic.inputs.get("kmsMasterKeyId"))]
@@ -196,7 +201,9 @@ def _message_or_data_task(
     if action in ("redshift-data:DescribeStatement", "redshift-data:GetStatementResult"):
         return [("*", {"redshift-data:statement-owner-iam-userid": "${aws:userid}"}, None)]
     if resourceless(action):
-        return [("*", {}, None)]
+        # PutMetricData's only condition key is the namespace it puts to.
+        metrics = action == "cloudwatch:PutMetricData"
+        return [("*", {"cloudwatch:namespace": params["Namespace"]} if metrics else {}, None)]
     raise UnplacedCallError(f"{action}: no resource for Parameters {sorted(params)}")
 
 
@@ -204,12 +211,31 @@ def _s3_task(
     world: World, action: str, params: dict[str, Any], listed: dict[str, list[str]]
 ) -> list[tuple[str, dict[str, Any], str | None]]:
     bucket = params["Bucket"]
-    prefixes = [params["Prefix"]] if isinstance(params.get("Prefix"), str) else listed[bucket]
     if action in ("s3:ListBucket", "s3:ListBucketVersions"):
+        prefixes = _keys(params, "Prefix", listed[bucket], suffix="")
         return [(s3_arn(bucket), {"s3:prefix": p}, None) for p in prefixes]
-    # A key from a path (`Key.$`) is one the definition listed.
-    keys = [params["Key"]] if isinstance(params.get("Key"), str) else [f"{p}x" for p in prefixes]
+    # CopyObject reads its CopySource (`<bucket>/<key>`) and writes its Key.
+    copied = action == "s3:GetObject" and ("CopySource" in params or "CopySource.$" in params)
+    if copied:
+        keys = [k.removeprefix(f"{bucket}/") for k in _keys(params, "CopySource", [], suffix="x")]
+        keys = [k for k in keys if k != "x"] or [f"{p}x" for p in listed[bucket]]
+    else:
+        keys = _keys(params, "Key", listed[bucket], suffix="x")
     return [(s3_arn(bucket, k), {}, world.bucket_key(bucket)) for k in keys]
+
+
+_FORMAT_PREFIX = re.compile(r"States\.Format\('([^'{]*)")
+
+
+def _keys(params: dict[str, Any], field: str, listed: list[str], *, suffix: str) -> list[str]:
+    """The keys (or prefixes) a field names: its value; the static start of a `States.Format`
+    path; otherwise (a key from a path) one under each prefix the definition listed."""
+    if isinstance(params.get(field), str):
+        return [params[field]]
+    found = _FORMAT_PREFIX.match(str(params.get(f"{field}.$", "")))
+    if found is not None and found.group(1):
+        return [f"{found.group(1)}{suffix}"]
+    return [f"{p}{suffix}" for p in listed]
 
 
 def _warehouse(world: World, machine: Registration, params: dict[str, Any]) -> Registration:
@@ -309,7 +335,11 @@ def function_calls(world: World, extract: Extract) -> Iterator[Call]:
         role = world.role_of(function, "role")
         assert role is not None, f"{function.name}: its role is not declared"
         env = (function.inputs.get("environment") or {}).get("variables") or {}
-        targets = _ingest_targets(world, function, env)
+        targets = (
+            _alert_targets(function, env)
+            if "ALERT_TOPIC_ARN" in env
+            else _ingest_targets(world, function, env)
+        )
         for sdk in extract(function_files(function)):
             yield from bind(world, role, sdk, targets, f"function {function.inputs['name']}")
         yield from _lambda_service_calls(world, function, role)
@@ -335,6 +365,34 @@ def _ingest_targets(
         ("stepfunctions", "start_execution"): [
             ("states:StartExecution", env["STATE_MACHINE_ARN"], {})
         ],
+    }
+
+
+def _alert_targets(
+    function: Registration, env: dict[str, str]
+) -> dict[tuple[str, str], list[Target]]:
+    """Where the alert function acts (runtime/alerts/handler.py), for each pipeline in the
+    `pipelines.json` its code carries: a quarantined file's reason (HeadObject) in the raw
+    bucket, run reports and load attempts (GetObject, listed by prefix) in the curated bucket,
+    and the alert topic."""
+    code = function.inputs["code"]
+    assets = getattr(code, "assets", {}) or {}
+    known = json.loads(assets["pipelines.json"].text)["pipelines"]
+    raw, curated = env["RAW_BUCKET"], env["CURATED_BUCKET"]
+    return {
+        ("s3", "head_object"): [
+            ("s3:GetObject", s3_arn(raw, f"{p['quarantine_prefix']}x.csv"), {}) for p in known
+        ],
+        ("s3", "get_object"): [
+            ("s3:GetObject", s3_arn(curated, f"{p[prefix]}x.json"), {})
+            for p in known
+            for prefix in ("run_report_prefix", "load_attempts_prefix")
+        ],
+        ("s3", "list_objects_v2"): [
+            ("s3:ListBucket", s3_arn(curated), {"s3:prefix": f"{p['load_attempts_prefix']}x/"})
+            for p in known
+        ],
+        ("sns", "publish"): [("sns:Publish", env["ALERT_TOPIC_ARN"], {})],
     }
 
 

@@ -46,6 +46,8 @@ OPERATION_ACTIONS: dict[str, tuple[str, ...]] = {
     "s3:ListObjectsV2": ("s3:ListBucket",),
     "s3:ListObjectVersions": ("s3:ListBucketVersions",),
     "s3:DeleteObjects": ("s3:DeleteObject",),
+    # CopyObject: "s3:GetObject" on the source and "s3:PutObject" on the destination.
+    "s3:CopyObject": ("s3:GetObject", "s3:PutObject"),
     "s3:Copy": ("s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"),
     "s3:UploadFile": ("s3:PutObject", "s3:AbortMultipartUpload"),
     "s3:UploadFileobj": ("s3:PutObject", "s3:AbortMultipartUpload"),

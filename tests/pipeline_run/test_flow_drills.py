@@ -11,7 +11,6 @@ import dataclasses
 import json
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import boto3  # type: ignore[import-untyped]
 import duckdb
@@ -21,7 +20,6 @@ from pipeline_run.deployment import PipelineDeployment
 from pipeline_run.driver import PipelineDriver
 from pipeline_run.emulation import Emulation
 from pipeline_run.local import run_pipeline
-from pipeline_run.local_warehouse import LocalWarehouse
 from pipeline_run.recovery import Recovery, RecoveryError
 from pipeline_run.samples import render, sample_rows
 from stack_config.pipelines import METRICS_DIMENSION, METRICS_NAMESPACE, PipelineSettings
@@ -359,19 +357,20 @@ def test_a_backfilled_prefix_lands_every_file_once(emulate: Emulate, flow_captur
 def test_the_counts_a_load_returns_are_reported_and_put_as_metrics(
     emulate: Emulate, flow_capture: Capture
 ) -> None:
-    counts = (5, 3, 1, 1)  # staged = inserted + replaced + ignored_older, as the load returns them
-    call = LocalWarehouse.call
-
-    def returning(self: LocalWarehouse, *args: Any) -> tuple[int, ...]:
-        call(self, *args)
-        return counts
-
-    with (
-        mock.patch.object(LocalWarehouse, "call", returning),
-        emulate("flow", capture=flow_capture) as emulation,
-    ):
+    """The warehouse's load procedure counts what it did: a second batch holding an older and a
+    newer version of two loaded keys and three new keys stages 5 = inserted 3 + replaced 1 +
+    ignored as older 1; each load's counts are put as metrics."""
+    with emulate("flow", capture=flow_capture) as emulation:
         settings = emulation.pipelines["sales"].settings
-        report = run_pipeline(emulation, "sales", ("a.csv", _file(settings, 0)))
+        order = settings.order_column
+        loaded = sample_rows(settings, first=10, count=2)
+        older = {**loaded[0], order: sample_rows(settings, first=0, count=1)[0][order]}
+        newer = {**loaded[1], order: sample_rows(settings, first=20, count=1)[0][order]}
+        fresh = sample_rows(settings, first=30, count=3)
+        first = run_pipeline(emulation, "sales", ("a.csv", render(settings, loaded)))
+        second = run_pipeline(
+            emulation, "sales", ("b.csv", render(settings, [older, newer, *fresh]))
+        )
         cloudwatch = boto3.client("cloudwatch", region_name=emulation.region)
         sums = {
             metric: cloudwatch.get_metric_statistics(
@@ -386,10 +385,15 @@ def test_the_counts_a_load_returns_are_reported_and_put_as_metrics(
             for metric in ("RowsStaged", "RowsInserted", "RowsReplaced", "RowsIgnoredOlder")
         }
 
-    (load,) = report.loads
-    assert (load.staged, load.inserted, load.replaced, load.ignored_older) == counts
-    assert list(sums.values()) == [float(c) for c in counts]
-    assert "staged 5 = inserted 3 + replaced 1 + ignored as older 1" in render_report(report)
+    def counts(report: Any) -> tuple[int, int, int, int]:
+        (load,) = report.loads
+        return (load.staged, load.inserted, load.replaced, load.ignored_older)
+
+    assert counts(first) == (2, 2, 0, 0)
+    assert counts(second) == (5, 3, 1, 1)
+    both = zip(counts(first), counts(second), strict=True)
+    assert list(sums.values()) == [float(a + b) for a, b in both]
+    assert "staged 5 = inserted 3 + replaced 1 + ignored as older 1" in render_report(second)
 
 
 def render_report(report: Any) -> str:
