@@ -18,13 +18,13 @@ from typing import Any
 
 import pulumi
 import pulumi.runtime.resource as sdk_resource
-import yaml
 from pulumi.runtime import settings
 from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from offline.mocks import MOCK_ACCOUNT_ID, PlatformMocks, RecordingMonitor, Registration
+from policies.framework.yaml_file import YamlFileError, read_yaml
 from stack_config import StackConfig, parse_stack_config
 from stack_config.release import ReleaseStackConfig
 from stack_config.release_loader import parse_release_config, resolve_stages
@@ -34,6 +34,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 class StackNotFoundError(LookupError):
     """No `Pulumi.<stack>.yaml` for the requested stack."""
+
+
+class StackFileError(StackNotFoundError):
+    """The stack file cannot be read as YAML; the message is `file:line:column: problem`."""
 
 
 @dataclass(frozen=True)
@@ -74,15 +78,26 @@ def read_config_file(path: Path) -> dict[str, Any]:
     """The `config:` mapping of a file shaped like `Pulumi.<stack>.yaml`."""
     if not path.is_file():
         raise StackNotFoundError(f"no stack file {path}")
-    document = yaml.safe_load(path.read_text()) or {}
+    try:
+        document = read_yaml(path, source=_shown(path)) or {}
+    except YamlFileError as err:
+        raise StackFileError(str(err)) from err
     values = document.get("config", {}) if isinstance(document, dict) else None
     if not isinstance(values, dict):
         raise StackNotFoundError(f"{path.name}: 'config' must be a mapping")
     return values
 
 
+def _shown(path: Path) -> str:
+    """The path as a user names it: relative to the working directory when under it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def project_name(root: Path = PROJECT_ROOT) -> str:
-    document = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    document = read_yaml(root / "Pulumi.yaml")
     return str(document["name"])
 
 

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from offline.analyzer import PolicyReport, PolicySession
 from offline.capture import (
+    StackFileError,
     StackNotFoundError,
     capture_program,
     engine_config,
@@ -29,6 +28,7 @@ from offline.capture import (
 )
 from offline.mocks import Registration
 from offline.report import to_json_resource, to_json_resources
+from policies.framework.yaml_file import YamlFileError, read_yaml
 
 DEFAULT_PACK = Path(__file__).resolve().parent.parent / "policies"
 DEFAULT_REGION = "us-east-1"
@@ -76,8 +76,8 @@ def load_program(root: Path, stack: str, stack_file: Path | None = None) -> Prog
     path = stack_file or root / f"Pulumi.{stack}.yaml"
     try:
         values = read_config_file(path) if path.is_file() or stack_file else {}
-    except yaml.YAMLError as err:
-        raise ProgramError(f"{path}: not valid YAML: {err}") from err
+    except StackFileError as err:
+        raise ProgramError(str(err)) from err
     config, secrets = engine_config(project, values)
     region = config.get("aws:region", DEFAULT_REGION)
     return Program(root, main, project, stack, region, config, tuple(secrets))
@@ -87,9 +87,9 @@ def _yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ProgramError(f"{path.parent}: not a Pulumi program (no Pulumi.yaml)")
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ProgramError(f"{path}: not valid YAML: {err}") from err
+        document = read_yaml(path)
+    except YamlFileError as err:
+        raise ProgramError(str(err)) from err
     if not isinstance(document, dict):
         raise ProgramError(f"{path}: must be a mapping")
     return document
