@@ -11,7 +11,6 @@ import yaml
 
 from deploy import new_stack
 from offline import check
-from offline.capture import PROJECT_ROOT
 from tests.deploy.conftest import ACCOUNT
 
 
@@ -40,6 +39,8 @@ def test_a_second_region_in_another_account(project: Path) -> None:
     assert values["aws:region"] == "eu-central-1"
     delivery = values["data-platform:platform"]["delivery"]
     assert delivery["state_backend_url"] == "s3://data-platform-state-444455556666"
+    # The secrets provider's key is the account key of the new region, as bootstrap/ makes it.
+    assert delivery["secrets_provider"] == "awskms://alias/data-platform-state?region=eu-central-1"
 
 
 def test_the_stacks_own_secrets_keys_are_not_copied(project: Path) -> None:
@@ -63,10 +64,28 @@ def test_the_stacks_own_secrets_keys_are_not_copied(project: Path) -> None:
         ),
         (
             ["--stack", "qa", "--environment", "test", "--region", "mars-1"],
-            "aws:region: must be an AWS region code",
+            "REGION 'mars-1': must be an AWS region of the pulumi-aws SDK's Region list",
+        ),
+        (
+            ["--stack", "qa", "--environment", "test", "--region", "eu-wset-1"],
+            "REGION 'eu-wset-1': must be an AWS region of the pulumi-aws SDK's Region list, such"
+            " as eu-west-1; did you mean eu-west-1?",
+        ),
+        (
+            ["--stack", "qa", "--environment", "test", "--account", "12345"],
+            "ACCOUNT '12345': must be a 12-digit AWS account id",
         ),
     ],
-    ids=["exists", "no environment", "bad name", "no template", "same names", "bad region"],
+    ids=[
+        "exists",
+        "no environment",
+        "bad name",
+        "no template",
+        "same names",
+        "bad region",
+        "region typo",
+        "short account",
+    ],
 )
 def test_what_cannot_be_created_is_refused_and_nothing_written(
     project: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
@@ -87,7 +106,7 @@ def test_a_new_stack_checks_without_advisory_findings_for_its_environment(
 ) -> None:
     assert _run(project, "--stack", "qa", "--environment", "test") == 0
     capsys.readouterr()
-    _check(project, "qa", PROJECT_ROOT / "policies/config/dev.json")
+    _check(project, "qa", project / "policies/config/dev.json")
     copied = capsys.readouterr().out
     assert "has Environment='test'; allowed: dev" in copied  # what copying dev.json gives
     _check(project, "qa", project / "policies/config/qa.json")
