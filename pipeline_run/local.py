@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from offline.capture import Capture, StackNotFoundError, capture_stack
+from offline.capture import PROJECT_ROOT, Capture, StackNotFoundError, capture_stack
 from pipeline_run.driver import ExecutionOutcome, PipelineDriver
 from pipeline_run.emulation import Emulation
 from pipeline_run.samples import sample_file
@@ -176,7 +176,7 @@ def _shortened(text: str, limit: int = 400) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        capture = capture_stack(args.stack)
+        capture = capture_stack(args.stack, args.root)
         names = _selected(capture, args.pipeline)
         file = (args.file.name, args.file.read_bytes()) if args.file is not None else None
     except (StackNotFoundError, StackConfigError, LookupError, OSError) as error:
@@ -218,6 +218,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--verbose", action="store_true", help="also print what the ingestion function logged"
     )
+    parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
     return parser
 
 

@@ -102,7 +102,7 @@ def main(argv: list[str]) -> int:
     if args.check:
         stale = not OUTPUT.exists() or OUTPUT.read_text(encoding="utf-8") != text
         if stale:
-            print(f"{OUTPUT} is stale; run python -m policies.catalog", file=sys.stderr)
+            print(f"{OUTPUT} is stale; run make docs", file=sys.stderr)
         return 1 if stale else 0
     OUTPUT.write_text(text, encoding="utf-8")
     print(f"wrote {OUTPUT}")

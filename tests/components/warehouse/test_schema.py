@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from offline.capture import Capture, capture_stack, read_stack_values
+from offline.capture import Capture, capture_stack
 from offline.mocks import Registration
+from tests.stacks import fixture_values
 
 STATEMENT = "aws:redshiftdata/statement:Statement"
 
@@ -21,9 +22,9 @@ def _statements(capture: Capture) -> dict[str, Registration]:
 
 
 def test_dev_declares_each_pipelines_table_and_its_loader(
-    shipped_captures: dict[str, Capture],
+    fixture_captures: dict[str, Capture],
 ) -> None:
-    statements = _statements(shipped_captures["dev"])
+    statements = _statements(fixture_captures["dev"])
     sql = {
         name.removeprefix("warehouse-schema-"): r.inputs["sql"] for name, r in statements.items()
     }
@@ -47,16 +48,16 @@ def test_dev_declares_each_pipelines_table_and_its_loader(
     )
     assert sql["orders-reader-analysts"] == "GRANT SELECT ON curated.orders TO ROLE analysts"
     role = next(
-        r for r in shipped_captures["dev"].resources if r.name == "orders-orchestration-role"
+        r for r in fixture_captures["dev"].resources if r.name == "orders-orchestration-role"
     )
     assert role.inputs["name"] == "data-platform-dev-orders-orchestrator"
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_statements_run_as_the_admin_after_the_schema(
-    stack: str, shipped_captures: dict[str, Capture]
+    stack: str, fixture_captures: dict[str, Capture]
 ) -> None:
-    capture = shipped_captures[stack]
+    capture = fixture_captures[stack]
     statements = _statements(capture)
     warehouse = {r.type.rsplit(":", 1)[-1]: r for r in capture.resources if "redshift" in r.type}
     target_key = "workgroupName" if stack == "dev" else "clusterIdentifier"
@@ -71,7 +72,7 @@ def test_statements_run_as_the_admin_after_the_schema(
 
 
 def _with_column(stack: str, column: str, kind: str | None = None) -> dict[str, Any]:
-    values = copy.deepcopy(read_stack_values(stack))
+    values = copy.deepcopy(fixture_values(stack))
     orders = values["data-platform:platform"]["pipelines"][0]
     orders.setdefault("optional_columns", []).append(column)
     if kind is not None:
@@ -80,9 +81,9 @@ def _with_column(stack: str, column: str, kind: str | None = None) -> dict[str, 
 
 
 def test_adding_a_column_adds_one_alter_table_and_redeploys_only_the_procedure(
-    shipped_captures: dict[str, Capture],
+    fixture_captures: dict[str, Capture],
 ) -> None:
-    before = _statements(shipped_captures["dev"])
+    before = _statements(fixture_captures["dev"])
     after = _statements(capture_stack("dev", values=_with_column("dev", "status")))
     assert (
         sorted(after.keys() - before.keys())
@@ -99,7 +100,7 @@ def test_adding_a_column_adds_one_alter_table_and_redeploys_only_the_procedure(
 
 
 def test_the_glue_job_writes_exactly_the_columns_the_table_loads(
-    shipped_captures: dict[str, Capture],
+    fixture_captures: dict[str, Capture],
 ) -> None:
     values = _with_column("dev", "discount", "float")
     capture = capture_stack("dev", values=values)
@@ -120,7 +121,7 @@ def test_the_glue_job_writes_exactly_the_columns_the_table_loads(
 
 
 def _pipelines(stack: str) -> list[dict[str, Any]]:
-    return list(read_stack_values(stack)["data-platform:platform"]["pipelines"])
+    return list(fixture_values(stack)["data-platform:platform"]["pipelines"])
 
 
 def _ordered_before(capture: Capture) -> dict[str, set[str]]:
@@ -162,7 +163,7 @@ def _changed_object(sql: str) -> str:
 
 
 def _many_pipelines(count: int) -> Capture:
-    values = copy.deepcopy(read_stack_values("dev"))
+    values = copy.deepcopy(fixture_values("dev"))
     orders = values["data-platform:platform"]["pipelines"][0]
     values["data-platform:platform"]["pipelines"] = [
         {
@@ -183,14 +184,14 @@ def twelve_pipelines() -> Capture:
 
 @pytest.mark.parametrize("stack", ["dev", "prod", "twelve pipelines"])
 def test_statements_that_change_one_object_never_run_at_once(
-    stack: str, shipped_captures: dict[str, Capture], request: pytest.FixtureRequest
+    stack: str, fixture_captures: dict[str, Capture], request: pytest.FixtureRequest
 ) -> None:
     # Concurrent grants on one object fail in Redshift ("tuple concurrently updated"), as in
     # PostgreSQL: the loaders' grants on the shared schema and COPY role must take turns.
     capture = (
         request.getfixturevalue("twelve_pipelines")
         if stack == "twelve pipelines"
-        else shipped_captures[stack]
+        else fixture_captures[stack]
     )
     before = _ordered_before(capture)
     by_object: dict[str, list[Registration]] = {}
@@ -217,12 +218,12 @@ def _longest_chain(capture: Capture) -> int:
 
 
 def test_the_longest_chain_of_statements_grows_by_two_a_pipeline(
-    shipped_captures: dict[str, Capture], twelve_pipelines: Capture
+    fixture_captures: dict[str, Capture], twelve_pipelines: Capture
 ) -> None:
     # One chain through every statement (twelve a pipeline) made the SDK's cycle check walk the
     # chain for each new statement and exceed Python's recursion limit at about a hundred
     # pipelines; only the grants on the shared schema and COPY role still take turns.
     shipped = len(_pipelines("dev"))
     assert len(_statements(twelve_pipelines)) > 12 * 10
-    growth = _longest_chain(twelve_pipelines) - _longest_chain(shipped_captures["dev"])
+    growth = _longest_chain(twelve_pipelines) - _longest_chain(fixture_captures["dev"])
     assert growth == 2 * (12 - shipped)
