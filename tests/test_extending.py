@@ -1,8 +1,9 @@
-"""A team extends its platform as the README says, in a copy of this project: `make new-stack
-STACK=staging`, a `customers` pipeline added to Pulumi.dev.yaml, the sample `clickstream` pipeline
-removed from it, `make docs`. Then every test that reads the stack files (marker `stack_files`;
-no other test reads them) runs there: the only failure is the URN pins' guard, naming `make
-urn-pins`, and after that command the guard passes too."""
+"""A team makes the platform its own as the README says, in a copy of this project: `make
+new-stack STACK=staging`, a `customers` pipeline added to Pulumi.dev.yaml and the sample
+`clickstream` pipeline removed from it, the shipped prod stack removed with its release stage,
+`make docs`. Then every test that reads the stack files (marker `stack_files`; no other test
+reads them) runs there: the only failure is the URN pins' guard, naming `make urn-pins`, and
+after that command the guard passes too."""
 
 from __future__ import annotations
 
@@ -56,13 +57,20 @@ def _run(root: Path, *command: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _edit_dev(root: Path) -> None:
-    """Add the customers pipeline and remove the sample clickstream one."""
+def _edit(root: Path) -> None:
+    """Add the customers pipeline to dev and remove its sample clickstream one; remove prod,
+    its policy config and its stage."""
     path = root / "Pulumi.dev.yaml"
     text = path.read_text()
     sample = re.search(r"^      - name: clickstream\n(?:        .*\n)+", text, re.M)
     assert sample is not None, "the copy's Pulumi.dev.yaml has no clickstream pipeline to remove"
     path.write_text(text.replace(sample[0], CUSTOMERS))
+    (root / "Pulumi.prod.yaml").unlink()
+    (root / "policies" / "config" / "prod.json").unlink()
+    release = root / "Pulumi.delivery.yaml"
+    stages = release.read_text()
+    assert "      - {stack: prod, approval: true}\n" in stages
+    release.write_text(stages.replace("      - {stack: prod, approval: true}\n", ""))
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +78,7 @@ def extended(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = _copy(tmp_path_factory.mktemp("extended") / "project")
     for step in (["make", "new-stack", "STACK=staging"], None, ["make", "docs"]):
         if step is None:
-            _edit_dev(root)
+            _edit(root)
             continue
         done = _run(root, *step)
         assert done.returncode == 0, f"{' '.join(step)}:\n{done.stdout}\n{done.stderr}"
@@ -97,9 +105,11 @@ def test_a_new_stack_and_pipeline_leave_one_failure_naming_the_command_that_acce
     assert failed == [PINS_TEST], first.stdout[-6000:]
     assert "refresh the pins: make urn-pins" in first.stdout
     assert re.search(r"dev: \d+ pinned URN\(s\) no longer declared:\n.*clickstream", first.stdout)
+    assert "prod: pinned, but there is no Pulumi.prod.yaml any more" in first.stdout
 
     refreshed = _run(extended, "make", "urn-pins")
     assert refreshed.returncode == 0, refreshed.stderr
+    assert "removed prod.txt (no Pulumi.prod.yaml)" in refreshed.stdout
     assert "wrote dev.txt" in refreshed.stdout and "wrote staging.txt" in refreshed.stdout
     second = _run(extended, *pytest_run, "-q", PINS_TEST)
     assert second.returncode == 0, second.stdout[-3000:]

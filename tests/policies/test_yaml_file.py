@@ -4,12 +4,15 @@ an alias bomb or a self-referring alias, nesting without end, unquoted values th
 
 from __future__ import annotations
 
+import re
 import tracemalloc
 from pathlib import Path
 
 import pytest
 
+from offline.capture import PROJECT_ROOT
 from policies.framework.yaml_file import MAX_DEPTH, MAX_VALUES, YamlFileError, load_yaml, read_yaml
+from tests.stacks import project_files
 
 
 def _refused(text: str) -> YamlFileError:
@@ -128,6 +131,17 @@ def test_an_unreadable_file_is_named(tmp_path: Path) -> None:
 
 def test_every_yaml_file_of_the_project_is_read() -> None:
     # Buildspecs are CodeBuild's to read (its `discard-paths: yes` is its own dialect).
-    root = Path(__file__).resolve().parents[2]
-    read = [p for p in root.glob("**/*.yaml") if not {".venv", "node_modules"} & set(p.parts)]
+    read = [PROJECT_ROOT / name for name in project_files() if name.endswith(".yaml")]
     assert read and all(read_yaml(p) is not None for p in read if p.stat().st_size)
+
+
+def test_the_project_reads_yaml_only_through_this_reader() -> None:
+    readers = re.compile(r"\byaml\.(safe_load|load|full_load|unsafe_load|compose)\(")
+    sources = [
+        name
+        for name in project_files()
+        if name.endswith(".py") and not name.startswith("tests/")
+        and name != "policies/framework/yaml_file.py"
+    ]  # fmt: skip
+    assert sources
+    assert [n for n in sources if readers.search((PROJECT_ROOT / n).read_text())] == []
