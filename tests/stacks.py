@@ -24,9 +24,11 @@ FIXTURE_STACKS: Final = Path(__file__).resolve().parent / "fixtures" / "stacks"
 # the policy pack (its configs come with the stacks).
 _PROGRAM_FILES: Final = ("Pulumi.yaml", "__main__.py")
 _PACK_IGNORED: Final = shutil.ignore_patterns(".venv", "__pycache__", "config")
+# What a checkout without git holds besides the project: environments, caches, build output.
 _SKIPPED: Final = frozenset(
-    {".git", ".venv", "venv", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build"}
-)
+    {".git", ".venv", "venv", ".tools", "node_modules", "__pycache__", ".mypy_cache",
+     ".pytest_cache", ".ruff_cache", "build"}
+)  # fmt: skip
 
 
 def user_stacks(*, release: bool = False) -> list[str]:
