@@ -193,7 +193,8 @@ def _next_steps(stack: str, files: Mapping[Path, str], root: Path, moved_region:
             " stack)."
         )
     lines.append(
-        f"Then: make check STACK={stack}; make doctor STACK={stack}; make deploy STACK={stack}"
+        f"Then: make docs; make check STACK={stack}; make doctor STACK={stack}; make deploy"
+        f" STACK={stack}; after its first deploy, make urn-pins"
     )
     return "\n".join(lines)
 

@@ -18,13 +18,16 @@ def _run(project: Path, *args: str) -> int:
     return new_stack.main(["--root", str(project), *args])
 
 
-def test_staging_starts_from_prod_with_its_own_environment(project: Path) -> None:
+def test_staging_starts_from_prod_with_its_own_environment(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert _run(project, "--stack", "staging") == new_stack.EXIT_OK
     text = (project / "Pulumi.staging.yaml").read_text()
     prod = yaml.safe_load((project / "Pulumi.prod.yaml").read_text())["config"]
     prod["data-platform:platform"]["environment"] = "staging"
     assert yaml.safe_load(text)["config"] == prod
     assert text.startswith("# Stack staging: made by `make new-stack` from Pulumi.prod.yaml")
+    assert "Then: make docs; make check STACK=staging;" in capsys.readouterr().out
     assert "# The account key of bootstrap/" in text  # the template's comments are kept
     written = json.loads((project / "policies/config/staging.json").read_text())
     expected = json.loads((project / "policies/config/prod.json").read_text())
