@@ -1,9 +1,10 @@
-"""A team makes the platform its own as the README says, in a copy of this project: `make
-new-stack STACK=staging`, a `customers` pipeline added to Pulumi.dev.yaml and the sample
-`clickstream` pipeline removed from it, the shipped prod stack removed with its release stage,
-`make docs`. Then every test that reads the stack files (marker `stack_files`; no other test
-reads them) runs there: the only failure is the URN pins' guard, naming `make urn-pins`, and
-after that command the guard passes too."""
+"""A team makes the platform its own as the README says, in a copy of this project whose stack
+files are the shipped ones (the fixture stacks, pinned by `make urn-pins`), whatever the user's
+hold: `make new-stack STACK=staging`, a `customers` pipeline added to Pulumi.dev.yaml and the
+sample `clickstream` pipeline removed from it, the shipped prod stack removed with its release
+stage, `make docs`. Then every test that reads the stack files (marker `stack_files`; no other
+test reads them) runs there: the only failure is the URN pins' guard, naming `make urn-pins`,
+and after that command the guard passes too."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from offline.capture import PROJECT_ROOT
-from tests.stacks import project_files
+from tests.stacks import FIXTURE_STACKS, project_files
 
 # What a user's environment adds to a clone; shared, not copied (the venv is large).
 _SHARED = (".venv", ".tools", "tools/node/node_modules")
@@ -50,6 +51,17 @@ def _copy(destination: Path) -> Path:
     return destination
 
 
+def _as_shipped(root: Path) -> None:
+    """The copy's stack files and policy configs replaced by the fixture stacks'."""
+    configs = Path("policies") / "config"
+    for stale in [*root.glob("Pulumi.*.yaml"), *(root / configs).glob("*.json")]:
+        stale.unlink()
+    for stack in FIXTURE_STACKS.glob("Pulumi.*.yaml"):
+        shutil.copy2(stack, root)
+    for config in (FIXTURE_STACKS / configs).glob("*.json"):
+        shutil.copy2(config, root / configs)
+
+
 def _run(root: Path, *command: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COV_"))}
     return subprocess.run(
@@ -76,7 +88,9 @@ def _edit(root: Path) -> None:
 @pytest.fixture(scope="module")
 def extended(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = _copy(tmp_path_factory.mktemp("extended") / "project")
-    for step in (["make", "new-stack", "STACK=staging"], None, ["make", "docs"]):
+    _as_shipped(root)
+    steps = (["make", "urn-pins"], ["make", "new-stack", "STACK=staging"], None, ["make", "docs"])
+    for step in steps:
         if step is None:
             _edit(root)
             continue
