@@ -22,7 +22,7 @@ export UV_PYTHON_DOWNLOADS := never
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: check test lint typecheck unit bench clean diff locks run-local doctor deploy destroy \
-	new-stack docs release replay backfill
+	new-stack docs release replay backfill urn-pins help
 
 .tools/bin/uv:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools uv==$(UV_VERSION)
@@ -121,12 +121,22 @@ new-stack: $(VENV)/.check
 	$(PY) -m deploy.new_stack --stack $(STACK) $(call flag,ENVIRONMENT,--environment) \
 		$(call flag,FROM,--from) $(call flag,REGION,--region) $(call flag,ACCOUNT,--account)
 
-## Regenerate the generated docs: configuration reference, policy catalog, FSBP coverage, costs.
+## Regenerate the generated docs (configuration, policies, FSBP coverage, costs); after any stack file change.
 docs: $(VENV)/.check
 	$(PY) -m stack_config.reference
 	$(PY) -m policies.catalog
 	$(PY) -m policies.coverage
 	$(PY) -m cost.docs
+
+## Pin the URNs each stack declares (tests/fixtures/urns/): after a first deploy or a deliberate removal.
+urn-pins: $(VENV)/.check
+	$(PY) -m tests.urn_pins
+
+## List the targets and what each does (from the lines starting with ## in this Makefile).
+help:
+	@awk '/^## / { doc = doc (doc ? " " : "") substr($$0, 4); next } \
+		/^[a-z][a-z-]*:/ && doc { sub(/:.*/, ""); printf "  make %-10s %s\n", $$0, doc } \
+		{ doc = "" }' $(firstword $(MAKEFILE_LIST))
 
 ## Lint, format check, static types and the test suite.
 test: lint typecheck unit

@@ -9,7 +9,9 @@ from pydantic import Field, ValidationError, model_validator
 
 from stack_config.base import Environment, ResourceName, StrictModel, TagValue
 from stack_config.delivery import DEFAULT_EXTERNAL_ID, AccountId, ExternalId
+from stack_config.loader import validation_problems
 from stack_config.protection import ProtectionSettings
+from stack_config.root import AwsRegion
 
 CONFIG_KEY = "backend"
 
@@ -97,8 +99,22 @@ def load_settings() -> BootstrapSettings:
     except json.JSONDecodeError as err:
         raise pulumi.RunError(f"{CONFIG_KEY}: not a structured object ({err})") from err
     except ValidationError as err:
-        problems = "\n".join(
-            f"  - {'.'.join([CONFIG_KEY, *map(str, e['loc'])])}: {e['msg']}"
-            for e in err.errors(include_url=False)
-        )
-        raise pulumi.RunError(f"invalid bootstrap config:\n{problems}") from err
+        problems = validation_problems(err, BootstrapSettings)
+        raise pulumi.RunError(_invalid([f"{CONFIG_KEY}.{p}" for p in problems])) from err
+
+
+class _Region(StrictModel):
+    region: AwsRegion = Field(alias="aws:region", description="The account's region.")
+
+
+def load_region() -> str:
+    """`aws:region`: a region of the pulumi-aws SDK's list, or `pulumi.RunError` naming it."""
+    try:
+        return _Region.model_validate({"aws:region": pulumi.Config("aws").require("region")}).region
+    except ValidationError as err:
+        problems = validation_problems(err, _Region)
+        raise pulumi.RunError(_invalid([str(p) for p in problems])) from err
+
+
+def _invalid(problems: list[str]) -> str:
+    return "invalid bootstrap config:\n" + "\n".join(f"  - {p}" for p in problems)

@@ -115,8 +115,11 @@ def check_stack(stack: str, root: Path, command: str = "make doctor") -> Checked
     """Load the stack and check its prerequisites; None (after saying why) for a stack that
     cannot be used by `command`."""
     target = load_target(stack, root, command)
-    if target is None:
-        return None
+    return None if target is None else check_target(target)
+
+
+def check_target(target: StackTarget) -> Checked:
+    """The prerequisites of acting on a loaded stack."""
     cli = PulumiCli(target.root, target.pulumi_env())
     return Checked(target, cli, diagnose(target, cli, aws_session(target.region)))
 

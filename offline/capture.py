@@ -17,7 +17,6 @@ from typing import Any
 
 import pulumi
 import pulumi.runtime.resource as sdk_resource
-import yaml
 from pulumi.runtime import settings
 from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
@@ -26,11 +25,13 @@ from pulumi.runtime.sync_await import _sync_await
 from offline.mocks import MOCK_ACCOUNT_ID, PlatformMocks, RecordingMonitor, Registration
 from offline.stack_files import (
     OFFLINE_SECRET,
+    StackFileError,
     StackNotFoundError,
     engine_config,
     read_config_file,
     stacks_in,
 )
+from policies.framework.yaml_file import read_yaml
 from stack_config import StackConfig, parse_stack_config
 from stack_config.release import ReleaseStackConfig
 from stack_config.release_loader import parse_release_config, resolve_stages
@@ -42,6 +43,7 @@ __all__ = [
     "PROJECT_ROOT",
     "Capture",
     "ReleaseCapture",
+    "StackFileError",
     "StackNotFoundError",
     "available_stacks",
     "capture_program",
@@ -91,7 +93,7 @@ def read_stack_values(stack: str, root: Path = PROJECT_ROOT) -> dict[str, Any]:
 
 
 def project_name(root: Path = PROJECT_ROOT) -> str:
-    document = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    document = read_yaml(root / "Pulumi.yaml")
     return str(document["name"])
 
 

@@ -12,13 +12,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
+from policies.framework.yaml_file import YamlFileError, read_yaml
 
 OFFLINE_SECRET = "offline-placeholder-secret"  # stands in for a `secure:` value it cannot decrypt
 
 
 class StackNotFoundError(LookupError):
     """No `Pulumi.<stack>.yaml` for the requested stack."""
+
+
+class StackFileError(StackNotFoundError):
+    """The stack file cannot be read as YAML; the message is `file:line:column: problem`."""
 
 
 def stacks_in(root: Path) -> list[str]:
@@ -30,11 +34,22 @@ def read_config_file(path: Path) -> dict[str, Any]:
     """The `config:` mapping of a file shaped like `Pulumi.<stack>.yaml`."""
     if not path.is_file():
         raise StackNotFoundError(f"no stack file {path}")
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        document = read_yaml(path, source=_shown(path)) or {}
+    except YamlFileError as err:
+        raise StackFileError(str(err)) from err
     values = document.get("config", {}) if isinstance(document, dict) else None
     if not isinstance(values, dict):
         raise StackNotFoundError(f"{path.name}: 'config' must be a mapping")
     return values
+
+
+def _shown(path: Path) -> str:
+    """The path as a user names it: relative to the working directory when under it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def engine_config(project: str, values: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:

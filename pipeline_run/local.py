@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from deploy.target import refuse_release_stack
-from offline.capture import Capture, StackNotFoundError, capture_stack, read_stack_values
+from offline.capture import (
+    PROJECT_ROOT,
+    Capture,
+    StackNotFoundError,
+    capture_stack,
+    read_stack_values,
+)
 from pipeline_run.driver import ExecutionOutcome, PipelineDriver
 from pipeline_run.emulation import Emulation
 from pipeline_run.local_report import GlueRunReport, LoadReport, PipelineReport, render
@@ -221,8 +227,9 @@ def _text(value: Any) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        refuse_release_stack(args.stack, read_stack_values(args.stack), "make run-local")
-        capture = capture_stack(args.stack)
+        values = read_stack_values(args.stack, args.root)
+        refuse_release_stack(args.stack, values, "make run-local")
+        capture = capture_stack(args.stack, args.root, values=values)
         files = read_files(args.file) if args.file is not None else None
         names = _selected(capture, args.pipeline, files is not None)
     except (StackNotFoundError, StackConfigError, LookupError, OSError) as error:
@@ -295,6 +302,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--verbose", action="store_true", help="also print what the ingestion function logged"
     )
+    parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
     return parser
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
-from offline.capture import Capture, StackNotFoundError, capture_stack
+from offline.capture import PROJECT_ROOT, Capture, StackNotFoundError, capture_stack
 from pipeline_run.canary import CanaryError
 from pipeline_run.canary_run import CanaryReport, Landed, Verifier
 from pipeline_run.deployment import DeploymentError, deployed
@@ -94,7 +94,7 @@ def main(
     args = _parser().parse_args(argv)
     started = time.monotonic()
     try:
-        capture = capture_stack(args.stack)
+        capture = capture_stack(args.stack, args.root)
         outputs = json.loads(args.outputs.read_text(encoding="utf-8"))
         deployed(capture, outputs)  # every name the run needs is there before anything lands
         import boto3  # type: ignore[import-untyped]  # boto3 ships no type information
@@ -135,6 +135,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--run-id", default=uuid.uuid4().hex[:12], help="names the canary files")
     parser.add_argument("--json", type=Path, help="also write the report here as JSON")
     parser.add_argument("--poll-seconds", type=float, default=5.0, help=argparse.SUPPRESS)
+    parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
     return parser
 
 

@@ -14,10 +14,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from policies.framework.model import Framework
 from policies.framework.rule import Rule
+from policies.framework.yaml_file import read_yaml
 from policies.registry import RULES
 
 _DATA = Path(__file__).resolve().parent / "data"
@@ -69,7 +68,7 @@ def source() -> dict[str, str]:
 
 
 def reasons() -> dict[str, dict[str, str]]:
-    document = yaml.safe_load((_DATA / "fsbp_reasons.yaml").read_text(encoding="utf-8"))
+    document = read_yaml(_DATA / "fsbp_reasons.yaml")
     loaded: dict[str, dict[str, str]] = document["reasons"]
     return loaded
 

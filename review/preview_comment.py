@@ -20,6 +20,7 @@ from review.layout import GITHUB, LIMITS, Block, CommentLimit, fit
 from review.markdown import (
     ChangeRow,
     Danger,
+    cell,
     change_table,
     code,
     danger_block,
@@ -36,6 +37,7 @@ from review.preview_model import (
 )
 from review.preview_sections import (
     errors_block,
+    failed_block,
     remediations_block,
     status_block,
     violation_blocks,
@@ -78,7 +80,7 @@ def dangers(preview: Preview) -> list[Danger]:
 
 def _counts(counts: Mapping[str, int]) -> list[str]:
     ops = [*COUNT_ORDER, *sorted(op for op in counts if op not in COUNT_ORDER and counts[op])]
-    return [*table(ops, [[str(counts.get(op, 0)) for op in ops]]), ""]
+    return [*table([cell(op) for op in ops], [[str(counts.get(op, 0)) for op in ops]]), ""]
 
 
 def _details(properties: Sequence[PropertyChange]) -> str:
@@ -128,6 +130,7 @@ def preview_blocks(preview: Preview, *, stack: str, cost: Sequence[str] = ()) ->
     blocks = [
         Block(head=(f"## Pulumi preview: {code(stack)}", "")),
         status_block(preview),
+        failed_block(preview),
         errors_block(preview, rank=RANK_ERRORS),
         mandatory,
         _danger(preview),

@@ -26,13 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-import yaml
-
 from offline.capture import StackNotFoundError, read_stack_values
 from offline.policy_check import PACK_DIRNAME, policy_config_path
+from policies.framework.credentials import redact
 from review.broadening import Broadening, broadenings, render
 from review.layout import GITHUB, LIMITS, Block, CommentLimit, fit
-from review.markdown import code
+from review.markdown import code, text
 from review.preview_comment import RANK_MANDATORY, preview_blocks
 from review.preview_cost import preview_cost
 from review.preview_model import PreviewFormatError, parse_preview
@@ -93,7 +92,7 @@ def stack_file_config(stack: str, root: Path = Path()) -> StackConfig | None:
     (the preview itself reports a bad config)."""
     try:
         return parse_stack_config(stack, read_stack_values(stack, root))
-    except (OSError, yaml.YAMLError, StackNotFoundError, StackConfigError):
+    except (OSError, StackNotFoundError, StackConfigError):
         return None
 
 
@@ -136,7 +135,8 @@ def unpreviewed(stack: str) -> Block:
 
 
 def section(run: StackPreview) -> list[Block]:
-    """One stack's blocks: heading, failure warning, then the preview (or its log's end)."""
+    """One stack's blocks: heading, failure warning, then the preview (or its log's end). Any
+    failure to render one stack stays in that stack's section."""
     config = run.config
     try:
         preview = parse_preview(run.preview_text)
@@ -148,7 +148,10 @@ def section(run: StackPreview) -> list[Block]:
         blocks = preview_blocks(preview, stack=run.stack, cost=cost)
         blocks.insert(1, broadening_block(broadenings(preview)))
     except PreviewFormatError as exc:
-        blocks = [_unreadable(run.stack, exc, run.log_text)]
+        blocks = [_unreadable(run.stack, str(exc), run.log_text)]
+    except Exception as exc:  # one stack's output never costs the other stacks their sections
+        reason = f"it could not be rendered: {type(exc).__name__}"
+        blocks = [_unreadable(run.stack, reason, run.log_text)]
     return [blocks[0], _status(run.status), *blocks[1:]]
 
 
@@ -179,12 +182,14 @@ def _status(status: int) -> Block:
     )
 
 
-def _unreadable(stack: str, error: PreviewFormatError, log_text: str) -> Block:
-    tail = log_text.strip().splitlines()[-LOG_TAIL_LINES:]
+def _unreadable(stack: str, error: str, log_text: str) -> Block:
+    """The stack's heading, why its preview cannot be shown, and its log's last lines, with
+    credentials redacted (a multi-line private key is redacted whole before the cut)."""
+    tail = redact(log_text.strip()).splitlines()[-LOG_TAIL_LINES:]
     lines = (
         f"## Pulumi preview: {code(stack)}",
         "",
-        f"The preview produced no readable JSON ({error}). Last lines of its output:",
+        f"The preview produced no readable JSON ({text(redact(error))}). Last lines of its output:",
         "",
         "```text",
         *[line.replace("```", "'''") for line in tail],

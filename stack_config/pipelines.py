@@ -53,9 +53,14 @@ RESERVED_COLUMNS = frozenset({PARTITION_COLUMN, LINEAGE_COLUMN})
 TableName = Annotated[
     str, matching(r"[a-z][a-z0-9_]{0,62}", "a snake_case table name (a-z, 0-9, _; max 63)")
 ]
+# S3 keys are at most 1,024 bytes; files land under the prefix, so half of that is its share.
 Prefix = Annotated[
     str,
-    matching(r"([a-z0-9][a-z0-9_.-]*/)+", "an S3 key prefix such as 'orders/' ending in '/'"),
+    matching(
+        r"(?=.{2,512}\Z)([a-z0-9][a-z0-9_.-]*/)+",
+        "an S3 key prefix such as 'orders/' ending in '/', at most 512 characters (S3 keys are"
+        " at most 1,024 bytes, file names included)",
+    ),
 ]
 # Redshift's DECIMAL holds at most 38 digits, Spark's DecimalType too.
 MAX_DECIMAL_PRECISION = 38
@@ -224,7 +229,9 @@ class PipelineSettings(StrictModel):
         declared columns of a type their rule can judge."""
         required = set(self.required_columns)
         problems = [
-            f"key column '{c}' is not required" for c in self.key_columns if c not in required
+            f"key column '{c}' must also be listed in required_columns"
+            for c in self.key_columns
+            if c not in required
         ]
         problems += _column_list_problems(self.required_columns, self.optional_columns)
         declared = required.union(self.optional_columns)
@@ -234,7 +241,9 @@ class PipelineSettings(StrictModel):
             if c not in declared
         ]
         if self.order_column not in required:
-            problems.append(f"order_column '{self.order_column}' is not required")
+            problems.append(
+                f"order_column '{self.order_column}' must also be listed in required_columns"
+            )
         partition = self.partition_source_column
         if partition is not None and self.column_types.get(partition) not in ("date", "timestamp"):
             problems.append(

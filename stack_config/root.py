@@ -3,10 +3,11 @@
 from collections.abc import Sequence
 from typing import Annotated, Any, Self
 
-from pydantic import ConfigDict, Field, model_validator
+from pulumi_aws import Region
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from stack_config.account import AccountSettings
-from stack_config.base import Environment, StrictModel, matching
+from stack_config.base import Environment, OneOf, StrictModel
 from stack_config.cost import CostSettings
 from stack_config.delivery import DeliverySettings
 from stack_config.lake import LakeSettings
@@ -23,9 +24,12 @@ RESERVED_TAG_KEYS = frozenset(
     {"Environment", "Project", "Owner", "CostCenter", "ManagedBy", "DataClassification"}
 )
 
-AwsRegion = Annotated[
-    str, matching(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d", "an AWS region code such as eu-west-1")
-]
+# The regions of the pulumi-aws SDK the program deploys with: a typo fails the check, not a deploy.
+AWS_REGIONS = OneOf(
+    frozenset(region.value for region in Region),
+    "an AWS region of the pulumi-aws SDK's Region list, such as eu-west-1",
+)
+AwsRegion = Annotated[str, AfterValidator(AWS_REGIONS)]
 
 
 class PlatformSettings(StrictModel):

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from offline.access.calls import Call, call
 from offline.access.platform import (
     Extract,
@@ -30,6 +28,7 @@ from offline.access.world import TOPIC, Role, Stack, World
 from offline.capture import Capture
 from offline.mocks import Registration
 from pipeline_run.deployment import deployments
+from policies.framework.yaml_file import read_yaml
 
 PIPELINE = "aws:codepipeline/pipeline:Pipeline"
 PROJECT = "aws:codebuild/project:Project"
@@ -170,7 +169,7 @@ def _artifact_bucket(world: World, project: str) -> str:
 
 
 def _commands(path: Path) -> list[str]:
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    spec = read_yaml(path)
     phases = spec.get("phases", {})
     commands: list[str] = []
     for phase in ("install", "pre_build", "build", "post_build"):

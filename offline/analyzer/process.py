@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import IO, Any, Final, cast
 
 import grpc  # type: ignore[import-untyped, unused-ignore]
-import yaml  # type: ignore[import-untyped, unused-ignore]
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
 from offline.analyzer.model import PolicyPackError
+from policies.framework.yaml_file import YamlFileError, read_yaml
 
 ENGINE_ADDRESS: Final = "127.0.0.1:0"
 
@@ -179,8 +179,8 @@ class Rpc:
 def load_policy_project(pack_dir: Path) -> str | None:
     path = pack_dir / "PulumiPolicy.yaml"
     try:
-        project = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        project = read_yaml(path) or {}
+    except YamlFileError as exc:
         raise PolicyPackError(f"failed to load Pulumi policy project at {pack_dir}: {exc}") from exc
     runtime = project.get("runtime")
     name = runtime.get("name") if isinstance(runtime, Mapping) else runtime

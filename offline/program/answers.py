@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from offline.invokes import answer_invoke
+from policies.framework.yaml_file import YamlFileError, read_yaml
 
 
 class AnswersError(ValueError):
@@ -74,9 +74,9 @@ def load_answers(path: Path | None) -> Answers:
     if path is None:
         return Answers()
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise AnswersError(f"answers file {path}: {err}") from err
+        document = read_yaml(path) or {}
+    except YamlFileError as err:
+        raise AnswersError(f"answers file {err}") from err
     try:
         parsed = AnswersFile.model_validate(document)
     except ValidationError as err:

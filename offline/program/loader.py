@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from offline.stack_files import (
     OFFLINE_SECRET,
     StackNotFoundError,
@@ -24,6 +22,7 @@ from offline.stack_files import (
     read_config_file,
     stacks_in,
 )
+from policies.framework.yaml_file import YamlFileError, read_yaml
 
 DEFAULT_REGION = "us-east-1"
 
@@ -89,9 +88,9 @@ def _yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ProgramError(f"{path.parent}: not a Pulumi program (no Pulumi.yaml)")
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ProgramError(f"{path}: not valid YAML: {err}") from err
+        document = read_yaml(path)
+    except YamlFileError as err:
+        raise ProgramError(str(err)) from err
     if not isinstance(document, dict):
         raise ProgramError(f"{path}: must be a mapping")
     return document
@@ -103,9 +102,7 @@ def _stack_values(root: Path, stack: str, stack_file: Path | None) -> dict[str, 
         raise ProgramError(_missing_stack(root, stack, path))
     try:
         return read_config_file(path)
-    except yaml.YAMLError as err:
-        raise ProgramError(f"{path}: not valid YAML: {err}") from err
-    except StackNotFoundError as err:
+    except StackNotFoundError as err:  # a StackFileError too: `file:line:column: problem`
         raise ProgramError(str(err)) from err
 
 

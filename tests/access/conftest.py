@@ -16,6 +16,7 @@ from offline.access.sdk_calls import SdkCall, extracted
 from offline.access.world import World
 from offline.capture import PROJECT_ROOT, Capture, ReleaseCapture, capture_stack
 from offline.mocks import Registration
+from tests.stacks import FIXTURE_STACKS
 
 
 @pytest.fixture(scope="session")
@@ -36,11 +37,13 @@ def extract(request: pytest.FixtureRequest) -> Extract:
 
 
 @pytest.fixture(scope="session")
-def access_world(release_capture: ReleaseCapture, shipped_captures: dict[str, Capture]) -> World:
+def access_world(
+    fixture_release_capture: ReleaseCapture, fixture_captures: dict[str, Capture]
+) -> World:
     """Every stack the shipped release touches, as the proof sees them."""
-    stages = [s.stack for s in release_capture.config.release.stages]
-    platforms = [shipped_captures.get(s) or capture_stack(s) for s in stages]
-    return world_from(release_capture, platforms)
+    stages = [s.stack for s in fixture_release_capture.config.release.stages]
+    platforms = [fixture_captures.get(s) or capture_stack(s, FIXTURE_STACKS) for s in stages]
+    return world_from(fixture_release_capture, platforms)
 
 
 def changed(

@@ -18,6 +18,7 @@ from offline.policy_check import load_policy_config
 from offline.report import to_json_resources
 from tests.components.delivery.policy_evaluation import decision
 from tests.components.helpers import by_name, policy_statements
+from tests.stacks import FIXTURE_STACKS
 
 PROJECT = "data-platform-bootstrap"
 MAIN = PROJECT_ROOT / "bootstrap" / "__main__.py"
@@ -297,7 +298,9 @@ def test_no_mandatory_policy_is_violated_by_the_release_roles(
 ) -> None:
     pack = PROJECT_ROOT / "policies"
     report = run_policy_pack(
-        pack, to_json_resources(list(declared.values())), config=load_policy_config(pack, "prod")
+        pack,
+        to_json_resources(list(declared.values())),
+        config=load_policy_config(FIXTURE_STACKS / "policies", "prod"),
     )
     assert report.mandatory == ()
     assert not [v for v in report.violations if v.policy_name == "iam-no-aws-managed-full-access"]

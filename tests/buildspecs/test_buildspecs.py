@@ -153,6 +153,7 @@ def test_every_make_target_exists(name: str) -> None:
     assert set(used) <= targets
 
 
+@pytest.mark.stack_files
 @pytest.mark.parametrize("name", ALL_SPECS)
 @pytest.mark.parametrize("stack", available_stacks())
 def test_every_repository_path_exists_for_every_stack(name: str, stack: str) -> None:
@@ -165,6 +166,7 @@ def test_every_repository_path_exists_for_every_stack(name: str, stack: str) -> 
             assert path.exists(), f"{name}: {word} ({path}) does not exist"
 
 
+@pytest.mark.stack_files
 @pytest.mark.parametrize("stack", available_stacks())
 def test_pulumi_steps_use_the_stacks_policy_pack_config(stack: str) -> None:
     pack = "--policy-pack policies --policy-pack-config"

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from deploy import doctor, guided, new_stack, teardown
-from offline.capture import PROJECT_ROOT, available_stacks, read_stack_values
+from offline.capture import PROJECT_ROOT
 from pipeline_run import local
-from stack_config.release_loader import is_release_stack
+from tests.stacks import fixture_stacks, user_stacks
 
 Main = Callable[[Sequence[str] | None], int]
-DELIVERY = [s for s in available_stacks() if is_release_stack(read_stack_values(s))]
+DELIVERY = user_stacks(release=True)
 COMMANDS: list[tuple[str, Main, list[str]]] = [
     ("make doctor", doctor.main, []),
     ("make deploy", guided.main, ["--yes"]),
@@ -23,6 +23,7 @@ COMMANDS: list[tuple[str, Main, list[str]]] = [
 ]
 
 
+@pytest.mark.stack_files
 @pytest.mark.parametrize("stack", DELIVERY)
 @pytest.mark.parametrize(("command", "main", "extra"), COMMANDS, ids=[c[0] for c in COMMANDS])
 def test_platform_commands_refuse_the_delivery_stack_naming_what_to_use(
@@ -40,6 +41,7 @@ def test_platform_commands_refuse_the_delivery_stack_naming_what_to_use(
     assert f"pulumi up --stack {stack} --policy-pack policies" in error
 
 
+@pytest.mark.stack_files
 @pytest.mark.parametrize("stack", DELIVERY)
 def test_a_new_stack_is_never_made_from_the_delivery_stack(
     stack: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -54,5 +56,5 @@ def test_a_new_stack_is_never_made_from_the_delivery_stack(
     assert not (root / "Pulumi.qa.yaml").exists()
 
 
-def test_the_shipped_delivery_stack_is_checked() -> None:
-    assert DELIVERY, "the project ships a delivery stack"
+def test_the_fixture_stacks_hold_a_delivery_stack() -> None:
+    assert fixture_stacks(release=True), "the refusals above are tested on a delivery stack"

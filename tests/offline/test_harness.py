@@ -117,7 +117,7 @@ def test_a_broken_stack_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: p\nruntime: python\n")
     (tmp_path / "__main__.py").write_text("")
     (tmp_path / "Pulumi.dev.yaml").write_text("config: [\n")
-    with pytest.raises(ProgramError, match=r"Pulumi\.dev\.yaml: not valid YAML"):
+    with pytest.raises(ProgramError, match=r"Pulumi\.dev\.yaml:2:1: not valid YAML"):
         load_program(tmp_path, "dev")
 
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from offline.capture import read_stack_values
 from offline.check import main
 from offline.warehouse_types import declared_types, undeclared_retypes
 from stack_config import StackConfig, parse_stack_config
+from tests.stacks import fixture_values
 
 
 def _config(change: Any = None) -> StackConfig:
-    values = copy.deepcopy(read_stack_values("dev"))
+    values = copy.deepcopy(fixture_values("dev"))
     if change is not None:
         change(values["data-platform:platform"])
     return parse_stack_config("dev", values)
@@ -57,7 +57,7 @@ def test_a_declared_retype_and_an_added_column_pass() -> None:
 def test_make_check_exits_2_on_an_undeclared_retype(tmp_path: Any, capsys: Any) -> None:
     import yaml
 
-    values = copy.deepcopy(read_stack_values("dev"))
+    values = copy.deepcopy(fixture_values("dev"))
     _retype(values["data-platform:platform"])
     stack_file = tmp_path / "Pulumi.dev.yaml"
     stack_file.write_text(yaml.safe_dump({"config": values}))

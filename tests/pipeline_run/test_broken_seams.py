@@ -34,7 +34,7 @@ def _changed(capture: Capture, name: str, change: Callable[[dict[str, Any]], Non
 
 
 def test_a_wrong_jsonpath_in_the_definition(
-    emulate: Emulate, shipped_captures: dict[str, Capture]
+    emulate: Emulate, fixture_captures: dict[str, Capture]
 ) -> None:
     # S3 lists objects with `Key`; Step Functions hands the response over in PascalCase.
     def wrong_path(inputs: dict[str, Any]) -> None:
@@ -43,7 +43,7 @@ def test_a_wrong_jsonpath_in_the_definition(
         selector["manifest.$"] = "$$.Map.Item.Value.key"
         inputs["definition"] = json.dumps(definition)
 
-    broken = _changed(shipped_captures["dev"], "orders-orchestration-state-machine", wrong_path)
+    broken = _changed(fixture_captures["dev"], "orders-orchestration-state-machine", wrong_path)
     with emulate("dev", capture=broken) as emulation:
         report = run_pipeline(emulation, "orders")
 
@@ -57,12 +57,12 @@ def test_a_wrong_jsonpath_in_the_definition(
     assert "failed at  LoadPendingManifests: States.Runtime: " in render("dev", report)
 
 
-def test_a_renamed_job_argument(emulate: Emulate, shipped_captures: dict[str, Capture]) -> None:
+def test_a_renamed_job_argument(emulate: Emulate, fixture_captures: dict[str, Capture]) -> None:
     def renamed(inputs: dict[str, Any]) -> None:
         arguments = inputs["defaultArguments"]
         arguments["--required_cols"] = arguments.pop("--required_columns")
 
-    broken = _changed(shipped_captures["dev"], "orders-etl-job", renamed)
+    broken = _changed(fixture_captures["dev"], "orders-etl-job", renamed)
     with emulate("dev", capture=broken) as emulation:
         report = run_pipeline(emulation, "orders")
 
@@ -81,7 +81,7 @@ def test_a_renamed_job_argument(emulate: Emulate, shipped_captures: dict[str, Ca
 
 
 def test_a_column_dropped_from_the_etl_output(
-    emulate: Emulate, shipped_captures: dict[str, Capture], tmp_path: Path
+    emulate: Emulate, fixture_captures: dict[str, Capture], tmp_path: Path
 ) -> None:
     # The changed script is what the program ships: the job runs it as it would run in Glue.
     shipped = Path(etl_job.__file__).read_text()
@@ -93,7 +93,7 @@ def test_a_column_dropped_from_the_etl_output(
     def ship_changed(inputs: dict[str, Any]) -> None:
         inputs["source"] = pulumi.FileAsset(str(changed))
 
-    broken = _changed(shipped_captures["dev"], "orders-etl-script", ship_changed)
+    broken = _changed(fixture_captures["dev"], "orders-etl-script", ship_changed)
     with emulate("dev", capture=broken) as emulation:
         report = run_pipeline(emulation, "orders")
         pending = emulation.clients.s3.list_objects_v2(

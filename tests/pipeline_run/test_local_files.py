@@ -8,18 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from offline.capture import Capture, read_stack_values
+from offline.capture import Capture
 from pipeline_run import local
 from pipeline_run.samples import render, sample_rows
 from stack_config import parse_stack_config
+from tests.stacks import fixture_values
 
 STACK = "dev"
 
 
 def test_several_files_land_in_order_and_each_is_followed_through(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fixture_root: Path
 ) -> None:
-    settings = parse_stack_config(STACK, read_stack_values(STACK)).platform.pipelines[0]
+    settings = parse_stack_config(STACK, fixture_values(STACK)).platform.pipelines[0]
     extension = settings.allowed_extensions[0]
     first = sample_rows(settings, count=2)
     key, order = settings.key_columns[0], settings.order_column
@@ -33,7 +34,7 @@ def test_several_files_land_in_order_and_each_is_followed_through(
 
     status = local.main(
         [
-            "--stack", STACK, "--pipeline", settings.name,
+            "--stack", STACK, "--pipeline", settings.name, "--root", str(fixture_root),
             "--file", ",".join(map(str, files)), "--json", str(report_file),
         ]
     )  # fmt: skip

@@ -11,14 +11,14 @@ import pytest
 from offline.capture import Capture
 from pipeline_run.deployment import DeploymentError, deployments
 from pipeline_run.local_warehouse import LocalWarehouse, StatementFailedError, _check_columns
-from tests.conftest import SHIPPED_STACKS
+from tests.stacks import fixture_stacks
 
 
-@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+@pytest.mark.parametrize("stack", fixture_stacks())
 def test_every_pipeline_is_read_from_the_capture(
-    shipped_captures: dict[str, Capture], stack: str
+    fixture_captures: dict[str, Capture], stack: str
 ) -> None:
-    capture = shipped_captures[stack]
+    capture = fixture_captures[stack]
     found = deployments(capture)
     buckets = {r.outputs["bucket"] for r in capture.resources if r.type == "aws:s3/bucket:Bucket"}
     assert list(found) == [p.name for p in capture.config.platform.pipelines]
@@ -31,9 +31,9 @@ def test_every_pipeline_is_read_from_the_capture(
 
 
 def test_a_capture_without_a_pipelines_job_names_what_is_missing(
-    shipped_captures: dict[str, Capture],
+    fixture_captures: dict[str, Capture],
 ) -> None:
-    capture = shipped_captures["dev"]
+    capture = fixture_captures["dev"]
     without_job = dataclasses.replace(
         capture, resources=tuple(r for r in capture.resources if r.name != "orders-etl-job")
     )

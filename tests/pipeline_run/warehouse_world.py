@@ -5,7 +5,6 @@ as the deploy role (admin secret) or the drift role (its own IAM identity)."""
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -19,12 +18,13 @@ from moto import mock_aws
 
 from components.delivery.names import TARGET_DRIFT_ROLE, TARGET_ROLE_PATH
 from components.warehouse.data_api import AUTH_VARIABLE
-from offline.capture import Capture, capture_stack, offline_account, read_stack_values
+from offline.capture import Capture, capture_stack, offline_account
 from offline.mocks import Registration
 from pipeline_run.emulation import DEPLOY_IDENTITY
 from pipeline_run.engine import Engine, Identity
 from pipeline_run.local_data_api import LocalDataApi
 from pipeline_run.local_warehouse import LocalWarehouse
+from tests.stacks import FIXTURE_STACKS, fixture_values
 
 DRIFT_IDENTITY = Identity(f"{TARGET_ROLE_PATH}{TARGET_DRIFT_ROLE}", {AUTH_VARIABLE: "iam"})
 Values = dict[str, Any]
@@ -80,14 +80,14 @@ def world(capture: Capture, workdir: Path) -> Iterator[World]:
 
 
 def stack_values(stack: str, change: Callable[[Values], None] | None = None) -> Values:
-    values = copy.deepcopy(read_stack_values(stack))
+    values = fixture_values(stack)
     if change is not None:
         change(values["data-platform:platform"])
     return values
 
 
 def captured(stack: str, change: Callable[[Values], None] | None = None) -> Capture:
-    return capture_stack(stack, values=stack_values(stack, change))
+    return capture_stack(stack, FIXTURE_STACKS, values=stack_values(stack, change))
 
 
 def registrations(path: Path) -> tuple[Registration, ...]:

@@ -59,12 +59,12 @@ def widened(policy: Registration) -> dict[str, Any]:
 @pytest.fixture(params=["dev", "prod"])
 def stage(
     request: pytest.FixtureRequest,
-    shipped_captures: dict[str, Capture],
-    release_capture: ReleaseCapture,
+    fixture_captures: dict[str, Capture],
+    fixture_release_capture: ReleaseCapture,
 ) -> tuple[Capture, bool]:
     """A shipped stage's stack and whether a person approves its deploys."""
-    approval = {s.stack: s.approval for s in release_capture.config.release.stages}
-    return shipped_captures[request.param], approval[request.param]
+    approval = {s.stack: s.approval for s in fixture_release_capture.config.release.stages}
+    return fixture_captures[request.param], approval[request.param]
 
 
 def test_a_widened_statement_is_broadening(stage: tuple[Capture, bool]) -> None:
@@ -91,9 +91,9 @@ def test_a_stage_without_an_approval_stops_until_it_is_approved(
 
 
 def test_an_unchanged_or_narrowed_policy_is_not_broadening(
-    shipped_captures: dict[str, Capture],
+    fixture_captures: dict[str, Capture],
 ) -> None:
-    policy = _a_role_policy(shipped_captures["dev"])
+    policy = _a_role_policy(fixture_captures["dev"])
     document = json.loads(policy.inputs["policy"])
     document["Statement"] = document["Statement"][1:]
     narrowed = {**policy.inputs, "policy": json.dumps(document)}
@@ -101,15 +101,15 @@ def test_an_unchanged_or_narrowed_policy_is_not_broadening(
     assert broadenings(update_preview(policy, dict(policy.inputs))) == []
 
 
-def test_an_unknown_policy_counts_as_broadening(shipped_captures: dict[str, Capture]) -> None:
-    policy = _a_role_policy(shipped_captures["dev"])
+def test_an_unknown_policy_counts_as_broadening(fixture_captures: dict[str, Capture]) -> None:
+    policy = _a_role_policy(fixture_captures["dev"])
     (found,) = broadenings(update_preview(policy, {**policy.inputs, "policy": UNKNOWN}))
     assert "not known until deploy" in found.reason
 
 
-def test_a_removed_deny_is_broadening(shipped_captures: dict[str, Capture]) -> None:
+def test_a_removed_deny_is_broadening(fixture_captures: dict[str, Capture]) -> None:
     bucket_policy = next(
-        r for r in shipped_captures["dev"].resources if r.type == "aws:s3/bucketPolicy:BucketPolicy"
+        r for r in fixture_captures["dev"].resources if r.type == "aws:s3/bucketPolicy:BucketPolicy"
     )
     document = json.loads(bucket_policy.inputs["policy"])
     document["Statement"] = [s for s in document["Statement"] if s["Effect"] != "Deny"]
@@ -119,11 +119,11 @@ def test_a_removed_deny_is_broadening(shipped_captures: dict[str, Capture]) -> N
 
 
 def test_the_gate_exits_1_with_how_to_approve(
-    shipped_captures: dict[str, Capture],
+    fixture_captures: dict[str, Capture],
     tmp_path: Any,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    policy = _a_role_policy(shipped_captures["dev"])
+    policy = _a_role_policy(fixture_captures["dev"])
     resource = policy
     inputs = widened(policy)
     digest = update_digest(resource, inputs)
@@ -138,9 +138,9 @@ def test_the_gate_exits_1_with_how_to_approve(
 
 
 def test_the_pull_request_comment_lists_the_broadening(
-    shipped_captures: dict[str, Capture],
+    fixture_captures: dict[str, Capture],
 ) -> None:
-    policy = _a_role_policy(shipped_captures["dev"])
+    policy = _a_role_policy(fixture_captures["dev"])
     preview = update_preview(policy, widened(policy))
     digest = update_digest(policy, widened(policy))
     assert broadenings(preview)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from offline.capture import Capture, capture_stack, read_stack_values
+from offline.capture import Capture, capture_stack
 from offline.report import to_json_resources
 from review.capture_diff import render_capture_diff
 from review.warehouse_words import warehouse_changes
+from tests.stacks import fixture_values
 
 
 def _json(capture: Capture) -> list[dict[str, Any]]:
@@ -17,9 +18,9 @@ def _json(capture: Capture) -> list[dict[str, Any]]:
 
 
 def test_a_migration_an_added_column_and_a_removed_role_in_words(
-    shipped_captures: dict[str, Capture],
+    fixture_captures: dict[str, Capture],
 ) -> None:
-    values = copy.deepcopy(read_stack_values("dev"))
+    values = copy.deepcopy(fixture_values("dev"))
     platform = values["data-platform:platform"]
     pipeline = platform["pipelines"][0]
     column = pipeline["required_columns"][0]
@@ -38,7 +39,7 @@ def test_a_migration_an_added_column_and_a_removed_role_in_words(
     pipeline.setdefault("optional_columns", []).append("drill_note")
     removed = platform["warehouse"]["reader_roles"]
     platform["warehouse"]["reader_roles"] = []
-    base, head = _json(shipped_captures["dev"]), _json(capture_stack("dev", values=values))
+    base, head = _json(fixture_captures["dev"]), _json(capture_stack("dev", values=values))
     lines = warehouse_changes(base, head)
     table = f"{platform['warehouse']['load_schema']}.{pipeline['target_table']}"
     assert f"table {table}: migration 1 retypes column {column} to " in " ".join(lines)

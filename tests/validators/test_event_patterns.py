@@ -18,6 +18,7 @@ from moto.events.utils import EventMessageType
 
 from offline.capture import Capture, ReleaseCapture, offline_account
 from offline.mocks import MOCK_ACCOUNT_ID
+from tests.stacks import user_stacks
 from tests.validators.documents import Document, event_patterns
 
 EVENTS = Path(__file__).parent / "events"
@@ -247,22 +248,25 @@ def check(capture: AnyCapture, rule: Document) -> list[str]:
 
 @pytest.fixture(scope="module")
 def captures(
-    shipped_captures: dict[str, Capture], release_capture: ReleaseCapture
+    fixture_captures: dict[str, Capture], fixture_release_capture: ReleaseCapture
 ) -> dict[str, AnyCapture]:
-    return {**shipped_captures, release_capture.stack: release_capture}
+    return {**fixture_captures, fixture_release_capture.stack: fixture_release_capture}
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod", "delivery"])
+@pytest.mark.parametrize("stack", [*user_stacks(), *user_stacks(release=True)])
 def test_every_event_pattern_matches_its_documented_event_only(
-    stack: str, captures: dict[str, AnyCapture]
+    stack: str,
+    user_captures: dict[str, Capture],
+    user_release_captures: dict[str, ReleaseCapture],
 ) -> None:
+    captures: dict[str, AnyCapture] = {**user_captures, **user_release_captures}
     capture = captures[stack]
     rules = list(event_patterns(capture))
     assert rules
     assert [problem for rule in rules for problem in check(capture, rule)] == []
 
 
-def test_every_binding_is_exercised_by_a_shipped_stack(captures: dict[str, AnyCapture]) -> None:
+def test_every_binding_is_exercised_by_a_fixture_stack(captures: dict[str, AnyCapture]) -> None:
     kinds = {
         (pattern["source"][0], pattern["detail-type"][0])
         for capture in captures.values()

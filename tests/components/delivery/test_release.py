@@ -19,6 +19,7 @@ from offline.policy_check import load_policy_config
 from offline.report import to_json_resources
 from stack_config.release import ReleaseSettings
 from tests.components.helpers import by_name, policy_statements
+from tests.stacks import FIXTURE_STACKS
 
 Runner = Callable[[Callable[[], object]], tuple[Registration, ...]]
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/test"
@@ -71,8 +72,8 @@ def release(run: Runner, approvals: dict[str, bool], **settings: Any) -> dict[st
 
 
 @pytest.fixture
-def shipped(release_capture: ReleaseCapture) -> dict[str, Registration]:
-    return by_name(release_capture.resources)
+def shipped(fixture_release_capture: ReleaseCapture) -> dict[str, Registration]:
+    return by_name(fixture_release_capture.resources)
 
 
 def stages(resources: dict[str, Registration], name: str = "release-pipeline") -> list[Any]:
@@ -253,7 +254,7 @@ def test_failed_releases_and_verifications_alert_the_subscribers(
 
 
 def test_pull_requests_preview_only_the_stages_that_allow_it(
-    shipped: dict[str, Registration], release_capture: ReleaseCapture
+    shipped: dict[str, Registration], fixture_release_capture: ReleaseCapture
 ) -> None:
     rule = json.loads(shipped["release-on-pull-request"].inputs["eventPattern"])
     assert rule["detail"]["destinationReference"] == ["refs/heads/main"]
@@ -265,7 +266,7 @@ def test_pull_requests_preview_only_the_stages_that_allow_it(
             "environmentVariables"
         ]
     }
-    stages = release_capture.config.release.stages
+    stages = fixture_release_capture.config.release.stages
     previewed = [s.stack for s in stages if s.previewed_by_pull_requests]
     assert [t["stack"] for t in json.loads(variables["RELEASE_TARGETS"])] == previewed
     assert variables["UNPREVIEWED_STACKS"].split() == [
@@ -305,11 +306,11 @@ def test_github_sources_use_trigger_filters_and_a_pull_request_pipeline(run_mock
     ]
 
 
-def test_the_delivery_stack_violates_no_policy(release_capture: ReleaseCapture) -> None:
+def test_the_delivery_stack_violates_no_policy(fixture_release_capture: ReleaseCapture) -> None:
     pack = PROJECT_ROOT / "policies"
     report = run_policy_pack(
         pack,
-        to_json_resources(release_capture.resources),
-        config=load_policy_config(pack, release_capture.stack),
+        to_json_resources(fixture_release_capture.resources),
+        config=load_policy_config(FIXTURE_STACKS / "policies", fixture_release_capture.stack),
     )
     assert report.violations == ()

@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 
 from components.warehouse.sql import iam_role_user, redshift_type
-from offline.capture import Capture, capture_stack, read_stack_values
+from offline.capture import Capture, capture_stack
 from offline.mocks import Registration
 from pipeline_run.engine import DYNAMIC_PREFIX, STATEMENT_TYPE
 from stack_config.warehouse import CATALOG_READER_ROLE
+from tests.stacks import fixture_stacks, fixture_values
 
-STACKS = ["dev", "prod"]
+STACKS = fixture_stacks()
 
 
 def _objects(capture: Capture, kind: str) -> dict[str, Registration]:
@@ -28,9 +29,9 @@ def _objects(capture: Capture, kind: str) -> dict[str, Registration]:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_each_pipeline_has_its_table_procedure_and_loader(
-    stack: str, shipped_captures: dict[str, Capture]
+    stack: str, fixture_captures: dict[str, Capture]
 ) -> None:
-    capture = shipped_captures[stack]
+    capture = fixture_captures[stack]
     warehouse = capture.config.platform.warehouse
     assert warehouse is not None
     tables, procedures = _objects(capture, "Table"), _objects(capture, "LoadProcedure")
@@ -51,9 +52,9 @@ def test_each_pipeline_has_its_table_procedure_and_loader(
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_no_create_only_statement_and_no_role_arn_in_load_sql(
-    stack: str, shipped_captures: dict[str, Capture]
+    stack: str, fixture_captures: dict[str, Capture]
 ) -> None:
-    capture = shipped_captures[stack]
+    capture = fixture_captures[stack]
     assert [r.name for r in capture.resources if r.type == STATEMENT_TYPE] == []
     for procedure in _objects(capture, "LoadProcedure").values():
         assert "IAM_ROLE default" in procedure.inputs["definition"]
@@ -62,9 +63,9 @@ def test_no_create_only_statement_and_no_role_arn_in_load_sql(
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_drift_identity_gets_catalog_reads_only(
-    stack: str, shipped_captures: dict[str, Capture]
+    stack: str, fixture_captures: dict[str, Capture]
 ) -> None:
-    capture = shipped_captures[stack]
+    capture = fixture_captures[stack]
     users = {r.inputs["user"]: r.inputs for r in _objects(capture, "User").values()}
     drift = users.get("IAMR:data-platform-release-drift")
     if capture.config.platform.delivery is None:
@@ -89,9 +90,9 @@ def _pickled(registration: Registration) -> bytes:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_pickled_provider_is_a_class_reference_with_no_state(
-    stack: str, shipped_captures: dict[str, Capture]
+    stack: str, fixture_captures: dict[str, Capture]
 ) -> None:
-    dynamic = [r for r in shipped_captures[stack].resources if r.type.startswith(DYNAMIC_PREFIX)]
+    dynamic = [r for r in fixture_captures[stack].resources if r.type.startswith(DYNAMIC_PREFIX)]
     assert dynamic
     for registration in dynamic:
         pickled = _pickled(registration)
@@ -103,24 +104,24 @@ def test_the_pickled_provider_is_a_class_reference_with_no_state(
 
 
 def _with_column(stack: str) -> dict[str, Any]:
-    values = copy.deepcopy(read_stack_values(stack))
+    values = copy.deepcopy(fixture_values(stack))
     pipeline = values["data-platform:platform"]["pipelines"][0]
     pipeline.setdefault("optional_columns", []).append("drill_note")
     return values
 
 
 def test_adding_a_column_changes_that_table_and_its_procedure_only(
-    shipped_captures: dict[str, Capture],
+    fixture_captures: dict[str, Capture],
 ) -> None:
     before = {
-        r.name: r for r in shipped_captures["dev"].resources if r.type.startswith(DYNAMIC_PREFIX)
+        r.name: r for r in fixture_captures["dev"].resources if r.type.startswith(DYNAMIC_PREFIX)
     }
     after = {
         r.name: r
         for r in capture_stack("dev", values=_with_column("dev")).resources
         if r.type.startswith(DYNAMIC_PREFIX)
     }
-    table = shipped_captures["dev"].config.platform.pipelines[0].target_table
+    table = fixture_captures["dev"].config.platform.pipelines[0].target_table
     changed = {
         name
         for name in before

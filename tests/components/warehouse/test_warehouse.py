@@ -330,10 +330,10 @@ def _allows_describe(statements: list[Statement], caller: str, owner: str) -> bo
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_a_load_is_polled_from_any_session_of_its_role_and_no_other_role(
-    stack: str, shipped_captures: dict[str, Capture]
+    stack: str, fixture_captures: dict[str, Capture]
 ) -> None:
-    resources = shipped_captures[stack].resources
-    pipeline = shipped_captures[stack].config.platform.pipelines[0]
+    resources = fixture_captures[stack].resources
+    pipeline = fixture_captures[stack].config.platform.pipelines[0]
     role = next(r for r in resources if r.name == f"{pipeline.name}-orchestration-role")
     policies = [
         json.loads(r.inputs["policy"])
