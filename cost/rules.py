@@ -222,7 +222,12 @@ FREE_WHILE_IDLE: Final = frozenset(
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     )
     for member in family(token)
-)
+) | {
+    # Objects inside the warehouse (components/warehouse/tables.py, objects.py), declared through
+    # the program's own provider: the warehouse they live in is what is billed.
+    f"pulumi-python:dynamic/warehouse:{kind}"
+    for kind in ("Schema", "Role", "User", "Table", "LoadProcedure")
+}
 
 
 def judged(type_token: str) -> bool:
