@@ -87,3 +87,33 @@ def test_the_readme_pytest_example_passes_in_another_repository(
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+def test_the_package_installs_from_a_git_url(tmp_path: Path) -> None:
+    """The README's git form, `<name> @ git+<url>#subdirectory=guardrails`, from a repository
+    holding what the package is built from (a local `file://` URL: no network)."""
+    repository = tmp_path / "repository"
+    ignored = shutil.ignore_patterns("__pycache__", ".venv", "node_modules", "*.pyc")
+    for folder in ("guardrails", "offline", "policies"):
+        shutil.copytree(PROJECT_ROOT / folder, repository / folder, ignore=ignored)
+    git = ["git", "-C", str(repository), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "the package"]):
+        subprocess.run([*git, *command], check=True, capture_output=True)
+    venv = tmp_path / "venv"
+    subprocess.run([_uv(), "venv", "-q", str(venv), "--python", sys.executable], check=True)
+    python = venv / "bin" / "python"
+    requirement = f"data-platform-guardrails @ git+file://{repository}#subdirectory=guardrails"
+    subprocess.run(
+        [_uv(), "pip", "install", "-q", "--offline", "--no-deps", "--python", str(python),
+         requirement],
+        check=True,
+    )  # fmt: skip
+    listed = subprocess.run(
+        [_uv(), "pip", "show", "--python", str(python), "data-platform-guardrails"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = _run(python, tmp_path, "-c", "import policies; print(policies.__file__)")
+    assert "Name: data-platform-guardrails" in listed
+    assert found.returncode == 0 and "site-packages" in found.stdout, found.stderr
