@@ -1,7 +1,10 @@
-"""A pipeline's Glue ETL job: its script shipped from the repo, its log group and a role that can
-touch only the pipeline's raw prefix, its curated table, its script, its key and Glue job logs.
+"""A pipeline's Glue ETL job: its script shipped from the repo, its log group, the catalog table
+over the rows it rejects, and a role that can touch only the pipeline's raw, rejects and
+quarantine prefixes, its curated table and the job's own records (manifests, held batches, run
+reports, ledger), its script, its key, its metrics and Glue job logs.
 """
 
+import json
 from dataclasses import dataclass
 
 import pulumi
@@ -20,6 +23,8 @@ JOB_LOG_GROUPS = "log-group:/aws-glue/jobs*"
 # The standard ETL script; a pipeline with a script of its own gets it beside that script, as a
 # library (`--extra-py-files`), to call its main() with a transform (docs/transformations.md).
 ETL_LIBRARY = "runtime/glue/etl_job.py"
+# The job's own metrics (runtime/glue/etl_job.py METRICS_NAMESPACE).
+METRICS_NAMESPACE = "DataPlatform/Pipelines"
 JOB_LOG_ACTIONS = (
     "logs:CreateLogGroup",
     "logs:CreateLogStream",
@@ -36,17 +41,20 @@ class _Locations:
     curated_bucket: pulumi.Input[str]
     artifacts_bucket: pulumi.Input[str]
     curated_database: pulumi.Input[str]
+    raw_database: pulumi.Input[str]
     script_key: str
     temp_prefix: str
     library_key: str | None = None
 
 
 class GlueJob(pulumi.ComponentResource):
-    """Script object, encrypted log group, least-privilege role and the Glue job."""
+    """Script object, encrypted log group, least-privilege role, the Glue job and its rejects
+    table."""
 
     job: aws.glue.Job
     script: aws.s3.BucketObjectv2
     library: aws.s3.BucketObjectv2 | None
+    rejects_table: aws.glue.CatalogTable
 
     def __init__(
         self,
@@ -59,6 +67,7 @@ class GlueJob(pulumi.ComponentResource):
         curated_bucket: pulumi.Input[str],
         artifacts_bucket: pulumi.Input[str],
         curated_database: pulumi.Input[str],
+        raw_database: pulumi.Input[str],
         security_configuration: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -70,6 +79,7 @@ class GlueJob(pulumi.ComponentResource):
             curated_bucket=curated_bucket,
             artifacts_bucket=artifacts_bucket,
             curated_database=curated_database,
+            raw_database=raw_database,
             script_key=f"glue/{pipeline.name}/{pipeline.glue.script.rsplit('/', 1)[-1]}",
             temp_prefix=f"glue-temp/{pipeline.name}/",
             library_key=(
@@ -112,7 +122,9 @@ class GlueJob(pulumi.ComponentResource):
             service="glue.amazonaws.com",
             source_account=env.account_id,
             statements=[
-                *_role_statements(env, pipeline, where, kms_key_arn=kms_key_arn),
+                *_role_statements(
+                    env, pipeline, where, kms_key_arn=kms_key_arn, job_name=args.qualified_name
+                ),
                 # The Data Catalog is encrypted with the account key (bootstrap/).
                 env.key_by_alias(
                     ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"],
@@ -131,7 +143,14 @@ class GlueJob(pulumi.ComponentResource):
             security_configuration=security_configuration,
             opts=child.merge(pulumi.ResourceOptions(depends_on=shipped)),
         )
-        self.register_outputs({"job_name": self.job.name, "script": self.script.key})
+        self.rejects_table = _build_rejects_table(f"{name}-rejects-table", pipeline, where, child)
+        self.register_outputs(
+            {
+                "job_name": self.job.name,
+                "script": self.script.key,
+                "rejects_table": self.rejects_table.name,
+            }
+        )
 
 
 def _build_script(
@@ -194,6 +213,7 @@ def _build_job(
                 curated_bucket=where.curated_bucket,
                 artifacts_bucket=where.artifacts_bucket,
                 curated_database=where.curated_database,
+                raw_database=where.raw_database,
                 log_group=log_group,
                 temp_prefix=where.temp_prefix,
             ),
@@ -213,8 +233,14 @@ def _build_job(
 
 
 def _role_statements(
-    env: AwsEnv, pipeline: PipelineSettings, where: _Locations, *, kms_key_arn: pulumi.Input[str]
+    env: AwsEnv,
+    pipeline: PipelineSettings,
+    where: _Locations,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    job_name: str,
 ) -> list[Statement]:
+    partitions = ["glue:GetPartition", "glue:GetPartitions", "glue:BatchCreatePartition"]
     return [
         *_s3_statements(env, pipeline, where),
         allow(
@@ -223,35 +249,50 @@ def _role_statements(
                 "glue:GetTable",
                 "glue:CreateTable",
                 "glue:UpdateTable",
-                "glue:GetPartition",
-                "glue:GetPartitions",
-                "glue:BatchCreatePartition",
+                *partitions,
             ],
             _catalog_arns(env, where.curated_database, pipeline.target_table),
         ),
+        # The rejects table is the program's: the job adds partitions, never changes it.
+        allow(
+            ["glue:GetDatabase", "glue:GetTable", *partitions],
+            _catalog_arns(env, where.raw_database, pipeline.rejects_table),
+        ),
+        # A job that ran with bookmarks adopts the files its last successful run had read.
+        allow(["glue:GetJobRuns"], [env.arn("glue", f"job/{job_name}")]),
         allow(list(JOB_LOG_ACTIONS), [env.arn("logs", JOB_LOG_GROUPS)]),
         allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"], [kms_key_arn]),
-        allow(["cloudwatch:PutMetricData"], ["*"], StringEquals={"cloudwatch:namespace": "Glue"}),
+        allow(
+            ["cloudwatch:PutMetricData"],
+            ["*"],
+            StringEquals={"cloudwatch:namespace": ["Glue", METRICS_NAMESPACE]},
+        ),
     ]
 
 
 def _s3_statements(env: AwsEnv, pipeline: PipelineSettings, where: _Locations) -> list[Statement]:
     source, table = pipeline.source_prefix, pipeline.target_table
     read_write = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    rejects, ledger = pipeline.rejects_prefix, pipeline.ledger_prefix
+    written = [pipeline.manifest_prefix, pipeline.held_prefix, pipeline.run_report_prefix]
     return [
         allow(["s3:GetObject"], [env.s3_arn(where.raw_bucket, f"{source}*")]),
+        # Quarantine gets copies; the job never deletes a source file (the raw zone expires it).
+        allow(["s3:PutObject"], [env.s3_arn(where.raw_bucket, f"{pipeline.quarantine_prefix}*")]),
+        allow(read_write, [env.s3_arn(where.raw_bucket, f"{rejects}*")]),
         allow(
             ["s3:ListBucket"],
             [env.s3_arn(where.raw_bucket)],
-            StringLike={"s3:prefix": [f"{source}*"]},
+            StringLike={"s3:prefix": [f"{source}*", f"{rejects}*"]},
         ),
         allow(read_write, [env.s3_arn(where.curated_bucket, f"{table}/*")]),
+        allow(read_write, [env.s3_arn(where.curated_bucket, f"{ledger}*")]),
         allow(
             ["s3:ListBucket"],
             [env.s3_arn(where.curated_bucket)],
-            StringLike={"s3:prefix": [f"{table}/*"]},
+            StringLike={"s3:prefix": [f"{table}/*", f"{ledger}*"]},
         ),
-        allow(["s3:PutObject"], [env.s3_arn(where.curated_bucket, f"{pipeline.manifest_prefix}*")]),
+        allow(["s3:PutObject"], [env.s3_arn(where.curated_bucket, f"{p}*") for p in written]),
         allow(
             ["s3:GetObject"],
             [
@@ -262,6 +303,49 @@ def _s3_statements(env: AwsEnv, pipeline: PipelineSettings, where: _Locations) -
         ),
         allow(read_write, [env.s3_arn(where.artifacts_bucket, f"{where.temp_prefix}*")]),
     ]
+
+
+# The columns of the job's reject records (runtime/glue/etl_job.py writes them).
+REJECTS_COLUMNS = (
+    ("run_id", "string"),
+    ("source_file", "string"),
+    ("record_number", "bigint"),
+    ("column_name", "string"),
+    ("original_text", "string"),
+    ("rule", "string"),
+    ("reason", "string"),
+)
+
+
+def _build_rejects_table(
+    name: str, pipeline: PipelineSettings, where: _Locations, opts: pulumi.ResourceOptions
+) -> aws.glue.CatalogTable:
+    """`<table>_rejects` in the raw zone's database: Parquet under the pipeline's rejects
+    prefix, partitioned by the date of the run that rejected the rows."""
+    return aws.glue.CatalogTable(
+        name,
+        name=pipeline.rejects_table,
+        database_name=where.raw_database,
+        table_type="EXTERNAL_TABLE",
+        description=f"Rows the {pipeline.name} pipeline's Glue job rejected, with the reason.",
+        parameters={"classification": "parquet", "EXTERNAL": "TRUE"},
+        partition_keys=[aws.glue.CatalogTablePartitionKeyArgs(name="ingest_date", type="string")],
+        storage_descriptor=aws.glue.CatalogTableStorageDescriptorArgs(
+            location=pulumi.Output.concat("s3://", where.raw_bucket, "/", pipeline.rejects_prefix),
+            input_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+            output_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+            ser_de_info=aws.glue.CatalogTableStorageDescriptorSerDeInfoArgs(
+                serialization_library=(
+                    "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+                )
+            ),
+            columns=[
+                aws.glue.CatalogTableStorageDescriptorColumnArgs(name=column, type=kind)
+                for column, kind in REJECTS_COLUMNS
+            ],
+        ),
+        opts=opts,
+    )
 
 
 def _catalog_arns(env: AwsEnv, database: pulumi.Input[str], table: str) -> list[pulumi.Output[str]]:
@@ -279,12 +363,22 @@ def job_arguments(
     curated_bucket: pulumi.Input[str],
     artifacts_bucket: pulumi.Input[str],
     curated_database: pulumi.Input[str],
+    raw_database: pulumi.Input[str],
     log_group: pulumi.Input[str],
     temp_prefix: str,
 ) -> dict[str, pulumi.Input[str]]:
     """The job's default arguments: Glue features plus what `runtime/glue/etl_job.py` reads."""
+
+    def raw(prefix: str) -> pulumi.Output[str]:
+        return pulumi.Output.concat("s3://", raw_bucket, "/", prefix)
+
+    def curated(prefix: str) -> pulumi.Output[str]:
+        return pulumi.Output.concat("s3://", curated_bucket, "/", prefix)
+
     arguments: dict[str, pulumi.Input[str]] = {
-        "--job-bookmark-option": "job-bookmark-enable",
+        # The job's ledger, not bookmarks, records the files it processed (a file it cannot
+        # curate is recorded too, so it never blocks a later run).
+        "--job-bookmark-option": "job-bookmark-disable",
         "--enable-continuous-cloudwatch-log": "true",
         "--continuous-log-logGroup": log_group,
         "--enable-metrics": "true",
@@ -300,9 +394,18 @@ def job_arguments(
         "--required_columns": ",".join(pipeline.required_columns),
         "--key_columns": ",".join(pipeline.key_columns),
         "--order_column": pipeline.order_column,
-        "--manifest_prefix": pulumi.Output.concat(
-            "s3://", curated_bucket, "/", pipeline.manifest_prefix
+        "--manifest_prefix": curated(pipeline.manifest_prefix),
+        "--held_prefix": curated(pipeline.held_prefix),
+        "--run_report_prefix": curated(pipeline.run_report_prefix),
+        "--ledger_prefix": curated(pipeline.ledger_prefix),
+        "--rejects_path": raw(pipeline.rejects_prefix),
+        "--rejects_database": raw_database,
+        "--rejects_table": pipeline.rejects_table,
+        "--quarantine_path": raw(pipeline.quarantine_prefix),
+        "--expectations": json.dumps(
+            pipeline.expectations.model_dump(mode="json"), separators=(",", ":")
         ),
+        "--pipeline": pipeline.name,
     }
     if pipeline.optional_columns:
         arguments["--optional_columns"] = ",".join(pipeline.optional_columns)

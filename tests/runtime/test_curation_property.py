@@ -142,11 +142,17 @@ ANY: dict[str, st.SearchStrategy[str]] = {
     "qty": INTS,
     "note": STRINGS,
 }
+
+
+def _mostly_valid(column: str) -> st.SearchStrategy[str | None]:
+    def pick(choice: int) -> st.SearchStrategy[str | None]:
+        return _padded(ANY[column]) if choice == 5 else VALID[column]
+
+    return st.integers(0, 5).flatmap(pick)
+
+
 VALUES: dict[str, st.SearchStrategy[str | None]] = {
-    column: st.integers(0, 5).flatmap(
-        lambda pick, column=column: _padded(ANY[column]) if pick == 5 else VALID[column]
-    )
-    for column in VALID
+    column: _mostly_valid(column) for column in VALID
 }
 REPEATED = {
     "tenant": st.sampled_from(["a", " b"]),
