@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.pipelines.args import PipelineArgs
+from components.pipelines.rejects_table import rejects_table
 from components.shared.aws_context import AwsEnv
 from components.shared.iam import Statement, allow, service_role
 from components.shared.log_group import encrypted_log_group
@@ -143,7 +144,13 @@ class GlueJob(pulumi.ComponentResource):
             security_configuration=security_configuration,
             opts=child.merge(pulumi.ResourceOptions(depends_on=shipped)),
         )
-        self.rejects_table = _build_rejects_table(f"{name}-rejects-table", pipeline, where, child)
+        self.rejects_table = rejects_table(
+            f"{name}-rejects-table",
+            pipeline,
+            raw_bucket=where.raw_bucket,
+            raw_database=where.raw_database,
+            opts=child,
+        )
         self.register_outputs(
             {
                 "job_name": self.job.name,
@@ -303,49 +310,6 @@ def _s3_statements(env: AwsEnv, pipeline: PipelineSettings, where: _Locations) -
         ),
         allow(read_write, [env.s3_arn(where.artifacts_bucket, f"{where.temp_prefix}*")]),
     ]
-
-
-# The columns of the job's reject records (runtime/glue/etl_job.py writes them).
-REJECTS_COLUMNS = (
-    ("run_id", "string"),
-    ("source_file", "string"),
-    ("record_number", "bigint"),
-    ("column_name", "string"),
-    ("original_text", "string"),
-    ("rule", "string"),
-    ("reason", "string"),
-)
-
-
-def _build_rejects_table(
-    name: str, pipeline: PipelineSettings, where: _Locations, opts: pulumi.ResourceOptions
-) -> aws.glue.CatalogTable:
-    """`<table>_rejects` in the raw zone's database: Parquet under the pipeline's rejects
-    prefix, partitioned by the date of the run that rejected the rows."""
-    return aws.glue.CatalogTable(
-        name,
-        name=pipeline.rejects_table,
-        database_name=where.raw_database,
-        table_type="EXTERNAL_TABLE",
-        description=f"Rows the {pipeline.name} pipeline's Glue job rejected, with the reason.",
-        parameters={"classification": "parquet", "EXTERNAL": "TRUE"},
-        partition_keys=[aws.glue.CatalogTablePartitionKeyArgs(name="ingest_date", type="string")],
-        storage_descriptor=aws.glue.CatalogTableStorageDescriptorArgs(
-            location=pulumi.Output.concat("s3://", where.raw_bucket, "/", pipeline.rejects_prefix),
-            input_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
-            output_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-            ser_de_info=aws.glue.CatalogTableStorageDescriptorSerDeInfoArgs(
-                serialization_library=(
-                    "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
-                )
-            ),
-            columns=[
-                aws.glue.CatalogTableStorageDescriptorColumnArgs(name=column, type=kind)
-                for column, kind in REJECTS_COLUMNS
-            ],
-        ),
-        opts=opts,
-    )
 
 
 def _catalog_arns(env: AwsEnv, database: pulumi.Input[str], table: str) -> list[pulumi.Output[str]]:

@@ -724,10 +724,13 @@ CSV_OPTIONS = {
     "multiLine": "true",  # a quoted field may hold line breaks
     "escape": '"',  # RFC 4180: a quote inside a quoted field is doubled
     "mode": "PERMISSIVE",
+    # A record with more or fewer values than the header lands here, as read; Spark compares
+    # the number of values with the schema's other fields.
+    "columnNameOfCorruptRecord": "_corrupt",
     "encoding": "UTF-8",
 }
-_EXTRA = "_extra"
-MALFORMED_CSV = "the record has a value beyond the columns of its file's header"
+_CORRUPT = "_corrupt"
+MALFORMED_CSV = "the record's number of values differs from its file's header"
 MALFORMED_JSON = "the line is not a JSON object"
 COLLIDING_JSON = "two keys of the line normalise to the same column name"
 _SNAKE_CASE = r"[a-z0-9]+(_[a-z0-9]+)*"
@@ -774,105 +777,80 @@ def _spark_type(column_type: ColumnType) -> Any:
 def _trimmed(text: Any) -> Any:
     from pyspark.sql import functions as sf
 
-    return sf.nullif(sf.btrim(text, sf.lit(WHITESPACE)), sf.lit(""))
+    # Whitespace is at most U+0020: a text whose ends are above it needs no trimming (btrim
+    # with a set of characters is slow).
+    untouched = (sf.ascii(text) > 32) & (sf.ascii(sf.substring(text, -1, 1)) > 32)
+    trimmed = sf.btrim(text, sf.lit(WHITESPACE))
+    return sf.when(untouched, text).when(trimmed != "", trimmed)
 
 
-def _cast_failure(text: Any, checks: Sequence[tuple[Any, str]]) -> Any:
-    """The reason a non-NULL text fails its cast: the message of the first failing check."""
-    from pyspark.sql import functions as sf
+@dataclass(frozen=True)
+class SparkCast:
+    """How the Spark path casts a trimmed text (`text`, a Column) to a column type: the text
+    must pass `gate` (else `gate_message`), then the `candidate` value must pass each check
+    (else its message). Each part is computed once per row, in its own projection."""
 
-    reason = sf.when(text.isNull(), sf.lit(None).cast("string"))
-    for failed, message in checks:
-        reason = reason.when(failed, sf.lit(message))
-    return reason
+    gate: Any  # a boolean Column of the text, or None: every text passes
+    gate_message: str
+    candidate: Any  # the cast value Column of the text
+    checks: tuple[tuple[Callable[[Any], Any], str], ...] = ()  # (failed(candidate), message)
 
 
-def spark_cast(text: Any, column_type: ColumnType) -> tuple[Any, Any]:
-    """(value, reason) Columns for a trimmed text Column: the cast value (NULL when the text is
-    NULL or fails), and the CastError message `cast_value` gives for the same text."""
+def spark_cast(text: Any, column_type: ColumnType) -> SparkCast:
+    """The SparkCast of `column_type`, mirroring `cast_value` (the property test holds them
+    to the same values and messages)."""
     parts = decimal_parts(column_type)
     if parts is not None:
-        return _spark_decimal(text, column_type, *parts)
+        misfit = decimal_misfit(*parts)
+        candidate = text.cast(_spark_type(column_type))
+        return SparkCast(text.rlike(_java(DECIMAL_TEXT)), NOT_NUMBER, candidate, ((_null, misfit),))
     return _SPARK_CASTS[column_type](text)  # type: ignore[index]  # a scalar type
 
 
-def _spark_decimal(
-    text: Any, column_type: ColumnType, precision: int, scale: int
-) -> tuple[Any, Any]:
+def _spark_int(text: Any) -> SparkCast:
     from pyspark.sql import functions as sf
 
-    ok = text.rlike(_java(DECIMAL_TEXT))
-    value = sf.when(ok, text.cast(_spark_type(column_type)))
-    misfit = decimal_misfit(precision, scale)
-    return value, _cast_failure(text, [(~ok, NOT_NUMBER), (value.isNull(), misfit)])
+    candidate = sf.substring_index(text, ".", 1).cast("bigint")
+    return SparkCast(text.rlike(_java(INT_TEXT)), NOT_WHOLE, candidate, ((_null, INT_RANGE),))
 
 
-def _spark_int(text: Any) -> tuple[Any, Any]:
-    from pyspark.sql import functions as sf
-
-    ok = text.rlike(_java(INT_TEXT))
-    value = sf.when(ok, sf.substring_index(text, ".", 1).cast("bigint"))
-    return value, _cast_failure(text, [(~ok, NOT_WHOLE), (value.isNull(), INT_RANGE)])
+def _spark_float(text: Any) -> SparkCast:
+    checks = ((_infinite, DOUBLE_RANGE),)
+    return SparkCast(text.rlike(_java(FLOAT_TEXT)), NOT_NUMBER, text.cast("double"), checks)
 
 
-def _spark_float(text: Any) -> tuple[Any, Any]:
-    from pyspark.sql import functions as sf
-
-    ok = text.rlike(_java(FLOAT_TEXT))
-    number = text.cast("double")
-    value = sf.when(ok & (sf.abs(number) != sf.lit(math.inf)), number)
-    return value, _cast_failure(text, [(~ok, NOT_NUMBER), (value.isNull(), DOUBLE_RANGE)])
-
-
-def _spark_bool(text: Any) -> tuple[Any, Any]:
+def _spark_bool(text: Any) -> SparkCast:
     from pyspark.sql import functions as sf
 
     lowered = sf.lower(text)
-    value = sf.when(lowered.isin(*TRUE_TEXTS), True).when(lowered.isin(*FALSE_TEXTS), False)
-    return value, _cast_failure(text, [(value.isNull(), NOT_BOOL)])
+    gate = lowered.isin(*TRUE_TEXTS, *FALSE_TEXTS)
+    return SparkCast(gate, NOT_BOOL, lowered.isin(*TRUE_TEXTS))
 
 
-def _spark_date(text: Any) -> tuple[Any, Any]:
-    from pyspark.sql import functions as sf
-
-    value = sf.when(text.rlike(_java(DATE_TEXT)), text.cast("date"))
-    return value, _cast_failure(text, [(value.isNull(), NOT_DATE)])
-
-
-def _spark_string(text: Any) -> tuple[Any, Any]:
-    return text, _cast_failure(text, [])
-
-
-def _spark_timestamp(text: Any) -> tuple[Any, Any]:
-    from pyspark.sql import functions as sf
-
-    # Spark's cast needs the seconds before an offset: `10:00Z` becomes `10:00:00Z`.
-    with_seconds = sf.regexp_replace(text, r"^(.{10}[T ][0-9]{2}:[0-9]{2})(?=Z|[+-]|$)", "$1:00")
-    parsed = sf.when(text.rlike(_java(TIMESTAMP_TEXT)), with_seconds.cast("timestamp"))
-    in_range = sf.year(parsed).between(1, 9999)
-    value = sf.when(in_range, parsed)
-    checks = [(parsed.isNull(), NOT_TIMESTAMP), (~in_range, TIMESTAMP_RANGE)]
-    return value, _cast_failure(text, checks)
-
-
-def _problem(
-    when: Any, rule: str, column: str | None, *, original: Any, reason: Any, rejects: bool = True
-) -> Any:
-    from pyspark.sql import functions as sf
-
-    return sf.when(
-        when,
-        sf.struct(
-            sf.lit(rule).alias("rule"),
-            sf.lit(column).cast("string").alias("column_name"),
-            original.cast("string").alias("original_text"),
-            reason.cast("string").alias("reason"),
-            sf.lit(rejects).alias("rejects"),
-        ),
+def _spark_date(text: Any) -> SparkCast:
+    return SparkCast(
+        text.rlike(_java(DATE_TEXT)), NOT_DATE, text.cast("date"), ((_null, NOT_DATE),)
     )
 
 
-_SPARK_CASTS: dict[ScalarType, Callable[[Any], tuple[Any, Any]]] = {
+def _spark_timestamp(text: Any) -> SparkCast:
+    from pyspark.sql import functions as sf
+
+    # Spark's cast needs the seconds before an offset: `10:00Z` becomes `10:00:00Z`.
+    short = (sf.length(text) > 10) & (sf.substring(text, 17, 1) != ":")
+    with_seconds = sf.when(
+        short, sf.regexp_replace(text, r"^(.{10}[T ][0-9]{2}:[0-9]{2})(?=Z|[+-]|$)", "$1:00")
+    ).otherwise(text)
+    checks = ((_null, NOT_TIMESTAMP), (_outside_years, TIMESTAMP_RANGE))
+    gate = text.rlike(_java(TIMESTAMP_TEXT))
+    return SparkCast(gate, NOT_TIMESTAMP, with_seconds.cast("timestamp"), checks)
+
+
+def _spark_string(text: Any) -> SparkCast:
+    return SparkCast(None, "", text)
+
+
+_SPARK_CASTS: dict[ScalarType, Callable[[Any], SparkCast]] = {
     "string": _spark_string,
     "int": _spark_int,
     "float": _spark_float,
@@ -880,6 +858,72 @@ _SPARK_CASTS: dict[ScalarType, Callable[[Any], tuple[Any, Any]]] = {
     "date": _spark_date,
     "timestamp": _spark_timestamp,
 }
+
+
+def _null(value: Any) -> Any:
+    return value.isNull()
+
+
+def _infinite(value: Any) -> Any:
+    from pyspark.sql import functions as sf
+
+    return sf.abs(value) == sf.lit(math.inf)
+
+
+def _outside_years(value: Any) -> Any:
+    from pyspark.sql import functions as sf
+
+    return ~sf.year(value).between(1, 9999)
+
+
+@dataclass(frozen=True)
+class _SparkProblem:
+    """A problem as Columns: when it applies, its reject record, and whether it rejects."""
+
+    when: Any
+    record: Any
+    rejects: bool
+
+
+def _problem(
+    when: Any, rule: str, column: str | None, *, original: Any, reason: Any, rejects: bool = True
+) -> _SparkProblem:
+    from pyspark.sql import functions as sf
+
+    record = sf.struct(
+        sf.lit(rule).alias("rule"),
+        sf.lit(column).cast("string").alias("column_name"),
+        original.cast("string").alias("original_text"),
+        reason.cast("string").alias("reason"),
+    )
+    return _SparkProblem(sf.coalesce(when, sf.lit(False)), record, rejects)
+
+
+def _any(conditions: Sequence[Any]) -> Any:
+    from pyspark.sql import functions as sf
+
+    found = sf.lit(False)
+    for condition in conditions:
+        found = found | condition
+    return found
+
+
+def _judged(typed: Any, problems: Sequence[_SparkProblem]) -> Any:
+    """`_rejected` as plain boolean logic; `_problems` (the reject records) built only for the
+    rows that have one, so a clean row costs no array."""
+    from pyspark.sql import functions as sf
+
+    # concat of one-or-no-element arrays, not array_compact: a higher-order function would take
+    # the whole projection out of Spark's generated code.
+    records = sf.concat(
+        *[
+            sf.coalesce(sf.when(p.when, sf.array(p.record)), sf.slice(sf.array(p.record), 1, 0))
+            for p in problems
+        ]
+    )
+    return typed.withColumn(
+        "_problems", sf.when(_any([p.when for p in problems]), records)
+    ).withColumn("_rejected", _any([p.when for p in problems if p.rejects]))
 
 
 def _raw(index: int) -> str:
@@ -891,18 +935,60 @@ def _failure(index: int) -> str:
 
 
 def _typed(raw: Any, spec: JobSpec, batch: Sequence[str]) -> Any:
-    """Each declared column cast (its declared name), its text as read and its cast failure."""
+    """Each declared column cast (its declared name), its text as read and its cast failure, in
+    projections that compute no part of a cast twice: the texts as read, then trimmed, then
+    each cast's gate and candidate, then values and failures from those."""
     from pyspark.sql import functions as sf
 
-    selected: list[Any] = [*batch, "_source", "_record", "_malformed", "_malformed_text"]
-    for index, column in enumerate(spec.columns):
-        text = sf.when(sf.col("_malformed").isNull(), sf.col(column))
-        value, reason = spark_cast(_trimmed(text), spec.column_type(column))
-        selected += [value.alias(column), text.alias(_raw(index)), reason.alias(_failure(index))]
-    return raw.select(*selected)
+    kept = [*batch, "_source", "_record", "_malformed", "_malformed_text"]
+    indexes = range(len(spec.columns))
+    raws = [_raw(i) for i in indexes]
+    texts = [f"_text_{i}" for i in indexes]
+    read = raw.select(
+        *kept,
+        *[
+            sf.when(sf.col("_malformed").isNull(), sf.col(c)).alias(_raw(i))
+            for i, c in enumerate(spec.columns)
+        ],
+    )
+    trimmed = read.select(
+        *kept, *raws, *[_trimmed(sf.col(r)).alias(t) for r, t in zip(raws, texts, strict=True)]
+    )
+    casts = [
+        spark_cast(sf.col(t), spec.column_type(c)) for t, c in zip(texts, spec.columns, strict=True)
+    ]
+    parsed = trimmed.select(
+        *kept,
+        *raws,
+        *texts,
+        *[
+            (c.gate if c.gate is not None else sf.lit(True)).alias(f"_gate_{i}")
+            for i, c in enumerate(casts)
+        ],
+        *[c.candidate.alias(f"_candidate_{i}") for i, c in enumerate(casts)],
+    )
+    selected: list[Any] = list(kept)
+    for index, (column, cast) in enumerate(zip(spec.columns, casts, strict=True)):
+        value, failure = _cast_outcome(cast, index)
+        selected += [value.alias(column), _raw(index), failure.alias(_failure(index))]
+    return parsed.select(*selected)
 
 
-def _problems(spec: JobSpec) -> list[Any]:
+def _cast_outcome(cast: SparkCast, index: int) -> tuple[Any, Any]:
+    """(value, failure message) of column `index` from its parsed parts."""
+    from pyspark.sql import functions as sf
+
+    text, gate, candidate = (sf.col(f"_{part}_{index}") for part in ("text", "gate", "candidate"))
+    failure = sf.when(text.isNull(), sf.lit(None).cast("string"))
+    failure = failure.when(~gate, sf.lit(cast.gate_message))
+    passed = gate
+    for failed, message in cast.checks:
+        failure = failure.when(failed(candidate), sf.lit(message))
+        passed = passed & ~failed(candidate)
+    return sf.when(text.isNotNull() & passed, candidate), failure
+
+
+def _problems(spec: JobSpec) -> list[_SparkProblem]:
     """The problem structs of a typed row, in `check_record`'s order."""
     from pyspark.sql import functions as sf
 
@@ -935,7 +1021,7 @@ def _problems(spec: JobSpec) -> list[Any]:
     return problems
 
 
-def _rule_problem(rule: RowRule, spec: JobSpec) -> Any:
+def _rule_problem(rule: RowRule, spec: JobSpec) -> _SparkProblem:
     from pyspark.sql import functions as sf
 
     column = rule.column or ""
@@ -962,7 +1048,7 @@ def _rule_problem(rule: RowRule, spec: JobSpec) -> Any:
 
 def annotate(raw: Any, spec: JobSpec, run_date: date, batch: Sequence[str] = ()) -> Any:
     """Every source record typed and judged, in one plan: the declared columns (cast),
-    `ingest_date`, `_problems` (reject records to write), `_rejected`, and `_rank` (1: the row
+    `_problems` (reject records to write), `_rejected`, and `_rank` (1: the row
     its key keeps among the rows not rejected). `raw` holds `_source`, `_record`, `_malformed`,
     `_malformed_text` and each declared column as text; `batch` columns (if any) keep batches
     apart, as if each were curated alone."""
@@ -984,34 +1070,29 @@ def annotate(raw: Any, spec: JobSpec, run_date: date, batch: Sequence[str] = ())
         problems.append(
             _problem(repeated, "unique-key", None, original=sf.lit(None), reason=reason)
         )
-    judged = typed.withColumn("_problems", sf.array_compact(sf.array(*problems))).withColumn(
-        "_rejected", sf.exists("_problems", lambda p: p["rejects"])
-    )
+    judged = _judged(typed, problems)
     order = [sf.col(c).desc_nulls_last() for c in spec.tie_break]
     latest = Window.partitionBy(*keys, "_rejected").orderBy(*order)
-    partition = (
-        sf.date_format(sf.col(spec.partition_source_column), "yyyy-MM-dd")
-        if spec.partition_source_column
-        else sf.lit(run_date.isoformat())
-    )
     return judged.select(
         *batch,
         "_source",
         "_record",
         *spec.columns,
-        partition.alias(PARTITION_COLUMN),
         "_problems",
         "_rejected",
         sf.row_number().over(latest).alias("_rank"),
     )
 
 
-def curated_frame(annotated: Any, spec: JobSpec, batch: Sequence[str] = ()) -> Any:
-    """The rows to write: not rejected, first of their key; declared columns then ingest_date."""
+def curated_frame(annotated: Any, spec: JobSpec, run_date: date, batch: Sequence[str] = ()) -> Any:
+    """The rows to write: not rejected, first of their key; declared columns then ingest_date
+    (the UTC date of the partition source column, else the run's date)."""
     from pyspark.sql import functions as sf
 
     kept = annotated.where(~sf.col("_rejected") & (sf.col("_rank") == 1))
-    return kept.select(*batch, *spec.columns, PARTITION_COLUMN)
+    source = spec.partition_source_column
+    day = sf.date_format(source, "yyyy-MM-dd") if source else sf.lit(run_date.isoformat())
+    return kept.select(*batch, *spec.columns, day.alias(PARTITION_COLUMN))
 
 
 def rejects_frame(annotated: Any, batch: Sequence[str] = ()) -> Any:
@@ -1019,7 +1100,7 @@ def rejects_frame(annotated: Any, batch: Sequence[str] = ()) -> Any:
     reason."""
     from pyspark.sql import functions as sf
 
-    exploded = annotated.where(sf.size("_problems") > 0).select(
+    exploded = annotated.where(sf.col("_problems").isNotNull()).select(
         *batch, "_source", "_record", sf.explode("_problems").alias("p")
     )
     return exploded.select(
@@ -1140,7 +1221,7 @@ def read_csv(
     from pyspark.sql import types as t
 
     fields = [t.StructField(f"_c{i}", t.StringType()) for i in range(width)]
-    schema = t.StructType([*fields, t.StructField(_EXTRA, t.StringType())])
+    schema = t.StructType([*fields, t.StructField(_CORRUPT, t.StringType())])
     frame = spark.read.schema(schema).options(**CSV_OPTIONS).csv(list(paths))
     values = [
         (sf.col(f"_c{positions[c]}") if c in positions else sf.lit(None).cast("string")).alias(c)
@@ -1149,8 +1230,8 @@ def read_csv(
     return frame.select(
         sf.input_file_name().alias("_source"),
         (sf.monotonically_increasing_id() + 1).alias("_record"),
-        sf.when(sf.col(_EXTRA).isNotNull(), sf.lit(MALFORMED_CSV)).alias("_malformed"),
-        sf.lit(None).cast("string").alias("_malformed_text"),
+        sf.when(sf.col(_CORRUPT).isNotNull(), sf.lit(MALFORMED_CSV)).alias("_malformed"),
+        sf.col(_CORRUPT).alias("_malformed_text"),
         *values,
     )
 
@@ -1622,7 +1703,7 @@ class BatchRun:
             return None, totals
         manifest = None
         if totals.curated:
-            curated = curated_frame(annotated, self.spec)
+            curated = curated_frame(annotated, self.spec, self.run_date)
             if self.transform is not None:
                 curated = apply_transform(curated, self.spec, self.transform)
                 totals = Totals(**{**totals.__dict__, "filtered": totals.curated - curated.count()})

@@ -221,7 +221,7 @@ def _spark_curation(spark: Any, examples: list[list[SourceRecord]]) -> dict[int,
     annotated = annotate(spark.createDataFrame(rows, schema), SPEC, RUN_DATE, ("_example",))
     annotated = annotated.cache()
     result = {i: Curation([], [], {}, {}, 0) for i in range(len(examples))}
-    for row in curated_frame(annotated, SPEC, ("_example",)).collect():
+    for row in curated_frame(annotated, SPEC, RUN_DATE, ("_example",)).collect():
         values = row.asDict()
         result[values.pop("_example")].curated.append({k: _utc(v) for k, v in values.items()})
     for row in rejects_frame(annotated, ("_example",)).collect():

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from runtime.glue.etl_job import (
+    MALFORMED_CSV,
     PARTITION_COLUMN,
     UnreadableFileError,
     annotate,
@@ -177,7 +178,7 @@ def test_curation_writes_typed_deduplicated_partitions_and_counts_every_row(
     assert raw.rdd.getNumPartitions() == len(source.files), "one partition per file"
 
     annotated = annotate(raw, SPEC, RUN_DATE)
-    curated = curated_frame(annotated, SPEC)
+    curated = curated_frame(annotated, SPEC, RUN_DATE)
     assert [(f.name, f.dataType.simpleString()) for f in curated.schema.fields] == source.schema
 
     target = tmp_path / "curated"
@@ -207,3 +208,34 @@ def test_a_source_without_a_required_column_cannot_be_curated() -> None:
     header = csv_header(b"Order ID,Amount,Paid\n1,2.0,yes\n", complete=True)
     with pytest.raises(UnreadableFileError, match=r"lacks required columns \['updated_at'\]"):
         csv_positions(header, SPEC)
+
+
+def test_a_csv_record_with_more_or_fewer_values_than_its_header_is_malformed(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    files = {
+        "ragged.csv": "Order ID,Updated At\n1,2024-05-30T10:00:00Z\n2,2024-05-30T10:00:00Z,x\n3\n"
+    }
+    raw = _read_source(spark, files, "csv", tmp_path)
+    found = [(r["_record"], r["_malformed"], r["_malformed_text"]) for r in raw.collect()]
+    assert found == [
+        (1, None, None),
+        (2, MALFORMED_CSV, "2,2024-05-30T10:00:00Z,x"),
+        (3, MALFORMED_CSV, "3"),
+    ]
+
+
+def test_the_csv_reader_reads_every_value_as_text_with_the_schema_it_is_given(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    # No inference: values a reader that infers types would turn into numbers (and a column of
+    # ints and doubles into a choice of both) stay the text that was read.
+    files = {"mixed.csv": "Order ID,Amount,Updated At\n00123,20,x\n2,19.90,y\n3,,z\n"}
+    raw = _read_source(spark, files, "csv", tmp_path)
+    declared = [f for f in raw.schema.fields if f.name in SPEC.columns]
+    assert {f.dataType.simpleString() for f in declared} == {"string"}
+    assert [(r["order_id"], r["amount"]) for r in raw.collect()] == [
+        ("00123", "20"),
+        ("2", "19.90"),
+        ("3", None),
+    ]

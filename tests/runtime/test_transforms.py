@@ -16,6 +16,7 @@ import boto3  # type: ignore[import-untyped]
 import pytest
 from moto import mock_aws
 
+from components.warehouse import sql
 from runtime.glue import etl_job
 from runtime.glue.etl_job import (
     NOT_WHOLE,
@@ -613,3 +614,31 @@ def test_the_script_names_the_partition_column_the_config_reserves() -> None:
     # and the canaries address the same partition through stack_config.
     assert etl_job.PARTITION_COLUMN == pipelines.PARTITION_COLUMN
     assert etl_job.PARTITION_COLUMN in pipelines.RESERVED_COLUMNS
+
+
+def test_the_lake_breaks_ties_as_the_warehouse_load_orders_its_row_number() -> None:
+    # The warehouse load's ROW_NUMBER() and the job's window must keep the same row of a key.
+    spec = build_spec(
+        {
+            "required_columns": "order_id,updated_at,amount",
+            "optional_columns": "note",
+            "key_columns": "order_id",
+            "order_column": "updated_at",
+            "column_types": "order_id:int,updated_at:timestamp,amount:float",
+        }
+    )
+    table = sql.TableSpec(
+        schema="curated",
+        name="orders",
+        columns=tuple((c, spec.column_type(c)) for c in spec.columns),
+        key_columns=spec.key_columns,
+        order_column=spec.order_column,
+    )
+    statements = sql.load_statements(
+        table,
+        curated_bucket="curated-bucket",
+        copy_role_arn="arn:aws:iam::123456789012:role/copy",
+        manifest_key="_manifests/orders/jr_1.json",
+    )
+    order_by = ", ".join(f"{c} DESC NULLS LAST" for c in spec.tie_break)
+    assert [s for s in statements if f"PARTITION BY order_id ORDER BY {order_by})" in s]
