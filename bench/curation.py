@@ -199,6 +199,9 @@ class Figures:
     job_seconds: float
     reference_seconds: float
     outputs: Outputs
+    job_runs: tuple[float, ...]
+    reference_runs: tuple[float, ...]
+    first: tuple[float, float]  # job, reference: the first run of each in the process
 
     @property
     def ratio(self) -> float:
@@ -213,8 +216,8 @@ def measure(spark: Any, rows: int, runs: int) -> Figures:
         path = Path(scratch) / "orders.csv"
         generate_orders(path, rows)
         job_times, reference_times = [], []
-        _, expected = _timed(job_curation, spark, path)
-        _, reference = _timed(reference_curation, spark, path)
+        first_job, expected = _timed(job_curation, spark, path)
+        first_reference, reference = _timed(reference_curation, spark, path)
         if reference != expected:
             raise AssertionError(f"the curations differ: job {expected}, reference {reference}")
         for _ in range(runs):
@@ -224,4 +227,12 @@ def measure(spark: Any, rows: int, runs: int) -> Figures:
             seconds, outputs = _timed(reference_curation, spark, path)
             reference_times.append(seconds)
             assert outputs == expected, outputs
-    return Figures(rows, statistics.median(job_times), statistics.median(reference_times), expected)
+    return Figures(
+        rows,
+        statistics.median(job_times),
+        statistics.median(reference_times),
+        expected,
+        tuple(job_times),
+        tuple(reference_times),
+        (first_job, first_reference),
+    )

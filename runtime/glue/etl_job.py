@@ -712,6 +712,10 @@ SESSION_CONF = {
     # as Redshift reads them) instead of failing the write.
     "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
     "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
+    # HotSpot compiles no method over 8000 bytes of bytecode: a longer generated method (the
+    # casts and checks of a wide table) would run interpreted. At this limit Spark generates
+    # code per operator instead (the setting's documented value for HotSpot).
+    "spark.sql.codegen.hugeMethodLimit": "8000",
     # Each source file is one partition, never split nor packed with another, so a row's
     # position in its partition is its record number (monotonically_increasing_id()).
     "spark.sql.files.maxPartitionBytes": str(2**40),
