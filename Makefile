@@ -1,11 +1,14 @@
-# The project's interface: `make check STACK=<stack> [JSON=file]`, `make test`, `make bench`,
-# `make diff STACK=<stack> BASE=<ref>`, `make run-local STACK=<stack> [PIPELINE=<name>]
-# [FILE=<path>]` (STACK defaults to dev), `make new-stack STACK=<stack>`, `make docs`; with the
-# Pulumi CLI and AWS credentials `make doctor`, `make deploy` and `make destroy STACK=<stack>`.
+# The project's interface: `make check STACK=<stack> [JSON=file] [REPORT=file.sarif|.json]`,
+# `make test`, `make bench`, `make diff STACK=<stack> BASE=<ref>`, `make run-local
+# STACK=<stack> [PIPELINE=<name>] [FILE=<path>[,<path>...]|<folder>]` (STACK defaults to dev),
+# `make new-stack STACK=<stack>`, `make docs`; with the Pulumi CLI and AWS credentials `make
+# doctor`, `make deploy` and `make destroy STACK=<stack>`, and for held-back data `make release`,
+# `make replay`, `make backfill STACK=<stack> PIPELINE=<name> ...`.
 # Environments come from uv.lock through uv.
 PYTHON ?= python3
 STACK ?= dev
 JSON ?=
+REPORT ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 # uv on PATH, else a private copy installed from PyPI into .tools/ on first use.
@@ -19,7 +22,7 @@ export UV_PYTHON_DOWNLOADS := never
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: check test lint typecheck unit bench clean diff locks run-local doctor deploy destroy \
-	new-stack docs
+	new-stack docs release replay backfill urn-pins help
 
 .tools/bin/uv:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools uv==$(UV_VERSION)
@@ -63,19 +66,41 @@ $(NODE_TOOLS)/node_modules/.installed: $(NODE_TOOLS)/package.json $(NODE_TOOLS)/
 	npm ci --prefix $(NODE_TOOLS) --no-audit --no-fund --silent
 	touch $@
 
-## Run the program offline (Pulumi mocks, no CLI, no AWS) for STACK and summarise it.
+## Run the program offline (Pulumi mocks, no CLI, no AWS) for STACK and summarise it; JSON= writes
+## the captured resources, REPORT= the findings (FILE.json, or FILE.sarif for code scanning).
 check: $(VENV)/.check
-	$(PY) -m offline.check --stack $(STACK) $(if $(JSON),--json $(JSON))
+	$(PY) -m offline.check --stack $(STACK) $(if $(JSON),--json $(JSON)) \
+		$(if $(REPORT),--report $(REPORT))
 
 ## Declared-state diff of STACK: the working tree against git ref BASE (offline, not live state).
 diff: $(VENV)/.check
 	$(if $(BASE),,$(error BASE is required: make diff STACK=<stack> BASE=<git ref>))
 	$(PY) -m offline.diff --stack $(STACK) --base $(BASE) $(if $(OUT),--out $(OUT))
 
-## Run STACK's pipelines (or PIPELINE) end to end on emulated AWS, landing FILE or a sample.
+## Run STACK's pipelines (or PIPELINE) end to end on emulated AWS, landing FILE(s) or a sample.
 run-local: $(VENV)/.local
 	$(PY) -m pipeline_run.local --stack $(STACK) $(if $(PIPELINE),--pipeline $(PIPELINE)) \
 		$(if $(FILE),--file $(FILE)) $(if $(JSON),--json $(JSON)) $(if $(VERBOSE),--verbose)
+
+# The deployed stack's names come from `pulumi stack output --json`, or from the file OUTPUTS.
+recover = $(PY) -m pipeline_run.recover $(1) --stack $(STACK) \
+	$(if $(PIPELINE),--pipeline $(PIPELINE),$(error PIPELINE is required: make $(1) STACK=<stack> PIPELINE=<name>)) \
+	$(if $(OUTPUTS),--outputs $(OUTPUTS)) $(if $(JSON),--json $(JSON))
+
+## Load a batch its batch rules held back: PIPELINE, and RUN=<run id> when several are held.
+release: $(VENV)/.deploy
+	$(call need_stack,release)
+	$(call recover,release) $(if $(RUN),--run $(RUN))
+
+## Put a quarantined file (FILE=quarantine/...) or a dead-lettered manifest (MANIFEST=<run id>) through again.
+replay: $(VENV)/.deploy
+	$(call need_stack,replay)
+	$(call recover,replay) $(if $(FILE),--file $(FILE)) $(if $(MANIFEST),--manifest $(MANIFEST))
+
+## Land every file under PREFIX (of the raw bucket, or s3://bucket/folder/) in PIPELINE's prefix.
+backfill: $(VENV)/.deploy
+	$(call need_stack,backfill)
+	$(call recover,backfill) --prefix $(or $(PREFIX),$(error PREFIX is required: make backfill STACK=<stack> PIPELINE=<name> PREFIX=<folder>/))
 
 ## Check every prerequisite of deploying STACK with the Pulumi CLI; say what is missing.
 doctor: $(VENV)/.deploy $(POLICY_ENV)
@@ -96,11 +121,22 @@ new-stack: $(VENV)/.check
 	$(PY) -m deploy.new_stack --stack $(STACK) $(call flag,ENVIRONMENT,--environment) \
 		$(call flag,FROM,--from) $(call flag,REGION,--region) $(call flag,ACCOUNT,--account)
 
-## Regenerate the generated docs: configuration reference, policy catalog, costs.
+## Regenerate the generated docs (configuration, policies, FSBP coverage, costs); after any stack file change.
 docs: $(VENV)/.check
 	$(PY) -m stack_config.reference
 	$(PY) -m policies.catalog
+	$(PY) -m policies.coverage
 	$(PY) -m cost.docs
+
+## Pin the URNs each stack declares (tests/fixtures/urns/): after a first deploy or a deliberate removal.
+urn-pins: $(VENV)/.check
+	$(PY) -m tests.urn_pins
+
+## List the targets and what each does (from the lines starting with ## in this Makefile).
+help:
+	@awk '/^## / { doc = doc (doc ? " " : "") substr($$0, 4); next } \
+		/^[a-z][a-z-]*:/ && doc { sub(/:.*/, ""); printf "  make %-10s %s\n", $$0, doc } \
+		{ doc = "" }' $(firstword $(MAKEFILE_LIST))
 
 ## Lint, format check, static types and the test suite.
 test: lint typecheck unit

@@ -29,6 +29,7 @@ def stage_target(stage: StageEnvironment) -> StageTarget:
     return StageTarget(
         stack=stage.stage.stack,
         approval=stage.stage.approval,
+        pull_request_preview=stage.stage.previewed_by_pull_requests,
         account_id=delivery.target_account,
         region=stage.config.region,
         state_backend_url=delivery.state_backend_url,

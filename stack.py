@@ -7,8 +7,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.delivery.names import platform_prefix
+from components.delivery.names import TARGET_DRIFT_ROLE, platform_prefix
 from components.delivery.verify_role import CanaryPipeline, VerifyRole, VerifyRoleArgs
+from components.operations.alerts import AlertFunction, AlertFunctionArgs
 from components.operations.operations import Operations, OperationsArgs
 from components.pipelines.args import PipelineArgs
 from components.pipelines.data_pipeline import DataPipeline, LakeLocations
@@ -28,6 +29,8 @@ from stack_config.delivery import DeliverySettings
 from stack_config.lake import CURATED_ZONE, RAW_ZONE
 from stack_config.pipelines import PipelineSettings, ScheduleTrigger
 from stack_config.warehouse import WarehouseSettings
+
+ALERTS_LABEL = "alert_function"
 
 
 class Platform:
@@ -57,8 +60,9 @@ class Platform:
             "alerts", kms_key_arn=key.arn, account_id=self.env.account_id, tags=self.tags
         )
         warehouse = self._warehouse(key, lake)
-        pipelines = self._pipelines(key, lake, alerts, warehouse)
-        operations = self._operations(key, alerts, pipelines)
+        alert_function = self._alert_function(key, lake, alerts)
+        pipelines = self._pipelines(key, lake, alerts, warehouse, alert_function)
+        operations = self._operations(key, alerts, pipelines, alert_function)
         outputs: dict[str, Any] = {
             "kms_key_arn": key.arn,
             "lake_buckets": {zone: bucket.name for zone, bucket in lake.zones.items()},
@@ -125,12 +129,33 @@ class Platform:
             curated_bucket_arn=lake.zones[CURATED_ZONE].arn,
         )
 
+    def _alert_function(
+        self, key: KmsKey, lake: DataLake, alerts: NotificationTopic
+    ) -> AlertFunction:
+        """The function that writes readable alerts about the pipelines' data and failures."""
+        return AlertFunction(
+            "alerts",
+            AlertFunctionArgs(
+                stack=pulumi.get_stack(),
+                pipelines=self.platform.pipelines,
+                name_prefix=self.prefix,
+                log_retention_days=self.retention,
+                tags=self.tags,
+            ),
+            env=self.env,
+            kms_key_arn=key.arn,
+            topic_arn=alerts.arn,
+            raw_bucket=lake.zones[RAW_ZONE].name,
+            curated_bucket=lake.zones[CURATED_ZONE].name,
+        )
+
     def _pipelines(
         self,
         key: KmsKey,
         lake: DataLake,
         alerts: NotificationTopic,
         warehouse: Warehouse | None,
+        alert_function: AlertFunction,
     ) -> dict[str, DataPipeline]:
         catalog = GlueCatalog(
             "catalog",
@@ -162,6 +187,7 @@ class Platform:
                 lake=locations,
                 topic_arn=alerts.arn,
                 load=self._warehouse_load(settings, warehouse),
+                alert_function_arn=alert_function.function.arn,
             )
         if warehouse is not None and self.platform.warehouse is not None:
             self._warehouse_schema(self.platform.warehouse, warehouse, loaders, lake)
@@ -204,6 +230,7 @@ class Platform:
             target=warehouse.data_api_target,
             sql=call_load(self._table(settings)),
             statements=warehouse.load_statements(),
+            status_statements=warehouse.load_status_statements,
         )
 
     def _warehouse_schema(
@@ -213,13 +240,21 @@ class Platform:
         loaders: dict[str, str],
         lake: DataLake,
     ) -> WarehouseSchema:
+        delivery = self.platform.delivery
         return WarehouseSchema(
             "warehouse-schema",
             WarehouseSchemaArgs(
                 schema_name=settings.load_schema,
                 tables=tuple(self._table(p) for p in self.platform.pipelines),
                 loaders=loaders,
+                manifest_prefixes={
+                    p.target_table: p.manifest_prefix for p in self.platform.pipelines
+                },
                 reader_roles=tuple(settings.reader_roles),
+                migrations=tuple(settings.migrations),
+                drop_removed_tables=settings.drop_removed_tables,
+                # The drift build's identity reads the catalog of stacks the release deploys.
+                catalog_reader=TARGET_DRIFT_ROLE if delivery is not None else None,
             ),
             target=warehouse.data_api_target,
             admin_secret_arn=warehouse.admin_secret_arn,
@@ -228,9 +263,18 @@ class Platform:
         )
 
     def _operations(
-        self, key: KmsKey, alerts: NotificationTopic, pipelines: dict[str, DataPipeline]
+        self,
+        key: KmsKey,
+        alerts: NotificationTopic,
+        pipelines: dict[str, DataPipeline],
+        alert_function: AlertFunction,
     ) -> Operations:
         ingested = {n: p.ingestion for n, p in pipelines.items() if p.ingestion is not None}
+        functions = {n: i.function for n, i in ingested.items()}
+        queues = {n: i.dead_letter_queue for n, i in ingested.items()}
+        # The label has an underscore, which no pipeline name has: it cannot collide with one.
+        functions[ALERTS_LABEL] = alert_function.function
+        queues[ALERTS_LABEL] = alert_function.dead_letter_queue
         return Operations(
             "operations",
             OperationsArgs(
@@ -238,10 +282,11 @@ class Platform:
                 name_prefix=self.prefix,
                 region=self.config.region,
                 tags=self.tags,
+                pipelines=self.platform.pipelines,
             ),
             alert_topic_arn=alerts.arn,
-            lambda_functions={n: i.function.name for n, i in ingested.items()},
-            dead_letter_queues={n: i.dead_letter_queue.name for n, i in ingested.items()},
+            lambda_functions={n: f.name for n, f in functions.items()},
+            dead_letter_queues={n: q.name for n, q in queues.items()},
             state_machines={n: p.state_machine.arn for n, p in pipelines.items()},
             glue_jobs={n: p.job.job.name for n, p in pipelines.items()},
         )

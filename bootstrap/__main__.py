@@ -18,12 +18,12 @@ import pulumi_aws as aws  # noqa: E402
 
 from bootstrap.account_shared import AccountShared  # noqa: E402
 from bootstrap.release_roles import ReleaseRoles  # noqa: E402
-from bootstrap.settings import load_settings  # noqa: E402
+from bootstrap.settings import load_region, load_settings  # noqa: E402
 from bootstrap.state_backend import StateBackend  # noqa: E402
 from components.shared.aws_context import AwsEnv  # noqa: E402
 
 settings = load_settings()
-env = AwsEnv(pulumi.Config("aws").require("region"), aws.get_caller_identity_output().account_id)
+env = AwsEnv(load_region(), aws.get_caller_identity_output().account_id)
 backend = StateBackend("pulumi", settings, region=env.region, account_id=env.account_id)
 shared = AccountShared("account", settings, key_arn=backend.key_arn, tags=backend.tags)
 if settings.release is not None:
@@ -37,6 +37,9 @@ if settings.release is not None:
     )
     pulumi.export("release_deploy_role", roles.deploy_role.arn)
     pulumi.export("release_preview_role", roles.preview_role.arn)
+    pulumi.export("release_drift_role", roles.drift_role.arn)
+    if roles.pull_request_role is not None:
+        pulumi.export("release_pull_request_role", roles.pull_request_role.arn)
 
 pulumi.export("state_bucket", backend.bucket_name)
 pulumi.export("kms_key_arn", backend.key_arn)

@@ -2,14 +2,16 @@
 before any resource is registered, naming the key and what is allowed."""
 
 import json
-from typing import Annotated
+from typing import Annotated, Self
 
 import pulumi
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from stack_config.base import Environment, ResourceName, StrictModel, TagValue
 from stack_config.delivery import DEFAULT_EXTERNAL_ID, AccountId, ExternalId
+from stack_config.loader import validation_problems
 from stack_config.protection import ProtectionSettings
+from stack_config.root import AwsRegion
 
 CONFIG_KEY = "backend"
 
@@ -27,6 +29,21 @@ class ReleaseTrust(StrictModel):
         default=DEFAULT_EXTERNAL_ID,
         description="sts:ExternalId the builds must pass; each stack's delivery.external_id.",
     )
+    pull_request_stacks: list[ResourceName] = Field(
+        default_factory=list,
+        description="Stacks of `stacks` that pull-request builds preview here, as a role that "
+        "reads only their state; none (the default): pull requests reach nothing here.",
+    )
+
+    @model_validator(mode="after")
+    def _previewed_stacks_are_released(self) -> Self:
+        unknown = sorted(set(self.pull_request_stacks) - set(self.stacks))
+        if unknown:
+            raise ValueError(
+                f"pull_request_stacks names {', '.join(unknown)}, not in stacks "
+                f"({', '.join(self.stacks)})"
+            )
+        return self
 
 
 class BootstrapSettings(StrictModel):
@@ -82,8 +99,22 @@ def load_settings() -> BootstrapSettings:
     except json.JSONDecodeError as err:
         raise pulumi.RunError(f"{CONFIG_KEY}: not a structured object ({err})") from err
     except ValidationError as err:
-        problems = "\n".join(
-            f"  - {'.'.join([CONFIG_KEY, *map(str, e['loc'])])}: {e['msg']}"
-            for e in err.errors(include_url=False)
-        )
-        raise pulumi.RunError(f"invalid bootstrap config:\n{problems}") from err
+        problems = validation_problems(err, BootstrapSettings)
+        raise pulumi.RunError(_invalid([f"{CONFIG_KEY}.{p}" for p in problems])) from err
+
+
+class _Region(StrictModel):
+    region: AwsRegion = Field(alias="aws:region", description="The account's region.")
+
+
+def load_region() -> str:
+    """`aws:region`: a region of the pulumi-aws SDK's list, or `pulumi.RunError` naming it."""
+    try:
+        return _Region.model_validate({"aws:region": pulumi.Config("aws").require("region")}).region
+    except ValidationError as err:
+        problems = validation_problems(err, _Region)
+        raise pulumi.RunError(_invalid([str(p) for p in problems])) from err
+
+
+def _invalid(problems: list[str]) -> str:
+    return "invalid bootstrap config:\n" + "\n".join(f"  - {p}" for p in problems)

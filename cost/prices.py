@@ -9,8 +9,9 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Final, Literal, get_args
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from policies.framework.yaml_file import YamlFileError, read_yaml
 
 PRICES_DIR: Final = Path(__file__).resolve().parent / "prices"
 PriceKey = Literal[
@@ -34,6 +35,8 @@ PriceKey = Literal[
     "s3_list_requests",
     "logs_ingestion",
     "logs_storage",
+    "custom_metric",
+    "eventbridge_aws_events",
 ]
 
 
@@ -75,13 +78,17 @@ def available_regions() -> list[str]:
 
 @cache
 def load_prices(region: str) -> PriceTable:
-    """The price table of `region`; PricesNotFoundError names the regions that have one."""
+    """The price table of `region`; PricesNotFoundError names the regions that have one. The
+    region is only ever looked up among the tables' names, never used as a path."""
+    known = available_regions()
+    if region not in known:
+        listed = ", ".join(known) or "none"
+        raise PricesNotFoundError(f"no price table for region {region} (available: {listed})")
     path = PRICES_DIR / f"{region}.yaml"
-    if not path.is_file():
-        known = ", ".join(available_regions()) or "none"
-        raise PricesNotFoundError(f"no price table for region {region} (available: {known})")
     try:
-        table = PriceTable.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        table = PriceTable.model_validate(read_yaml(path))
+    except YamlFileError as exc:
+        raise PricesNotFoundError(str(exc)) from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

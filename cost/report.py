@@ -9,14 +9,20 @@ from typing import Any, Final
 
 from cost.model import Estimate, changes, estimate, money
 from cost.prices import PricesNotFoundError, load_prices
+from review.markdown import text
 
 BUDGET_KEY: Final = "platform.cost.monthly_budget_usd"
 MAX_CHANGES: Final = 8
 
 
 def charge_lines(found: Estimate) -> list[str]:
-    """One console line per priced item: its monthly cost, then what it is."""
-    return [f"  {money(line.monthly):>10}  {line.label()}" for line in found.lines()]
+    """One console line per item: its monthly cost (or `unknown` and why), then what it is."""
+    return [
+        f"  {money(line.monthly):>10}  {line.label()}"
+        if line.priced
+        else f"  {'unknown':>10}  {line.label()} ({line.calculation})"
+        for line in found.lines()
+    ]
 
 
 def idle_summary(resources: Iterable[Mapping[str, Any]], region: str) -> tuple[str, Decimal | None]:
@@ -26,9 +32,10 @@ def idle_summary(resources: Iterable[Mapping[str, Any]], region: str) -> tuple[s
     except PricesNotFoundError as err:
         return f"Idle monthly cost: not estimated: {err}", None
     found = estimate(resources, prices)
+    floor = "at least " if found.unpriced else ""
     lines = [
-        f"Idle monthly cost: {money(found.total)} ({region} list prices of {prices.retrieved};"
-        " usage is billed on top, see docs/costs.md)",
+        f"Idle monthly cost: {floor}{money(found.total)} ({region} list prices of"
+        f" {prices.retrieved}; usage is billed on top, see docs/costs.md)",
         *charge_lines(found),
     ]
     return "\n".join(lines), found.total
@@ -69,19 +76,33 @@ def delta_markdown(
     try:
         old, new = _estimates(before, after, region)
     except PricesNotFoundError as err:
-        return [f"**Idle monthly cost:** not estimated: {err}.", ""]
+        return [f"**Idle monthly cost:** not estimated: {text(str(err))}.", ""]
     found = changes(old, new)
-    delta = new.total - old.total
-    head = f"**Idle monthly cost:** {money(delta, signed=True)}/month"
+    unknown = [change for change in found if not change.line.priced]
+    delta = money(new.total - old.total, signed=True)
+    head = f"**Idle monthly cost:** {delta}/month"
+    if unknown:
+        plural = "s" if len(unknown) != 1 else ""
+        head = (
+            f"**Idle monthly cost:** unknown ({len(unknown)} change{plural} the model cannot price)"
+        )
+        head += f", {delta}/month for the rest" if len(unknown) < len(found) else ""
     if total_known:
-        head += f", {money(new.total)}/month after this change"
-    lines = [f"{head} ({region} list prices of {new.prices.retrieved}; usage on top).", ""]
-    lines += [f"- {change.describe()}" for change in found[:MAX_CHANGES]]
+        head += _after(new)
+    lines = [f"{head} ({text(region)} list prices of {new.prices.retrieved}; usage on top).", ""]
+    lines += [f"- {change.describe(text)}" for change in found[:MAX_CHANGES]]
     if len(found) > MAX_CHANGES:
         lines.append(f"- … and {len(found) - MAX_CHANGES} more")
     if found:
         lines.append("")
     return lines + _budget_lines(new.total if total_known else None, budget)
+
+
+def _after(new: Estimate) -> str:
+    """The idle cost after the change; a floor, or unknown, when part of it cannot be priced."""
+    if not new.unpriced:
+        return f", {money(new.total)}/month after this change"
+    return f", at least {money(new.total)}/month after it" if new.total else ", unknown after it"
 
 
 def _budget_lines(total: Decimal | None, budget: Decimal | None) -> list[str]:

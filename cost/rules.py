@@ -1,5 +1,7 @@
 """What each resource type costs while idle: one small rule per billed type, reading only the
-declared inputs. A type without a rule costs nothing until it is used."""
+declared inputs. A type known to cost nothing while idle (`FREE_WHILE_IDLE`, or billed per use)
+has no rule; any other provider type, and a billed one the price table lacks (a node type), is
+priced "unknown", never $0."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any, Final
 
 from cost.prices import PriceKey, PriceTable
 from cost.schedules import runs_per_month
+from policies.framework.sdk_data import family
 
 # Pulumi's placeholder for an input that is only known after deployment.
 UNKNOWN: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -23,6 +26,7 @@ class Charge:
     per: str
     monthly: Decimal
     calculation: str
+    priced: bool = True
 
 
 Rule = Callable[[Mapping[str, Any], PriceTable], list[Charge]]
@@ -103,7 +107,8 @@ def redshift_cluster(inputs: Mapping[str, Any], prices: PriceTable) -> list[Char
     price = prices.redshift_nodes.get(node_type)
     label = f"{nodes} {node_type} node{'s' if nodes != 1 else ''}"
     if price is None:
-        return [Charge("Redshift cluster", f"{label}, no price for the node type", Decimal(0), "")]
+        reason = f"no list price for {node_type} in the price table"
+        return [Charge("Redshift cluster", label, Decimal(0), reason, priced=False)]
     cluster = _hourly(prices, price.price, nodes, "Redshift cluster", label)
     return [cluster, *managed_secret("manageMasterPassword")(inputs, prices)]
 
@@ -143,6 +148,11 @@ def pipeline(inputs: Mapping[str, Any], prices: PriceTable) -> list[Charge]:
     return [_monthly(prices, "codepipeline_v1", "CodePipeline V1 pipeline")]
 
 
+def unknown(type_token: str) -> Charge:
+    """A provider resource the model does not know: its cost is unknown, not zero."""
+    return Charge(type_token, "", Decimal(0), "not in the cost model", priced=False)
+
+
 RULES: Final[dict[str, Rule]] = {
     "aws:kms/key:Key": kms_key,
     "aws:secretsmanager/secret:Secret": secret,
@@ -156,3 +166,72 @@ RULES: Final[dict[str, Rule]] = {
     "aws:codepipeline/pipeline:Pipeline": pipeline,
     "aws:cloudwatch/eventRule:EventRule": pipeline_schedule,
 }
+
+# Provider types that cost nothing while idle: free, or billed per use (the usage rules price
+# the per-use ones). Each family's other tokens create the same resource.
+FREE_WHILE_IDLE: Final = frozenset(
+    member
+    for token in (
+        "aws:cloudwatch/eventTarget:EventTarget",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:codebuild/project:Project",
+        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+        "aws:ec2/flowLog:FlowLog",
+        "aws:ec2/internetGateway:InternetGateway",
+        "aws:ec2/route:Route",
+        "aws:ec2/routeTable:RouteTable",
+        "aws:ec2/routeTableAssociation:RouteTableAssociation",
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:ec2/subnet:Subnet",
+        "aws:ec2/vpc:Vpc",
+        "aws:glue/catalogDatabase:CatalogDatabase",
+        "aws:glue/catalogTable:CatalogTable",
+        "aws:glue/crawler:Crawler",
+        "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings",
+        "aws:glue/job:Job",
+        "aws:glue/securityConfiguration:SecurityConfiguration",
+        "aws:iam/policy:Policy",
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:kms/alias:Alias",
+        "aws:lambda/function:Function",
+        "aws:lambda/permission:Permission",
+        "aws:redshift/logging:Logging",
+        "aws:redshift/parameterGroup:ParameterGroup",
+        "aws:redshift/subnetGroup:SubnetGroup",
+        "aws:redshiftdata/statement:Statement",
+        "aws:redshiftserverless/workgroup:Workgroup",
+        "aws:s3/bucket:Bucket",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "aws:s3/bucketLogging:BucketLogging",
+        "aws:s3/bucketNotification:BucketNotification",
+        "aws:s3/bucketObjectv2:BucketObjectv2",
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketVersioning:BucketVersioning",
+        "aws:sfn/stateMachine:StateMachine",
+        "aws:sns/topic:Topic",
+        "aws:sns/topicPolicy:TopicPolicy",
+        "aws:sns/topicSubscription:TopicSubscription",
+        "aws:sqs/queue:Queue",
+        "aws:sqs/queuePolicy:QueuePolicy",
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    )
+    for member in family(token)
+) | {
+    # Objects inside the warehouse (components/warehouse/tables.py, objects.py), declared through
+    # the program's own provider: the warehouse they live in is what is billed.
+    f"pulumi-python:dynamic/warehouse:{kind}"
+    for kind in ("Schema", "Role", "User", "Table", "LoadProcedure")
+}
+
+
+def judged(type_token: str) -> bool:
+    """Whether the model must know a type: a provider resource (`pkg:module/resource:Type`),
+    not a component or the stack."""
+    parts = type_token.split(":")
+    return len(parts) == 3 and "/" in parts[1]

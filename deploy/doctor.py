@@ -19,7 +19,7 @@ from deploy.aws_checks import aws_findings
 from deploy.findings import Finding, Status, failed
 from deploy.local_checks import local_findings
 from deploy.pulumi_cli import PulumiCli, PulumiFailedError
-from deploy.target import StackTarget
+from deploy.target import ReleaseStackError, StackTarget
 from offline.capture import PROJECT_ROOT, StackNotFoundError
 from stack_config import StackConfigError
 
@@ -82,11 +82,13 @@ def report(target: StackTarget, found: Sequence[Finding]) -> str:
     return "\n".join(lines)
 
 
-def load_target(stack: str, root: Path = PROJECT_ROOT) -> StackTarget | None:
+def load_target(
+    stack: str, root: Path = PROJECT_ROOT, command: str = "make doctor"
+) -> StackTarget | None:
     """The stack, or None after printing why it cannot be used."""
     try:
-        return StackTarget.load(stack, root)
-    except (StackNotFoundError, StackConfigError) as err:
+        return StackTarget.load(stack, root, command=command)
+    except (StackNotFoundError, ReleaseStackError, StackConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return None
 
@@ -109,12 +111,15 @@ class Checked:
         return {finding.name for finding in failed(self.findings)}
 
 
-def check_stack(stack: str, root: Path) -> Checked | None:
+def check_stack(stack: str, root: Path, command: str = "make doctor") -> Checked | None:
     """Load the stack and check its prerequisites; None (after saying why) for a stack that
-    cannot be used."""
-    target = load_target(stack, root)
-    if target is None:
-        return None
+    cannot be used by `command`."""
+    target = load_target(stack, root, command)
+    return None if target is None else check_target(target)
+
+
+def check_target(target: StackTarget) -> Checked:
+    """The prerequisites of acting on a loaded stack."""
     cli = PulumiCli(target.root, target.pulumi_env())
     return Checked(target, cli, diagnose(target, cli, aws_session(target.region)))
 

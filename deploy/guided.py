@@ -21,7 +21,7 @@ from deploy.target import StackTarget
 def main(argv: Sequence[str] | None = None) -> int:
     yes = "answer yes to every question (non-interactive runs)"
     args = stack_parser("make deploy", __doc__, yes=yes).parse_args(argv)
-    checked = check_stack(args.stack, args.root)
+    checked = check_stack(args.stack, args.root, "make deploy")
     if checked is None:
         return EXIT_USAGE
     target, cli = checked.target, checked.cli

@@ -21,20 +21,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
 
-import yaml
-
 from deploy.target import StackTarget
 from offline.capture import PROJECT_ROOT, StackNotFoundError, available_stacks, read_stack_values
 from offline.policy_check import load_policy_config, policy_config_path
+from policies.framework.yaml_file import load_yaml
 from policies.rules.tagging.tag_allowed_values import META as TAG_VALUES
 from stack_config import StackConfig, StackConfigError, parse_stack_config
 from stack_config.base import Environment
 from stack_config.loader import PLATFORM_KEY, REGION_KEY
+from stack_config.root import AWS_REGIONS
 
 EXIT_OK, EXIT_USAGE = 0, 2
 ENVIRONMENTS: tuple[str, ...] = get_args(Environment)
 _ENVIRONMENT_LIST = ", ".join(ENVIRONMENTS)
 _STACK_NAME = re.compile(r"[a-z][a-z0-9-]{0,39}")
+_ACCOUNT = re.compile(r"\d{12}")
 
 
 class NewStackError(ValueError):
@@ -59,13 +60,14 @@ def new_stack_files(root: Path, request: Request) -> dict[Path, str]:
         raise NewStackError(f"stack name '{stack}': must be 1-40 lower-case letters, digits, '-'")
     if environment not in ENVIRONMENTS:
         raise NewStackError(f"environment '{environment}': must be one of {_ENVIRONMENT_LIST}")
+    _check_region_and_account(request)
     stack_path = root / f"Pulumi.{stack}.yaml"
     pack_path = policy_config_path(root / "policies", stack)
     for path in (stack_path, pack_path):
         if path.exists():
             raise NewStackError(f"{path.relative_to(root)} exists; nothing was written")
     try:
-        source = StackTarget.load(request.template, root)
+        source = StackTarget.load(request.template, root, command="make new-stack FROM=")
         pack_config = load_policy_config(root / "policies", request.template)
     except (StackNotFoundError, StackConfigError, LookupError, ValueError) as err:
         raise NewStackError(f"template stack '{request.template}': {err}") from err
@@ -77,15 +79,30 @@ def new_stack_files(root: Path, request: Request) -> dict[Path, str]:
     return {stack_path: text, pack_path: pack_text}
 
 
+def _check_region_and_account(request: Request) -> None:
+    """REGION is a region the SDK knows, ACCOUNT a 12-digit account id: said before anything
+    else is derived from them."""
+    if request.region is not None:
+        try:
+            AWS_REGIONS(request.region)
+        except ValueError as err:
+            raise NewStackError(f"REGION '{request.region}': {err}") from err
+    if request.account is not None and not _ACCOUNT.fullmatch(request.account):
+        raise NewStackError(
+            f"ACCOUNT '{request.account}': must be a 12-digit AWS account id, such as 444455556666"
+        )
+
+
 def stack_file_text(
     template: StackTarget, stack: str, environment: str, region: str, account: str | None
 ) -> str:
-    """The template's text with environment, region and account replaced, its stack-specific
-    keys and its leading comment dropped."""
+    """The template's text with environment, region (also the secrets provider's) and account
+    replaced, its stack-specific keys and its leading comment dropped."""
     body = re.sub(r"\A(#.*\n)+", "", template.stack_file.read_text())
     body = re.sub(r"^(secretsprovider|encryptedkey):.*\n", "", body, flags=re.M)
     body = re.sub(r"^(\s+environment:\s*)\S+", rf"\g<1>{environment}", body, count=1, flags=re.M)
     body = re.sub(r"^(\s+aws:region:\s*)\S+", rf"\g<1>{region}", body, count=1, flags=re.M)
+    body = re.sub(_provider_region(template.region), rf"\g<1>{region}", body)
     if account is not None and template.expected_account is not None:
         body = body.replace(template.expected_account, account)
     return (
@@ -112,11 +129,21 @@ def _expected(source: StackTarget, request: Request) -> dict[str, Any]:
     old = source.expected_account
     if request.account is not None and delivery is not None and old is not None:
         delivery["state_backend_url"] = delivery["state_backend_url"].replace(old, request.account)
+    if delivery is not None:
+        pattern = _provider_region(source.region)
+        delivery["secrets_provider"] = re.sub(
+            pattern, rf"\g<1>{values[REGION_KEY]}", delivery["secrets_provider"]
+        )
     return values
 
 
+def _provider_region(region: str) -> str:
+    """The region parameter of an `awskms://` secrets provider URL naming `region`."""
+    return rf"(awskms://[^\s?'\"]+\?region=){re.escape(region)}(?![\w-])"
+
+
 def _validated(stack: str, text: str, expected: Mapping[str, Any]) -> StackConfig:
-    values = (yaml.safe_load(text) or {}).get("config", {})
+    values = (load_yaml(text) or {}).get("config", {})
     if values != expected:
         raise NewStackError(
             "the template's text could not be edited safely (environment, aws:region or the"
@@ -166,7 +193,8 @@ def _next_steps(stack: str, files: Mapping[Path, str], root: Path, moved_region:
             " stack)."
         )
     lines.append(
-        f"Then: make check STACK={stack}; make doctor STACK={stack}; make deploy STACK={stack}"
+        f"Then: make docs; make check STACK={stack}; make doctor STACK={stack}; make deploy"
+        f" STACK={stack}; after its first deploy, make urn-pins"
     )
     return "\n".join(lines)
 

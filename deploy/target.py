@@ -16,6 +16,26 @@ from typing import Any
 from offline.capture import PROJECT_ROOT, read_stack_values
 from offline.policy_check import PACK_DIRNAME, policy_config_path
 from stack_config import StackConfig, parse_stack_config
+from stack_config.release_loader import is_release_stack
+
+
+class ReleaseStackError(LookupError):
+    """The stack is a delivery stack: the operator's commands act on platform stacks only."""
+
+    def __init__(self, stack: str, command: str) -> None:
+        super().__init__(
+            f"stack '{stack}' is a delivery stack (data-platform:release), and {command} is for "
+            f"platform stacks. Check it with `make check STACK={stack}` and `make diff "
+            f"STACK={stack} BASE=<ref>`; an administrator of the delivery account deploys it "
+            f"with `pulumi up --stack {stack} --policy-pack policies --policy-pack-config "
+            f"policies/config/{stack}.json` (docs/delivery.md, step 6)"
+        )
+
+
+def refuse_release_stack(stack: str, values: Mapping[str, Any], command: str) -> None:
+    """Raise `ReleaseStackError` when the stack file declares a release, not a platform."""
+    if is_release_stack(values):
+        raise ReleaseStackError(stack, command)
 
 
 @dataclass(frozen=True)
@@ -28,9 +48,11 @@ class StackTarget:
     config: StackConfig
 
     @classmethod
-    def load(cls, stack: str, root: Path = PROJECT_ROOT) -> StackTarget:
-        """Raises `StackNotFoundError` or `StackConfigError` (both name what is wrong)."""
+    def load(cls, stack: str, root: Path = PROJECT_ROOT, *, command: str = "make") -> StackTarget:
+        """Raises `StackNotFoundError`, `ReleaseStackError` (naming `command`) or
+        `StackConfigError`, each naming what is wrong."""
         values = read_stack_values(stack, root)
+        refuse_release_stack(stack, values, command)
         return cls(stack, root, values, parse_stack_config(stack, values))
 
     @property

@@ -4,10 +4,11 @@
 with objects cannot be deleted unless its `force_destroy` was applied. So a stack whose file
 protects anything is first updated (`pulumi up`) from a copy of its stack file with
 `protection.protect: false`, `retain_on_delete: false` and `force_destroy_buckets: true`
-(`--retain`: kept in AWS instead), then destroyed; the stack file itself is not changed. Before
-asking, it says what stays in AWS and what that costs a month. Exit status: 0 when the stack is
-destroyed, 1 when a prerequisite is missing, an update failed or the operator declined, 2 for an
-unknown stack or an invalid stack file.
+(`--retain`: kept in AWS instead), then destroyed; the stack file itself is not changed. First,
+before it checks anything of the machine or the account, it says what is deleted, what stays in
+AWS and what that costs a month; then the prerequisites; then it asks. Exit status: 0 when the
+stack is destroyed, 1 when a prerequisite is missing, an update failed or the operator declined,
+2 for an unknown stack or an invalid stack file.
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from typing import Any
 import yaml
 
 from deploy.console import confirm
-from deploy.doctor import EXIT_MISSING, EXIT_OK, EXIT_USAGE, check_stack, report, stack_parser
+from deploy.doctor import (
+    EXIT_MISSING,
+    EXIT_OK,
+    EXIT_USAGE,
+    check_target,
+    load_target,
+    report,
+    stack_parser,
+)
 from deploy.leftovers import (
     aftermath,
     kept_resources,
@@ -33,6 +42,7 @@ from deploy.leftovers import (
 )
 from deploy.pulumi_cli import PulumiCli, PulumiFailedError
 from deploy.target import StackTarget
+from policies.framework.yaml_file import read_yaml
 from stack_config.protection import ProtectionSettings
 
 # What a teardown needs; the pack, its config and bootstrap's other outputs it does not.
@@ -49,17 +59,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="keep the keys, buckets and warehouse in AWS (they go on costing; see the plan)",
     )
     args = parser.parse_args(argv)
-    checked = check_stack(args.stack, args.root)
-    if checked is None:
+    target = load_target(args.stack, args.root, "make destroy")
+    if target is None:
         return EXIT_USAGE
-    target = checked.target
-    if checked.missing() & NEEDED:
-        print(report(target, [f for f in checked.findings if f.name in NEEDED]))
-        return EXIT_MISSING
+    # The plan first: what goes, what stays and what that costs needs no account.
     protection = teardown_protection(retain=args.retain)
     lifted = with_protection(target.values, protection)
     update = target.config.platform.protection != protection
     print(_plan(target, lifted, protection, update=update))
+    checked = check_target(target)
+    if checked.missing() & NEEDED:
+        print()
+        print(report(target, [f for f in checked.findings if f.name in NEEDED]))
+        return EXIT_MISSING
     question = f"\nType the stack name '{target.stack}' to destroy it:"
     if not confirm(question, assume_yes=args.yes, expected=target.stack):
         print("Nothing destroyed.")
@@ -96,7 +108,7 @@ def _tear_down(
         config: list[str] = []
         if lifted is not None:
             copy = Path(scratch) / target.stack_file.name
-            document = yaml.safe_load(target.stack_file.read_text()) or {}
+            document = read_yaml(target.stack_file) or {}
             copy.write_text(yaml.safe_dump({**document, "config": lifted}, sort_keys=False))
             config = ["--config-file", str(copy)]
             if cli.run(["up", *stack, "--yes", *config]) != 0:

@@ -6,7 +6,6 @@ every resource the program registers is captured with its resolved inputs and de
 """
 
 import gc
-import json
 import os
 import runpy
 import sys
@@ -18,22 +17,45 @@ from typing import Any
 
 import pulumi
 import pulumi.runtime.resource as sdk_resource
-import yaml
 from pulumi.runtime import settings
 from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from offline.mocks import MOCK_ACCOUNT_ID, PlatformMocks, RecordingMonitor, Registration
+from offline.stack_files import (
+    OFFLINE_SECRET,
+    StackFileError,
+    StackNotFoundError,
+    engine_config,
+    read_config_file,
+    stacks_in,
+)
+from policies.framework.yaml_file import read_yaml
 from stack_config import StackConfig, parse_stack_config
 from stack_config.release import ReleaseStackConfig
 from stack_config.release_loader import parse_release_config, resolve_stages
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-
-class StackNotFoundError(LookupError):
-    """No `Pulumi.<stack>.yaml` for the requested stack."""
+__all__ = [
+    "OFFLINE_SECRET",
+    "PROJECT_ROOT",
+    "Capture",
+    "ReleaseCapture",
+    "StackFileError",
+    "StackNotFoundError",
+    "available_stacks",
+    "capture_program",
+    "capture_release",
+    "capture_stack",
+    "engine_config",
+    "offline_account",
+    "program_environment",
+    "project_name",
+    "read_config_file",
+    "read_stack_values",
+]
 
 
 @dataclass(frozen=True)
@@ -58,7 +80,7 @@ class ReleaseCapture:
 
 def available_stacks(root: Path = PROJECT_ROOT) -> list[str]:
     """Stacks that have a `Pulumi.<stack>.yaml` next to `Pulumi.yaml`."""
-    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+    return stacks_in(root)
 
 
 def read_stack_values(stack: str, root: Path = PROJECT_ROOT) -> dict[str, Any]:
@@ -70,19 +92,8 @@ def read_stack_values(stack: str, root: Path = PROJECT_ROOT) -> dict[str, Any]:
     return read_config_file(path)
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
-    """The `config:` mapping of a file shaped like `Pulumi.<stack>.yaml`."""
-    if not path.is_file():
-        raise StackNotFoundError(f"no stack file {path}")
-    document = yaml.safe_load(path.read_text()) or {}
-    values = document.get("config", {}) if isinstance(document, dict) else None
-    if not isinstance(values, dict):
-        raise StackNotFoundError(f"{path.name}: 'config' must be a mapping")
-    return values
-
-
 def project_name(root: Path = PROJECT_ROOT) -> str:
-    document = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    document = read_yaml(root / "Pulumi.yaml")
     return str(document["name"])
 
 
@@ -250,24 +261,6 @@ def _cyclic_gc_paused(*, reclaim: bool) -> Iterator[None]:
         else:
             gc.freeze()
         gc.enable()
-
-
-OFFLINE_SECRET = "offline-placeholder-secret"  # stands in for a `secure:` value it cannot decrypt
-
-
-def engine_config(project: str, values: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
-    """As the CLI hands config to a program: namespaced keys, strings, JSON for structures, and
-    the keys of `secure:` values (marked secret, their text a placeholder)."""
-    config: dict[str, str] = {}
-    secrets: list[str] = []
-    for key, value in values.items():
-        full = key if ":" in key else f"{project}:{key}"
-        if isinstance(value, Mapping) and set(value) == {"secure"}:
-            config[full] = OFFLINE_SECRET
-            secrets.append(full)
-        else:
-            config[full] = value if isinstance(value, str) else json.dumps(value)
-    return config, secrets
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from cost.report import delta_markdown
 from offline.capture import PROJECT_ROOT, read_stack_values
 from review.capture_diff import render_capture_diff
 from stack_config import parse_stack_config
+from stack_config.release_loader import is_release_stack, parse_release_config
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 CAPTURE_TIMEOUT = 600
@@ -143,8 +144,12 @@ def diff(root: Path, stack: str, base: str) -> str:
 def _cost_delta(
     root: Path, stack: str, base: list[dict[str, Any]], head: list[dict[str, Any]]
 ) -> list[str]:
-    """The monthly idle-cost delta, priced in the working tree's region, against its budget."""
-    config = parse_stack_config(stack, read_stack_values(stack, root))
+    """The monthly idle-cost delta, priced in the working tree's region, against its budget (a
+    delivery stack has none)."""
+    values = read_stack_values(stack, root)
+    if is_release_stack(values):
+        return delta_markdown(base, head, parse_release_config(stack, values).region, budget=None)
+    config = parse_stack_config(stack, values)
     return delta_markdown(base, head, config.region, budget=config.platform.cost.monthly_budget_usd)
 
 

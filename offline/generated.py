@@ -1,5 +1,5 @@
-"""The command line every docs generator shares: write the generated files, or with `--check`
-write nothing and exit 1 naming each file that differs from what the code renders now."""
+"""The command line every docs generator shares (`make docs` runs them all): write the generated
+files, or with `--check` write nothing and exit 1 naming each file that differs and `make docs`."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def generator_main(
     if args.check:
         stale = [p for p, text in targets if not p.exists() or p.read_text("utf-8") != text]
         for path in stale:
-            print(f"{path} is stale; run python -m {prog}", file=sys.stderr)
+            print(f"{path} is stale; run make docs", file=sys.stderr)
         return 1 if stale else 0
     for path, text in targets:
         path.write_text(text, encoding="utf-8")

@@ -1,54 +1,32 @@
-"""Any Pulumi Python program, captured offline and checked by any policy pack, as a preview would.
+"""Any Pulumi Python program previewed offline and checked by any policy pack, as
+`pulumi preview --policy-pack` would.
 
-`load_program` reads `<dir>/Pulumi.yaml` and `Pulumi.<stack>.yaml` as the CLI does (keys without
-a namespace belong to the project, `secure:` values become secrets), with no validation of this
-platform's own config; `check_program` runs the program under the mocks (`offline.mocks`, which
-answer the common data sources) and streams every registration to the pack's Analyze, then runs
-AnalyzeStack: the calls `pulumi preview --policy-pack` makes. Library use: see `offline.testing`.
+`load_program` reads `<dir>/Pulumi.yaml` and `Pulumi.<stack>.yaml` as the CLI does; `check_program`
+previews the program in a child process (`offline.program`) and streams every registration to the
+pack's Analyze, then runs AnalyzeStack over everything registered, also when the program failed
+half-way (the failure is part of the result). Library use: see `offline.testing`.
 """
 
 from __future__ import annotations
 
-import runpy
-import sys
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from offline.analyzer import PolicyReport, PolicySession
-from offline.capture import (
-    StackNotFoundError,
-    capture_program,
-    engine_config,
-    program_environment,
-    read_config_file,
-)
+from offline.analyzer import PolicyConfigError, PolicyReport, PolicySession
 from offline.mocks import Registration
-from offline.report import to_json_resource, to_json_resources
+from offline.program.answers import Answers, AnswersError, load_answers
+from offline.program.loader import Program, ProgramError, load_program
+from offline.program.notes import run_notes
+from offline.program.outcome import Failure
+from offline.program.runner import DEFAULT_TIMEOUT, ProgramRun, run_program
+from offline.records import to_json_resource, to_json_resources
+from offline.stack_files import StackNotFoundError
 
 DEFAULT_PACK = Path(__file__).resolve().parent.parent / "policies"
-DEFAULT_REGION = "us-east-1"
-
-
-class ProgramError(ValueError):
-    """The directory is not a Pulumi Python program, or its stack file is unusable."""
-
-
-@dataclass(frozen=True)
-class Program:
-    """A Pulumi Python program and one stack's config, as the CLI would hand them over."""
-
-    root: Path
-    main: Path
-    project: str
-    stack: str
-    region: str
-    config: dict[str, str]
-    secret_keys: tuple[str, ...]
+STRICT_CONFIG = DEFAULT_PACK / "profiles" / "strict.json"
 
 
 @dataclass(frozen=True)
@@ -56,59 +34,28 @@ class ProgramCheck:
     """What one offline check of a program produced."""
 
     program: Program
-    resources: tuple[Registration, ...]
+    run: ProgramRun
     report: PolicyReport
+    notes: tuple[str, ...]
 
+    @property
+    def resources(self) -> tuple[Registration, ...]:
+        return self.run.registrations
 
-def load_program(root: Path, stack: str, stack_file: Path | None = None) -> Program:
-    """The program in `root` with the config of `Pulumi.<stack>.yaml` (or `stack_file`)."""
-    root = root.resolve()
-    document = _yaml(root / "Pulumi.yaml")
-    runtime = document.get("runtime")
-    name = runtime.get("name") if isinstance(runtime, Mapping) else runtime
-    if name != "python" or not isinstance(document.get("name"), str):
-        raise ProgramError(f"{root / 'Pulumi.yaml'}: needs a name and runtime python, got {name!r}")
-    project = document["name"]
-    main = root / str(document.get("main") or ".")
-    main = main / "__main__.py" if main.is_dir() else main
-    if not main.is_file():
-        raise ProgramError(f"{root}: no program at {main}")
-    path = stack_file or root / f"Pulumi.{stack}.yaml"
-    try:
-        values = read_config_file(path) if path.is_file() or stack_file else {}
-    except yaml.YAMLError as err:
-        raise ProgramError(f"{path}: not valid YAML: {err}") from err
-    config, secrets = engine_config(project, values)
-    region = config.get("aws:region", DEFAULT_REGION)
-    return Program(root, main, project, stack, region, config, tuple(secrets))
-
-
-def _yaml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ProgramError(f"{path.parent}: not a Pulumi program (no Pulumi.yaml)")
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ProgramError(f"{path}: not valid YAML: {err}") from err
-    if not isinstance(document, dict):
-        raise ProgramError(f"{path}: must be a mapping")
-    return document
+    @property
+    def failure(self) -> Failure | None:
+        return self.run.failure
 
 
 def capture(
-    program: Program, on_register: Callable[[Registration], None] | None = None
-) -> tuple[Registration, ...]:
-    """Run the program under the mocks, in its directory, as `pulumi preview` would run it."""
-    with program_environment(program.root), _forgetting_modules_of(program.root):
-        return capture_program(
-            lambda: runpy.run_path(str(program.main), run_name="__main__"),
-            project=program.project,
-            stack=program.stack,
-            region=program.region,
-            config=program.config,
-            secret_keys=program.secret_keys,
-            on_register=on_register,
-        )
+    program: Program,
+    *,
+    answers: Answers | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    pass_env: Sequence[str] = (),
+) -> ProgramRun:
+    """Preview `program` without a pack: its registrations and how it ended."""
+    return run_program(program, answers=answers, timeout=timeout, pass_env=pass_env)
 
 
 def check_program(
@@ -116,37 +63,66 @@ def check_program(
     *,
     pack: Path = DEFAULT_PACK,
     policy_config: Mapping[str, Any] | None = None,
+    answers: Answers | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    pass_env: Sequence[str] = (),
 ) -> ProgramCheck:
-    """Capture `program` and run `pack` over it; raises what the program or the pack raised."""
+    """Preview `program` and run `pack` over it; raises only what the pack raised."""
     with PolicySession(
         pack, stack=program.stack, project=program.project, config=policy_config
     ) as session:
-        resources = capture(program, lambda r: session.analyze(to_json_resource(r)))
-        report = session.finish(to_json_resources(resources))
-    return ProgramCheck(program, resources, report)
+        run = run_program(
+            program,
+            answers=answers,
+            on_register=lambda r: session.analyze(to_json_resource(r, program.root)),
+            timeout=timeout,
+            pass_env=pass_env,
+        )
+        report = session.finish(to_json_resources(run.registrations, program.root))
+    return ProgramCheck(program, run, report, tuple(run_notes(run)))
 
 
-@contextmanager
-def _forgetting_modules_of(root: Path) -> Iterator[None]:
-    # Modules the program imported from its directory are forgotten afterwards, so two programs
-    # checked in one process never share them.
-    before = set(sys.modules)
-    try:
-        yield
-    finally:
-        for name in set(sys.modules) - before:
-            origin = getattr(sys.modules[name], "__file__", None) or ""
-            if origin.startswith(str(root)):
-                del sys.modules[name]
+def merge_policy_configs(configs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Layered `--policy-pack-config` files, later ones winning per policy: a level replaces the
+    level, properties merge (the strict profile, then a team's own tag values)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for config in configs:
+        for name, value in config.items():
+            entry = {"enforcementLevel": value} if isinstance(value, str) else dict(value)
+            merged[name] = {**merged.get(name, {}), **entry}
+    return dict(merged)
+
+
+def load_policy_configs(paths: Sequence[Path]) -> dict[str, Any] | None:
+    """The merged policy config of `paths` (none given: the pack's defaults)."""
+    if not paths:
+        return None
+    layers = []
+    for path in paths:
+        try:
+            layer = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as err:
+            raise PolicyConfigError(f"{path}: not a readable JSON file: {err}") from err
+        if not isinstance(layer, dict):
+            raise PolicyConfigError(f"{path}: must be a JSON object of policy name -> settings")
+        layers.append(layer)
+    return merge_policy_configs(layers)
 
 
 __all__ = [
     "DEFAULT_PACK",
+    "DEFAULT_TIMEOUT",
+    "STRICT_CONFIG",
+    "Answers",
+    "AnswersError",
     "Program",
     "ProgramCheck",
     "ProgramError",
     "StackNotFoundError",
     "capture",
     "check_program",
+    "load_answers",
+    "load_policy_configs",
     "load_program",
+    "merge_policy_configs",
 ]

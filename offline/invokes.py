@@ -1,8 +1,9 @@
 """Offline answers to the data sources AWS programs commonly read, with plausible values.
 
 Caller identity, region, partition, availability zones, AMI lookups, prefix lists and IAM policy
-documents (rendered from their statements as the provider renders them). Anything else is left
-to the caller, which reports the invoke by token.
+documents (rendered from their statements as the provider renders them), and the lookups of
+existing resources in `offline.lookups`. Anything else is left to the caller, which reports the
+invoke by token.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from offline.arns import generated_uuid, partition
+from offline.lookups import LOOKUPS
 
 Answer = dict[str, Any]
 
@@ -19,7 +21,10 @@ Answer = dict[str, Any]
 def answer_invoke(token: str, args: dict[str, Any], region: str, account: str) -> Answer | None:
     """The result of invoke `token`, or None when there is no offline answer for it."""
     handler = _HANDLERS.get(token)
-    return None if handler is None else handler(args, region, account)
+    if handler is not None:
+        return handler(args, region, account)
+    lookup = LOOKUPS.get(token)
+    return None if lookup is None else lookup(args, region, account)
 
 
 def _caller_identity(args: dict[str, Any], region: str, account: str) -> Answer:

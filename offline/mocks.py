@@ -10,6 +10,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, rpc
 from pulumi.runtime.mocks import MockMonitor
@@ -48,6 +50,8 @@ class Registration:
     # What the mocks returned (id, names, ARNs): the "deployed" view of an emulated run. Not in
     # the capture JSON, which records what the program declares.
     outputs: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Where the program declared it (file URI or path, line), when the SDK sent a position.
+    source: tuple[str, int] | None = field(default=None, compare=False)
 
 
 class PlatformMocks(Mocks):
@@ -77,6 +81,11 @@ class PlatformMocks(Mocks):
             state.setdefault(
                 "url", f"https://sqs.{self.region}.{dns}/{self.account_id}/{state['name']}"
             )
+        if args.typ == "aws:iam/role:Role":
+            # IAM's unique id of a role: AROA and 17 more characters (IAM User Guide, "Unique
+            # identifiers"), stable per name here.
+            digest = generated_uuid(args.typ, args.name).replace("-", "").upper()
+            state.setdefault("uniqueId", f"AROA{digest[:17]}")
         for flag, output in _MANAGED_SECRETS.get(args.typ, ()):
             if state.get(flag):
                 state.setdefault(output, self._managed_secret_arn(args.typ, str(state["name"])))
@@ -162,4 +171,13 @@ def _registration(
         retain_on_delete=bool(request.retainOnDelete),
         ignore_changes=tuple(request.ignoreChanges),
         outputs=outputs,
+        source=source_position(request),
     )
+
+
+def source_position(request: Any) -> tuple[str, int] | None:
+    """The (file, line) a registration request carries, if the SDK computed one."""
+    position = request.sourcePosition if request.HasField("sourcePosition") else None
+    if position is None or not position.uri:
+        return None
+    return url2pathname(urlparse(position.uri).path), int(position.line)

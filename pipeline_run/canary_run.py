@@ -17,7 +17,7 @@ from typing import Any
 from pipeline_run.canary import Key, canary_file
 from pipeline_run.canary_objects import CanaryPartition
 from pipeline_run.deployment import PipelineDeployment
-from pipeline_run.driver import TERMINAL, PipelineDriver
+from pipeline_run.driver import TERMINAL, PipelineDriver, execution_status
 from runtime.glue.etl_job import split_s3_url
 from runtime.ingest.handler import execution_arn, execution_name
 from stack_config.delivery import VerificationSettings
@@ -137,7 +137,7 @@ class Verifier:
             self._rows(canary, partition, report)
 
     def _status(self, arn: str) -> str:
-        return str(self.sfn.describe_execution(executionArn=arn)["status"])
+        return execution_status(self.sfn, arn)
 
     def _execution(self, canary: Landed) -> str | None:
         pipeline = canary.pipeline
@@ -147,7 +147,7 @@ class Verifier:
         arn = execution_arn(pipeline.state_machine_arn, name)
         while True:
             try:
-                self.sfn.describe_execution(executionArn=arn)
+                execution_status(self.sfn, arn)
                 return arn
             except self.sfn.exceptions.ExecutionDoesNotExist:
                 if self.clock() > canary.deadline:

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from components.pipelines.asl import LOAD_PENDING_MANIFESTS, LOAD_WAREHOUSE, NOTIFY_FAILURE
+from components.pipelines.asl import (
+    LOAD_PENDING_MANIFESTS,
+    LOAD_WAREHOUSE,
+    NOTIFY_FAILURE,
+    NOTIFY_FAILURE_DIRECTLY,
+)
 from offline.capture import Capture
 from offline.mocks import Registration
 from runtime.glue.etl_job import split_s3_url
+from stack_config.lake import CURATED_ZONE, RAW_ZONE
 from stack_config.pipelines import PipelineSettings, ScheduleTrigger
 
 
@@ -71,6 +77,28 @@ def deployments(capture: Capture) -> dict[str, PipelineDeployment]:
     }
 
 
+def deployed(capture: Capture, outputs: Mapping[str, Any]) -> dict[str, PipelineDeployment]:
+    """The captured pipelines with the names the deployment gave them (its stack outputs)."""
+    try:
+        buckets, machines = outputs["lake_buckets"], outputs["state_machines"]
+        raw, curated = str(buckets[RAW_ZONE]), str(buckets[CURATED_ZONE])
+    except (KeyError, TypeError) as error:
+        raise DeploymentError(f"the stack outputs name no {error}") from None
+    resolved = {}
+    for name, pipeline in deployments(capture).items():
+        arn = machines.get(name) if isinstance(machines, Mapping) else None
+        if not isinstance(arn, str):
+            raise DeploymentError(f"the stack outputs name no state machine of pipeline {name}")
+        resolved[name] = replace(
+            pipeline,
+            raw_bucket=raw,
+            curated_bucket=curated,
+            state_machine_arn=arn,
+            state_machine_name=arn.rsplit(":", 1)[-1],
+        )
+    return resolved
+
+
 def _resource(by_name: Mapping[str, Registration], name: str, kind: str) -> Registration:
     resource = by_name.get(name)
     if resource is None or resource.type != kind:
@@ -119,7 +147,9 @@ def _bucket_of(arguments: Mapping[str, Any], argument: str, pipeline: str) -> st
 
 
 def _alert_topic(definition: Mapping[str, Any], pipeline: str) -> str:
-    notify = definition.get("States", {}).get(NOTIFY_FAILURE, {})
+    """The topic the failure path publishes to (directly, or when its alert function fails)."""
+    states = definition.get("States", {})
+    notify = states.get(NOTIFY_FAILURE_DIRECTLY) or states.get(NOTIFY_FAILURE, {})
     topic = notify.get("Parameters", {}).get("TopicArn")
     if not isinstance(topic, str):
         raise DeploymentError(f"pipeline {pipeline}: the definition publishes no failure alert")

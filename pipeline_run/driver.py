@@ -13,11 +13,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from components.pipelines.asl import NOTIFY_FAILURE
+from components.pipelines.asl import LOAD_PENDING_MANIFESTS, NOTIFY_FAILURE
 from pipeline_run.deployment import PipelineDeployment
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
-"""The state every caught error of the pipeline's definition goes to, with it at $.error."""
+# A status poll reads no execution data: with METADATA_ONLY, DescribeExecution of a machine
+# encrypted with a customer key needs no kms:Decrypt (Step Functions API reference,
+# DescribeExecution, includedData), so polling costs no KMS request.
+STATUS_ONLY = {"includedData": "METADATA_ONLY"}
+
+
+def execution_status(sfn: Any, execution_arn: str) -> str:
+    """An execution's status, without its (encrypted) data."""
+    return str(sfn.describe_execution(executionArn=execution_arn, **STATUS_ONLY)["status"])
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,8 @@ class ExecutionOutcome:
     cause: str | None = None
     seconds: float = 0.0
     failure: Failure | None = None
+    loads: tuple[dict[str, Any], ...] = ()
+    """What became of each pending manifest the execution loaded (its Map's items)."""
 
     @property
     def succeeded(self) -> bool:
@@ -109,11 +119,12 @@ class PipelineDriver:
     def wait(self, execution_arn: str, timeout: float) -> ExecutionOutcome:
         """Poll until the execution ends (or `timeout` seconds pass) and read its history."""
         deadline = time.monotonic() + timeout
-        while True:
-            described = self.sfn.describe_execution(executionArn=execution_arn)
-            if described["status"] in TERMINAL or time.monotonic() > deadline:
+        while execution_status(self.sfn, execution_arn) not in TERMINAL:
+            if time.monotonic() > deadline:
                 break
             self.sleep(self.poll_seconds)
+        # The error and cause of a failure are execution data, decrypted by the caller.
+        described = self.sfn.describe_execution(executionArn=execution_arn)
         events = self._history(execution_arn)
         status = str(described["status"])
         return ExecutionOutcome(
@@ -124,6 +135,7 @@ class PipelineDriver:
             cause=described.get("cause"),
             seconds=_seconds(described.get("startDate"), described.get("stopDate")),
             failure=_failure(events, described) if status != "SUCCEEDED" else None,
+            loads=_loads(events),
         )
 
     def _history(self, execution_arn: str) -> list[dict[str, Any]]:
@@ -155,6 +167,17 @@ def _path(events: list[dict[str, Any]]) -> tuple[StateVisit, ...]:
             visits.append(StateVisit(name, _seconds(entered.pop(name), event["timestamp"])))
     visits += [StateVisit(name, 0.0) for name in entered]  # entered, never exited
     return tuple(visits)
+
+
+def _loads(events: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """The outcome of every manifest the load Map processed, from the output it exited with."""
+    for event in events:
+        exited = event.get("stateExitedEventDetails")
+        if exited is None or exited["name"] != LOAD_PENDING_MANIFESTS:
+            continue
+        items = (json.loads(exited.get("output") or "{}").get("loads") or {}).get("items")
+        return tuple(i for i in items or [] if isinstance(i, dict))
+    return ()
 
 
 def _failure(events: list[dict[str, Any]], described: dict[str, Any]) -> Failure:

@@ -4,9 +4,12 @@ with the Glue crawler and jobs served by `LocalGlue` and the Redshift Data API b
 
 What the emulation changes, and only this: every Wait state waits `wait_seconds` (0 by default)
 instead of its declared time, Glue and the Redshift Data API are served locally (see their
-modules), and the ingestion function's handler is called in-process with its declared
-environment instead of through Lambda. A crawl finishes as soon as it has registered its table;
-with `crawls_finish=False` it stays RUNNING (a crawler that never ends, for drills).
+modules), and the functions' handlers are called in-process with their declared environment
+instead of through Lambda (from EventBridge rules and from the state machines' Lambda tasks). A
+crawl finishes as soon as it has registered its table; with `crawls_finish=False` it stays
+RUNNING (a crawler that never ends, for drills). S3 reports every object created in a bucket with
+EventBridge notifications; the events wait until `deliver_pending()` hands them to the declared
+rules (the delivery is asynchronous in AWS too), which reading the alerts does first.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import copy
 import json
 import os
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,31 +32,25 @@ from moto import mock_aws
 from moto.core.config import DefaultConfig
 from moto.glue.models import FakeCrawler, FakeJob, GlueBackend
 from moto.moto_api import state_manager
-from moto.redshiftdata.models import RedshiftDataAPIServiceBackend, Statement
+from moto.s3 import notifications
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
+from components.delivery.names import TARGET_DEPLOY_ROLE, TARGET_ROLE_PATH
 from components.warehouse.sql import iam_role_user
 from offline.capture import PROJECT_ROOT, Capture, offline_account
 from offline.mocks import Registration
 from pipeline_run import moto_gaps
 from pipeline_run.deployment import PipelineDeployment, deployments
+from pipeline_run.engine import Engine, Identity
 from pipeline_run.events import QUEUE_TYPE, Delivery, EventBus, object_created_event
+from pipeline_run.local_data_api import LocalDataApi
 from pipeline_run.local_glue import LocalGlue, LocalJob, SparkFactory
-from pipeline_run.local_warehouse import LocalWarehouse, StatementFailedError
+from pipeline_run.local_warehouse import LocalWarehouse
 from runtime.ingest import handler
 
-STATEMENT_TYPE = "aws:redshiftdata/statement:Statement"
 CRAWL_MODEL = "glue::crawl"
-
-
-class _Statement(Statement):
-    """moto's Data API statement, with the Error Redshift reports when it fails."""
-
-    error: str | None = None
-
-    def __iter__(self) -> Iterator[tuple[str, Any]]:
-        yield from super().__iter__()
-        if self.error is not None:
-            yield "Error", self.error
+DEPLOY_IDENTITY = Identity(f"{TARGET_ROLE_PATH}{TARGET_DEPLOY_ROLE}")
+"""Who deploys the warehouse's objects: the release's deploy role (the admin secret)."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +83,14 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
         self._stack = contextlib.ExitStack()
         self._alert_queue = ""
         self._loaders: dict[str, str] = {}
+        self._created: list[tuple[str, str, int, str]] = []
+        self._delivered: set[tuple[str, str, str]] = set()
+        self._events_lock = threading.Lock()
+        self._event_buckets = {
+            str(r.inputs["bucket"])
+            for r in _of_type(capture.resources, NOTIFICATION_TYPE)
+            if r.inputs.get("eventbridge")
+        }
 
     def __enter__(self) -> Emulation:
         # moto answers as the account the capture's ARNs name.
@@ -98,11 +104,16 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
         self.clients = Clients(*(boto3.client(s, region_name=self.region) for s in _SERVICES))
         self.glue = LocalGlue(self.clients.s3, self.clients.glue, self._spark, self.workdir)
         self.warehouse = LocalWarehouse(self.clients.s3, self.workdir)
+        self.data_api = LocalDataApi(self.warehouse, self.account, user_for=self._loader_of)
+        self.engine = Engine(self.account)
         self._stack.callback(self.glue.close)
         self._stack.enter_context(self._serve_glue())
-        self._stack.enter_context(self._serve_data_api())
+        self._stack.enter_context(self.data_api.serving())
+        self._stack.enter_context(self._record_created_objects())
         self._create_resources()
-        self.events = EventBus(self.capture.resources, self.clients.sqs)
+        functions = self.workdir / "functions"
+        self.events = EventBus(self.capture.resources, self.clients.sqs, functions)
+        self._stack.enter_context(self._serve_lambda_tasks())
         handler._clients.cache_clear()
         self._stack.callback(handler._clients.cache_clear)
         return self
@@ -129,8 +140,7 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
         self._alert_queue = self._subscribe_queue(topics)
         for pipeline in self.pipelines.values():
             self._create_pipeline(pipeline)
-        for statement in _of_type(resources, STATEMENT_TYPE):
-            self.warehouse.declare(statement.inputs["sql"])
+        self.engine.up(resources, DEPLOY_IDENTITY)
 
     def _upload(self, shipped: Registration) -> None:
         """An object the program ships from a file of the repository (the Glue scripts)."""
@@ -188,7 +198,9 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
     # -- what the driver does here that AWS would do -------------------------------------------
 
     def alerts(self) -> list[str]:
-        """Every message published to the alert topics so far (read once)."""
+        """Every message published to the alert topics so far (read once), after the events of
+        the objects created so far have been delivered."""
+        self.deliver_pending()
         messages: list[str] = []
         while True:
             batch = self.clients.sqs.receive_message(
@@ -207,18 +219,84 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
         delivered to every declared rule it matches (see events.py); the pipeline's ingestion
         function runs with `pipeline.function_environment`."""
         head = self.clients.s3.head_object(Bucket=pipeline.raw_bucket, Key=key)
-        event = object_created_event(
-            self.region,
+        environment = pipeline.function_environment
+        delivery = self._deliver(
             pipeline.raw_bucket,
             key,
             head["ContentLength"],
             head["ETag"],
-            account=self.account,
+            {f"{pipeline.name}-ingest-function": environment} if environment else None,
         )
-        delivery = self.events.deliver(event, pipeline.function_environment)
         if not delivery.rules:
             raise LookupError(f"{key}: no declared rule matches its Object Created event")
         return delivery
+
+    def deliver_pending(self) -> list[Delivery]:
+        """The events of the objects created since the last delivery, in order, to the declared
+        rules they match (an object already delivered by `object_created` is not sent again)."""
+        deliveries: list[Delivery] = []
+        while True:
+            with self._events_lock:
+                created, self._created = self._created, []
+            if not created:
+                return deliveries
+            deliveries += [self._deliver(*item) for item in created]
+
+    def _deliver(
+        self,
+        bucket: str,
+        key: str,
+        size: int,
+        etag: str,
+        environments: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> Delivery:
+        with self._events_lock:
+            seen = (bucket, key, etag.strip('"'))
+            if seen in self._delivered:
+                return Delivery()
+            self._delivered.add(seen)
+        event = object_created_event(self.region, bucket, key, size, etag, account=self.account)
+        return self.events.deliver(event, environments)
+
+    @contextlib.contextmanager
+    def _record_created_objects(self) -> Iterator[None]:
+        """Every object created in a bucket the program sends to EventBridge, as S3 reports it."""
+        original = notifications.send_event
+
+        def send_event(
+            account_id: str, event_name: notifications.S3NotificationEvent, bucket: Any, key: Any
+        ) -> None:
+            if event_name.startswith("s3:ObjectCreated") and bucket.name in self._event_buckets:
+                with self._events_lock:
+                    self._created.append((bucket.name, key.name, key.size, key.etag))
+            original(account_id, event_name, bucket, key)
+
+        with mock.patch.object(notifications, "send_event", send_event):
+            yield
+
+    @contextlib.contextmanager
+    def _serve_lambda_tasks(self) -> Iterator[None]:
+        """A state machine's Lambda task invokes the declared function's handler in-process, and
+        gets its result, or its error, as Lambda's Invoke answers."""
+        functions = self.events.functions
+
+        def invoke(parameters: dict[str, Any], region: str, state_credentials: Any) -> Any:
+            name = str(parameters["FunctionName"])
+            function = functions.get(name) or next(
+                (f for arn, f in functions.items() if arn.rsplit(":", 1)[-1] == name), None
+            )
+            if function is None:
+                raise LookupError(f"no emulated function {name}")
+            payload = json.loads(parameters.get("Payload") or b"{}")
+            try:
+                result, _ = function.invoke(payload)
+            except Exception as error:  # an unhandled error, as Lambda reports one
+                failure = {"errorType": type(error).__name__, "errorMessage": str(error)}
+                return {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": failure}
+            return {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": result}
+
+        with mock.patch.object(lambda_eval_utils, "_invoke_lambda_function", invoke):
+            yield
 
     # -- Glue and the Data API, served locally -------------------------------------------------
 
@@ -273,34 +351,14 @@ class Emulation(contextlib.AbstractContextManager["Emulation"]):
             stack.enter_context(mock.patch.object(FakeCrawler, "as_dict", describe_crawler))
             yield
 
-    @contextlib.contextmanager
-    def _serve_data_api(self) -> Iterator[None]:
-        warehouse, loaders = self.warehouse, self._loaders
-
-        def execute_statement(backend: RedshiftDataAPIServiceBackend, **kwargs: Any) -> Any:
-            statement = _Statement(
-                cluster_identifier=kwargs.get("cluster_identifier") or "",
-                database=kwargs["database"],
-                db_user=kwargs.get("db_user") or "",
-                query_parameters=kwargs.get("parameters") or [],
-                query_string=kwargs["sql"],
-                secret_arn=kwargs.get("secret_arn") or "",
-            )
-            user = iam_role_user(loaders.get(kwargs["sql"], "unknown"))
-            try:
-                warehouse.call(kwargs["sql"], kwargs.get("parameters") or [], user)
-                statement.status = "FINISHED"
-            except StatementFailedError as failure:
-                statement.status, statement.error = "FAILED", str(failure)
-            backend.statements[statement.id] = statement
-            return statement
-
-        with mock.patch.object(
-            RedshiftDataAPIServiceBackend, "execute_statement", execute_statement
-        ):
-            yield
+    def _loader_of(self, sql: str, caller: str) -> str | None:
+        """The database user a state machine's load runs as: its role's (moto runs every
+        execution's calls as one caller, so the declared load statement says whose it is)."""
+        role = self._loaders.get(sql)
+        return iam_role_user(role) if role is not None else None
 
 
+NOTIFICATION_TYPE = "aws:s3/bucketNotification:BucketNotification"
 _SERVICES = ("s3", "stepfunctions", "glue", "sns", "sqs")
 # moto runs the declared definitions with its ASL interpreter.
 _EXECUTES_STATE_MACHINES: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}

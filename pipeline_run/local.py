@@ -1,12 +1,15 @@
-"""`make run-local STACK=<stack> [PIPELINE=<name>] [FILE=<path>]`: run each selected pipeline of a
-stack end to end on emulated AWS built from the program's offline capture.
+"""`make run-local STACK=<stack> [PIPELINE=<name>] [FILE=<path>[,<path>...]|<folder>]`: run the
+pipelines of a stack end to end on emulated AWS built from the program's offline capture.
 
-For each pipeline a file lands under its raw prefix (FILE, or a sample generated from its typed
-columns with one row the job must drop); an object-created pipeline gets the EventBridge event
-its real handler receives; a scheduled one gets the event in its landing queue and an execution
-started as its schedule would start it.
-Exit status: 0 when every execution succeeded, 1 when one did not (or none started), 2 for a
-bad stack, pipeline or file.
+Without FILE each selected pipeline gets a sample generated from its typed columns, with one row
+the job must drop. With FILE the files (several separated by commas, or every file of a folder in
+name order) are landed one after the other under the pipeline's raw prefix, in one emulated
+account, and each is followed through before the next lands: an object-created pipeline gets the
+EventBridge event its real handler receives; a scheduled one gets the event in its landing queue
+and an execution started as its schedule would start it. FILE lands for one pipeline: on a stack
+with several, PIPELINE names it.
+Exit status: 0 when every execution succeeded, 1 when one did not (or a file went to
+quarantine), 2 for a bad stack, pipeline or file.
 """
 
 from __future__ import annotations
@@ -18,70 +21,48 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
-from offline.capture import Capture, StackNotFoundError, capture_stack
+from deploy.target import refuse_release_stack
+from offline.capture import (
+    PROJECT_ROOT,
+    Capture,
+    StackNotFoundError,
+    capture_stack,
+    read_stack_values,
+)
 from pipeline_run.driver import ExecutionOutcome, PipelineDriver
 from pipeline_run.emulation import Emulation
+from pipeline_run.local_report import GlueRunReport, LoadReport, PipelineReport, render
 from pipeline_run.samples import sample_file
 from pipeline_run.spark import local_spark
+from runtime.alerts.handler import REASONS
+from runtime.glue.etl_job import split_s3_url
 from stack_config import StackConfigError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXECUTION_TIMEOUT = 300.0
-WIDTH = 100
-
-
-@dataclass
-class GlueRunReport:
-    id: str
-    state: str
-    rows_read: int
-    rows_written: int
-    manifest: str | None
-    error: str | None
-
-
-@dataclass
-class PipelineReport:
-    """What one pipeline's run did, stage by stage."""
-
-    pipeline: str
-    trigger: str
-    landed: str
-    status: str = "NOT STARTED"
-    seconds: float = 0.0
-    path: list[tuple[str, float]] = field(default_factory=list)
-    error: str | None = None
-    cause: str | None = None
-    failed_state: str | None = None
-    failure: str | None = None
-    quarantined: list[str] = field(default_factory=list)
-    glue_runs: list[GlueRunReport] = field(default_factory=list)
-    warehouse_table: str | None = None
-    warehouse_rows: int | None = None
-    alerts: list[str] = field(default_factory=list)
-    function_logs: list[str] = field(default_factory=list)
-    queued: list[str] = field(default_factory=list)
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status == "SUCCEEDED"
+MISSING_COLUMNS = "missing_required_columns"
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "render", "run_files", "run_pipeline"]
 
 
 def run_pipeline(
     emulation: Emulation, name: str, file: tuple[str, bytes] | None = None
 ) -> PipelineReport:
-    """Land a file for one pipeline, trigger it as AWS would, wait, and report."""
+    """Land a file for one pipeline, trigger it as AWS would, wait, and report what became of it:
+    the Glue runs and loads it started, the alerts, the table after it."""
     pipeline = emulation.pipelines[name]
     driver = PipelineDriver(pipeline, emulation.clients.s3, emulation.clients.sfn)
     file_name, body = file if file is not None else sample_file(pipeline.settings)[:2]
+    runs_before = len(emulation.glue.runs(pipeline.job_name))
     key = driver.land(file_name, body)
     report = PipelineReport(
         pipeline=name,
         trigger=pipeline.settings.trigger.kind,
         landed=f"s3://{pipeline.raw_bucket}/{key}",
+        file=file_name,
     )
     outcome = _trigger_and_wait(emulation, driver, report, key)
     if outcome is not None:
@@ -91,8 +72,17 @@ def run_pipeline(
         if outcome.failure is not None:
             report.failed_state = outcome.failure.state
             report.failure = f"{outcome.failure.error}: {outcome.failure.summary}"
-    _collect(emulation, report)
+        report.loads = [_load(item) for item in outcome.loads]
+    _collect(emulation, report, runs_before)
+    report.outcome = file_outcome(report)
     return report
+
+
+def run_files(
+    emulation: Emulation, name: str, files: Sequence[tuple[str, bytes]]
+) -> list[PipelineReport]:
+    """Land `files` in order for one pipeline, each followed through before the next lands."""
+    return [run_pipeline(emulation, name, file) for file in files]
 
 
 def _trigger_and_wait(
@@ -106,7 +96,18 @@ def _trigger_and_wait(
     if driver.deployment.scheduled:
         return driver.wait(driver.start_scheduled(), EXECUTION_TIMEOUT)
     quarantined = [q for result in delivery.results for q in result["quarantined"]]
-    report.quarantined = [f"{q['quarantine_key']}: {q['reason']}" for q in quarantined]
+    report.quarantined = [q["quarantine_key"] for q in quarantined]
+    report.quarantine_reason = "; ".join(
+        REASONS.get(q["reason"], q["reason"]) + (f" ({q['detail']})" if q.get("detail") else "")
+        for q in quarantined
+    )
+    report.missing_columns = [
+        column.strip()
+        for q in quarantined
+        if q["reason"] == MISSING_COLUMNS
+        for column in str(q.get("detail", "")).split(",")
+        if column.strip()
+    ]
     started = [s for result in delivery.results for s in result["started"]]
     if not started:
         report.status = "QUARANTINED" if report.quarantined else "NOT STARTED"
@@ -114,71 +115,123 @@ def _trigger_and_wait(
     return driver.wait(started[0]["execution_arn"], EXECUTION_TIMEOUT)
 
 
-def _collect(emulation: Emulation, report: PipelineReport) -> None:
+def _load(item: dict[str, Any]) -> LoadReport:
+    counts = item.get("counts") or {}
+    return LoadReport(
+        manifest=str(item.get("manifest", "")),
+        outcome=str(item.get("outcome", "")),
+        staged=counts.get("staged"),
+        inserted=counts.get("inserted"),
+        replaced=counts.get("replaced"),
+        ignored_older=counts.get("ignored_older"),
+        attempts=item.get("attempts"),
+        max_attempts=item.get("max_attempts"),
+        reason=item.get("reason"),
+    )
+
+
+def _collect(emulation: Emulation, report: PipelineReport, runs_before: int) -> None:
     pipeline = emulation.pipelines[report.pipeline]
+    reports_prefix = pipeline.settings.run_report_prefix
     report.glue_runs = [
-        GlueRunReport(r.id, r.state, r.rows_read, r.rows_written, r.manifest, r.error)
-        for r in emulation.glue.runs(pipeline.job_name)
+        _glue_run(emulation, pipeline.curated_bucket, f"{reports_prefix}{run.id}.json", run)
+        for run in emulation.glue.runs(pipeline.job_name)[runs_before:]
     ]
     warehouse = emulation.capture.config.platform.warehouse
     if warehouse is not None:
-        report.warehouse_table = f"{warehouse.load_schema}.{pipeline.settings.target_table}"
-        report.warehouse_rows = len(emulation.warehouse.rows(report.warehouse_table))
+        table = f"{warehouse.load_schema}.{pipeline.settings.target_table}"
+        rows = emulation.warehouse.rows(table)
+        report.warehouse_table, report.warehouse_rows = table, len(rows)
+        columns = emulation.warehouse.columns(table)
+        keys = [columns.index(k) for k in pipeline.settings.key_columns if k in columns]
+        report.table_columns = columns
+        report.table_rows = [
+            [_text(value) for value in row]
+            for row in sorted(rows, key=lambda row: [str(row[i]) for i in keys])
+        ]
     report.alerts = emulation.alerts()
 
 
-def render(stack: str, report: PipelineReport, *, verbose: bool = False) -> str:
-    """The report of one pipeline for a terminal; `verbose` adds the function's logs."""
-    lines = [
-        f"{report.pipeline} ({report.trigger}) on {stack}: {report.status}"
-        + (f" in {report.seconds:.1f} s" if report.seconds else ""),
-        f"  landed     {report.landed}",
-    ]
-    lines += [f"  quarantine {entry}" for entry in report.quarantined]
-    lines += [f"  queued     landing signal in {queue}" for queue in report.queued]
-    if verbose:
-        lines += [f"  function   {line}" for line in report.function_logs]
-    if report.path:
-        steps = _wrapped([f"{name} {seconds:.2f}s" for name, seconds in report.path], " > ")
-        lines += [f"  {'path' if i == 0 else '':<11}{part}" for i, part in enumerate(steps)]
-    if report.failed_state is not None:
-        lines.append(f"  failed at  {report.failed_state}: {_shortened(report.failure or '')}")
+def _glue_run(emulation: Emulation, bucket: str, report_key: str, run: Any) -> GlueRunReport:
+    """A Glue run as the local runtime saw it, with its run report's accounting when it wrote
+    one (every run that read a file writes one)."""
+    glue = GlueRunReport(
+        run.id, run.state, run.rows_read, run.rows_written, run.manifest, run.error
+    )
+    try:
+        body = emulation.clients.s3.get_object(Bucket=bucket, Key=report_key)["Body"].read()
+    except emulation.clients.s3.exceptions.NoSuchKey:
+        return glue
+    accounting = json.loads(body)
+    glue.run_report = f"s3://{bucket}/{report_key}"
+    glue.rows_read = int(accounting.get("rows_read", glue.rows_read))
+    glue.rows_curated = accounting.get("rows_curated")
+    glue.rows_superseded = accounting.get("rows_superseded")
+    glue.rows_rejected = accounting.get("rows_rejected")
+    glue.files = [f for f in accounting.get("files", []) if isinstance(f, dict)]
+    glue.batch = accounting.get("batch")
+    manifest = accounting.get("manifest")
+    if isinstance(manifest, str) and manifest.startswith("s3://"):
+        glue.manifest = split_s3_url(manifest)[1]
+    return glue
+
+
+def file_outcome(report: PipelineReport) -> str:
+    """One sentence: what became of the landed file."""
+    if report.quarantined:
+        return f"quarantined by the ingestion function: {report.quarantine_reason}"
+    held_back = _held_back(report)
+    if held_back is not None:
+        return held_back
+    if not report.succeeded:
+        read = sum(run.rows_read for run in report.glue_runs)
+        rows = f" (its Glue run read {read} rows)" if report.glue_runs else ""
+        return f"{report.status.lower()} at {report.failed_state}{rows}"
+    loaded = [load for load in report.loads if load.outcome == "loaded"]
+    if loaded:
+        return f"loaded: {_accounting(report.glue_runs)}"
+    if any(name == "HandedOverToQueuedRun" for name, _ in report.path):
+        return "handed over to a queued Glue run"
+    return "curated, nothing loaded" if report.glue_runs else "nothing to curate"
+
+
+def _accounting(runs: Sequence[GlueRunReport]) -> str:
+    """The rows of the file's Glue runs: read, and what became of them."""
+    read = sum(run.rows_read for run in runs)
+    if runs and all(run.rows_curated is not None for run in runs):
+        curated = sum(run.rows_curated or 0 for run in runs)
+        superseded = sum(run.rows_superseded or 0 for run in runs)
+        rejected = sum(run.rows_rejected or 0 for run in runs)
+        return f"{read} rows read, {curated} curated, {superseded} superseded, {rejected} rejected"
+    written = sum(run.rows_written for run in runs)
+    return f"{read} rows read, {written} curated ({read - written} dropped)"
+
+
+def _held_back(report: PipelineReport) -> str | None:
+    """The file's own outcome in a run report: quarantined by the job, or in a held batch."""
     for run in report.glue_runs:
-        dropped = run.rows_read - run.rows_written
-        lines.append(
-            f"  glue       {run.id[:7]} {run.state}: read {run.rows_read} rows, wrote"
-            f" {run.rows_written} ({dropped} dropped)" + (f", {run.error}" if run.error else "")
-        )
-        if run.manifest:
-            lines.append(f"             manifest {run.manifest}")
-    if report.warehouse_table is not None:
-        lines.append(f"  warehouse  {report.warehouse_table}: {report.warehouse_rows} rows")
-    lines += [f"  alert      {message}" for message in report.alerts]
-    return "\n".join(lines)
+        for entry in run.files:
+            if entry.get("source_file") != report.landed:
+                continue
+            if entry.get("outcome") == "quarantined":
+                return f"quarantined by the Glue job: {entry.get('reason', 'no reason given')}"
+            if run.batch and run.batch.get("status") == "held":
+                return f"curated in a held batch ({run.id[:7]}): not loaded until released"
+    return None
 
 
-def _wrapped(items: Sequence[str], separator: str, width: int = WIDTH - 13) -> list[str]:
-    """`items` joined by `separator` in lines of at most `width`, never splitting an item."""
-    lines = [items[0]] if items else []
-    for item in items[1:]:
-        if len(lines[-1]) + len(separator) + len(item) > width:
-            lines[-1] += separator.rstrip()
-            lines.append(item)
-        else:
-            lines[-1] += separator + item
-    return lines
-
-
-def _shortened(text: str, limit: int = 400) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _text(value: Any) -> str:
+    return "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        capture = capture_stack(args.stack)
-        names = _selected(capture, args.pipeline)
-        file = (args.file.name, args.file.read_bytes()) if args.file is not None else None
+        values = read_stack_values(args.stack, args.root)
+        refuse_release_stack(args.stack, values, "make run-local")
+        capture = capture_stack(args.stack, args.root, values=values)
+        files = read_files(args.file) if args.file is not None else None
+        names = _selected(capture, args.pipeline, files is not None)
     except (StackNotFoundError, StackConfigError, LookupError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -189,18 +242,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         tempfile.TemporaryDirectory() as scratch,
         Emulation(capture, spark=local_spark, workdir=Path(scratch)) as emulation,
     ):
-        reports = [run_pipeline(emulation, name, file) for name in names]
-    for report in reports:
-        print(render(args.stack, report, verbose=args.verbose), end="\n\n")
-    print(f"{len(reports)} pipeline(s) in {time.monotonic() - started:.1f} s")
+        runs = [
+            run_files(emulation, name, files) if files else [run_pipeline(emulation, name)]
+            for name in names
+        ]
+    for reports in runs:
+        for index, report in enumerate(reports):
+            last = index == len(reports) - 1
+            print(render(args.stack, report, verbose=args.verbose, rows=last), end="\n\n")
+    every = [report for reports in runs for report in reports]
+    print(f"{len(names)} pipeline(s), {len(every)} file(s) in {time.monotonic() - started:.1f} s")
     if args.json is not None:
-        args.json.write_text(json.dumps([asdict(r) for r in reports], indent=2, default=str) + "\n")
-    return EXIT_OK if all(r.succeeded for r in reports) else EXIT_FAILED
+        args.json.write_text(json.dumps([asdict(r) for r in every], indent=2, default=str) + "\n")
+    return EXIT_OK if all(r.succeeded for r in every) else EXIT_FAILED
 
 
-def _selected(capture: Capture, pipeline: str | None) -> list[str]:
+def read_files(value: str) -> list[tuple[str, bytes]]:
+    """The files FILE names: `a.csv,b.csv` in that order, or every file under a folder in name
+    order (landed with their path relative to it)."""
+    path = Path(value)
+    if path.is_dir():
+        found = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        if not found:
+            raise LookupError(f"folder {value} holds no file to land")
+        return [(p.relative_to(path).as_posix(), p.read_bytes()) for p in found]
+    named = [Path(part.strip()) for part in value.split(",") if part.strip()]
+    if not named:
+        raise LookupError("FILE names no file")
+    return [(p.name, p.read_bytes()) for p in named]
+
+
+def _selected(capture: Capture, pipeline: str | None, with_files: bool) -> list[str]:
     names = [p.name for p in capture.config.platform.pipelines]
     if pipeline is None:
+        if with_files and len(names) > 1:
+            raise LookupError(
+                f"FILE lands files for one pipeline: name it with PIPELINE=<name>; stack"
+                f" '{capture.stack}' has pipelines: {', '.join(names)}"
+            )
         return names
     if pipeline not in names:
         raise LookupError(
@@ -210,14 +289,20 @@ def _selected(capture: Capture, pipeline: str | None) -> list[str]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="make run-local", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="make run-local", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--stack", required=True, help="stack name: a Pulumi.<stack>.yaml exists")
     parser.add_argument("--pipeline", help="run only this pipeline (default: every pipeline)")
-    parser.add_argument("--file", type=Path, help="land this file instead of a generated sample")
+    parser.add_argument(
+        "--file",
+        help="land these files instead of a sample: a.csv,b.csv (in that order) or a folder",
+    )
     parser.add_argument("--json", type=Path, help="also write the report here as JSON")
     parser.add_argument(
         "--verbose", action="store_true", help="also print what the ingestion function logged"
     )
+    parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
     return parser
 
 

@@ -15,7 +15,13 @@ pipeline meets, the emulation bridges the gap here, one patch per gap, each nami
   stub, so nested PascalCase members reach boto3 unchanged and fail. Its own mapping is wired in.
 - aws-sdk responses: the matching response hook is a stub too, so timestamps stay datetime
   objects (AWS hands the state machine ISO 8601 strings) and moto then fails to serialise the
-  execution's output. Timestamps become strings, members PascalCase, as Step Functions does.
+  execution's output. Timestamps become strings, members PascalCase, as Step Functions does;
+  moto's mapping stops at a list inside a list (the Data API's `Records`, whose values stay
+  `longValue` where Step Functions says `LongValue`), so the mapping here follows every shape.
+- JSONPath: moto answers a field read through an array index (`$.row[0].LongValue`) with a
+  list of the one value. Step Functions evaluates paths with Jayway JsonPath, whose definite
+  paths (names and single indexes only) return the value itself (Jayway JsonPath README, "What
+  is Returned When?"); a definite path is evaluated that way here.
 - States.ALL: moto's Catch and Retry on States.ALL match every error. In AWS they match neither
   States.Runtime (a JSONPath that finds nothing, for example) nor States.DataLimitExceeded: those
   fail the execution whatever the definition catches. They are left uncaught here too.
@@ -30,6 +36,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -38,6 +46,8 @@ from unittest import mock
 
 import botocore.session  # type: ignore[import-untyped]
 from botocore import xform_name
+from botocore.model import ListShape, StructureShape  # type: ignore[import-untyped]
+from jsonpath_ng.ext.parser import parse as parse_json_path
 from moto.glue.models import FakeCrawler
 from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import (
     ErrorEqualsDecl,
@@ -51,6 +61,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_glue import (  # noqa: E501
     StateTaskServiceGlue,
 )
+from moto.stepfunctions.parser.asl.utils import json_path
 
 _POLL_SECONDS = 0.25
 # Step Functions' prefix of each aws-sdk service's error names.
@@ -88,7 +99,19 @@ def _aws_sdk_response(
     _timestamps_as_strings(response)
     output = _operation(self, boto_service_name, service_action_name).output_shape
     if output is not None:
-        self._from_boto_response(response, output)
+        _pascal_cased(self, response, output)
+
+
+def _pascal_cased(task: aws_sdk.StateTaskServiceAwsSdk, value: Any, shape: Any) -> Any:
+    """`value` with the members of every structure in it named as Step Functions names them,
+    lists of lists included."""
+    if isinstance(shape, StructureShape) and isinstance(value, dict):
+        for key in [k for k in value if k in shape.members]:
+            member = task._from_boto_response_value(value.pop(key))
+            value[task._to_sfn_cased(key)] = _pascal_cased(task, member, shape.members[key])
+    elif isinstance(shape, ListShape) and isinstance(value, list):
+        value[:] = [_pascal_cased(task, item, shape.member) for item in value]
+    return value
 
 
 def _timestamps_as_strings(value: Any) -> None:
@@ -150,6 +173,34 @@ def _crawler_status(crawler: FakeCrawler) -> str:
     return last if last in ("RUNNING", "STOPPING") else "READY"
 
 
+# A definite JSONPath: the root, then names and single indexes only.
+_DEFINITE = re.compile(r"\$(\.[A-Za-z_][\w-]*|\[\d+\]|\['[^']*'\])*")
+_extract_json = json_path.extract_json
+# The modules of moto's interpreter that evaluate a JSONPath, each holding its own reference.
+_EVALUATING_PATHS = (
+    "moto.stepfunctions.parser.asl.component.common.string.string_expression",
+    "moto.stepfunctions.parser.asl.component.intrinsic.argument.argument",
+    "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations."
+    "timestamp_operators",
+    "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations."
+    "boolean_equals",
+    "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations."
+    "numeric",
+    "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations."
+    "string_operators",
+    "moto.stepfunctions.parser.asl.eval.states",
+)
+
+
+def _extract_definite(path: str, data: Any) -> Any:
+    """moto's JSONPath evaluation, except that a definite path yields the value it finds."""
+    if _DEFINITE.fullmatch(path):
+        matches = parse_json_path(path).find(data)
+        if len(matches) == 1:
+            return matches[0].value
+    return _extract_json(path, data)
+
+
 _UNCATCHABLE = frozenset({"States.Runtime", "States.DataLimitExceeded"})
 _match_error = ErrorEqualsDecl._eval_body
 
@@ -176,6 +227,12 @@ def bridged() -> Iterator[None]:
         stack.enter_context(mock.patch.object(FakeCrawler, "status", property(_crawler_status)))
         stack.enter_context(mock.patch.object(sdk, "_normalise_parameters", _aws_sdk_parameters))
         stack.enter_context(mock.patch.object(sdk, "_normalise_response", _aws_sdk_response))
+        for module in _EVALUATING_PATHS:
+            stack.enter_context(
+                mock.patch.object(
+                    importlib.import_module(module), "extract_json", _extract_definite
+                )
+            )
         overrides: dict[str, str] = StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES
         stack.enter_context(mock.patch.dict(overrides, {"redshiftdata": "redshift-data"}))
         for service, name in _ERROR_NAMES.items():

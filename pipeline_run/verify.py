@@ -20,43 +20,20 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
-from offline.capture import Capture, StackNotFoundError, capture_stack
+from offline.capture import PROJECT_ROOT, Capture, StackNotFoundError, capture_stack
 from pipeline_run.canary import CanaryError
 from pipeline_run.canary_run import CanaryReport, Landed, Verifier
-from pipeline_run.deployment import DeploymentError, PipelineDeployment, deployments
+from pipeline_run.deployment import DeploymentError, deployed
 from stack_config import StackConfigError
 from stack_config.delivery import VerificationSettings
-from stack_config.lake import CURATED_ZONE, RAW_ZONE
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def deployed(capture: Capture, outputs: Mapping[str, Any]) -> dict[str, PipelineDeployment]:
-    """The captured pipelines with the names the deployment gave them (its stack outputs)."""
-    try:
-        buckets, machines = outputs["lake_buckets"], outputs["state_machines"]
-        raw, curated = str(buckets[RAW_ZONE]), str(buckets[CURATED_ZONE])
-    except (KeyError, TypeError) as error:
-        raise DeploymentError(f"the stack outputs name no {error}") from None
-    resolved = {}
-    for name, pipeline in deployments(capture).items():
-        arn = machines.get(name) if isinstance(machines, Mapping) else None
-        if not isinstance(arn, str):
-            raise DeploymentError(f"the stack outputs name no state machine of pipeline {name}")
-        resolved[name] = replace(
-            pipeline,
-            raw_bucket=raw,
-            curated_bucket=curated,
-            state_machine_arn=arn,
-            state_machine_name=arn.rsplit(":", 1)[-1],
-        )
-    return resolved
 
 
 def verification(capture: Capture) -> VerificationSettings:
@@ -117,7 +94,7 @@ def main(
     args = _parser().parse_args(argv)
     started = time.monotonic()
     try:
-        capture = capture_stack(args.stack)
+        capture = capture_stack(args.stack, args.root)
         outputs = json.loads(args.outputs.read_text(encoding="utf-8"))
         deployed(capture, outputs)  # every name the run needs is there before anything lands
         import boto3  # type: ignore[import-untyped]  # boto3 ships no type information
@@ -158,6 +135,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--run-id", default=uuid.uuid4().hex[:12], help="names the canary files")
     parser.add_argument("--json", type=Path, help="also write the report here as JSON")
     parser.add_argument("--poll-seconds", type=float, default=5.0, help=argparse.SUPPRESS)
+    parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
     return parser
 
 

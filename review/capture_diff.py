@@ -23,6 +23,7 @@ from review.markdown import (
     stateful_label,
     table,
 )
+from review.warehouse_words import warehouse_block
 
 # Pulumi marks a serialized secret with this signature key/value (sdk/go/common/resource/sig).
 SECRET_SIG_KEY: Final = "4dabf18193072939515e22adb298388d"
@@ -270,6 +271,7 @@ def render_capture_diff(
                 *cost,
             )
         ),
+        *warehouse_block(base, head),
         change_table(
             _rows(diff), heading="Resources that differ", empty="No declared resource differs.",
             rank=2,

@@ -9,23 +9,70 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from policies.framework.sdk_data import family
 from review.layout import Block
 
 # Resources whose replacement or deletion loses data or breaks consumers (keys, schemas,
-# history). Pulumi AWS provider type tokens; the single place to extend.
-STATEFUL_TYPES: Final[dict[str, str]] = {
+# history): every AWS data store, by pulumi-aws type token, with the other tokens of its family
+# (a legacy token creates the same resource). The single place to extend.
+_DATA_STORES: Final = {
     "aws:s3/bucket:Bucket": "S3 bucket",
-    "aws:s3/bucketV2:BucketV2": "S3 bucket",
-    "aws:kms/key:Key": "KMS key",
+    "aws:s3/directoryBucket:DirectoryBucket": "S3 directory bucket",
+    "aws:s3tables/tableBucket:TableBucket": "S3 table bucket",
+    "aws:s3tables/table:Table": "S3 table",
+    "aws:rds/instance:Instance": "RDS instance",
+    "aws:rds/cluster:Cluster": "RDS cluster",
+    "aws:rds/clusterInstance:ClusterInstance": "RDS cluster instance",
+    "aws:rds/globalCluster:GlobalCluster": "RDS global cluster",
+    "aws:dsql/cluster:Cluster": "Aurora DSQL cluster",
+    "aws:dynamodb/table:Table": "DynamoDB table",
+    "aws:dynamodb/globalTable:GlobalTable": "DynamoDB global table",
+    "aws:ebs/volume:Volume": "EBS volume",
+    "aws:ebs/snapshot:Snapshot": "EBS snapshot",
+    "aws:efs/fileSystem:FileSystem": "EFS file system",
+    "aws:fsx/lustreFileSystem:LustreFileSystem": "FSx for Lustre file system",
+    "aws:fsx/windowsFileSystem:WindowsFileSystem": "FSx for Windows file system",
+    "aws:fsx/ontapFileSystem:OntapFileSystem": "FSx for ONTAP file system",
+    "aws:fsx/openZfsFileSystem:OpenZfsFileSystem": "FSx for OpenZFS file system",
     "aws:redshift/cluster:Cluster": "Redshift cluster",
     "aws:redshiftserverless/namespace:Namespace": "Redshift Serverless namespace",
     "aws:redshiftserverless/workgroup:Workgroup": "Redshift Serverless workgroup",
+    "aws:docdb/cluster:Cluster": "DocumentDB cluster",
+    "aws:docdb/clusterInstance:ClusterInstance": "DocumentDB instance",
+    "aws:docdb/elasticCluster:ElasticCluster": "DocumentDB elastic cluster",
+    "aws:neptune/cluster:Cluster": "Neptune cluster",
+    "aws:neptune/clusterInstance:ClusterInstance": "Neptune instance",
+    "aws:elasticache/cluster:Cluster": "ElastiCache cluster",
+    "aws:elasticache/replicationGroup:ReplicationGroup": "ElastiCache replication group",
+    "aws:elasticache/serverlessCache:ServerlessCache": "ElastiCache serverless cache",
+    "aws:memorydb/cluster:Cluster": "MemoryDB cluster",
+    "aws:opensearch/domain:Domain": "OpenSearch domain",
+    "aws:elasticsearch/domain:Domain": "Elasticsearch domain",
+    "aws:opensearch/serverlessCollection:ServerlessCollection": "OpenSearch collection",
+    "aws:kinesis/stream:Stream": "Kinesis stream",
+    "aws:msk/cluster:Cluster": "MSK cluster",
+    "aws:msk/serverlessCluster:ServerlessCluster": "MSK serverless cluster",
+    "aws:timestreamwrite/database:Database": "Timestream database",
+    "aws:timestreamwrite/table:Table": "Timestream table",
+    "aws:keyspaces/keyspace:Keyspace": "Keyspaces keyspace",
+    "aws:keyspaces/table:Table": "Keyspaces table",
+    "aws:qldb/ledger:Ledger": "QLDB ledger",
+    "aws:lightsail/database:Database": "Lightsail database",
+    "aws:glacier/vault:Vault": "S3 Glacier vault",
+    "aws:backup/vault:Vault": "Backup vault",
+    "aws:ecr/repository:Repository": "ECR repository",
+    "aws:codecommit/repository:Repository": "CodeCommit repository",
+    "aws:cognito/userPool:UserPool": "Cognito user pool",
+    "aws:kms/key:Key": "KMS key",
+    "aws:secretsmanager/secret:Secret": "Secrets Manager secret",
+    "aws:ssm/parameter:Parameter": "SSM parameter",
     "aws:glue/catalogDatabase:CatalogDatabase": "Glue catalog database",
     "aws:glue/catalogTable:CatalogTable": "Glue catalog table",
     "aws:cloudwatch/logGroup:LogGroup": "CloudWatch log group",
-    "aws:secretsmanager/secret:Secret": "Secrets Manager secret",
     "aws:sqs/queue:Queue": "SQS queue",
-    "aws:codecommit/repository:Repository": "CodeCommit repository",
+}
+STATEFUL_TYPES: Final[dict[str, str]] = {
+    member: label for token, label in _DATA_STORES.items() for member in family(token)
 }
 
 CHANGE_TABLE_HEADERS: Final = ("Operation", "Type", "Name", "Changed properties")

@@ -20,6 +20,7 @@ from review.layout import GITHUB, LIMITS, Block, CommentLimit, fit
 from review.markdown import (
     ChangeRow,
     Danger,
+    cell,
     change_table,
     code,
     danger_block,
@@ -36,11 +37,13 @@ from review.preview_model import (
 )
 from review.preview_sections import (
     errors_block,
+    failed_block,
     remediations_block,
     status_block,
     violation_blocks,
 )
 from review.preview_types import REPLACEMENT_PARTS
+from review.warehouse_words import warehouse_block
 
 COUNT_ORDER: Final = ("create", "update", "replace", "delete", "same")
 UNCHANGED_OPS: Final = frozenset({"same", "read", "refresh"})
@@ -77,7 +80,7 @@ def dangers(preview: Preview) -> list[Danger]:
 
 def _counts(counts: Mapping[str, int]) -> list[str]:
     ops = [*COUNT_ORDER, *sorted(op for op in counts if op not in COUNT_ORDER and counts[op])]
-    return [*table(ops, [[str(counts.get(op, 0)) for op in ops]]), ""]
+    return [*table([cell(op) for op in ops], [[str(counts.get(op, 0)) for op in ops]]), ""]
 
 
 def _details(properties: Sequence[PropertyChange]) -> str:
@@ -104,6 +107,13 @@ def _danger(preview: Preview) -> Block:
     return danger_block(found, headline=headline, rank=RANK_DANGER)
 
 
+def _warehouse(steps: Sequence[Step]) -> list[Block]:
+    """The warehouse objects' changes in words, from each step's old and new inputs."""
+    old = [{"type": s.old.type, "name": s.name, "inputs": s.old.inputs} for s in steps if s.old]
+    new = [{"type": s.new.type, "name": s.name, "inputs": s.new.inputs} for s in steps if s.new]
+    return warehouse_block(old, new)
+
+
 def render_preview_comment(
     preview: Preview, *, stack: str, limit: CommentLimit = GITHUB, cost: Sequence[str] = ()
 ) -> str:
@@ -120,12 +130,14 @@ def preview_blocks(preview: Preview, *, stack: str, cost: Sequence[str] = ()) ->
     blocks = [
         Block(head=(f"## Pulumi preview: {code(stack)}", "")),
         status_block(preview),
+        failed_block(preview),
         errors_block(preview, rank=RANK_ERRORS),
         mandatory,
         _danger(preview),
         Block(head=(*_counts(preview.counts), *cost)),
         remediations_block(preview, rank=RANK_REMEDIATIONS),
         *others,
+        *_warehouse(steps),
         change_table(
             [_row(s) for s in steps], heading="Changed resources", empty="No resource changes.",
             rank=RANK_TABLE,

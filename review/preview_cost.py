@@ -9,7 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from cost.report import delta_markdown
+from review.markdown import code
 from review.preview_types import REPLACEMENT_PARTS, Preview, ResourceState, Step
+from stack_config.root import AWS_REGIONS
 
 
 def _record(state: ResourceState) -> Mapping[str, Any]:
@@ -23,11 +25,19 @@ def _logical(preview: Preview) -> list[Step]:
 def preview_cost(
     preview: Preview, *, region: str | None = None, budget: Decimal | None = None
 ) -> list[str]:
-    """Markdown lines for the comment; `region` is used when the preview does not name one."""
+    """Markdown lines for the comment; `region` is used when the preview does not name one. A
+    region that is not an AWS region is named (escaped), never looked up."""
+    chosen = preview.region or region
+    if chosen is not None and chosen not in AWS_REGIONS.values:
+        return [
+            f"**Idle monthly cost:** not estimated: the preview names the region {code(chosen)},"
+            " which is not an AWS region.",
+            "",
+        ]
     steps = _logical(preview)
     before = [_record(s.old) for s in steps if s.old is not None]
     after = [_record(s.new) for s in steps if s.new is not None and s.op != "delete"]
     whole = (
         preview.has_policy_results and preview.finished and not (preview.damage or preview.errors)
     )
-    return delta_markdown(before, after, preview.region or region, budget=budget, total_known=whole)
+    return delta_markdown(before, after, chosen, budget=budget, total_known=whole)

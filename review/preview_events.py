@@ -1,12 +1,14 @@
 """Builds a `Preview` from engine events (pulumi/pulumi `sdk/go/common/apitype/events.go`):
 steps from `resourcePreEvent`, violations from `policyEvent`, remediations from
 `policyRemediationEvent` (the changed input paths, never their values), errors from
-`diagnosticEvent`, the region from `preludeEvent`, and whether the `summaryEvent` came."""
+`diagnosticEvent`, failed operations from `resOpFailedEvent`, the region from `preludeEvent`,
+and whether the `summaryEvent` came."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from policies.framework.credentials import redact
 from review.capture_diff import diff_values
 from review.markdown import plain
 from review.preview_schema import EngineEvent, PolicyEvent, PolicyRemediationEvent, StepMetadata
@@ -38,7 +40,7 @@ def _violation(event: PolicyEvent) -> PolicyViolation:
         policy_pack=event.policy_pack_name,
         policy_name=event.policy_name,
         urn=event.resource_urn or None,
-        message=plain(event.message),
+        message=redact(plain(event.message)),
     )
 
 
@@ -83,6 +85,9 @@ def events_preview(events: Sequence[EngineEvent], damage: Sequence[str]) -> Prev
             _remediation(e.policy_remediation_event) for e in events if e.policy_remediation_event
         ),
         finished=finished,
-        damage=tuple(damage),
+        damage=tuple(redact(d) for d in damage),
         region=_region(events),
+        failed=tuple(
+            _event_step(e.res_op_failed_event.metadata) for e in events if e.res_op_failed_event
+        ),
     )

@@ -6,7 +6,10 @@ Shapes (pulumi/pulumi `pkg/backend/display/json.go`, `sdk/go/common/apitype/even
   policy results (the engine's policy events are skipped when the digest is built);
 - the event stream (`PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true`): one engine event per line.
   A line that cannot be read (a warning printed into the stream, a line cut short when the
-  build was killed) is recorded as damage and the events around it are kept.
+  build was killed, JSON nested deeper than `MAX_DEPTH`) is recorded as damage and the events
+  around it are kept.
+
+A digest holding only diagnostics (a preview that failed before it planned) is a preview too.
 """
 
 from __future__ import annotations
@@ -34,11 +37,16 @@ from review.preview_types import (
 )
 
 EXPECTED: Final = (
-    "expected a digest (a JSON object with `steps` or `changeSummary`) or an engine event "
+    "expected a digest (a JSON object with `steps`, `changeSummary` or `diagnostics`) or an "
+    "engine event "
     "stream (one JSON object per line, each with `sequence`, `timestamp` and exactly one event "
     "such as `resourcePreEvent`)"
 )
 BOM: Final = "\ufeff"
+DIGEST_KEYS: Final = frozenset({"steps", "changeSummary", "diagnostics"})
+# Deeper than any engine event nests (inputs hold policy documents as text); bounded so that
+# hostile input is reported as damage instead of exhausting the interpreter's stack.
+MAX_DEPTH: Final = 64
 
 
 def _digest_step(step: DigestStep) -> Step:
@@ -76,6 +84,23 @@ def describe(error: ValidationError, where: str) -> str:
     return f"{where}{loc + ': ' if loc else ''}{message}{more}"
 
 
+def _load(text: str) -> Any:
+    """`json.loads`, refusing documents nested deeper than MAX_DEPTH (ValueError)."""
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+        children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, dict | list):
+            stack.extend((child, depth + 1) for child in children)
+    return document
+
+
 def _read_lines(text: str) -> tuple[list[EngineEvent], list[str]]:
     events: list[EngineEvent] = []
     damage: list[str] = []
@@ -83,11 +108,13 @@ def _read_lines(text: str) -> tuple[list[EngineEvent], list[str]]:
         if not line.strip():
             continue
         try:
-            events.append(EngineEvent.model_validate(json.loads(line)))
+            events.append(EngineEvent.model_validate(_load(line)))
         except json.JSONDecodeError as exc:
             damage.append(f"line {number} is not JSON ({exc.msg})")
         except ValidationError as exc:
             damage.append(describe(exc, f"line {number}: "))
+        except ValueError as exc:
+            damage.append(f"line {number} is {exc}")
     if not events:
         raise PreviewFormatError(f"{damage[0]}; {EXPECTED}")
     return events, damage
@@ -102,7 +129,7 @@ def _kind(document: Any) -> str:
 
 
 def _parse_digest(document: Any) -> Preview:
-    if not isinstance(document, dict) or not {"steps", "changeSummary"} & set(document):
+    if not isinstance(document, dict) or not DIGEST_KEYS & set(document):
         raise PreviewFormatError(f"{_kind(document)}; {EXPECTED}")
     try:
         return _from_digest(Digest.model_validate(document))
@@ -116,8 +143,8 @@ def parse_preview(text: str) -> Preview:
     if not body.strip():
         raise PreviewFormatError("the file is empty")
     try:
-        document = json.loads(body)
-    except json.JSONDecodeError:
+        document = _load(body)
+    except ValueError:  # not one JSON document (JSONDecodeError included), or nested too deeply
         return events_preview(*_read_lines(body))
     if isinstance(document, dict) and "sequence" in document:
         return events_preview(*_read_lines(body))

@@ -4,7 +4,8 @@ identifies each shape, lenient about fields they do not use so newer Pulumi vers
 Field names follow pulumi/pulumi `pkg/display/json.go` (digest: `PreviewDigest`,
 `PreviewStep`, `PropertyDiff.kind`) and `sdk/go/common/apitype/events.go` (event stream:
 `EngineEvent` with `sequence`, `timestamp` and exactly one event field, `StepEventMetadata`
-with `keys`/`diffs`/`diffKind`, `PolicyEvent`, `PolicyRemediationEvent`, `SummaryEvent`).
+with `keys`/`diffs`/`diffKind`, `ResOpFailedEvent`, `PolicyEvent`, `PolicyRemediationEvent`,
+`SummaryEvent`).
 """
 
 from __future__ import annotations
@@ -111,6 +112,14 @@ class ResourcePreEvent(Lenient):
     metadata: StepMetadata
 
 
+class ResOpFailedEvent(Lenient):
+    """A resource operation failed; the engine sends its step's metadata and exit status."""
+
+    metadata: StepMetadata
+    status: int = 0
+    steps: int = 0
+
+
 class PolicyEvent(Lenient):
     """One policy violation; enforcementLevel is advisory, mandatory, remediate..."""
 
@@ -150,6 +159,7 @@ class EngineEvent(Lenient):
     timestamp: StrictInt
     prelude_event: PreludeEvent | None = None
     resource_pre_event: ResourcePreEvent | None = None
+    res_op_failed_event: ResOpFailedEvent | None = None
     policy_event: PolicyEvent | None = None
     policy_remediation_event: PolicyRemediationEvent | None = None
     summary_event: SummaryEvent | None = None

@@ -28,6 +28,12 @@ def _target(urn: str | None) -> str:
 
 def _status_lines(preview: Preview) -> list[str]:
     lines = []
+    if preview.failed:
+        count = len(preview.failed)
+        lines.append(
+            f"> **{count} resource operation{'s' if count != 1 else ''} failed**: the engine"
+            " reported the failure below; what the plan shows did not all happen as planned."
+        )
     if preview.errors:
         count = len(preview.errors)
         lines.append(
@@ -58,6 +64,19 @@ def status_block(preview: Preview) -> Block:
     if not lines:
         return Block()
     return Block(head=("> [!WARNING]", *"\n>\n".join(lines).split("\n"), ""))
+
+
+def failed_block(preview: Preview) -> Block:
+    """The resource operations that failed: never shortened away (rank 0)."""
+    if not preview.failed:
+        return Block()
+    return Block(
+        head=(f"### Failed operations ({len(preview.failed)})", ""),
+        items=tuple(f"- {code(s.op)} of {code(s.type)} {code(s.name)}" for s in preview.failed),
+        tail=("",),
+        cap=MAX_ERRORS,
+        more="- … and {n} more failed operations",
+    )
 
 
 def errors_block(preview: Preview, *, rank: int) -> Block:

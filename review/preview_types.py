@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from policies.framework.credentials import redact
 from review.markdown import plain
 from review.preview_schema import Diagnostic, State
 
@@ -77,7 +78,8 @@ class Preview:
     """Everything the comment needs from one preview.
 
     `finished` is False when the engine's summary never came (the preview stopped early);
-    `damage` names the lines of an event stream that could not be read.
+    `damage` names the lines of an event stream that could not be read; `failed` are the
+    resource operations the engine reported as failed. Messages are redacted of credentials.
     """
 
     steps: tuple[Step, ...]
@@ -89,6 +91,7 @@ class Preview:
     finished: bool = True
     damage: tuple[str, ...] = ()
     region: str | None = None
+    failed: tuple[Step, ...] = ()
 
 
 def urn_type(urn: str) -> str:
@@ -154,8 +157,13 @@ def step_counts(steps: Sequence[Step], summary: Mapping[str, int] | None) -> dic
     return counts
 
 
+# What an error diagnostic whose message is only colour codes (or nothing) is shown as.
+WORDLESS_ERROR: Final = "an error without a message (it held only colour codes); see the build log"
+
+
 def errors(diagnostics: Sequence[Diagnostic]) -> tuple[str, ...]:
-    """The messages of error diagnostics, on one line each."""
+    """The messages of error diagnostics, on one line each, credentials redacted; an error
+    without words still counts."""
     return tuple(
-        plain(d.message) for d in diagnostics if d.severity == "error" and plain(d.message)
+        redact(plain(d.message)) or WORDLESS_ERROR for d in diagnostics if d.severity == "error"
     )

@@ -112,7 +112,9 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
                 out.writelines(t.profile(session) for t in parse_targets(environment).values())
             return 0
         if args.command == "stacks":
-            print("\n".join(parse_targets(environment)))
+            # One a line, nothing at all for none (a pull-request build may preview no stage).
+            for stack in parse_targets(environment):
+                print(stack)
             return 0
         if not args.stack:
             raise TargetError("env needs --stack")

@@ -6,6 +6,7 @@ explains what it allows when it rejects a value.
 
 import re
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -27,6 +28,21 @@ class Pattern:
     def __call__(self, value: str) -> str:
         if not self.pattern.fullmatch(value):
             raise ValueError(f"must be {self.allowed}")
+        return value
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """A string constraint: one of a kept list of `values`; `allowed` says what that means."""
+
+    values: frozenset[str]
+    allowed: str
+
+    def __call__(self, value: str) -> str:
+        if value not in self.values:
+            close = get_close_matches(value, sorted(self.values), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise ValueError(f"must be {self.allowed}{hint}")
         return value
 
 

@@ -18,11 +18,15 @@ from stack_config.pipelines import PARTITION_COLUMN
 AccountId = Annotated[str, matching(r"\d{12}", "a 12-digit AWS account id in quotes")]
 ExternalId = Annotated[str, matching(r"[\w+=,.@:/-]{2,1224}", "2-1224 letters, digits or +=,.@:/-")]
 StateBackendUrl = Annotated[
-    str, matching(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[\w./-]*)?", "s3://bucket[/prefix]")
+    str,
+    matching(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[\w./-]{0,512})?", "s3://bucket[/prefix]"),
 ]
 SecretsProvider = Annotated[
     str,
-    matching(r"awskms://alias/[\w/-]+(\?region=[a-z0-9-]+)?", "awskms://alias/<name>[?region=]"),
+    matching(
+        r"awskms://alias/[\w/-]{1,250}(\?region=[a-z0-9-]{1,30})?",
+        "awskms://alias/<name>[?region=]",
+    ),
 ]
 DEFAULT_EXTERNAL_ID = "data-platform-release"
 

@@ -20,7 +20,7 @@ import annotated_types
 from pydantic import AfterValidator, BaseModel
 from pydantic.fields import FieldInfo
 
-from stack_config.base import Pattern
+from stack_config.base import OneOf, Pattern
 from stack_config.schedule import check_schedule
 
 _SCALARS = {str: "string", int: "integer", bool: "boolean", float: "number", Decimal: "decimal"}
@@ -194,7 +194,7 @@ def _constraint(item: Any) -> list[str]:
 
 
 def _validator_text(func: Any) -> str:
-    if isinstance(func, Pattern):
+    if isinstance(func, Pattern | OneOf):
         return func.allowed
     if func is check_schedule:
         return "a [schedule](#schedule-expressions)"

@@ -13,6 +13,9 @@ from pydantic import AfterValidator, Field, model_validator
 from stack_config.base import ColumnName, StrictModel
 
 NUMERIC_KINDS = ("int", "float", "decimal")
+# PutMetricAlarm: Period x EvaluationPeriods may not exceed 604,800 s (7 days); the freshness alarm
+# evaluates one-hour periods.
+MAX_FRESHNESS_HOURS = 168
 
 
 def _python_and_java_regex(value: str) -> str:
@@ -118,9 +121,9 @@ class Freshness(StrictModel):
     """How long a pipeline may go without a successful load before its freshness alarm fires;
     no data counts as stale."""
 
-    max_age_hours: Annotated[int, Field(ge=1, le=744)] = Field(
-        description="Hours since the last successful warehouse load (at most 31 days: "
-        "CloudWatch alarms evaluate at most 31 days back)."
+    max_age_hours: Annotated[int, Field(ge=1, le=MAX_FRESHNESS_HOURS)] = Field(
+        description="Hours since the last successful warehouse load (at most 168: the alarm "
+        "looks back over hourly periods, and CloudWatch evaluates at most 7 days of them)."
     )
 
 

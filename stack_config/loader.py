@@ -6,11 +6,13 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from policies.framework.validation import describe
+from stack_config.base import OneOf, Pattern
 from stack_config.root import StackConfig
 
 PROJECT = "data-platform"
@@ -73,22 +75,26 @@ def validation_problems(error: ValidationError, root: type[BaseModel]) -> list[P
 
 
 def _problem(error: ErrorDetails, root: type[BaseModel]) -> Problem:
-    loc, parent = _walk(error["loc"], root)
-    message = error["msg"].removeprefix("Value error, ")
-    value: str | None = repr(error["input"])
-    if error["type"] == "missing":
-        message, value = "required key is missing", None
-    elif error["type"] == "extra_forbidden":
+    loc, parent, annotation = _walk(error["loc"], root)
+    if error["type"] == "extra_forbidden":
         model = _model_of(parent)
         allowed = [f.alias or name for name, f in model.model_fields.items()] if model else []
         message = "unknown key" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
-        value = None
-    return Problem(format_path(loc), message, _shorten(value))
+        return Problem(format_path(loc), message, None)
+    if error["type"] == "union_tag_not_found":
+        tags = ", ".join(_union_members(annotation))
+        return Problem(format_path(loc), f"needs a kind; allowed: {tags}", None)
+    described = describe(error, text=_allowed_text(annotation))
+    # A whole object is not shown (its keys are the story), nor a value the message names.
+    whole = isinstance(error["input"], dict | list)
+    if error["type"] == "missing" or described.shows_input or whole:
+        return Problem(format_path(loc), described.message, None)
+    return Problem(format_path(loc), described.message, _shorten(repr(error["input"])))
 
 
-def _walk(loc: Sequence[int | str], root: type[BaseModel]) -> tuple[list[int | str], Any]:
-    """The config keys a user wrote (without pydantic's union-member parts) and the annotation
-    of the value holding the last of them."""
+def _walk(loc: Sequence[int | str], root: type[BaseModel]) -> tuple[list[int | str], Any, Any]:
+    """The config keys a user wrote (without pydantic's union-member parts), the annotation of
+    the value holding the last of them, and that value's own annotation."""
     kept: list[int | str] = []
     annotation: Any = root
     parent: Any = None
@@ -101,27 +107,48 @@ def _walk(loc: Sequence[int | str], root: type[BaseModel]) -> tuple[list[int | s
             continue
         kept.append(part)
         parent, annotation = annotation, _step(annotation, part)
-    return kept, parent
+    return kept, parent, annotation
+
+
+def _allowed_text(annotation: Any) -> str:
+    """What a constrained string allows (its `Pattern`), else "text"."""
+    for arg in (annotation, *_nested(annotation)):
+        for meta in getattr(arg, "__metadata__", ()):
+            if isinstance(getattr(meta, "func", None), Pattern | OneOf):
+                return str(meta.func.allowed)
+    return "text"
 
 
 def _union_members(annotation: Any) -> dict[str, Any]:
     """For a discriminated union of models, its members by tag value."""
     members = {}
-    for arg in get_args(annotation):
-        for candidate in (arg, *get_args(arg)):
-            field = getattr(candidate, "model_fields", {}).get("kind")
-            for tag in get_args(field.annotation) if field else ():
-                members[tag] = candidate
+    for candidate in _nested(annotation):
+        field = getattr(candidate, "model_fields", {}).get("kind")
+        for tag in get_args(field.annotation) if field else ():
+            members[tag] = candidate
     return members
+
+
+def _nested(annotation: Any) -> list[Any]:
+    """Every type inside an `Annotated`, `Optional` or union annotation, depth first."""
+    found = []
+    for arg in get_args(annotation):
+        found += [arg, *_nested(arg)]
+    return found
 
 
 def _step(annotation: Any, part: int | str) -> Any:
     if isinstance(part, int):
+        while get_origin(annotation) is Annotated:
+            annotation = get_args(annotation)[0]
         args = get_args(annotation)
         return args[0] if get_origin(annotation) in (list, tuple) and args else None
     model = _model_of(annotation)
     fields = model.model_fields.items() if model else ()
-    return next((f.annotation for name, f in fields if part in (name, f.alias)), None)
+    field = next((f for name, f in fields if part in (name, f.alias)), None)
+    if field is None:
+        return None
+    return Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:

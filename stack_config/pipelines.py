@@ -22,6 +22,27 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 QUARANTINE_ROOT = "quarantine/"
 REJECTS_ROOT = "rejects/"
 PLATFORM_RAW_ROOTS = (QUARANTINE_ROOT, REJECTS_ROOT)
+# The CloudWatch namespace and dimension of every pipeline metric: the Glue job's row counts, the
+# load's counts and outcomes.
+METRICS_NAMESPACE = "DataPlatform/Pipelines"
+METRICS_DIMENSION = "Pipeline"
+# What each pipeline puts there: its Glue job once per run, its load once per manifest.
+JOB_METRICS = (
+    "RowsRead",
+    "RowsCurated",
+    "RowsSuperseded",
+    "RowsRejected",
+    "FilesQuarantined",
+    "BatchesHeld",
+)
+LOAD_METRICS = (
+    "RowsStaged",
+    "RowsInserted",
+    "RowsReplaced",
+    "RowsIgnoredOlder",
+    "ManifestsDeadLettered",
+    "LoadsSucceeded",
+)
 # Column names the platform adds: the partition column of the curated zone (the Glue script,
 # which runs alone in AWS, names it too: runtime/glue/etl_job.py) and the lineage column of the
 # warehouse tables.
@@ -32,9 +53,14 @@ RESERVED_COLUMNS = frozenset({PARTITION_COLUMN, LINEAGE_COLUMN})
 TableName = Annotated[
     str, matching(r"[a-z][a-z0-9_]{0,62}", "a snake_case table name (a-z, 0-9, _; max 63)")
 ]
+# S3 keys are at most 1,024 bytes; files land under the prefix, so half of that is its share.
 Prefix = Annotated[
     str,
-    matching(r"([a-z0-9][a-z0-9_.-]*/)+", "an S3 key prefix such as 'orders/' ending in '/'"),
+    matching(
+        r"(?=.{2,512}\Z)([a-z0-9][a-z0-9_.-]*/)+",
+        "an S3 key prefix such as 'orders/' ending in '/', at most 512 characters (S3 keys are"
+        " at most 1,024 bytes, file names included)",
+    ),
 ]
 # Redshift's DECIMAL holds at most 38 digits, Spark's DecimalType too.
 MAX_DECIMAL_PRECISION = 38
@@ -203,7 +229,9 @@ class PipelineSettings(StrictModel):
         declared columns of a type their rule can judge."""
         required = set(self.required_columns)
         problems = [
-            f"key column '{c}' is not required" for c in self.key_columns if c not in required
+            f"key column '{c}' must also be listed in required_columns"
+            for c in self.key_columns
+            if c not in required
         ]
         problems += _column_list_problems(self.required_columns, self.optional_columns)
         declared = required.union(self.optional_columns)
@@ -213,7 +241,9 @@ class PipelineSettings(StrictModel):
             if c not in declared
         ]
         if self.order_column not in required:
-            problems.append(f"order_column '{self.order_column}' is not required")
+            problems.append(
+                f"order_column '{self.order_column}' must also be listed in required_columns"
+            )
         partition = self.partition_source_column
         if partition is not None and self.column_types.get(partition) not in ("date", "timestamp"):
             problems.append(
@@ -267,6 +297,13 @@ class PipelineSettings(StrictModel):
         """Curated-zone prefix of the COPY manifests whose load failed `load.max_attempts`
         times: set aside so later manifests load."""
         return f"_dead_letter/{self.target_table}/"
+
+    @property
+    def load_attempts_prefix(self) -> str:
+        """Curated-zone prefix of the failed load attempts of each manifest, one object per
+        failed execution (`<manifest file>/<execution name>`, its body the error): their count
+        decides when a manifest moves to the dead-letter prefix."""
+        return f"_load_attempts/{self.target_table}/"
 
     @property
     def run_report_prefix(self) -> str:

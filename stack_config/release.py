@@ -67,6 +67,19 @@ class ReleaseStage(StrictModel):
         description="A person approves deploying to this stack, shown its preview; off only "
         "where an unreviewed deploy is acceptable.",
     )
+    pull_request_preview: bool | None = Field(
+        default=None,
+        description="Pull requests preview this stack, running their unreviewed code as the "
+        "account's pull-request role, which reads this stack's state (bootstrap's "
+        "release.pull_request_stacks must list it); unset: only stacks without approval.",
+    )
+
+    @property
+    def previewed_by_pull_requests(self) -> bool:
+        """Whether pull requests preview this stage: as set, else only without an approval."""
+        if self.pull_request_preview is not None:
+            return self.pull_request_preview
+        return not self.approval
 
 
 class ReleaseSettings(StrictModel):
@@ -92,6 +105,11 @@ class ReleaseSettings(StrictModel):
     )
     pull_request_previews: bool = Field(
         default=True, description="Comment every stage's preview on pull requests into branch."
+    )
+    update_plans: bool = Field(
+        default=False,
+        description="Each stage's deploy applies the update plan its preview saved (Pulumi's "
+        "experimental update plans): it fails on any operation the approved preview did not plan.",
     )
     drift_schedule: Schedule = Field(
         default="rate(1 day)", description="How often each stage's stack is checked for drift."

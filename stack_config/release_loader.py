@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from policies.framework.yaml_file import YamlFileError, read_yaml
 from stack_config.loader import (
     PROJECT,
     REGION_KEY,
@@ -47,11 +47,12 @@ def parse_release_config(stack: str, values: Mapping[str, Any]) -> ReleaseStackC
 
 
 def read_stack_file(stack: str, root: Path) -> dict[str, Any] | None:
-    """The `config:` mapping of `Pulumi.<stack>.yaml` under root, or None without that file."""
+    """The `config:` mapping of `Pulumi.<stack>.yaml` under root, or None without that file;
+    raises `YamlFileError` for a file that is not valid YAML."""
     path = root / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         return None
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    document = read_yaml(path, source=path.name) or {}
     values = document.get("config") if isinstance(document, dict) else None
     return values if isinstance(values, dict) else {}
 
@@ -64,7 +65,11 @@ def resolve_stages(
     resolved: list[StageEnvironment] = []
     for index, stage in enumerate(config.release.stages):
         path = f"release.stages[{index}].stack"
-        values = read_stack_file(stage.stack, root)
+        try:
+            values = read_stack_file(stage.stack, root)
+        except YamlFileError as error:
+            problems.append(Problem(path, f"stack '{stage.stack}': {error}", None))
+            continue
         if values is None:
             problems.append(
                 Problem(path, f"no Pulumi.{stage.stack}.yaml next to Pulumi.yaml", None)

@@ -8,7 +8,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from stack_config.base import DataClassification, StrictModel, matching
+from stack_config.base import ColumnName, DataClassification, StrictModel, matching
+from stack_config.pipelines import ColumnType
 
 SqlIdentifier = Annotated[
     str,
@@ -19,6 +20,49 @@ SqlIdentifier = Annotated[
 ]
 
 _RESERVED_ADMIN_NAMES = frozenset({"rdsdb", "rdsadmin", "public", "redshift"})
+# Names every Redshift table has (system columns): a declared column cannot take one, quoted or
+# not.
+REDSHIFT_SYSTEM_COLUMNS = frozenset(
+    {"oid", "tableoid", "xmin", "cmin", "xmax", "cmax", "ctid", "insertxid", "deletexid"}
+)
+CATALOG_READER_ROLE = "platform_catalog_reader"
+"""The role the program gives the drift build's database user: system views only."""
+MigrationColumn = ColumnName
+
+
+class _MigrationBase(StrictModel):
+    """What every migration names: its version (its place in the order) and its column."""
+
+    version: Annotated[int, Field(ge=1)] = Field(
+        description="Order of application (1, 2, ...); applied once, recorded in the warehouse."
+    )
+    table: SqlIdentifier = Field(description="The pipeline target_table it changes.")
+    column: MigrationColumn = Field(description="The column it changes.")
+
+
+class RetypeMigration(_MigrationBase):
+    """A column takes a new type; every row is kept, its value cast to the new type."""
+
+    kind: Literal["retype"] = Field(description="Change the column's type.")
+    to: ColumnType = Field(description="The column type it takes (as in column_types).")
+
+
+class RenameMigration(_MigrationBase):
+    """A column takes a new name; its values stay."""
+
+    kind: Literal["rename"] = Field(description="Rename the column.")
+    to: MigrationColumn = Field(description="The column's new name.")
+
+
+class DropMigration(_MigrationBase):
+    """A column is dropped with its values (a column only removed from the config is kept)."""
+
+    kind: Literal["drop"] = Field(description="Drop the column and its values.")
+
+
+Migration = Annotated[
+    RetypeMigration | RenameMigration | DropMigration, Field(discriminator="kind")
+]
 
 
 class _WarehouseBase(StrictModel):
@@ -47,6 +91,22 @@ class _WarehouseBase(StrictModel):
         ),
     )
 
+    drop_removed_tables: bool = Field(
+        default=False,
+        description=(
+            "When a pipeline is removed, drop its warehouse table even if it holds rows (an empty"
+            " table is always dropped); false keeps the rows and revokes the table's grants."
+            " Deploy it set before removing the pipeline."
+        ),
+    )
+    migrations: list[Migration] = Field(
+        default_factory=list,
+        description=(
+            "Declared changes to existing warehouse columns (retype, rename, drop), applied by"
+            " the deploy in version order, each once; an added column needs none."
+        ),
+    )
+
     @model_validator(mode="after")
     def _names_allowed(self) -> Self:
         """admin_username and reader_roles avoid the names Redshift reserves; reader_roles names
@@ -59,6 +119,11 @@ class _WarehouseBase(StrictModel):
         reserved = sorted(_RESERVED_ADMIN_NAMES.intersection(self.reader_roles))
         if reserved:
             raise ValueError(f"reader_roles {reserved} are reserved by Redshift")
+        if CATALOG_READER_ROLE in self.reader_roles:
+            raise ValueError(f"reader_roles: {CATALOG_READER_ROLE!r} is the platform's own role")
+        versions = [m.version for m in self.migrations]
+        if versions != sorted(set(versions)):
+            raise ValueError(f"migrations: versions must be unique and increasing, got {versions}")
         return self
 
 

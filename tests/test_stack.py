@@ -1,50 +1,59 @@
-"""What `stack.py` declares keeps the URNs of deployed resources: a URN is a component token
-chain plus a logical name, and a changed URN makes Pulumi replace the resource."""
+"""What the program declares for the user's stacks keeps the URNs of deployed resources: a URN
+is a component token chain plus a logical name, and a changed URN makes Pulumi replace the
+resource. One test, so a deliberate removal is one failure naming the command that accepts it."""
 
 from pathlib import Path
 
 import pytest
 
 from offline.capture import Capture, ReleaseCapture
+from tests.urn_pins import explain, pin_problems, write_pins
 
-PINNED = Path(__file__).resolve().parent / "fixtures" / "urns"
+
+def _declared(*captures: dict[str, Capture] | dict[str, ReleaseCapture]) -> dict[str, set[str]]:
+    return {s: {r.urn for r in c.resources} for found in captures for s, c in found.items()}
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_pinned_urn_is_still_declared(
-    stack: str, shipped_captures: dict[str, Capture]
+    user_captures: dict[str, Capture], user_release_captures: dict[str, ReleaseCapture]
 ) -> None:
-    # The pins were taken from the capture before the components moved into sub-packages.
-    # A resource may be added freely; one that disappears from this list is renamed or
-    # re-parented (add `aliases` to its options) or deliberately removed (drop its line).
-    pinned = set((PINNED / f"{stack}.txt").read_text().split())
-    declared = {r.urn for r in shipped_captures[stack].resources}
-    assert sorted(pinned - declared) == []
+    problems = pin_problems(_declared(user_captures, user_release_captures))
+    if problems:
+        pytest.fail(explain(problems), pytrace=False)
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_component_tokens_are_the_pinned_ones(
-    stack: str, shipped_captures: dict[str, Capture]
+def test_a_removed_pipeline_or_stack_is_named_with_the_command_that_refreshes_the_pins(
+    fixture_captures: dict[str, Capture], tmp_path: Path
 ) -> None:
-    def tokens(urns: set[str]) -> set[str]:
-        return {
-            part
-            for urn in urns
-            for part in urn.split("::")[2].split("$")
-            if part.startswith("dataplatform:")
-        }
+    declared = _declared(fixture_captures)
+    assert write_pins(declared, tmp_path) == [
+        f"wrote {stack}.txt ({len(urns)} URNs)" for stack, urns in sorted(declared.items())
+    ]
+    kept = {u for u in declared["dev"] if not u.split("::")[-1].startswith("clickstream")}
+    removed = len(declared["dev"]) - len(kept)
+    assert removed > 5, "the fixture's dev stack declares a clickstream pipeline"
 
-    pinned = set((PINNED / f"{stack}.txt").read_text().split())
-    declared = {r.urn for r in shipped_captures[stack].resources}
-    assert tokens(pinned) <= tokens(declared)
-    assert all(t.count(":") == 2 for t in tokens(declared))
+    problems = pin_problems({"dev": kept}, tmp_path)
+
+    assert problems[0].startswith(
+        f"dev: {removed} pinned URN(s) no longer declared:\n    urn:pulumi:dev"
+    )
+    assert problems[0].endswith(f"... and {removed - 5} more")
+    assert problems[1] == "prod: pinned, but there is no Pulumi.prod.yaml any more"
+    assert "refresh the pins: make urn-pins" in explain(problems)
+    assert write_pins({"dev": kept}, tmp_path) == [
+        "removed prod.txt (no Pulumi.prod.yaml)",
+        f"wrote dev.txt ({len(kept)} URNs)",
+    ]
+    assert pin_problems({"dev": kept}, tmp_path) == []
 
 
-def test_every_pinned_urn_of_the_delivery_stack_is_still_declared(
-    release_capture: ReleaseCapture,
-) -> None:
-    # The release pipeline's roles are trusted by name from other accounts; its pipeline's
-    # history lives under its URN: a rename needs `aliases`.
-    pinned = set((PINNED / "delivery.txt").read_text().split())
-    declared = {r.urn for r in release_capture.resources}
-    assert sorted(pinned - declared) == []
+def test_component_tokens_are_area_and_class(user_captures: dict[str, Capture]) -> None:
+    tokens = {
+        part
+        for capture in user_captures.values()
+        for resource in capture.resources
+        for part in resource.urn.split("::")[2].split("$")
+        if part.startswith("dataplatform:")
+    }
+    assert tokens and all(t.count(":") == 2 for t in tokens)

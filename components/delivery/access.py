@@ -67,7 +67,7 @@ def pull_request_access(
     role_arns: Sequence[pulumi.Input[str]],
 ) -> BuildAccess:
     """Previews of every stage on a pull request, and its comment, per source provider."""
-    statements = [*source.build_statements, assume(role_arns)]
+    statements = [*source.build_statements, *([assume(role_arns)] if role_arns else [])]
     if isinstance(settings.source, CodeCommitSource) and source.repository_arn is not None:
         statements.append(allow(_COMMENT_ACTIONS, [source.repository_arn]))
         return BuildAccess(statements, environment={"SOURCE_PROVIDER": "codecommit"})

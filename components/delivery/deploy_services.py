@@ -14,6 +14,8 @@ from components.shared.iam import Statement, allow
 
 # pulumi_aws module (or module/resource where one module spans services) -> IAM service prefix.
 SERVICE_OF_TYPE: dict[str, str] = {
+    # The warehouse objects' provider (pulumi.dynamic) works through the Redshift Data API.
+    "dynamic/warehouse": "redshift-data",
     "cloudwatch/eventRule": "events",
     "cloudwatch/eventTarget": "events",
     "cloudwatch/logGroup": "logs",
@@ -59,6 +61,7 @@ _DESCRIBE = [
     "kms:ListAliases",
     "kms:ListKeys",
     "redshift-data:DescribeStatement",
+    "redshift-data:GetStatementResult",
     "redshift-data:ListStatements",
     "redshift-data:CancelStatement",
     "sts:GetCallerIdentity",

@@ -18,6 +18,14 @@ PIPELINE = RELEASE_PREFIX
 TARGET_ROLE_PATH = "/data-platform-release/"
 TARGET_DEPLOY_ROLE = f"{RELEASE_PREFIX}-deploy"
 TARGET_PREVIEW_ROLE = f"{RELEASE_PREFIX}-preview"
+# The scheduled drift build's: what a refresh reads, plus the warehouse catalog (Data API) as a
+# database user that may read nothing else.
+TARGET_DRIFT_ROLE = f"{RELEASE_PREFIX}-drift"
+# The pull-request build's, only in accounts whose bootstrap lists stacks pull requests preview:
+# it reads those stacks' state and nothing of any other stack's.
+TARGET_PULL_REQUEST_ROLE = f"{RELEASE_PREFIX}-pull-request"
+# The Pulumi project of the platform stacks (its `Project` tag, its state's path).
+PLATFORM_PROJECT = "data-platform"
 
 StageJob = Literal["preview", "deploy", "verify", "drift"]
 STAGE_JOBS: tuple[StageJob, ...] = ("preview", "deploy", "verify", "drift")
@@ -34,8 +42,7 @@ def build_role_arn(partition: str, account: str, project: str) -> str:
 
 
 def target_role_arn(partition: str, account: str, name: str) -> str:
-    """The ARN of one of bootstrap's roles (TARGET_DEPLOY_ROLE, TARGET_PREVIEW_ROLE) in an
-    environment's account."""
+    """The ARN of one of bootstrap's roles (TARGET_*_ROLE) in an environment's account."""
     return f"arn:{partition}:iam::{account}:role{TARGET_ROLE_PATH}{name}"
 
 

@@ -11,6 +11,7 @@ from components.delivery.access import artifact_statements
 from components.delivery.build_project import BuildProject
 from components.delivery.source import SOURCE_ACTION, CodeSource
 from components.delivery.stages import (
+    BROADENING_APPROVED,
     SOURCE_VARIABLES,
     Stage,
     StageProjects,
@@ -97,7 +98,18 @@ class PipelineFactory:
         projects = [test] + [p for s in stages for p in (s.preview, s.deploy, s.verify)]
         role = self._role("release", projects, approvals)
         return self._pipeline(
-            f"{self._name}-pipeline", pipeline_name, role, declared, push_triggers(settings)
+            f"{self._name}-pipeline",
+            pipeline_name,
+            role,
+            declared,
+            push_triggers(settings),
+            variables=[
+                aws.codepipeline.PipelineVariableArgs(
+                    name=BROADENING_APPROVED,
+                    default_value="none",
+                    description="The commit whose permission broadening a person approved.",
+                )
+            ],
         )
 
     def pull_request_pipeline(
@@ -145,6 +157,8 @@ class PipelineFactory:
         role: aws.iam.Role,
         stages: list[Stage],
         triggers: list[Trigger],
+        *,
+        variables: list[aws.codepipeline.PipelineVariableArgs] | None = None,
     ) -> aws.codepipeline.Pipeline:
         return aws.codepipeline.Pipeline(
             resource_name,
@@ -164,6 +178,7 @@ class PipelineFactory:
             ],
             stages=stages,
             triggers=triggers or None,
+            variables=variables,
             tags=self._tags,
             opts=self._opts,
         )

@@ -20,6 +20,13 @@ DEPLOY_FAILED_ADVICE = (
 )
 
 
+PREVIEW_FAILED_ADVICE = (
+    "No later stage runs. If the Preview log lists permission broadening in a stage without an "
+    "approval, review it and start the release again for that commit with "
+    "BROADENING_APPROVED (docs/delivery.md, Permission broadening)"
+)
+
+
 @dataclass(frozen=True)
 class AlertRule:
     """Events that reach the alert topic, as one line with `advice`."""
@@ -54,6 +61,14 @@ def alert_rules(pipeline_arn: pulumi.Input[str], drift_projects: Sequence[str]) 
                 pipeline_arn, "Action Execution", action=["Deploy", "Verify"], state=["FAILED"]
             ),
             DEPLOY_FAILED_ADVICE,
+        ),
+        AlertRule(
+            "preview-failed",
+            "A stage's preview failed or found permission broadening",
+            _pipeline_events(
+                pipeline_arn, "Action Execution", action=["Preview"], state=["FAILED"]
+            ),
+            PREVIEW_FAILED_ADVICE,
         ),
         AlertRule(
             "drift-detected",

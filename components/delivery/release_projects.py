@@ -4,6 +4,7 @@ the environment's account through `RELEASE_TARGETS`, and no other.
 """
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pulumi
 import pulumi_aws as aws
@@ -20,7 +21,9 @@ from components.delivery.names import (
     PIPELINE,
     PULL_REQUEST_PROJECT,
     TARGET_DEPLOY_ROLE,
+    TARGET_DRIFT_ROLE,
     TARGET_PREVIEW_ROLE,
+    TARGET_PULL_REQUEST_ROLE,
     TEST_PROJECT,
     StageJob,
     stage_project,
@@ -38,8 +41,10 @@ JOB_ROLES: dict[StageJob, str | None] = {
     "preview": TARGET_PREVIEW_ROLE,
     "deploy": TARGET_DEPLOY_ROLE,
     "verify": None,
-    "drift": TARGET_PREVIEW_ROLE,
+    "drift": TARGET_DRIFT_ROLE,
 }
+# Lists the stages a pull request's build does not preview (their accounts trust it with nothing).
+UNPREVIEWED = "UNPREVIEWED_STACKS"
 
 
 class ProjectFactory:
@@ -86,30 +91,46 @@ class ProjectFactory:
         timeout = self._settings.build_timeout_minutes
         if job == "verify":
             timeout = target.verify_timeout_minutes + VERIFY_BUILD_MARGIN_MINUTES
+        environment = {**(access.environment or {}), **self._stage_environment(target, job)}
         return self._project(
             stage_project(target.stack, job),
             f"{job.capitalize()} of stack {target.stack}",
             job,
-            access,
+            replace(access, environment=environment or None),
             targets=(target,),
             role=role,
             timeout=timeout,
             in_pipeline=job != "drift",
         )
 
+    def _stage_environment(self, target: StageTarget, job: StageJob) -> dict[str, str]:
+        """A preview says whether an approval follows it (its broadening gate); previews and
+        deploys whether update plans are on."""
+        environment: dict[str, str] = {}
+        if job == "preview":
+            environment["STAGE_APPROVAL"] = "true" if target.approval else "false"
+        if job in ("preview", "deploy"):
+            environment["UPDATE_PLANS"] = "true" if self._settings.update_plans else "false"
+        return environment
+
     def pull_requests(self, targets: Sequence[StageTarget]) -> BuildProject:
+        """Previews of the stages pull requests may preview, as each account's pull-request
+        role; the others are named so that the comment says they were not previewed."""
         partition = self._env.partition
-        roles = [t.role_arn(partition, TARGET_PREVIEW_ROLE) for t in targets]
+        previewed = [t for t in targets if t.pull_request_preview]
+        roles = [t.role_arn(partition, TARGET_PULL_REQUEST_ROLE) for t in previewed]
         access = pull_request_access(
             self._settings, self._env, self._source, self._artifacts, roles
         )
+        skipped = " ".join(t.stack for t in targets if not t.pull_request_preview)
+        environment = {**(access.environment or {}), UNPREVIEWED: skipped}
         return self._project(
             PULL_REQUEST_PROJECT,
-            "Pull-request previews of every stage",
+            "Pull-request previews of the stages pull requests may preview",
             "pull-request",
-            access,
-            targets=tuple(targets),
-            role=TARGET_PREVIEW_ROLE,
+            replace(access, environment=environment),
+            targets=tuple(previewed),
+            role=TARGET_PULL_REQUEST_ROLE,
             in_pipeline=self._source.repository_arn is None,
         )
 
@@ -131,7 +152,7 @@ class ProjectFactory:
             environment["RELEASE_TARGETS"] = targets_variable(
                 targets, role=role, partition=partition
             )
-        if len(targets) == 1:
+        if len(targets) == 1 and role != TARGET_PULL_REQUEST_ROLE:
             environment["STACK"] = targets[0].stack
         spec = f"buildspecs/{buildspec}.yml"
         return BuildProject(

@@ -20,6 +20,7 @@ class StageTarget(StrictModel):
 
     stack: str
     approval: bool
+    pull_request_preview: bool = False
     account_id: str
     region: str
     state_backend_url: str

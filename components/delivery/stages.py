@@ -17,6 +17,9 @@ from components.delivery.build_project import BuildProject
 from components.delivery.source import SOURCE_ACTION, SOURCE_OUTPUT, CodeSource
 
 SOURCE_VARIABLES = "SourceVariables"
+# A pipeline variable: the commit whose permission broadening a person approved by starting the
+# release with it (docs/delivery.md, Permission broadening); "none" otherwise.
+BROADENING_APPROVED = "BROADENING_APPROVED"
 PREVIEW_URL = "PREVIEW_URL"
 """The variable the Preview action exports: the build's console page (its log has the preview)."""
 Stage = aws.codepipeline.PipelineStageArgs
@@ -132,6 +135,7 @@ def environment_stages(stage: StageProjects, approvals: pulumi.Input[str]) -> li
             build_action(
                 "Preview",
                 stage.preview,
+                environment={BROADENING_APPROVED: f"#{{variables.{BROADENING_APPROVED}}}"},
                 outputs=[preview_artifact(stack)],
                 namespace=f"Preview-{stack}",
             )
@@ -140,7 +144,14 @@ def environment_stages(stage: StageProjects, approvals: pulumi.Input[str]) -> li
     deploy = Stage(
         name=f"Deploy-{stack}",
         actions=[
-            build_action("Deploy", stage.deploy, outputs=[outputs_artifact(stack)], run_order=1),
+            # The deploy compares its own plan with this preview, the one approved.
+            build_action(
+                "Deploy",
+                stage.deploy,
+                inputs=[preview_artifact(stack)],
+                outputs=[outputs_artifact(stack)],
+                run_order=1,
+            ),
             build_action("Verify", stage.verify, inputs=[outputs_artifact(stack)], run_order=2),
         ],
         # A failed Deploy or Verify re-runs this stage on the last execution that succeeded in

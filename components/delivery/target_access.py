@@ -3,7 +3,10 @@ them there, trusting only the delivery account's build roles).
 
 Deploy: the platform's services (`deploy_services`), IAM on the platform's own roles only
 (ROLE_PATH), never an escalating managed policy, never a change to its own role, never deleting
-or re-keying bootstrap's state. Preview: read configuration but neither data nor secrets.
+or re-keying bootstrap's state. Preview (a stage's): read configuration but neither data nor
+secrets. Drift: what a refresh reads, plus the warehouse catalog through the Redshift Data API,
+never the warehouse's admin secret. Pull request: read configuration and the state of the stacks
+pull requests preview, nothing of another stack's state.
 """
 
 from collections.abc import Sequence
@@ -11,10 +14,12 @@ from collections.abc import Sequence
 import pulumi
 
 from components.delivery.deploy_services import service_statements
+from components.delivery.names import PLATFORM_PROJECT
 from components.shared.aws_context import AwsEnv
 from components.shared.iam import ROLE_PATH, Statement, allow, deny
 
 READ_ONLY_POLICY = "ReadOnlyAccess"
+PROJECT_TAG = "Project"
 _IAM_ROLE_ACTIONS = [
     "iam:CreateRole",
     "iam:DeleteRole",
@@ -98,14 +103,26 @@ def state_statements(
     ]
 
 
-def data_read_denials(readable_objects: Sequence[pulumi.Input[str]]) -> list[Statement]:
+def data_read_denials(
+    readable_objects: Sequence[pulumi.Input[str]], *, granted: Sequence[str] = ()
+) -> list[Statement]:
     """Deny the data-plane reads of ReadOnlyAccess, except the objects (state, program code) a
-    preview itself needs."""
+    preview itself needs and the `granted` reads its own statements scope."""
     return [
         deny(_OBJECT_READS, not_resources=readable_objects),
-        deny(_DATA_READS, ["*"]),
+        deny([a for a in _DATA_READS if a not in granted], ["*"]),
         deny(_SECRET_READS, ["*"]),
     ]
+
+
+def platform_key_decrypt(env: AwsEnv) -> Statement:
+    """kms:Decrypt on every platform stack's key (a refresh reads through them)."""
+    return {
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:DescribeKey"],
+        "Resource": [env.arn("kms", "key/*")],
+        "Condition": {"ForAnyValue:StringLike": {"kms:ResourceAliases": PLATFORM_KEY_ALIASES}},
+    }
 
 
 def preview_statements(
@@ -113,16 +130,91 @@ def preview_statements(
 ) -> list[Statement]:
     """A preview (with --refresh, a drift check): state, lock files, and kms:Decrypt on every key
     a refresh reads through (platform keys; the account key of state secrets and the catalog)."""
-    decrypt = ["kms:Decrypt", "kms:DescribeKey"]
     return [
         *state_statements(env, state_bucket, account_key_alias, write=False),
-        {
-            "Effect": "Allow",
-            "Action": decrypt,
-            "Resource": [env.arn("kms", "key/*")],
-            "Condition": {"ForAnyValue:StringLike": {"kms:ResourceAliases": PLATFORM_KEY_ALIASES}},
-        },
+        platform_key_decrypt(env),
         *data_read_denials([env.s3_arn(state_bucket, "*"), env.s3_arn("*", PROGRAM_OBJECT_KEYS)]),
+    ]
+
+
+def drift_statements(
+    env: AwsEnv, state_bucket: pulumi.Input[str], account_key_alias: str
+) -> list[Statement]:
+    """A drift check: a refresh (as a preview), and the warehouse's catalog through the Data API
+    as the role's own database user (`IAMR:<role>`): run statements on the platform's
+    warehouses, read its own statements' results only, never the admin secret."""
+    own_statements = {"redshift-data:statement-owner-iam-userid": "${aws:userid}"}
+    platform = {f"aws:ResourceTag/{PROJECT_TAG}": PLATFORM_PROJECT}
+    return [
+        *state_statements(env, state_bucket, account_key_alias, write=False),
+        platform_key_decrypt(env),
+        allow(["redshift-data:ExecuteStatement"], warehouse_arns(env), StringEquals=platform),
+        # Neither takes a resource; the condition is the one AWS documents for "own statements"
+        # (Amazon Redshift Management Guide, "Authorizing access to the Amazon Redshift Data API").
+        allow(
+            ["redshift-data:DescribeStatement", "redshift-data:GetStatementResult"],
+            ["*"],
+            StringEquals=own_statements,
+        ),
+        allow(
+            ["redshift-serverless:GetCredentials"],
+            [env.arn("redshift-serverless", "workgroup/*")],
+            StringEquals=platform,
+        ),
+        allow(
+            ["redshift:GetClusterCredentialsWithIAM"],
+            [env.arn("redshift", f"dbname:{PLATFORM_PROJECT}-*/*")],
+        ),
+        *data_read_denials(
+            [env.s3_arn(state_bucket, "*"), env.s3_arn("*", PROGRAM_OBJECT_KEYS)],
+            granted=["redshift-data:GetStatementResult"],
+        ),
+    ]
+
+
+def warehouse_arns(env: AwsEnv) -> list[pulumi.Output[str]]:
+    """The platform's Redshift clusters (named `<project>-<environment>`) and the account's
+    Serverless workgroups (their ARNs carry an id, not a name: a tag condition scopes them)."""
+    return [
+        env.arn("redshift", f"cluster:{PLATFORM_PROJECT}-*"),
+        env.arn("redshift-serverless", "workgroup/*"),
+    ]
+
+
+def stack_state_objects(
+    env: AwsEnv, state_bucket: pulumi.Input[str], stacks: Sequence[str]
+) -> list[pulumi.Output[str]]:
+    """The objects of platform stacks' state in a project-scoped DIY backend (Pulumi's
+    `.pulumi/stacks/<project>/<stack>.json`, with its `.gz`/`.bak` siblings), and the backend's
+    `meta.yaml`."""
+    return [
+        env.s3_arn(state_bucket, ".pulumi/meta.yaml"),
+        *(
+            env.s3_arn(state_bucket, f".pulumi/stacks/{PLATFORM_PROJECT}/{stack}.json*")
+            for stack in stacks
+        ),
+    ]
+
+
+def pull_request_statements(
+    env: AwsEnv, state_bucket: pulumi.Input[str], account_key_alias: str, stacks: Sequence[str]
+) -> list[Statement]:
+    """A pull request's preview of `stacks` (no refresh): their state and lock files only, the
+    secrets key of their state; configuration through ReadOnlyAccess, no data of any stack."""
+    readable = stack_state_objects(env, state_bucket, stacks)
+    locks = [
+        env.s3_arn(state_bucket, f".pulumi/locks/*/{PLATFORM_PROJECT}/{stack}/*")
+        for stack in stacks
+    ]
+    return [
+        allow(["s3:ListBucket", "s3:GetBucketLocation"], [env.s3_arn(state_bucket)]),
+        allow(["s3:GetObject"], readable),
+        allow(["s3:PutObject", "s3:DeleteObject"], locks),
+        # The stack's secrets and the state bucket (SSE-KMS: a lock file is encrypted on write).
+        env.key_by_alias(
+            ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*"], account_key_alias
+        ),
+        *data_read_denials(readable),
     ]
 
 

@@ -14,7 +14,7 @@ import pulumi_aws as aws
 from components.delivery.names import stage_project, verify_role_name
 from components.delivery.trust import release_trust
 from components.shared.aws_context import AwsEnv
-from components.shared.iam import Statement, allow, trusted_role
+from components.shared.iam import Statement, allow, execution_data_grant, trusted_role
 from stack_config.base import StrictModel
 from stack_config.delivery import CanarySettings
 
@@ -67,6 +67,10 @@ class VerifyRole(pulumi.ComponentResource):
                 StringEquals={"kms:ViaService": f"s3.{env.region}.amazonaws.com"},
             ),
             *execution_statements(args, state_machines),
+            # Starting a machine encrypts its input with the customer key and reading an
+            # execution's history decrypts it, as the caller; Verify reports the failed state's
+            # error from that history, so it decrypts, for this stack's machines only.
+            execution_data_grant(env, kms_key_arn, list(state_machines.values())),
         ]
         trust = release_trust(
             partition=env.partition,

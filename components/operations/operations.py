@@ -1,15 +1,23 @@
 """Operations: an encrypted alert topic with its subscribers, alarms on every monitored Lambda,
-dead-letter queue and state machine, Glue job failures routed to the topic, and one dashboard."""
+dead-letter queue and state machine, alarms on each pipeline's data (rejected rows, freshness),
+Glue job failures routed to the topic, and one dashboard."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import pulumi
 import pulumi_aws as aws
+from pydantic import Field
 
+from components.operations.data_alarms import (
+    PIPELINE_WIDGETS,
+    freshness_alarm_inputs,
+    rejects_alarm_inputs,
+)
 from components.shared.topic import subscribe
 from stack_config.base import StrictModel
 from stack_config.operations import OperationsSettings
+from stack_config.pipelines import METRICS_DIMENSION, METRICS_NAMESPACE, PipelineSettings
 
 # The end states of a run that did not succeed, as Glue emits them in "Glue Job State Change"
 # events (SUCCEEDED, FAILED, TIMEOUT, STOPPED; ERROR is a job-run state the events never carry).
@@ -40,12 +48,14 @@ GLUE_FAILURES = MetricFamily("glue-job-failures", "AWS/Events", "TriggeredRules"
 
 
 class OperationsArgs(StrictModel):
-    """The operations slice of the config plus naming, region and tags."""
+    """The operations slice of the config, the pipelines whose data it watches, naming, region
+    and tags."""
 
     operations: OperationsSettings
     name_prefix: str
     region: str
     tags: dict[str, str]
+    pipelines: list[PipelineSettings] = Field(default_factory=list)
 
 
 class Operations(pulumi.ComponentResource):
@@ -82,6 +92,8 @@ class Operations(pulumi.ComponentResource):
         for family in ALARM_FAMILIES:
             for label, value in monitored[family.label].items():
                 self._alarm(family, label, value)
+        for pipeline in args.pipelines:
+            self._data_alarms(pipeline)
         glue_rule = f"{args.name_prefix}-glue-job-failures"
         if glue_jobs:
             self._build_glue_failure_rule(glue_rule, list(glue_jobs.values()))
@@ -90,7 +102,10 @@ class Operations(pulumi.ComponentResource):
             f"{name}-dashboard",
             dashboard_name=f"{args.name_prefix}-operations",
             dashboard_body=dashboard_body(
-                args.region, args.operations.alarm_period_seconds, monitored
+                args.region,
+                args.operations.alarm_period_seconds,
+                monitored,
+                [p.name for p in args.pipelines],
             ),
             opts=self._child,
         )
@@ -121,6 +136,28 @@ class Operations(pulumi.ComponentResource):
             tags=self._args.tags,
             opts=self._child,
         )
+
+    def _data_alarms(self, pipeline: PipelineSettings) -> None:
+        """Rejected rows over the pipeline's threshold; no load for longer than its freshness."""
+        settings, prefix = self._args.operations, self._args.name_prefix
+        alarms = {
+            "rejects": rejects_alarm_inputs(
+                pipeline, settings.alarm_period_seconds, settings.evaluation_periods
+            ),
+            "freshness": freshness_alarm_inputs(pipeline),
+        }
+        for kind, inputs in alarms.items():
+            if inputs is None:
+                continue
+            aws.cloudwatch.MetricAlarm(
+                f"{self._name}-{kind}-{pipeline.name}",
+                name=f"{prefix}-{kind}-{pipeline.name}",
+                alarm_actions=[self.topic_arn],
+                ok_actions=[self.topic_arn],
+                tags=self._args.tags,
+                opts=self._child,
+                **inputs,
+            )
 
     def _build_glue_failure_rule(self, rule_name: str, job_names: list[pulumi.Input[str]]) -> None:
         rule = aws.cloudwatch.EventRule(
@@ -160,32 +197,48 @@ def glue_failure_pattern(job_names: list[pulumi.Input[str]]) -> dict[str, object
 
 
 def dashboard_body(
-    region: str, period: int, monitored: Mapping[str, Mapping[str, pulumi.Input[str]]]
+    region: str,
+    period: int,
+    monitored: Mapping[str, Mapping[str, pulumi.Input[str]]],
+    pipelines: Sequence[str] = (),
 ) -> pulumi.Output[str]:
-    """One metric widget per alarm family (each monitored thing a line) and one of Glue failures
-    (the failure rule's triggers), two widgets per row."""
-    widgets: list[object] = []
-    for index, family in enumerate((*ALARM_FAMILIES, GLUE_FAILURES)):
+    """One metric widget per alarm family (each monitored thing a line), one of Glue failures
+    (the failure rule's triggers) and, with pipelines, the pipelines' own metrics (each metric of
+    each pipeline a line), two widgets per row."""
+    charts: list[tuple[str, str, list[list[pulumi.Input[str]]]]] = []
+    for family in (*ALARM_FAMILIES, GLUE_FAILURES):
         namespace, metric = family.namespace, family.metric
-        lines = [
+        lines: list[list[pulumi.Input[str]]] = [
             [namespace, metric, family.dimension, value]
             for value in monitored[family.label].values()
         ]
-        widgets.append(
-            {
-                "type": "metric",
-                "x": (index % 2) * 12,
-                "y": (index // 2) * 6,
-                "width": 12,
-                "height": 6,
-                "properties": {
-                    "title": f"{family.label} ({metric})",
-                    "region": region,
-                    "stat": family.statistic,
-                    "period": period,
-                    "view": "timeSeries",
-                    "metrics": lines or [[namespace, metric]],
-                },
-            }
+        charts.append(
+            (f"{family.label} ({metric})", family.statistic, lines or [[namespace, metric]])
         )
+    if pipelines:
+        for title, metrics in PIPELINE_WIDGETS.items():
+            lines = [
+                [METRICS_NAMESPACE, metric, METRICS_DIMENSION, name]
+                for name in pipelines
+                for metric in metrics
+            ]
+            charts.append((title, "Sum", lines))
+    widgets = [
+        {
+            "type": "metric",
+            "x": (index % 2) * 12,
+            "y": (index // 2) * 6,
+            "width": 12,
+            "height": 6,
+            "properties": {
+                "title": title,
+                "region": region,
+                "stat": statistic,
+                "period": period,
+                "view": "timeSeries",
+                "metrics": lines,
+            },
+        }
+        for index, (title, statistic, lines) in enumerate(charts)
+    ]
     return pulumi.Output.json_dumps({"widgets": widgets})

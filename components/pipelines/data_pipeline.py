@@ -15,7 +15,7 @@ from components.pipelines.job import GlueJob
 from components.pipelines.landing import LandingSignal
 from components.pipelines.orchestration import PipelineStateMachine, WarehouseLoad
 from components.shared.aws_context import AwsEnv
-from components.shared.iam import allow, service_role
+from components.shared.iam import allow, execution_data_grant, service_role
 from stack_config.pipelines import ScheduleTrigger
 
 
@@ -48,6 +48,7 @@ class DataPipeline(pulumi.ComponentResource):
         lake: LakeLocations,
         topic_arn: pulumi.Input[str],
         load: WarehouseLoad | None = None,
+        alert_function_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dataplatform:pipeline:DataPipeline", name, None, opts)
@@ -98,11 +99,12 @@ class DataPipeline(pulumi.ComponentResource):
             curated_bucket=lake.curated_bucket,
             load=load,
             landed_queue=landing.queue if landing is not None else None,
+            alert_function_arn=alert_function_arn,
             opts=child,
         )
         self.ingestion = None
         if isinstance(trigger, ScheduleTrigger):
-            self._schedule(name, trigger, args, env)
+            self._schedule(name, trigger, args, env, kms_key_arn)
         else:
             self.ingestion = IngestionFunction(
                 f"{name}-ingest",
@@ -116,14 +118,24 @@ class DataPipeline(pulumi.ComponentResource):
         self.register_outputs({"state_machine": self.state_machine.arn, "job": self.job.job.name})
 
     def _schedule(
-        self, name: str, trigger: ScheduleTrigger, args: PipelineArgs, env: AwsEnv
+        self,
+        name: str,
+        trigger: ScheduleTrigger,
+        args: PipelineArgs,
+        env: AwsEnv,
+        kms_key_arn: pulumi.Input[str],
     ) -> None:
         child = pulumi.ResourceOptions(parent=self)
         role = service_role(
             f"{name}-schedule-role",
             service="events.amazonaws.com",
             source_account=env.account_id,
-            statements=[allow(["states:StartExecution"], [self.state_machine.arn])],
+            statements=[
+                allow(["states:StartExecution"], [self.state_machine.arn]),
+                # The machine is encrypted with the customer key: starting it encrypts the input
+                # with it, as the caller (Step Functions Developer Guide, data at rest).
+                execution_data_grant(env, kms_key_arn, [self.state_machine.arn]),
+            ],
             tags=args.tags,
             opts=child,
         )

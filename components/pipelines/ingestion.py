@@ -8,14 +8,20 @@ import pulumi
 import pulumi_aws as aws
 
 from components.pipelines.args import PipelineArgs
-from components.pipelines.landing import object_created_pattern, queue_statements
+from components.pipelines.landing import object_created_pattern
 from components.shared.aws_context import AwsEnv
+from components.shared.event_function import (
+    FunctionSpec,
+    dead_letter_queue,
+    event_function,
+    invoked_by_rule,
+)
 from components.shared.iam import allow, policy_document, service_role
 from components.shared.log_group import encrypted_log_group
+from components.shared.queues import queue_statements
 
 # Only the handler module is shipped (no caches or tests); boto3 comes with the Lambda runtime.
 HANDLER_FILE = "runtime/ingest/handler.py"
-RUNTIME = "python3.12"
 
 
 class IngestionFunction(pulumi.ComponentResource):
@@ -38,13 +44,8 @@ class IngestionFunction(pulumi.ComponentResource):
         super().__init__("dataplatform:ingestion:IngestionFunction", name, None, opts)
         self._name, self._args, self._child = name, args, pulumi.ResourceOptions(parent=self)
         function_name = f"{args.qualified_name}-ingest"
-        self.dead_letter_queue = aws.sqs.Queue(
-            f"{name}-dlq",
-            kms_master_key_id=kms_key_arn,
-            kms_data_key_reuse_period_seconds=300,
-            message_retention_seconds=14 * 24 * 3600,
-            tags=args.tags,
-            opts=self._child,
+        self.dead_letter_queue = dead_letter_queue(
+            f"{name}-dlq", kms_key_arn=kms_key_arn, tags=args.tags, opts=self._child
         )
         log_group = encrypted_log_group(
             f"{name}-logs",
@@ -55,28 +56,20 @@ class IngestionFunction(pulumi.ComponentResource):
             opts=self._child,
         )
         role = self._role(env, kms_key_arn, raw_bucket, state_machine_arn, log_group)
-        self.function = aws.lambda_.Function(
+        self.function = event_function(
             f"{name}-function",
-            name=function_name,
-            runtime=RUNTIME,
-            architectures=["arm64"],
-            handler="handler.handler",
-            code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(HANDLER_FILE)}),
-            role=role.arn,
-            timeout=60,
-            memory_size=256,
-            reserved_concurrent_executions=args.pipeline.ingest.reserved_concurrency,
+            FunctionSpec(
+                function_name=function_name,
+                code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(HANDLER_FILE)}),
+                environment=self._environment(state_machine_arn),
+                timeout=60,
+                memory_size=256,
+                reserved_concurrency=args.pipeline.ingest.reserved_concurrency,
+            ),
+            role_arn=role.arn,
             kms_key_arn=kms_key_arn,
-            environment=aws.lambda_.FunctionEnvironmentArgs(
-                variables=self._environment(state_machine_arn)
-            ),
-            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
-            dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(
-                target_arn=self.dead_letter_queue.arn
-            ),
-            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
-                log_format="Text", log_group=log_group.name
-            ),
+            log_group=log_group,
+            dead_letters=self.dead_letter_queue,
             tags=args.tags,
             opts=self._child,
         )
@@ -111,7 +104,12 @@ class IngestionFunction(pulumi.ComponentResource):
             service="lambda.amazonaws.com",
             statements=[
                 allow(["s3:GetObject", "s3:DeleteObject"], [env.s3_arn(raw_bucket, f"{source}*")]),
-                allow(["s3:GetObject", "s3:PutObject"], [env.s3_arn(raw_bucket, f"{quarantine}*")]),
+                # The copy to quarantine is boto3's managed copy: multipart above 8 MB, and a
+                # failed part aborts the upload (boto3, "File transfer configuration").
+                allow(
+                    ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+                    [env.s3_arn(raw_bucket, f"{quarantine}*")],
+                ),
                 # ListBucket turns a missing object into 404 (skipped) instead of 403.
                 allow(
                     ["s3:ListBucket"],
@@ -140,16 +138,12 @@ class IngestionFunction(pulumi.ComponentResource):
             tags=self._args.tags,
             opts=self._child,
         )
-        aws.cloudwatch.EventTarget(
+        invoked_by_rule(
             f"{self._name}-target",
-            rule=rule.name,
-            arn=self.function.arn,
-            retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(
-                maximum_event_age_in_seconds=3600, maximum_retry_attempts=8
-            ),
-            dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(
-                arn=self.dead_letter_queue.arn
-            ),
+            f"{self._name}-invoke",
+            rule=rule,
+            function=self.function,
+            dead_letters=self.dead_letter_queue,
             opts=self._child,
         )
         aws.sqs.QueuePolicy(
@@ -160,13 +154,5 @@ class IngestionFunction(pulumi.ComponentResource):
                     self.dead_letter_queue.arn, rule.arn, sid="UndeliverableEventsFromTheRule"
                 )
             ),
-            opts=self._child,
-        )
-        aws.lambda_.Permission(
-            f"{self._name}-invoke",
-            action="lambda:InvokeFunction",
-            function=self.function.name,
-            principal="events.amazonaws.com",
-            source_arn=rule.arn,
             opts=self._child,
         )

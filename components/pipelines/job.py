@@ -17,10 +17,14 @@ from components.shared.iam import Statement, allow, service_role
 from components.shared.log_group import encrypted_log_group
 from stack_config.pipelines import PipelineSettings
 
-# With a security configuration that encrypts CloudWatch logs, Glue writes to groups it creates
-# at run time (`/aws-glue/jobs-<role>-<security configuration>/...`, and continuous logging may
-# suffix the custom group), so the role needs these actions on every `/aws-glue/jobs*` group.
+# Glue 5.0 writes a job's logs to `<prefix>/error` and `<prefix>/output`, the prefix being
+# `/aws-glue/jobs` unless `--custom-logGroup-prefix` names another (AWS Glue Developer Guide,
+# "Logging for AWS Glue jobs"; continuous-logging arguments are for 4.0 and earlier). The job's
+# two groups are declared, encrypted, with a retention. A security configuration that encrypts
+# CloudWatch Logs may still have Glue create groups of its own, so the role keeps these actions on
+# every `/aws-glue/jobs*` group (docs/delivery.md lists the check to make on a first deploy).
 JOB_LOG_GROUPS = "log-group:/aws-glue/jobs*"
+LOG_STREAMS = ("error", "output")
 # The standard ETL script; a pipeline with a script of its own gets it beside that script, as a
 # library (`--extra-py-files`), to call its main() with a transform (docs/transformations.md).
 ETL_LIBRARY = "runtime/glue/etl_job.py"
@@ -110,18 +114,25 @@ class GlueJob(pulumi.ComponentResource):
                 opts=child,
             )
         shipped = [self.script, *([self.library] if self.library is not None else [])]
-        log_group = encrypted_log_group(
-            f"{name}-logs",
-            log_group_name=f"/aws-glue/jobs/{args.qualified_name}",
-            retention_days=args.log_retention_days,
-            kms_key_arn=kms_key_arn,
-            tags=args.tags,
-            opts=child,
-        )
+        log_prefix = f"/aws-glue/jobs/{args.qualified_name}"
+        for stream in LOG_STREAMS:
+            encrypted_log_group(
+                # `-logs`: the logical name of the one group a job had before Glue 5.0's two.
+                f"{name}-logs" if stream == "error" else f"{name}-{stream}-logs",
+                log_group_name=f"{log_prefix}/{stream}",
+                retention_days=args.log_retention_days,
+                kms_key_arn=kms_key_arn,
+                tags=args.tags,
+                opts=child,
+            )
+        # No aws:SourceAccount condition: no AWS Glue document says Glue sends that key when it
+        # assumes a job's or crawler's role (its own trust examples have no condition), and a
+        # condition on a key that is absent denies the assume. A role is passed to Glue only by a
+        # principal with iam:PassRole on it, in its own account, which is what keeps another
+        # account from using it.
         role = service_role(
             f"{name}-role",
             service="glue.amazonaws.com",
-            source_account=env.account_id,
             statements=[
                 *_role_statements(
                     env, pipeline, where, kms_key_arn=kms_key_arn, job_name=args.qualified_name
@@ -140,7 +151,7 @@ class GlueJob(pulumi.ComponentResource):
             args,
             where,
             role_arn=role.arn,
-            log_group=log_group.name,
+            log_group=log_prefix,
             security_configuration=security_configuration,
             opts=child.merge(pulumi.ResourceOptions(depends_on=shipped)),
         )
@@ -283,7 +294,18 @@ def _s3_statements(env: AwsEnv, pipeline: PipelineSettings, where: _Locations) -
     rejects, ledger = pipeline.rejects_prefix, pipeline.ledger_prefix
     written = [pipeline.manifest_prefix, pipeline.held_prefix, pipeline.run_report_prefix]
     return [
-        allow(["s3:GetObject"], [env.s3_arn(where.raw_bucket, f"{source}*")]),
+        # Spark's S3 file system asks for the path itself (HEAD `orders`, then `orders/`, then a
+        # listing) before it lists a directory; the bare key, an object nobody writes, is granted
+        # so the HEAD answers 404, not 403 (Apache Hadoop, "S3A: getFileStatus").
+        allow(
+            ["s3:GetObject"],
+            [
+                env.s3_arn(where.raw_bucket, f"{source}*"),
+                env.s3_arn(where.raw_bucket, source.rstrip("/")),
+                env.s3_arn(where.curated_bucket, table),
+                env.s3_arn(where.raw_bucket, rejects.rstrip("/")),
+            ],
+        ),
         # Quarantine gets copies; the job never deletes a source file (the raw zone expires it).
         allow(["s3:PutObject"], [env.s3_arn(where.raw_bucket, f"{pipeline.quarantine_prefix}*")]),
         allow(read_write, [env.s3_arn(where.raw_bucket, f"{rejects}*")]),
@@ -309,6 +331,13 @@ def _s3_statements(env: AwsEnv, pipeline: PipelineSettings, where: _Locations) -
             ],
         ),
         allow(read_write, [env.s3_arn(where.artifacts_bucket, f"{where.temp_prefix}*")]),
+        # Glue lists its temporary directory when it cleans up (its service role guide grants
+        # ListBucket with every temporary path); only this job's prefix.
+        allow(
+            ["s3:ListBucket"],
+            [env.s3_arn(where.artifacts_bucket)],
+            StringLike={"s3:prefix": [f"{where.temp_prefix}*"]},
+        ),
     ]
 
 
@@ -343,8 +372,7 @@ def job_arguments(
         # The job's ledger, not bookmarks, records the files it processed (a file it cannot
         # curate is recorded too, so it never blocks a later run).
         "--job-bookmark-option": "job-bookmark-disable",
-        "--enable-continuous-cloudwatch-log": "true",
-        "--continuous-log-logGroup": log_group,
+        "--custom-logGroup-prefix": log_group,
         "--enable-metrics": "true",
         "--enable-observability-metrics": "true",
         "--TempDir": pulumi.Output.concat("s3://", artifacts_bucket, "/", temp_prefix),

@@ -7,13 +7,12 @@ purges it (see asl/landing_steps.py). Messages are kept 14 days, the SQS maximum
 paused for longer forgets what landed meanwhile until the next file lands.
 """
 
-from typing import Any
-
 import pulumi
 import pulumi_aws as aws
 
 from components.pipelines.args import PipelineArgs
 from components.shared.iam import policy_document
+from components.shared.queues import queue_statements
 
 RETENTION_SECONDS = 14 * 24 * 3600
 
@@ -74,27 +73,3 @@ class LandingSignal(pulumi.ComponentResource):
             opts=child,
         )
         self.register_outputs({"queue_url": self.queue.url})
-
-
-def queue_statements(
-    queue_arn: pulumi.Input[str], rule_arn: pulumi.Input[str], *, sid: str
-) -> list[dict[str, Any]]:
-    """A queue's policy: only the EventBridge rule `rule_arn` may send to it, only over TLS."""
-    return [
-        {
-            "Sid": sid,
-            "Effect": "Allow",
-            "Principal": {"Service": "events.amazonaws.com"},
-            "Action": "sqs:SendMessage",
-            "Resource": queue_arn,
-            "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
-        },
-        {
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "sqs:*",
-            "Resource": queue_arn,
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        },
-    ]

@@ -6,7 +6,7 @@ is encrypted with the customer key, logs to a KMS-encrypted log group and is tra
 Its role has a fixed name: it is also the warehouse's database user for this pipeline's loads.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -15,8 +15,9 @@ import pulumi_aws as aws
 from components.pipelines.args import PipelineArgs
 from components.pipelines.asl import ManifestLoad, pipeline_definition
 from components.shared.aws_context import AwsEnv
-from components.shared.iam import Statement, allow, service_role
+from components.shared.iam import Statement, allow, policy_document, service_role
 from components.shared.log_group import encrypted_log_group
+from stack_config.pipelines import METRICS_NAMESPACE
 
 # Step Functions log delivery is configured through CloudWatch Logs' delivery API, which does not
 # support resource-level permissions (AWS Step Functions developer guide, "IAM policies for
@@ -47,6 +48,8 @@ class WarehouseLoad:
     target: pulumi.Output[Mapping[str, str]]
     sql: str
     statements: Sequence[Statement]
+    # Given the role's unique id: what polls the role's own loads from any of its sessions.
+    status_statements: Callable[[pulumi.Input[str]], Sequence[Statement]]
 
 
 class PipelineStateMachine(pulumi.ComponentResource):
@@ -68,8 +71,11 @@ class PipelineStateMachine(pulumi.ComponentResource):
         curated_bucket: pulumi.Input[str],
         load: WarehouseLoad | None = None,
         landed_queue: aws.sqs.Queue | None = None,
+        alert_function_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`alert_function_arn`: the function that writes a failure's alert (the topic gets the
+        raw failure when it cannot be invoked)."""
         super().__init__("dataplatform:orchestration:PipelineStateMachine", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         machine_name = args.qualified_name
@@ -81,18 +87,12 @@ class PipelineStateMachine(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        manifests = args.pipeline.manifest_prefix
         load_grants = (
-            [
-                *load.statements,
-                allow(
-                    ["s3:ListBucket"],
-                    [env.s3_arn(curated_bucket)],
-                    StringLike={"s3:prefix": [f"{manifests}*"]},
-                ),
-                allow(["s3:DeleteObject"], [env.s3_arn(curated_bucket, f"{manifests}*")]),
-            ]
-            if load is not None
+            [*load.statements, *_load_grants(args, env, curated_bucket)] if load is not None else []
+        )
+        alert_grants = (
+            [allow(["lambda:InvokeFunction"], [alert_function_arn])]
+            if alert_function_arn is not None
             else []
         )
         role = service_role(
@@ -112,6 +112,7 @@ class PipelineStateMachine(pulumi.ComponentResource):
                     [env.arn("glue", pulumi.Output.concat("job/", job.name))],
                 ),
                 allow(["sns:Publish"], [topic_arn]),
+                *alert_grants,
                 allow(["kms:Decrypt", "kms:GenerateDataKey*"], [kms_key_arn]),
                 allow(_LOG_DELIVERY_ACTIONS, ["*"]),
                 allow(_XRAY_ACTIONS, ["*"]),
@@ -130,6 +131,14 @@ class PipelineStateMachine(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+        if load is not None:
+            # A policy of its own: it names the role's unique id, known once the role exists.
+            aws.iam.RolePolicy(
+                f"{name}-role-load-status",
+                role=role.id,
+                policy=policy_document(load.status_statements(role.unique_id)),
+                opts=child,
+            )
         definition = pulumi.Output.all(
             crawler.name,
             job.name,
@@ -137,6 +146,7 @@ class PipelineStateMachine(pulumi.ComponentResource):
             pulumi.Output.from_input(curated_bucket),
             load.target if load is not None else None,
             landed_queue.url if landed_queue is not None else None,
+            alert_function_arn,
         ).apply(
             lambda values: pipeline_definition(
                 pipeline=args.pipeline.name,
@@ -147,6 +157,7 @@ class PipelineStateMachine(pulumi.ComponentResource):
                 job_input_keys=(),
                 partition=env.partition,
                 landed_queue_url=values[5],
+                alert_function_arn=values[6],
             ).to_json()
         )
         self.state_machine = aws.sfn.StateMachine(
@@ -181,13 +192,48 @@ def _manifest_load(
 ) -> ManifestLoad | None:
     if target is None or load is None:
         return None
+    pipeline = args.pipeline
     return ManifestLoad(
         bucket=bucket,
-        prefix=args.pipeline.manifest_prefix,
+        prefix=pipeline.manifest_prefix,
         target=target,
         sql=load.sql,
         statement_name=f"{args.qualified_name}-load",
+        pipeline=pipeline.name,
+        attempts_prefix=pipeline.load_attempts_prefix,
+        dead_letter_prefix=pipeline.dead_letter_prefix,
+        max_attempts=pipeline.load.max_attempts,
     )
+
+
+def _load_grants(
+    args: PipelineArgs, env: AwsEnv, curated_bucket: pulumi.Input[str]
+) -> list[Statement]:
+    """The S3, Data API and CloudWatch calls of the load steps beyond running the statement:
+    list, read (as a copy's source) and remove pending manifests, write and count attempt
+    records, write dead letters, read the statement's counts, put the load metrics."""
+    pipeline = args.pipeline
+    manifests, attempts = pipeline.manifest_prefix, pipeline.load_attempts_prefix
+    return [
+        allow(
+            ["s3:ListBucket"],
+            [env.s3_arn(curated_bucket)],
+            StringLike={"s3:prefix": [f"{manifests}*", f"{attempts}*"]},
+        ),
+        allow(["s3:GetObject", "s3:DeleteObject"], [env.s3_arn(curated_bucket, f"{manifests}*")]),
+        allow(
+            ["s3:PutObject"],
+            [
+                env.s3_arn(curated_bucket, f"{attempts}*"),
+                env.s3_arn(curated_bucket, f"{pipeline.dead_letter_prefix}*"),
+            ],
+        ),
+        allow(
+            ["cloudwatch:PutMetricData"],
+            ["*"],
+            StringEquals={"cloudwatch:namespace": METRICS_NAMESPACE},
+        ),
+    ]
 
 
 def _crawler_arn(env: AwsEnv, crawler: aws.glue.Crawler) -> pulumi.Output[str]:

@@ -11,6 +11,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.shared.aws_context import AwsEnv
+
 Statement = dict[str, Any]
 
 # Every role the platform creates lives under this path, so the deploy role's IAM permissions
@@ -44,6 +46,27 @@ def deny(
     if condition:
         statement["Condition"] = condition
     return statement
+
+
+# Step Functions encrypts a machine's definition and execution data with its customer key under
+# this encryption context ("Data at rest encryption in Step Functions", Step Functions Developer
+# Guide); a caller's StartExecution needs kms:GenerateDataKey, its DescribeExecution and
+# GetExecutionHistory with data kms:Decrypt.
+STATES_CONTEXT_KEY = "kms:EncryptionContext:aws:states:stateMachineArn"
+
+
+def execution_data_grant(
+    env: AwsEnv, kms_key_arn: pulumi.Input[str], state_machines: Sequence[pulumi.Input[str]]
+) -> Statement:
+    """The key for the execution data of `state_machines` only, through Step Functions only."""
+    return allow(
+        ["kms:GenerateDataKey", "kms:Decrypt"],
+        [kms_key_arn],
+        StringEquals={
+            STATES_CONTEXT_KEY: list(state_machines),
+            "kms:ViaService": f"states.{env.region}.amazonaws.com",
+        },
+    )
 
 
 def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:

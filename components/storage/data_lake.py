@@ -8,7 +8,7 @@ import pulumi
 
 from components.shared.secure_bucket import BucketRole, SecureBucket, SecureBucketArgs
 from stack_config.base import DataClassification, StrictModel
-from stack_config.lake import RAW_ZONE, LakeSettings, Lifecycle
+from stack_config.lake import CURATED_ZONE, RAW_ZONE, LakeSettings, Lifecycle
 from stack_config.protection import ProtectionSettings
 
 
@@ -63,8 +63,9 @@ class DataLake(pulumi.ComponentResource):
                 zone.lifecycle,
                 kms_key_arn=kms_key_arn,
                 access_logs=logs_target,
-                # Arriving files start pipelines through EventBridge "Object Created" events.
-                eventbridge=zone.name == RAW_ZONE,
+                # Arriving files start pipelines through EventBridge "Object Created" events; the
+                # curated zone's held batches and dead-lettered manifests raise alerts the same way.
+                eventbridge=zone.name in (RAW_ZONE, CURATED_ZONE),
             )
             for zone in args.lake.zones
         }

@@ -1,40 +1,42 @@
-"""The warehouse's database objects, declared from config and created with the admin credentials:
-the load schema, one table per pipeline with its typed columns and its load procedure, the
-database user each pipeline's loader role signs in as and its grants, and the reader roles
-analysts are given.
+"""The warehouse's database objects, declared from config as reconciled resources
+(`components/warehouse/provider.py`): the reader roles, the database user of each pipeline's
+loader (and of the drift build, which may only read the catalog), the load schema with its audit
+and migration tables and the grants on shared objects, and per pipeline its table and its load
+procedure.
 
-Every statement is an `aws.redshiftdata.Statement` run once when it is created (its SQL changing
-replaces it, which runs it again). Two statements that change the same database object never run
-at once (concurrent grants on one object fail in Redshift: "tuple concurrently updated"): the
-schema and the reader roles come first, one after another; then each table's own statements
-(table, columns, procedure, its loader user, grants on the table and the procedure, reader
-grants) run one after another, tables side by side; the loaders' grants on the shared schema and
-COPY role run one at a time across tables. One chain through every statement would make the
-SDK's cycle check walk it for each new statement (quadratic) and exceed Python's recursion limit
-at about a hundred pipelines; this way the longest chain grows by two statements a pipeline. A
-column added to a pipeline's config adds one `ALTER TABLE ... ADD COLUMN` to an existing table.
+Each object's create adopts what already exists, its read inspects the catalog, its delete
+revokes or drops. Grants on one shared object (the schema, the audit table, the COPY role) are
+made by one resource, so no two grants on it ever run at once ("tuple concurrently updated").
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 from pydantic import Field
 
+from components.warehouse.objects import (
+    Role,
+    RoleProvider,
+    Schema,
+    SchemaProvider,
+    User,
+    UserProvider,
+)
 from components.warehouse.sql import (
     TableSpec,
-    add_column,
     check_data_api_target,
-    create_iam_role_user,
     create_load_procedure,
-    create_role,
-    create_schema,
-    create_table,
-    grant_loader,
-    grant_schema_usage,
-    grant_select,
+    iam_role_user,
 )
+from components.warehouse.tables import LoadProcedure, ProcedureProvider, Table, TableProvider
 from stack_config.base import StrictModel
+from stack_config.warehouse import CATALOG_READER_ROLE, Migration, RetypeMigration
+
+# The catalog reader's system permissions: the svv_ views' pages name ACCESS SYSTEM TABLE (a
+# role's permission) and SYSLOG ACCESS UNRESTRICTED (svv_relation_privileges) as what lets a
+# user who is not a superuser see every row; neither gives access to any table's data.
+CATALOG_SYSTEM_PERMISSIONS = ("ACCESS SYSTEM TABLE",)
 
 
 class WarehouseSchemaArgs(StrictModel):
@@ -43,13 +45,19 @@ class WarehouseSchemaArgs(StrictModel):
     schema_name: str
     tables: tuple[TableSpec, ...] = Field(description="One per pipeline, in pipeline order.")
     loaders: dict[str, str] = Field(description="Table name -> IAM role name that loads it.")
+    manifest_prefixes: dict[str, str] = Field(description="Table name -> its manifest prefix.")
     reader_roles: tuple[str, ...] = ()
+    migrations: tuple[Migration, ...] = ()
+    drop_removed_tables: bool = False
+    catalog_reader: str | None = Field(
+        default=None, description="IAM role name of the drift build, which reads the catalog."
+    )
 
 
 class WarehouseSchema(pulumi.ComponentResource):
-    """SQL objects in the warehouse database, each an idempotent-on-create Data API statement."""
+    """SQL objects in the warehouse database, each reconciled with the catalog."""
 
-    statements: list[aws.redshiftdata.Statement]
+    objects: list[pulumi.CustomResource]
 
     def __init__(
         self,
@@ -66,87 +74,149 @@ class WarehouseSchema(pulumi.ComponentResource):
         missing = sorted(t.name for t in args.tables if t.name not in args.loaders)
         if missing:
             raise ValueError(f"WarehouseSchema: tables {missing} have no loader role")
-        self._name, self._secret = name, admin_secret_arn
-        self._sources = pulumi.Output.all(curated_bucket, copy_role_arn)
-        checked = pulumi.Output.from_input(target).apply(_checked_target)
-        # One output per argument, shared by every statement.
-        self._database = checked.apply(lambda t: t["Database"])
-        self._workgroup = checked.apply(lambda t: t.get("WorkgroupName"))
-        self._cluster = checked.apply(lambda t: t.get("ClusterIdentifier"))
-        self.statements = []
-        shared = self._run("schema", create_schema(args.schema_name), after=[])
-        for role in args.reader_roles:
-            shared = self._run(f"role-{role}", create_role(role), after=[shared])
-            shared = self._run(
-                f"role-{role}-usage", grant_schema_usage(args.schema_name, role), after=[shared]
+        self._name, self._args = name, args
+        self._common: dict[str, Any] = {
+            "target": pulumi.Output.from_input(target).apply(_checked_target),
+            "admin_secret_arn": admin_secret_arn,
+        }
+        self.objects = []
+        roles = [self._role(role) for role in args.reader_roles]
+        users = {
+            t.name: self._user(t.name, iam_role_user(args.loaders[t.name])) for t in args.tables
+        }
+        shared: list[pulumi.Resource] = [*roles, *users.values()]
+        if args.catalog_reader is not None:
+            reader = self._declare(
+                Role,
+                RoleProvider(),
+                "catalog-reader",
+                {"role": CATALOG_READER_ROLE, "system": list(CATALOG_SYSTEM_PERMISSIONS)},
             )
-        shared_grants = shared
+            self._user(
+                "drift",
+                iam_role_user(args.catalog_reader),
+                roles=[CATALOG_READER_ROLE],
+                syslog="UNRESTRICTED",
+                after=[reader],
+            )
+            shared.append(reader)
+        loaders = [iam_role_user(args.loaders[t.name]) for t in args.tables]
+        catalog = [f"role:{CATALOG_READER_ROLE}"] if args.catalog_reader is not None else []
+        schema = self._declare(
+            Schema,
+            SchemaProvider(),
+            "schema",
+            {
+                "schema": args.schema_name,
+                "usage": [
+                    *(f"role:{r}" for r in args.reader_roles),
+                    *catalog,
+                    *(f"user:{u}" for u in loaders),
+                ],
+                "loaders": loaders,
+                "ledger_readers": catalog,
+                "copy_role_arn": copy_role_arn,
+            },
+            after=shared,
+        )
         for table in args.tables:
-            shared_grants = self._declare_table(
-                table,
-                args.loaders[table.name],
-                args.reader_roles,
-                after=shared,
-                shared_grants=shared_grants,
-            )
-        self.register_outputs({"statements": [s.id for s in self.statements]})
+            self._table(table, schema, users[table.name], curated_bucket)
+        self.register_outputs({"objects": [o.id for o in self.objects]})
 
-    def _declare_table(
+    def _declare(
+        self,
+        kind: type[pulumi.CustomResource],
+        provider: Any,
+        role: str,
+        props: Mapping[str, Any],
+        *,
+        after: Sequence[pulumi.Resource] = (),
+    ) -> pulumi.CustomResource:
+        resource = kind(
+            provider,
+            f"{self._name}-db-{role}",
+            {**self._common, **props},
+            pulumi.ResourceOptions(parent=self, depends_on=list(after)),
+        )
+        self.objects.append(resource)
+        return resource
+
+    def _role(self, role: str) -> pulumi.CustomResource:
+        return self._declare(Role, RoleProvider(), f"role-{role}", {"role": role, "system": []})
+
+    def _user(
+        self,
+        label: str,
+        user: str,
+        *,
+        roles: Sequence[str] = (),
+        syslog: str = "RESTRICTED",
+        after: Sequence[pulumi.Resource] = (),
+    ) -> pulumi.CustomResource:
+        props = {"user": user, "roles": list(roles), "syslog": syslog}
+        return self._declare(User, UserProvider(), f"user-{label}", props, after=after)
+
+    def _table(
         self,
         table: TableSpec,
-        loader: str,
-        readers: tuple[str, ...],
-        *,
-        after: aws.redshiftdata.Statement,
-        shared_grants: aws.redshiftdata.Statement,
-    ) -> aws.redshiftdata.Statement:
-        """The table's statements; returns the last grant on a shared object, for the next table."""
-        prefix = table.name
-        last = self._run(f"{prefix}-table", create_table(table), after=[after])
-        for column in table.names:
-            last = self._run(f"{prefix}-column-{column}", add_column(table, column), after=[last])
-        last = self._run(
-            f"{prefix}-load-procedure",
-            self._sources.apply(
-                lambda v: create_load_procedure(table, curated_bucket=v[0], copy_role_arn=v[1])
-            ),
-            after=[last],
+        schema: pulumi.Resource,
+        user: pulumi.Resource,
+        curated_bucket: pulumi.Input[str],
+    ) -> None:
+        args, loader = self._args, iam_role_user(self._args.loaders[table.name])
+        declared = self._declare(
+            Table,
+            TableProvider(),
+            f"table-{table.name}",
+            {
+                "schema": table.schema,
+                "table": table.name,
+                "columns": [[n, t] for n, t in table.redshift_columns[1:]],
+                "writer": loader,
+                "readers": list(args.reader_roles),
+                "migrations": _migrations(args.migrations, table.name),
+                "drop_on_delete": args.drop_removed_tables,
+                "curated_bucket": curated_bucket,
+                "manifest_prefix": args.manifest_prefixes[table.name],
+            },
+            after=[schema, user],
         )
-        user = self._run(f"{prefix}-loader", create_iam_role_user(loader), after=[last])
-        grants = self._sources.apply(lambda v: grant_loader(table, loader, v[1]))
-        usage, on_table, execute, copy_role = (grants.apply(_nth(i)) for i in range(4))
-        # The schema and the COPY role are every loader's: their grants wait for the last table's.
-        schema_grant = self._run(f"{prefix}-loader-usage", usage, after=[shared_grants, user])
-        last = self._run(f"{prefix}-loader-grant", on_table, after=[user])
-        last = self._run(f"{prefix}-loader-execute", execute, after=[last])
-        copy_grant = self._run(f"{prefix}-loader-copy-role", copy_role, after=[schema_grant])
-        for role in readers:
-            last = self._run(f"{prefix}-reader-{role}", grant_select(table, role), after=[last])
-        return copy_grant
-
-    def _run(
-        self, role: str, sql: pulumi.Input[str], *, after: list[aws.redshiftdata.Statement]
-    ) -> aws.redshiftdata.Statement:
-        """One statement, run as the admin user once every statement in `after` has run."""
-        statement = aws.redshiftdata.Statement(
-            f"{self._name}-{role}",
-            database=self._database,
-            workgroup_name=self._workgroup,
-            cluster_identifier=self._cluster,
-            secret_arn=self._secret,
-            sql=sql,
-            statement_name=f"{self._name}-{role}"[:500],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(dict.fromkeys(after))),
+        definition = pulumi.Output.from_input(curated_bucket).apply(
+            lambda bucket: create_load_procedure(table, curated_bucket=bucket)
         )
-        self.statements.append(statement)
-        return statement
+        self._declare(
+            LoadProcedure,
+            ProcedureProvider(),
+            f"load-{table.name}",
+            {
+                "schema": table.schema,
+                "name": f"load_{table.name}",
+                "definition": definition,
+                "executor": loader,
+            },
+            after=[declared, user],
+        )
 
 
-def _nth(index: int) -> Callable[[Sequence[str]], str]:
-    def pick(values: Sequence[str]) -> str:
-        return values[index]
+def _migrations(migrations: Sequence[Migration], table: str) -> list[dict[str, Any]]:
+    """A table's migrations as the provider takes them (retype targets as Redshift types)."""
+    from components.warehouse.sql import redshift_type
 
-    return pick
+    found: list[dict[str, Any]] = []
+    for migration in migrations:
+        if migration.table != table:
+            continue
+        entry: dict[str, Any] = {
+            "version": migration.version,
+            "kind": migration.kind,
+            "column": migration.column,
+        }
+        if isinstance(migration, RetypeMigration):
+            entry["to"] = redshift_type(migration.to)
+        elif migration.kind == "rename":
+            entry["to"] = migration.to
+        found.append(entry)
+    return found
 
 
 def _checked_target(target: Mapping[str, str]) -> dict[str, str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.shared.log_group import encrypted_log_group
 from stack_config.warehouse import ServerlessWarehouse
 
 AUDIT_LOGS = ("connectionlog", "userlog", "useractivitylog")
@@ -48,9 +49,26 @@ def build_serverless(
     name: str,
     settings: ServerlessWarehouse,
     inputs: RedshiftInputs,
+    *,
+    log_retention_days: int,
 ) -> tuple[aws.redshiftserverless.Workgroup, aws.redshiftserverless.Namespace]:
-    """The namespace (the data, hence `stateful` options) and the workgroup (the compute)."""
+    """The namespace (the data, hence `stateful` options), its audit log groups, and the
+    workgroup (the compute)."""
     kms_key_arn, copy_role_arn, tags = inputs.kms_key_arn, inputs.copy_role_arn, inputs.tags
+    # Serverless exports each audit log to /aws/redshift/<namespace>/<log type>, into the group of
+    # that name if it exists, else one it creates with no retention (Amazon Redshift Management
+    # Guide, "Audit logging for Amazon Redshift Serverless"): declared first, encrypted, retained.
+    groups = [
+        encrypted_log_group(
+            f"{name}-{log}",
+            log_group_name=f"/aws/redshift/{inputs.physical_name}/{log}",
+            retention_days=log_retention_days,
+            kms_key_arn=kms_key_arn,
+            tags=tags,
+            opts=inputs.child,
+        )
+        for log in AUDIT_LOGS
+    ]
     namespace = aws.redshiftserverless.Namespace(
         f"{name}-namespace",
         namespace_name=inputs.physical_name,
@@ -64,7 +82,7 @@ def build_serverless(
         default_iam_role_arn=copy_role_arn,
         log_exports=list(AUDIT_LOGS),
         tags=tags,
-        opts=inputs.stateful,
+        opts=inputs.stateful.merge(pulumi.ResourceOptions(depends_on=groups)),
     )
     workgroup = aws.redshiftserverless.Workgroup(
         f"{name}-workgroup",

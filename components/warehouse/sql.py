@@ -1,9 +1,11 @@
 """The SQL the platform sends to Redshift, built from validated names only.
 
-Every value that reaches a statement's text is checked against a strict pattern first, so
-nothing from config or from another resource's output can break out of a statement. Tables are
-declared from a pipeline's typed columns; a load (a stored procedure per table) upserts one
-run's files, keeping the latest row per key, so loads are idempotent and commute.
+Every identifier is checked against a strict pattern and then double-quoted, so a column called
+`order` or a schema called `table` is a name, never a keyword, and nothing from config or from
+another resource's output can break out of a statement. Tables are declared from a pipeline's
+typed columns; a load (a stored procedure per table) upserts one run's files, keeping the latest
+row per key, so loads are idempotent and commute, and records what it did in the load schema's
+audit table. COPY uses the warehouse's default IAM role: no statement names a role ARN.
 """
 
 import re
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from stack_config.pipelines import LINEAGE_COLUMN, ColumnType, decimal_parts
+from stack_config.warehouse import REDSHIFT_SYSTEM_COLUMNS
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,126}")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -19,7 +22,6 @@ _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
 _MANIFEST_KEY = re.compile(r"[\w./=-]{1,1024}")
 DATA_API_TARGET_KEYS = ({"WorkgroupName", "Database"}, {"ClusterIdentifier", "Database"})
-"""Every table's first column: the manifest (hence the Glue run) that loaded the row."""
 
 # The Parquet types the ETL job writes for each column type, and the Redshift column that COPY
 # loads them into (COPY maps Parquet columns by position and type).
@@ -31,6 +33,13 @@ REDSHIFT_TYPES: Mapping[ColumnType, str] = {
     "date": "DATE",
     "timestamp": "TIMESTAMP",
 }
+LINEAGE_TYPE = "VARCHAR(1024)"
+AUDIT_TABLE = "_load_audit"
+"""The load schema's record of every load: one row per loaded manifest (`audit_table_ddl`)."""
+MIGRATIONS_TABLE = "_schema_migrations"
+"""The load schema's record of the declared migrations applied to its tables."""
+LOAD_COUNTS = ("staged", "inserted", "replaced", "ignored_older")
+"""The load procedure's OUT arguments, in order: a CALL returns them as one row."""
 
 
 def redshift_type(column_type: ColumnType) -> str:
@@ -52,6 +61,20 @@ def _checked(kind: str, value: str, pattern: re.Pattern[str]) -> str:
     return value
 
 
+def ident(value: str, kind: str = "identifier") -> str:
+    """A checked name as a quoted identifier (keywords such as `order` are names here)."""
+    return f'"{_checked(kind, value, _IDENTIFIER)}"'
+
+
+def literal(value: str) -> str:
+    """A string literal; only ever given checked names."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def qualified(schema: str, name: str) -> str:
+    return f"{ident(schema, 'schema')}.{ident(name, 'table')}"
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """A pipeline's warehouse table: `schema.name` with its curated columns in file order."""
@@ -71,6 +94,8 @@ class TableSpec:
         names = [name for name, _ in self.columns]
         for name in names:
             _checked("column", name, _IDENTIFIER)
+            if name in REDSHIFT_SYSTEM_COLUMNS:
+                raise ValueError(f"table {self.name}: {name!r} is a Redshift system column")
         wanted = [*self.key_columns, self.order_column, *(self.canary_day or ())[:1]]
         missing = [c for c in wanted if c not in names]
         if missing or not self.key_columns or LINEAGE_COLUMN in names:
@@ -78,145 +103,140 @@ class TableSpec:
 
     @property
     def qualified(self) -> str:
-        return f"{self.schema}.{self.name}"
+        return qualified(self.schema, self.name)
 
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.columns)
 
-
-def create_schema(schema: str) -> str:
-    return f"CREATE SCHEMA IF NOT EXISTS {_checked('schema', schema, _IDENTIFIER)}"
-
-
-def create_table(table: TableSpec) -> str:
-    """The table with its lineage column only; `add_column` adds each declared column.
-
-    One statement per column lets a column added to the config become one `ALTER TABLE ... ADD
-    COLUMN` on an existing table, while this statement never changes once deployed.
-    """
-    return f"CREATE TABLE IF NOT EXISTS {table.qualified} ({LINEAGE_COLUMN} VARCHAR(1024))"
-
-
-def add_column(table: TableSpec, column: str) -> str:
-    kind = dict(table.columns)[column]
-    return f"ALTER TABLE {table.qualified} ADD COLUMN {column} {redshift_type(kind)}"
+    @property
+    def redshift_columns(self) -> tuple[tuple[str, str], ...]:
+        """(name, Redshift type) of every column of the table, the lineage column first."""
+        typed = ((name, redshift_type(kind)) for name, kind in self.columns)
+        return ((LINEAGE_COLUMN, LINEAGE_TYPE), *typed)
 
 
 def iam_role_user(role_name: str) -> str:
-    """The database user Redshift maps an IAM role's temporary credentials to."""
-    return f'"IAMR:{_checked("role name", role_name, _ROLE_NAME)}"'
+    """The database user Redshift maps an IAM role's temporary credentials to (unquoted)."""
+    return f"IAMR:{_checked('role name', role_name, _ROLE_NAME)}"
 
 
-def create_iam_role_user(role_name: str) -> str:
-    # PASSWORD DISABLE: the user can only sign in with the role's temporary IAM credentials.
-    return f"CREATE USER {iam_role_user(role_name)} PASSWORD DISABLE"
-
-
-def grant_loader(table: TableSpec, role_name: str, copy_role_arn: str) -> tuple[str, ...]:
-    """What the load needs: the schema, reading and changing the table (LOCK included), running
-    its load procedure, and COPY with the warehouse's COPY role."""
-    user = iam_role_user(role_name)
-    role = _checked("copy role", copy_role_arn, _ROLE_ARN)
-    return (
-        f"GRANT USAGE ON SCHEMA {table.schema} TO {user}",
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table.qualified} TO {user}",
-        f"GRANT EXECUTE ON PROCEDURE {load_procedure_name(table)}(VARCHAR) TO {user}",
-        f"GRANT ASSUMEROLE ON '{role}' TO {user} FOR COPY",
-    )
-
-
-def create_role(role: str) -> str:
-    return f"CREATE ROLE {_checked('role', role, _IDENTIFIER)}"
-
-
-def grant_schema_usage(schema: str, role: str) -> str:
-    schema = _checked("schema", schema, _IDENTIFIER)
-    return f"GRANT USAGE ON SCHEMA {schema} TO ROLE {_checked('role', role, _IDENTIFIER)}"
-
-
-def grant_select(table: TableSpec, role: str) -> str:
-    return f"GRANT SELECT ON {table.qualified} TO ROLE {_checked('role', role, _IDENTIFIER)}"
+def user_ident(user: str) -> str:
+    """A database user name (plain identifier or `IAMR:<role>`) as a quoted identifier."""
+    if user.startswith("IAMR:"):
+        iam_role_user(user.removeprefix("IAMR:"))
+        return f'"{user}"'
+    return ident(user, "user")
 
 
 def load_procedure_name(table: TableSpec) -> str:
-    return f"{table.schema}.load_{table.name}"
+    return f"{ident(table.schema, 'schema')}.{ident('load_' + table.name, 'procedure')}"
+
+
+def load_procedure_signature(table: TableSpec) -> str:
+    """The procedure as GRANT and DROP name it: by its input argument types."""
+    return f"{load_procedure_name(table)}(VARCHAR)"
 
 
 def call_load(table: TableSpec) -> str:
-    """What a pipeline runs per manifest, with the key as the Data API parameter `manifest`."""
+    """What a pipeline runs per manifest, with the key as the Data API parameter `manifest`.
+    The CALL returns one row: the load's counts (`LOAD_COUNTS`)."""
     return f"CALL {load_procedure_name(table)}(:manifest)"
 
 
-def create_load_procedure(table: TableSpec, *, curated_bucket: str, copy_role_arn: str) -> str:
+def audit_table_ddl(schema: str) -> str:
+    """The audit table: per loaded manifest, its table, when, and the load's four counts
+    (`staged = inserted + replaced + ignored_older`)."""
+    counts = ", ".join(f"{ident(c)} BIGINT NOT NULL" for c in LOAD_COUNTS)
+    return (
+        f"CREATE TABLE IF NOT EXISTS {qualified(schema, AUDIT_TABLE)} ("
+        f'"manifest" VARCHAR(1024) NOT NULL, "table_name" VARCHAR(127) NOT NULL,'
+        f' "loaded_at" TIMESTAMP NOT NULL, {counts})'
+    )
+
+
+def migrations_table_ddl(schema: str) -> str:
+    return (
+        f"CREATE TABLE IF NOT EXISTS {qualified(schema, MIGRATIONS_TABLE)} ("
+        '"version" BIGINT NOT NULL, "table_name" VARCHAR(127) NOT NULL, "change" VARCHAR(512)'
+        ' NOT NULL, "applied_at" TIMESTAMP NOT NULL)'
+    )
+
+
+def create_load_procedure(table: TableSpec, *, curated_bucket: str) -> str:
     """The load of one run's files as a stored procedure taking the manifest's key.
 
     The key arrives as a bound parameter and reaches the COPY only through quote_literal, so a
     key cannot change the statement. SECURITY INVOKER (the default): it runs with the loader's
-    own grants. CREATE OR REPLACE makes re-running it (when the columns change) harmless.
+    own grants. The counts are OUT arguments: `CALL` returns them as a one-row result set.
     """
     bucket = _checked("curated bucket", curated_bucket, _BUCKET)
-    role = _checked("copy role", copy_role_arn, _ROLE_ARN)
     copy = (
-        f"EXECUTE 'COPY {table.name}_stage FROM ' || quote_literal('s3://{bucket}/' || _manifest)"
-        f" || ' IAM_ROLE ''{role}'' FORMAT AS PARQUET MANIFEST'"
+        "EXECUTE 'COPY \"_stage\" FROM ' || quote_literal('s3://" + bucket + "/' || _manifest)"
+        " || ' IAM_ROLE default FORMAT AS PARQUET MANIFEST'"
     )
-    # `_manifest`: no column can be called that (column names start with a letter).
-    body = "\n".join(f"  {s};" for s in _load_statements(table, copy=copy, manifest="_manifest"))
+    body = "\n".join(f"  {s};" for s in load_body(table, copy=copy))
+    counts = ", ".join(f"{c} OUT BIGINT" for c in LOAD_COUNTS)
     return (
-        f"CREATE OR REPLACE PROCEDURE {load_procedure_name(table)}(_manifest VARCHAR(1024)) AS $$"
-        f"\nBEGIN\n{body}\nEND;\n$$ LANGUAGE plpgsql"
+        f"CREATE OR REPLACE PROCEDURE {load_procedure_name(table)}"
+        f"(_manifest IN VARCHAR(1024), {counts}) AS $$\nBEGIN\n{body}\nEND;\n$$ LANGUAGE plpgsql"
     )
 
 
-def load_statements(
-    table: TableSpec, *, curated_bucket: str, copy_role_arn: str, manifest_key: str
-) -> tuple[str, ...]:
-    """What the load procedure runs for one manifest key, as plain statements."""
-    bucket = _checked("curated bucket", curated_bucket, _BUCKET)
-    role = _checked("copy role", copy_role_arn, _ROLE_ARN)
-    key = _checked("manifest key", manifest_key, _MANIFEST_KEY)
-    copy = (
-        f"COPY {table.name}_stage FROM 's3://{bucket}/{key}' IAM_ROLE '{role}'"
-        " FORMAT AS PARQUET MANIFEST"
-    )
-    return _load_statements(table, copy=copy, manifest=f"'{key}'")
-
-
-def _load_statements(table: TableSpec, *, copy: str, manifest: str) -> tuple[str, ...]:
-    """One run's files upserted into the table, in one transaction.
+def load_body(table: TableSpec, *, copy: str) -> tuple[str, ...]:
+    """One run's files upserted into the table, in one transaction, and counted.
 
     The table is locked first, so concurrent loads queue instead of failing serialisable
     isolation; within the run the latest row per key wins (ties broken on every column, so the
     choice is deterministic); a table row is replaced only by a row at least as new, so a late
     or repeated load never brings back an older version. Release canaries (`canary_day`) are
-    copied like any row, then left out.
+    copied like any row, then left out. Every column reference is qualified, so no column name
+    can be taken for one of the procedure's arguments.
     """
-    stage, latest, target = f"{table.name}_stage", f"{table.name}_latest", table.qualified
-    columns = ", ".join(table.names)
-    typed = ", ".join(f"{name} {redshift_type(kind)}" for name, kind in table.columns)
-    keys = ", ".join(table.key_columns)
+    target = table.qualified
+    typed = ", ".join(f"{ident(c)} {redshift_type(k)}" for c, k in table.columns)
+    staged = ", ".join(f"_s.{ident(c)}" for c in table.names)
+    ranked = ", ".join(f"_r.{ident(c)}" for c in table.names)
+    latest = ", ".join(f"_l.{ident(c)}" for c in table.names)
+    keys = ", ".join(f"_s.{ident(k)}" for k in table.key_columns)
     others = [c for c in table.names if c not in (table.order_column, *table.key_columns)]
-    order = ", ".join(f"{c} DESC NULLS LAST" for c in (table.order_column, *others))
-    newer = f"{latest}.{table.order_column}"
-    replaced = " AND ".join(f"{target}.{k} = {latest}.{k}" for k in table.key_columns)
-    present = " AND ".join(f"t.{k} = {latest}.{k}" for k in table.key_columns)
+    order = ", ".join(f"_s.{ident(c)} DESC NULLS LAST" for c in (table.order_column, *others))
+    same_key = " AND ".join(f"_t.{ident(k)} = _l.{ident(k)}" for k in table.key_columns)
+    newer, mine = f'_l."{table.order_column}"', f'_t."{table.order_column}"'
     canaries = ""
     if table.canary_day is not None:
         column, day = table.canary_day
-        canaries = f" WHERE CAST({column} AS DATE) <> DATE '{day.isoformat()}'"
+        canaries = f" WHERE CAST(_s.{ident(column)} AS DATE) <> DATE '{day.isoformat()}'"
+    exists = f"EXISTS (SELECT 1 FROM {target} AS _t WHERE {same_key}"
     return (
         f"LOCK {target}",
-        f"CREATE TEMP TABLE {stage} ({typed})",
+        f'CREATE TEMP TABLE "_stage" ({typed})',
         copy,
-        f"CREATE TEMP TABLE {latest} AS SELECT {columns} FROM"
-        f" (SELECT {columns}, ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY {order})"
-        f" AS row_rank FROM {stage}{canaries}) AS ranked WHERE row_rank = 1",
-        f"DELETE FROM {target} USING {latest}"
-        f" WHERE {replaced} AND {target}.{table.order_column} <= {newer}",
-        f"INSERT INTO {target} ({columns}, {LINEAGE_COLUMN})"
-        f" SELECT {columns}, {manifest} FROM {latest}"
-        f" WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {present})",
-        f"DROP TABLE {stage}",
-        f"DROP TABLE {latest}",
+        f'CREATE TEMP TABLE "_latest" AS SELECT {ranked} FROM'
+        f" (SELECT {staged}, ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY {order})"
+        f' AS "_rank" FROM "_stage" AS _s{canaries}) AS _r WHERE _r."_rank" = 1',
+        'SELECT COUNT(*) INTO staged FROM "_latest" AS _l',
+        f'SELECT COUNT(*) INTO inserted FROM "_latest" AS _l WHERE NOT {exists})',
+        f'SELECT COUNT(*) INTO replaced FROM "_latest" AS _l WHERE {exists} AND {mine} <= {newer})',
+        f'SELECT COUNT(*) INTO ignored_older FROM "_latest" AS _l WHERE {exists}'
+        f" AND {mine} > {newer})",
+        # Redshift's DELETE takes no alias for its target: the target's columns are qualified.
+        f'DELETE FROM {target} USING "_latest" AS _l WHERE'
+        f" {same_key.replace('_t.', target + '.')} AND {mine.replace('_t.', target + '.')}"
+        f" <= {newer}",
+        f'INSERT INTO {target} ({", ".join(ident(c) for c in table.names)}, "{LINEAGE_COLUMN}")'
+        f' SELECT {latest}, _manifest FROM "_latest" AS _l WHERE NOT {exists})',
+        f'INSERT INTO {qualified(table.schema, AUDIT_TABLE)} ("manifest", "table_name",'
+        f' "loaded_at", {", ".join(ident(c) for c in LOAD_COUNTS)}) VALUES (_manifest,'
+        f" {literal(table.name)}, GETDATE(), {', '.join(LOAD_COUNTS)})",
+        'DROP TABLE "_stage"',
+        'DROP TABLE "_latest"',
     )
+
+
+def check_manifest_key(key: str) -> str:
+    return _checked("manifest key", key, _MANIFEST_KEY)
+
+
+def check_role_arn(arn: str) -> str:
+    return _checked("copy role", arn, _ROLE_ARN)

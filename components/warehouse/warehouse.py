@@ -79,7 +79,9 @@ class Warehouse(pulumi.ComponentResource):
         )
         database = settings.database_name
         if isinstance(settings, ServerlessWarehouse):
-            workgroup, namespace = build_serverless(name, settings, inputs)
+            workgroup, namespace = build_serverless(
+                name, settings, inputs, log_retention_days=args.log_retention_days
+            )
             self.resource_arn = workgroup.arn
             self.admin_secret_arn = namespace.admin_password_secret_arn
             self._credentials = allow(["redshift-serverless:GetCredentials"], [workgroup.arn])
@@ -114,15 +116,33 @@ class Warehouse(pulumi.ComponentResource):
         )
 
     def load_statements(self) -> list[Statement]:
-        """What a state machine's role needs to run and poll its load (`sql.call_load`)."""
+        """What a state machine's role needs to run its load (`sql.call_load`)."""
         return [
             allow(["redshift-data:ExecuteStatement"], [self.resource_arn]),
             self._credentials,
-            # Describe cannot be scoped to a resource; the condition limits it to own statements.
+        ]
+
+    @staticmethod
+    def load_status_statements(role_unique_id: pulumi.Input[str]) -> list[Statement]:
+        """What a role needs to poll its loads and read their counts, from any of its sessions.
+
+        Statement ids are no resource IAM can name, so the statements are limited to the ones
+        the role's sessions started: `statement-owner-iam-userid` is the starter's
+        `aws:userid`, `<role unique id>:<session name>` for a role (IAM User Guide, "Unique
+        identifiers"). `${aws:userid}` itself would also pin the session, and a poll from
+        another session of the same role would be denied (grafana/redshift-datasource #836);
+        the Data API lets any session of the role describe them (Amazon Redshift Management
+        Guide, "Query editor v2" permissions: without the condition, statements of others in
+        the same IAM role are readable)."""
+        return [
             allow(
-                ["redshift-data:DescribeStatement"],
+                ["redshift-data:DescribeStatement", "redshift-data:GetStatementResult"],
                 ["*"],
-                StringEquals={"redshift-data:statement-owner-iam-userid": "${aws:userid}"},
+                StringLike={
+                    "redshift-data:statement-owner-iam-userid": pulumi.Output.concat(
+                        role_unique_id, ":*"
+                    )
+                },
             ),
         ]
 

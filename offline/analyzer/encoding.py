@@ -40,6 +40,14 @@ _POLICY_TYPES: Final[dict[int, PolicyType]] = {
 }
 
 
+_SEVERITIES: Final[dict[int, str]] = {
+    analyzer_pb2.POLICY_SEVERITY_LOW: "low",
+    analyzer_pb2.POLICY_SEVERITY_MEDIUM: "medium",
+    analyzer_pb2.POLICY_SEVERITY_HIGH: "high",
+    analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
+}
+
+
 def secret(value: Any) -> dict[str, Any]:
     """Marks a captured input value as secret, encoded as the engine sends secrets."""
     return {_SIG_KEY: _SECRET_SIG, "value": value}
@@ -59,6 +67,8 @@ def policy_info(raw: analyzer_pb2.PolicyInfo) -> PolicyInfo:
         config_schema=schema,
         display_name=raw.displayName,
         remediation=raw.remediation_steps,
+        severity=_SEVERITIES.get(raw.severity, ""),
+        tags=tuple(raw.tags),
     )
 
 

@@ -36,11 +36,19 @@ class PolicyInfo:
     config_schema: Mapping[str, Any] | None
     display_name: str = ""
     remediation: str = ""
+    severity: str = ""  # low, medium, high, critical; "" when the pack gives none
+    tags: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
         """The display name when the pack gives one (this pack's: "<rule id> <name>")."""
         return self.display_name or self.name
+
+    @property
+    def rule_id(self) -> str:
+        """This pack's rule id (the display name's first word when it is one), else the name."""
+        first = self.display_name.split(" ", 1)[0]
+        return first if _RULE_ID.match(first) else self.name
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,9 @@ class PolicyReport:
     timings: Timings
     stderr: str = field(repr=False)
     not_applicable: tuple[NotApplicable, ...] = ()
+    # Policies that could not run on a resource because a value was unknown at preview (the
+    # engine reports them as advisory "can't run policy ... during preview" diagnostics).
+    unjudged: tuple[Violation, ...] = ()
 
     @property
     def mandatory(self) -> tuple[Violation, ...]:
@@ -124,6 +135,18 @@ class PolicyReport:
     @property
     def waivers(self) -> tuple[NotApplicable, ...]:
         return tuple(n for n in self.not_applicable if n.waiver)
+
+
+_RULE_ID = re.compile(r"^[A-Z]+-\d+$")
+_PREVIEW_UNKNOWN = re.compile(
+    r"^can't run policy '[^']*' from policy pack '[^']*' during preview: "
+)
+
+
+def unknown_at_preview(violation: Violation) -> str | None:
+    """The reason, if the diagnostic says a policy could not run on a value unknown at preview."""
+    match = _PREVIEW_UNKNOWN.match(violation.message)
+    return None if match is None else violation.message[match.end() :]
 
 
 def urn_name(urn: str) -> str:

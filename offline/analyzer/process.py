@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import IO, Any, Final, cast
 
 import grpc  # type: ignore[import-untyped, unused-ignore]
-import yaml  # type: ignore[import-untyped, unused-ignore]
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
 from offline.analyzer.model import PolicyPackError
+from policies.framework.yaml_file import YamlFileError, read_yaml
 
 ENGINE_ADDRESS: Final = "127.0.0.1:0"
 
@@ -123,9 +123,12 @@ class Pending:
     def __init__(self, method: str, future: Any, process: PackProcess) -> None:
         self._method, self._future, self._process = method, future, process
 
-    def result(self, *, optional: bool = False) -> Any:
+    def result(self, *, optional: bool = False, timeout: float | None = None) -> Any:
         try:
-            return self._future.result()
+            return self._future.result(timeout=timeout)
+        except grpc.FutureTimeoutError:
+            problem = f"{self._method} got no answer within {timeout:g}s"
+            raise PolicyPackError(self._process.describe(problem)) from None
         except grpc.RpcError as err:
             if optional and err.code() == grpc.StatusCode.UNIMPLEMENTED:
                 return None
@@ -134,21 +137,37 @@ class Pending:
 
 
 class Rpc:
-    """Analyzer client whose calls share the run's deadline and report failures with stderr."""
+    """Analyzer client whose calls report failures with stderr. The pack's start (handshake,
+    configuration) shares the run's deadline; after it, a call fails only when the pack leaves it
+    unanswered for `call_timeout` while it is awaited, so a large stack on a busy machine is not
+    cut off by a budget for the whole run, only a pack that stops answering."""
 
-    def __init__(self, port: int, deadline: float, process: PackProcess) -> None:
+    def __init__(
+        self, port: int, deadline: float, process: PackProcess, call_timeout: float
+    ) -> None:
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_CHANNEL_OPTIONS)
         self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
         self._deadline = deadline
+        self._call_timeout = call_timeout
+        self._started = False
         self._process = process
 
+    def started(self) -> None:
+        """The pack is configured: awaited answers from now on get `call_timeout` each."""
+        self._started = True
+
     def call(self, method: str, request: Any, *, optional: bool = False) -> Any:
-        return self.send(method, request).result(optional=optional)
+        return self.send(method, request).result(optional=optional, timeout=self.wait)
+
+    @property
+    def wait(self) -> float | None:
+        """How long an awaited answer may take once the pack runs (None before: the deadline)."""
+        return self._call_timeout if self._started else None
 
     def send(self, method: str, request: Any) -> Pending:
         """Start a call without waiting for its answer (calls are served concurrently)."""
-        remaining = self._deadline - time.monotonic()
-        if remaining <= 0:
+        remaining = None if self._started else self._deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
             raise PolicyPackError(self._process.describe(f"timed out before {method}"))
         future = getattr(self._stub, method).future(request, timeout=remaining, wait_for_ready=True)
         return Pending(method, future, self._process)
@@ -160,8 +179,8 @@ class Rpc:
 def load_policy_project(pack_dir: Path) -> str | None:
     path = pack_dir / "PulumiPolicy.yaml"
     try:
-        project = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        project = read_yaml(path) or {}
+    except YamlFileError as exc:
         raise PolicyPackError(f"failed to load Pulumi policy project at {pack_dir}: {exc}") from exc
     runtime = project.get("runtime")
     name = runtime.get("name") if isinstance(runtime, Mapping) else runtime

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from offline.analyzer.model import NotApplicable, PolicyInfo, PolicyReport, Violation
+from offline.analyzer.model import (
+    NotApplicable,
+    PolicyInfo,
+    PolicyReport,
+    Violation,
+    unknown_at_preview,
+)
 
 
 def render_report(report: PolicyReport) -> str:
@@ -33,6 +39,7 @@ def render_report(report: PolicyReport) -> str:
             detail = v.message.removeprefix(v.description).strip() or v.description
             lines += [f"  - {v.resource_name} ({v.urn or 'stack'})", f"      {detail}"]
     lines += _waivers(report.waivers, policies)
+    lines += _unjudged(report.unjudged, policies)
     return "\n".join(lines) + "\n"
 
 
@@ -54,4 +61,20 @@ def _waivers(waivers: tuple[NotApplicable, ...], policies: dict[str, PolicyInfo]
         info = policies.get(waiver.policy_name)
         title = info.title if info is not None else waiver.policy_name
         lines += [f"  - {title}: {line}" for line in waiver.reason.splitlines()]
+    return lines
+
+
+def _unjudged(unjudged: tuple[Violation, ...], policies: dict[str, PolicyInfo]) -> list[str]:
+    if not unjudged:
+        return []
+    lines = [
+        "",
+        f"{len(unjudged)} judgement(s) left to the deployment: a value the rule needs is computed "
+        "by AWS and unknown at preview (the engine runs the rule again at `pulumi up`):",
+    ]
+    for item in sorted(unjudged, key=lambda v: (v.policy_name, v.urn)):
+        info = policies.get(item.policy_name)
+        title = info.title if info is not None else item.policy_name
+        reason = unknown_at_preview(item) or item.message
+        lines.append(f"  - {title}: {item.resource_name or 'stack'}: {reason}")
     return lines

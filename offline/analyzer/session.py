@@ -40,6 +40,7 @@ from offline.analyzer.model import (
     PolicyReport,
     Timings,
     Violation,
+    unknown_at_preview,
 )
 from offline.analyzer.process import (
     ENGINE_ADDRESS,
@@ -159,7 +160,7 @@ class PolicySession:
                     self._waiting.append(record)
                     return
         if self._error is None:
-            self._send(record)
+            self._send_or_keep_error(record)
 
     def finish(self, resources: Sequence[Mapping[str, Any]]) -> PolicyReport:
         """Gather every Analyze answer, run AnalyzeStack over `resources`, stop the pack."""
@@ -173,7 +174,7 @@ class PolicySession:
         # Answers in the order of the captured resources, whichever thread sent them.
         order = {urn_of(r): index for index, r in enumerate(resources)}
         sent = sorted(self._sent, key=lambda pair: order.get(pair[0], len(order)))
-        answers = [(urn, call.result()) for urn, call in sent]
+        answers = [(urn, call.result(timeout=self._rpc.wait)) for urn, call in sent]
         violations = [v for urn, answer in answers for v in _answered(self._info, urn, answer)]
         skipped = [n for urn, answer in answers for n in _not_applicable(answer, urn)]
         analyzed = time.monotonic()
@@ -185,6 +186,8 @@ class PolicySession:
         stacked = time.monotonic()
         stderr = self.close()
         done = time.monotonic()
+        unjudged = [v for v in violations if unknown_at_preview(v) is not None]
+        violations = [v for v in violations if unknown_at_preview(v) is None]
         marks = self._marks
         timings = Timings(
             marks["startup"] - self._started,
@@ -194,7 +197,9 @@ class PolicySession:
             done - stacked,
             done - self._started,
         )
-        return PolicyReport(self._info, tuple(violations), timings, stderr, tuple(skipped))
+        return PolicyReport(
+            self._info, tuple(violations), timings, stderr, tuple(skipped), tuple(unjudged)
+        )
 
     def close(self) -> str:
         """Stop the pack (idempotent) and return its stderr."""
@@ -206,7 +211,7 @@ class PolicySession:
         try:
             port = self._process.port(timeout)
             self._marks["startup"] = time.monotonic()
-            rpc = Rpc(port, self._deadline, self._process)
+            rpc = Rpc(port, self._deadline, self._process, timeout)
             self._rpc = rpc
             info = _prepare(
                 rpc,
@@ -217,6 +222,7 @@ class PolicySession:
                 project=self._project,
             )
             self._marks["configured"] = time.monotonic()
+            rpc.started()
             with self._lock:
                 for record in self._waiting:
                     self._send(record)
@@ -225,6 +231,13 @@ class PolicySession:
                 self._info = info
         except BaseException as err:
             self._error = err
+
+    def _send_or_keep_error(self, record: Mapping[str, Any]) -> None:
+        # A pack that fails is reported by `finish`; the program that registers is not stopped.
+        try:
+            self._send(record)
+        except PolicyPackError as err:
+            self._error = self._error or err
 
     def _send(self, record: Mapping[str, Any]) -> None:
         assert self._rpc is not None

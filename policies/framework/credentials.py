@@ -2,7 +2,8 @@
 
 Names: password, passphrase, secret, token, api key, private key, credential(s), access key,
 auth, signing key, HMAC, verification. A name ending in a reference or context suffix (_ARN,
-KeyId, Name, Region, Ssl, ...) says where a secret lives or how it is used, not the secret.
+KeyId, Name, Region, Ssl, Behavior, Protocol, ...) says where a secret lives or how it is used,
+not the secret.
 Values: AWS access keys, GitHub, Slack and Stripe tokens, private keys in PEM, credentials in a
 URL, Slack webhook URLs. Values that point at a secret store (an ARN, a KMS secrets-provider URI,
 `{{resolve:...}}`) are references.
@@ -20,7 +21,7 @@ SECRET_NAME = re.compile(
 REFERENCE_NAME = re.compile(
     r"(_|[a-z])(arn|id|ids|name|param|parameter|path|type|mode|length|enabled|version|policy"
     r"|location|uri|url|duration|validity|ttl|expiry|rotation|scopes?|region|host|port"
-    r"|algorithm|format|header|issuer|audience|endpoint|ssl|tls)$",
+    r"|algorithm|format|header|issuer|audience|endpoint|ssl|tls|behaviou?r|protocol|method)$",
     re.I,
 )
 REFERENCE_VALUE = re.compile(
@@ -77,3 +78,38 @@ def literal_credential(value: object) -> bool:
     if not isinstance(value, str) or len(value) < 6 or REFERENCE_VALUE.match(value):
         return False
     return not _ENUM.match(value) and value.lower() not in ("true", "false")
+
+
+# Text that is shown to people (a pull-request comment, a log's tail) is redacted with the same
+# shapes and names, so one definition decides both what SEC-010 reports and what is hidden.
+REDACTED = "[redacted]"
+_PRIVATE_KEY_BLOCK = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)"
+)
+_SECRET_KEY_IN_TEXT = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+# A name, its separator, and (looked ahead at, so that a value may itself be the next name) the
+# value it introduces.
+_NAMED_VALUE = re.compile(
+    r"(?P<name>[A-Za-z_][\w.-]*)[\"']?\s*[:=]\s*[\"']?(?=(?P<value>[^\s\"',;&:=]+))"
+)
+
+
+def redact(text: str) -> str:
+    """`text` with every credential replaced by `[redacted]`: values of a credential's shape
+    (private keys whole), AWS secret access keys, and the literal value after a credential's
+    name (`AWS_SECRET_ACCESS_KEY=...`, `"password": "..."`)."""
+    text = _PRIVATE_KEY_BLOCK.sub(REDACTED, text)
+    for _kind, pattern, needle in _SHAPES:
+        if needle is None or needle in text:
+            text = pattern.sub(REDACTED, text)
+    text = _SECRET_KEY_IN_TEXT.sub(lambda m: REDACTED if aws_secret_key(m[0]) else m[0], text)
+    spans = [
+        match.span("value")
+        for match in _NAMED_VALUE.finditer(text)
+        if match["value"] != REDACTED
+        and credential_name(match["name"])
+        and literal_credential(match["value"])
+    ]
+    for start, end in reversed(spans):
+        text = text[:start] + REDACTED + text[end:]
+    return text

@@ -11,10 +11,11 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import Field, ValidationError
 
 from policies.framework.model import StrictModel
+from policies.framework.validation import describe
+from policies.framework.yaml_file import YamlFileError, read_yaml
 
 
 class ExceptionsFileError(ValueError):
@@ -40,30 +41,39 @@ class Waiver:
     active: bool
     grant: RuleException
     note: str = ""
+    days_left: int | None = None
 
     def reason(self, findings: int) -> str:
-        """The not-applicable reason the offline check reads as a waiver (WAIVER_PREFIX)."""
+        """The not-applicable reason the offline check reads as a waiver (WAIVER_PREFIX); an
+        exception about to expire says so, so that it never lapses unnoticed."""
         g = self.grant
+        soon = ""
+        if self.days_left is not None and self.days_left <= EXPIRES_SOON_DAYS:
+            soon = f", expires in {self.days_left} day(s)"
         return (
             f"{WAIVER_PREFIX}{g.rule} for {g.resource!r} ({findings} finding(s); "
-            f"owner {g.owner}, until {g.expires.isoformat()}): {g.reason}"
+            f"owner {g.owner}, until {g.expires.isoformat()}{soon}): {g.reason}"
         )
 
 
 # Read by offline/analyzer/model.py: keep the two in step.
 WAIVER_PREFIX = "waived by exception "
+# How far ahead an active exception's expiry is announced with each finding it waives.
+EXPIRES_SOON_DAYS = 30
 
 
 def load_exceptions(path: Path) -> ExceptionsFile:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ExceptionsFileError(f"{path.name}: cannot read exceptions file: {exc}") from exc
+        raw = read_yaml(path, source=path.name)
+    except YamlFileError as exc:
+        message = f"{exc.where}: cannot read exceptions file: {exc.problem}"
+        raise ExceptionsFileError(message) from exc
     try:
         return ExceptionsFile.model_validate(raw if raw is not None else {})
     except ValidationError as exc:
         problems = "; ".join(
-            f"{_location(err['loc'], raw)}: {err['msg']}" for err in exc.errors(include_url=False)
+            f"{_location(err['loc'], raw)}: {describe(err).message}"
+            for err in exc.errors(include_url=False)
         )
         raise ExceptionsFileError(f"{path.name}: {problems}") from exc
 
@@ -101,6 +111,7 @@ def waiver_for(
             active=True,
             grant=grant,
             note=f" [until {grant.expires.isoformat()}, owner {grant.owner}: {grant.reason}]",
+            days_left=(grant.expires - today).days,
         )
     latest = max(matches, key=lambda e: e.expires)
     return Waiver(

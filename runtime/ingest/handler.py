@@ -31,6 +31,9 @@ KNOWN_FORMATS: dict[str, FileFormat] = {
 PROBE_BYTES = 64 * 1024
 SOURCE_ETAG_METADATA = "source-etag"
 REASON_METADATA = "quarantine-reason"
+DETAIL_METADATA = "quarantine-detail"
+# S3 user metadata travels in HTTP headers: US-ASCII, and at most 2 KB for all of it.
+_DETAIL_LIMIT = 512
 _MISSING_CODES = frozenset({"NoSuchKey", "NotFound", "404"})
 _CHANGED_CODES = frozenset({"PreconditionFailed", "412"})
 _EMPTY_RANGE_CODES = frozenset({"InvalidRange", "416"})
@@ -324,12 +327,22 @@ def _after_missing(ref: ObjectRef, config: Config, s3: Any) -> Result:
     return _quarantined(ref, target, Problem(reason, "already in quarantine"))
 
 
+def metadata_text(text: str) -> str:
+    """`text` as an S3 metadata value: ASCII (other characters escaped), one line, bounded."""
+    flat = " ".join(text.split()).encode("ascii", "backslashreplace").decode("ascii")
+    return flat if len(flat) <= _DETAIL_LIMIT else flat[: _DETAIL_LIMIT - 3] + "..."
+
+
 def quarantine(ref: ObjectRef, problem: Problem, config: Config, s3: Any) -> Result:
     """Copy this version under the quarantine prefix, then delete the source if unchanged."""
     target = quarantine_key(ref.key, config)
     extra = {
         "CopySourceIfMatch": f'"{ref.etag}"',
-        "Metadata": {SOURCE_ETAG_METADATA: ref.etag, REASON_METADATA: problem.reason},
+        "Metadata": {
+            SOURCE_ETAG_METADATA: ref.etag,
+            REASON_METADATA: problem.reason,
+            DETAIL_METADATA: metadata_text(problem.detail),
+        },
         "MetadataDirective": "REPLACE",
     }
     try:

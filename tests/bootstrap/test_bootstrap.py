@@ -19,6 +19,7 @@ from offline.mocks import MOCK_ACCOUNT_ID, Registration
 from offline.policy_check import load_policy_config
 from offline.report import to_json_resources
 from tests.components.helpers import by_name, children_of, policy_statements
+from tests.stacks import FIXTURE_STACKS
 
 PROJECT = "data-platform-bootstrap"
 MAIN = PROJECT_ROOT / "bootstrap" / "__main__.py"
@@ -28,13 +29,15 @@ KEY_ID = generated_uuid("aws:kms/key:Key", "pulumi-key-key")
 KEY_ARN = f"arn:aws:kms:eu-west-1:{MOCK_ACCOUNT_ID}:key/{KEY_ID}"
 
 
-def _run(backend: Mapping[str, Any] = BACKEND) -> dict[str, Registration]:
+def _run(
+    backend: Mapping[str, Any] = BACKEND, region: str = "eu-west-1"
+) -> dict[str, Registration]:
     resources = capture_program(
         lambda: runpy.run_path(str(MAIN), run_name="__main__"),
         project=PROJECT,
         stack="account-prod",
         region="eu-west-1",
-        config={"aws:region": "eu-west-1", f"{PROJECT}:backend": json.dumps(backend)},
+        config={"aws:region": region, f"{PROJECT}:backend": json.dumps(backend)},
     )
     return by_name(resources)
 
@@ -140,7 +143,7 @@ def test_no_mandatory_policy_is_violated(declared: dict[str, Registration]) -> N
     report = run_policy_pack(
         pack,
         to_json_resources(list(declared.values())),
-        config=load_policy_config(pack, "prod"),
+        config=load_policy_config(FIXTURE_STACKS / "policies", "prod"),
     )
     assert report.mandatory == ()
 
@@ -169,7 +172,43 @@ def test_outputs_are_the_pulumi_login_values() -> None:
 def test_an_invalid_config_names_the_key() -> None:
     with pytest.raises(Exception, match=r"backend\.environment") as error:
         _run({**BACKEND, "environment": "production"})
-    assert "Input should be" in str(error.value)
+    assert "backend.environment: must be 'dev', 'test', 'staging' or 'prod'" in str(error.value)
+    assert "(got 'production')" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("backend", "region", "message"),
+    [
+        pytest.param(
+            BACKEND,
+            "eu-wset-1",
+            "aws:region: must be an AWS region of the pulumi-aws SDK's Region list, such as"
+            " eu-west-1; did you mean eu-west-1? (got 'eu-wset-1')",
+            id="region-typo",
+        ),
+        pytest.param(
+            {**BACKEND, "release": {"stacks": ["dev"], "delivery_account_id": 210987654321}},
+            "eu-west-1",
+            "backend.release.delivery_account_id: must be a 12-digit AWS account id in quotes;"
+            " got the number 210987654321",
+            id="unquoted-account-id",
+        ),
+        pytest.param(
+            {**BACKEND, "cost_center": False},
+            "eu-west-1",
+            "backend.cost_center: must be 1-256 letters, digits, spaces or _.:/=+-@; got the"
+            " boolean false",
+            id="boolean-cost-center",
+        ),
+    ],
+)
+def test_bootstrap_config_is_explained_in_the_projects_words(
+    backend: Mapping[str, Any], region: str, message: str
+) -> None:
+    with pytest.raises(pulumi.RunError) as error:
+        _run(backend, region)
+    assert message in str(error.value)
+    assert "Input should" not in str(error.value)
 
 
 def test_the_project_is_separate_and_reuses_the_main_environment() -> None:

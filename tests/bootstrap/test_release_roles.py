@@ -1,7 +1,9 @@
 """Bootstrap's release roles in an environment's account: each trusts only the delivery account's
 build roles of its own kind, with the external id; deploy manages the platform's services in its
 account and region and the platform's own roles, nothing else, never itself or the state;
-preview reads configuration but no data."""
+preview reads configuration but no data; drift also reads the warehouse catalog through the Data
+API, never the admin secret; the pull-request role exists only for the stacks pull requests
+preview here and reads no other stack's state."""
 
 import json
 import runpy
@@ -16,15 +18,17 @@ from offline.policy_check import load_policy_config
 from offline.report import to_json_resources
 from tests.components.delivery.policy_evaluation import decision
 from tests.components.helpers import by_name, policy_statements
+from tests.stacks import FIXTURE_STACKS
 
 PROJECT = "data-platform-bootstrap"
 MAIN = PROJECT_ROOT / "bootstrap" / "__main__.py"
 DELIVERY = "210987654321"
-BACKEND = {
+RELEASE: dict[str, Any] = {"delivery_account_id": DELIVERY, "stacks": ["prod"]}
+BACKEND: dict[str, Any] = {
     "environment": "prod",
     "owner": "platform-team",
     "cost_center": "CC-1040",
-    "release": {"delivery_account_id": DELIVERY, "stacks": ["prod"]},
+    "release": RELEASE,
 }
 ACCOUNT = MOCK_ACCOUNT_ID
 STATE = f"arn:aws:s3:::data-platform-state-{ACCOUNT}"
@@ -65,8 +69,8 @@ def _statements(resources: dict[str, Registration], role: str) -> list[dict[str,
     ("role", "builds"),
     [
         ("deploy", [f"{BUILD}-deploy"]),
-        ("preview", [f"{BUILD}-preview", f"{BUILD}-drift",
-                     f"arn:aws:iam::{DELIVERY}:role/data-platform/data-platform-release-pull-requests"]),
+        ("preview", [f"{BUILD}-preview"]),
+        ("drift", [f"{BUILD}-drift"]),
     ],
 )  # fmt: skip
 def test_a_role_trusts_only_the_delivery_accounts_builds_of_its_kind(
@@ -96,6 +100,42 @@ def test_one_account_for_everything_trusts_its_own_builds() -> None:
         f"arn:aws:iam::{ACCOUNT}:role/data-platform/data-platform-release-{s}-deploy"
         for s in ("dev", "prod")
     ]
+
+
+PULL_REQUESTS = {**BACKEND, "release": {**RELEASE, "pull_request_stacks": ["prod"]}}
+PR_BUILD = f"arn:aws:iam::{DELIVERY}:role/data-platform/data-platform-release-pull-requests"
+
+
+def test_pull_requests_reach_nothing_in_an_account_by_default(
+    declared: dict[str, Registration],
+) -> None:
+    trusted = [
+        p
+        for r in declared.values()
+        if r.type == "aws:iam/role:Role"
+        for s in json.loads(r.inputs["assumeRolePolicy"])["Statement"]
+        for p in s["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+    ]
+    assert trusted and PR_BUILD not in trusted
+    assert "release-pull-request" not in declared
+
+
+def test_the_pull_request_role_trusts_only_the_pull_request_build() -> None:
+    resources = _run(PULL_REQUESTS)
+    assert _trust(resources, "pull-request")["Condition"]["ArnEquals"] == {
+        "aws:PrincipalArn": [PR_BUILD]
+    }
+    inputs = resources["release-pull-request"].inputs
+    assert (inputs["name"], inputs["path"]) == (
+        "data-platform-release-pull-request",
+        "/data-platform-release/",
+    )
+
+
+def test_pull_request_stacks_must_be_released_here() -> None:
+    backend = {**BACKEND, "release": {**RELEASE, "pull_request_stacks": ["dev"]}}
+    with pytest.raises(Exception, match=r"pull_request_stacks names dev, not in stacks \(prod\)"):
+        _run(backend)
 
 
 def test_no_release_roles_without_a_release(declared: dict[str, Registration]) -> None:
@@ -162,8 +202,9 @@ def test_deploy_attaches_no_managed_policy(declared: dict[str, Registration]) ->
         for r in declared.values()
         if r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
     ]
-    assert attached == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    assert attached == ["arn:aws:iam::aws:policy/ReadOnlyAccess"] * 2
     assert declared["release-preview-managed-0"].inputs["role"] == "data-platform-release-preview"
+    assert declared["release-drift-managed-0"].inputs["role"] == "data-platform-release-drift"
 
 
 PREVIEW_DECISIONS = [
@@ -186,12 +227,80 @@ def test_preview_reads_its_state_and_program_but_no_data(
     assert decision(_statements(declared, "preview"), action, resource, {}) == expected
 
 
+OWN = {
+    "redshift-data:statement-owner-iam-userid": ["AROADRIFT:release-1"],
+    "aws:userid": ["AROADRIFT:release-1"],
+}
+PLATFORM = {"aws:ResourceTag/Project": ["data-platform"]}
+DRIFT_DECISIONS = [
+    ("s3:GetObject", f"{STATE}/.pulumi/stacks/data-platform/prod.json", {}, "allow"),
+    ("kms:Decrypt", REGIONAL.format("kms", "key/k"),
+     {"kms:ResourceAliases": ["alias/data-platform-prod"]}, "allow"),
+    ("redshift-data:ExecuteStatement", REGIONAL.format("redshift", "cluster:data-platform-prod"),
+     PLATFORM, "allow"),
+    ("redshift-data:ExecuteStatement", REGIONAL.format("redshift-serverless", "workgroup/1a2b"),
+     PLATFORM, "allow"),
+    ("redshift-data:ExecuteStatement", REGIONAL.format("redshift-serverless", "workgroup/1a2b"),
+     {"aws:ResourceTag/Project": ["another"]}, "implicit-deny"),
+    ("redshift-data:GetStatementResult", "*", OWN, "allow"),
+    ("redshift-data:DescribeStatement", "*", OWN, "allow"),
+    ("redshift-data:GetStatementResult", "*",
+     {**OWN, "redshift-data:statement-owner-iam-userid": ["AROAOTHER:someone"]}, "implicit-deny"),
+    ("redshift-serverless:GetCredentials", REGIONAL.format("redshift-serverless", "workgroup/1a2b"),
+     PLATFORM, "allow"),
+    ("redshift:GetClusterCredentialsWithIAM",
+     REGIONAL.format("redshift", "dbname:data-platform-prod/warehouse"), {}, "allow"),
+    ("secretsmanager:GetSecretValue",
+     REGIONAL.format("secretsmanager", "secret:redshift!data-platform-prod-admin-x"), {}, "deny"),
+    ("s3:GetObject", LAKE.format("raw", "orders/part-1.csv"), {}, "deny"),
+    ("logs:GetLogEvents", REGIONAL.format("logs", "log-group:x"), {}, "deny"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("action", "resource", "context", "expected"), DRIFT_DECISIONS)
+def test_drift_refreshes_and_reads_the_warehouse_catalog_but_no_secret(
+    declared: dict[str, Registration],
+    action: str,
+    resource: str,
+    context: dict[str, list[str]],
+    expected: str,
+) -> None:
+    assert decision(_statements(declared, "drift"), action, resource, context) == expected
+
+
+PR_DECISIONS = [
+    ("s3:GetObject", f"{STATE}/.pulumi/stacks/data-platform/prod.json", "allow"),
+    ("s3:GetObject", f"{STATE}/.pulumi/meta.yaml", "allow"),
+    ("s3:PutObject", f"{STATE}/.pulumi/locks/organization/data-platform/prod/x.json", "allow"),
+    # Another stack of the account: neither its state, nor its history, nor its lock.
+    ("s3:GetObject", f"{STATE}/.pulumi/stacks/data-platform/dev.json", "deny"),
+    ("s3:GetObject", f"{STATE}/.pulumi/history/data-platform/prod/prod-1.checkpoint.json", "deny"),
+    ("s3:PutObject", f"{STATE}/.pulumi/locks/organization/data-platform/dev/x.json",
+     "implicit-deny"),
+    ("s3:GetObject", LAKE.format("artifacts", "glue/orders/etl_job.py"), "deny"),
+    ("kms:Decrypt", REGIONAL.format("kms", "key/k"), "implicit-deny"),
+    ("redshift-data:ExecuteStatement", REGIONAL.format("redshift", "cluster:data-platform-prod"),
+     "implicit-deny"),
+    ("secretsmanager:GetSecretValue", REGIONAL.format("secretsmanager", "secret:x"), "deny"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("action", "resource", "expected"), PR_DECISIONS)
+def test_the_pull_request_role_reads_only_its_stacks_state(
+    action: str, resource: str, expected: str
+) -> None:
+    statements = _statements(_run(PULL_REQUESTS), "pull-request")
+    assert decision(statements, action, resource, {}) == expected
+
+
 def test_no_mandatory_policy_is_violated_by_the_release_roles(
     declared: dict[str, Registration],
 ) -> None:
     pack = PROJECT_ROOT / "policies"
     report = run_policy_pack(
-        pack, to_json_resources(list(declared.values())), config=load_policy_config(pack, "prod")
+        pack,
+        to_json_resources(list(declared.values())),
+        config=load_policy_config(FIXTURE_STACKS / "policies", "prod"),
     )
     assert report.mandatory == ()
     assert not [v for v in report.violations if v.policy_name == "iam-no-aws-managed-full-access"]

@@ -153,6 +153,7 @@ def test_every_make_target_exists(name: str) -> None:
     assert set(used) <= targets
 
 
+@pytest.mark.stack_files
 @pytest.mark.parametrize("name", ALL_SPECS)
 @pytest.mark.parametrize("stack", available_stacks())
 def test_every_repository_path_exists_for_every_stack(name: str, stack: str) -> None:
@@ -165,6 +166,7 @@ def test_every_repository_path_exists_for_every_stack(name: str, stack: str) -> 
             assert path.exists(), f"{name}: {word} ({path}) does not exist"
 
 
+@pytest.mark.stack_files
 @pytest.mark.parametrize("stack", available_stacks())
 def test_pulumi_steps_use_the_stacks_policy_pack_config(stack: str) -> None:
     pack = "--policy-pack policies --policy-pack-config"
@@ -228,7 +230,10 @@ def test_the_stage_preview_keeps_its_plan_and_exports_the_approval_link() -> Non
     assert spec["env"]["exported-variables"] == [PREVIEW_URL]
     build = spec["phases"]["build"]["commands"]
     assert f'export {PREVIEW_URL}="$CODEBUILD_BUILD_URL"' in build
-    assert build[-1] == 'test "$(cat build/preview/status)" -eq 0'
+    assert build[-2] == 'test "$(cat build/preview/status)" -eq 0'
+    # Then the permission-broadening gate of a stage without an approval of its own.
+    assert build[-1].startswith(".venv/bin/python -m review.broadening ")
+    assert '--stage-approval "${STAGE_APPROVAL' in build[-1]
     assert spec["artifacts"]["files"] == ["build/preview/**/*"]
 
 

@@ -50,10 +50,10 @@ def _template(capture: ReleaseCapture, rule: str) -> str:
 
 
 def test_the_failure_alerts_point_to_rollback_and_the_procedure(
-    release_capture: ReleaseCapture,
+    fixture_release_capture: ReleaseCapture,
 ) -> None:
-    failed = _template(release_capture, "release-deploy-failed")
+    failed = _template(fixture_release_capture, "release-deploy-failed")
     assert failed.startswith('"A deploy or its verification failed: <type> at <time>: <detail>. ')
     assert "rolls back" in failed and f"docs/delivery.md, {SECTION}" in failed
-    release = _template(release_capture, "release-pipeline-failed")
+    release = _template(fixture_release_capture, "release-pipeline-failed")
     assert release == '"The release failed: <type> at <time>: <detail>"'

@@ -12,10 +12,10 @@ import pytest
 from cost.docs import captured
 from cost.model import changes, estimate
 from cost.prices import load_prices
-from offline.capture import read_stack_values
+from tests.stacks import fixture_values
 
 PRICES = load_prices("eu-west-1")
-DEV = captured("dev")
+DEV = captured("dev", fixture_values("dev"))
 
 
 def _add_endpoint(platform: dict[str, Any]) -> None:
@@ -35,7 +35,7 @@ def _provisioned(platform: dict[str, Any]) -> None:
 
 
 def _variant(edit: Callable[[dict[str, Any]], None]) -> list[dict[str, Any]]:
-    values = copy.deepcopy(read_stack_values("dev"))
+    values = copy.deepcopy(fixture_values("dev"))
     edit(values["data-platform:platform"])
     return captured("dev", values)
 

@@ -1,4 +1,5 @@
-"""docs/costs.md and the README's cost parts are generated, fresh, and agree with `make check`."""
+"""docs/costs.md and the README's cost parts are generated from the stack files, fresh, and agree
+with `make check`; a stale one names the command that refreshes it."""
 
 from __future__ import annotations
 
@@ -8,23 +9,25 @@ import pytest
 
 from cost import docs
 from offline.check import main as check
+from tests.generated import assert_fresh
 
-RENDERED = docs.render_all()
-
-
-def test_costs_doc_is_fresh() -> None:
-    assert docs.OUTPUT.read_text(encoding="utf-8") == RENDERED[0], (
-        "docs/costs.md is stale: run python -m cost.docs"
-    )
+pytestmark = pytest.mark.stack_files
 
 
-def test_readme_cost_parts_are_fresh() -> None:
-    assert docs.README.read_text(encoding="utf-8") == RENDERED[1], (
-        "README.md's cost table or sample is stale: run python -m cost.docs"
-    )
+@pytest.fixture(scope="module")
+def rendered() -> tuple[str, str]:
+    return docs.render_all()
 
 
-@pytest.mark.parametrize("stack", docs.STACKS)
+def test_costs_doc_is_fresh(rendered: tuple[str, str]) -> None:
+    assert_fresh(docs.OUTPUT, rendered[0])
+
+
+def test_readme_cost_parts_are_fresh(rendered: tuple[str, str]) -> None:
+    assert_fresh(docs.README, rendered[1])
+
+
+@pytest.mark.parametrize("stack", docs.priced_stacks())
 def test_make_check_prints_the_idle_cost_the_doc_states(
     stack: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

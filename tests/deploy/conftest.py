@@ -20,6 +20,7 @@ from moto import mock_aws
 
 from offline.capture import PROJECT_ROOT
 from offline.placeholders import EXAMPLE_ACCOUNT_ID
+from tests.stacks import FIXTURE_STACKS
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
@@ -41,6 +42,8 @@ elif args[:2] == ["stack", "ls"]:
     print(json.dumps([{{"name": name}} for name in names]))
 elif args[:2] == ["stack", "export"]:
     print(json.dumps(behaviour.get("export", {{}})))
+elif args[:1] == ["preview"] and "preview" in behaviour:
+    print(pathlib.Path(behaviour["preview"]).read_text(), end="")
 elif args[:2] == ["stack", "init"]:
     behaviour["stacks"].append(args[2])
     (here / "behaviour.json").write_text(json.dumps(behaviour))
@@ -97,15 +100,15 @@ def fake_pulumi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, project: Path) 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of the project's stack-level files, the dev stack in account ACCOUNT."""
+    """A project of the fixture stacks `dev` and `prod` (tests/stacks.py), in account ACCOUNT."""
     root = tmp_path / "project"
     (root / "policies" / "config").mkdir(parents=True)
     shutil.copy(PROJECT_ROOT / "Pulumi.yaml", root)
     for stack in ("dev", "prod"):
-        text = (PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text()
+        text = (FIXTURE_STACKS / f"Pulumi.{stack}.yaml").read_text()
         (root / f"Pulumi.{stack}.yaml").write_text(text.replace(EXAMPLE_ACCOUNT_ID, ACCOUNT))
         shutil.copy(
-            PROJECT_ROOT / "policies" / "config" / f"{stack}.json", root / "policies" / "config"
+            FIXTURE_STACKS / "policies" / "config" / f"{stack}.json", root / "policies" / "config"
         )
     shutil.copy(PROJECT_ROOT / "policies" / "PulumiPolicy.yaml", root / "policies")
     python = root / "policies" / ".venv" / "bin" / "python"

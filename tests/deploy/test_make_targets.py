@@ -3,6 +3,7 @@ runs it, and the destructive or file-writing targets never act on a default stac
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -80,3 +81,15 @@ def test_confirmations_are_skipped_only_from_the_command_line(
     assert not any(switch in exported.split() for switch in switches)
     given = command("YES=1", "RETAIN=1", env={})
     assert all(switch in given.split() for switch in switches)
+
+
+def test_make_help_lists_every_documented_target_with_its_line() -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    documented = re.findall(r"^## (.+)\n([a-z][a-z-]*):", makefile, re.MULTILINE)
+    done = subprocess.run(
+        ["make", "-s", "help"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    listed = [line.split(None, 2)[1:] for line in done.stdout.splitlines()]
+    assert listed == [[target, doc] for doc, target in documented]
+    assert {"check", "test", "docs", "urn-pins", "help"} <= {target for target, _ in listed}

@@ -11,7 +11,6 @@ import yaml
 
 from deploy import new_stack
 from offline import check
-from offline.capture import PROJECT_ROOT
 from tests.deploy.conftest import ACCOUNT
 
 
@@ -19,13 +18,16 @@ def _run(project: Path, *args: str) -> int:
     return new_stack.main(["--root", str(project), *args])
 
 
-def test_staging_starts_from_prod_with_its_own_environment(project: Path) -> None:
+def test_staging_starts_from_prod_with_its_own_environment(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert _run(project, "--stack", "staging") == new_stack.EXIT_OK
     text = (project / "Pulumi.staging.yaml").read_text()
     prod = yaml.safe_load((project / "Pulumi.prod.yaml").read_text())["config"]
     prod["data-platform:platform"]["environment"] = "staging"
     assert yaml.safe_load(text)["config"] == prod
     assert text.startswith("# Stack staging: made by `make new-stack` from Pulumi.prod.yaml")
+    assert "Then: make docs; make check STACK=staging;" in capsys.readouterr().out
     assert "# The account key of bootstrap/" in text  # the template's comments are kept
     written = json.loads((project / "policies/config/staging.json").read_text())
     expected = json.loads((project / "policies/config/prod.json").read_text())
@@ -40,6 +42,8 @@ def test_a_second_region_in_another_account(project: Path) -> None:
     assert values["aws:region"] == "eu-central-1"
     delivery = values["data-platform:platform"]["delivery"]
     assert delivery["state_backend_url"] == "s3://data-platform-state-444455556666"
+    # The secrets provider's key is the account key of the new region, as bootstrap/ makes it.
+    assert delivery["secrets_provider"] == "awskms://alias/data-platform-state?region=eu-central-1"
 
 
 def test_the_stacks_own_secrets_keys_are_not_copied(project: Path) -> None:
@@ -63,10 +67,28 @@ def test_the_stacks_own_secrets_keys_are_not_copied(project: Path) -> None:
         ),
         (
             ["--stack", "qa", "--environment", "test", "--region", "mars-1"],
-            "aws:region: must be an AWS region code",
+            "REGION 'mars-1': must be an AWS region of the pulumi-aws SDK's Region list",
+        ),
+        (
+            ["--stack", "qa", "--environment", "test", "--region", "eu-wset-1"],
+            "REGION 'eu-wset-1': must be an AWS region of the pulumi-aws SDK's Region list, such"
+            " as eu-west-1; did you mean eu-west-1?",
+        ),
+        (
+            ["--stack", "qa", "--environment", "test", "--account", "12345"],
+            "ACCOUNT '12345': must be a 12-digit AWS account id",
         ),
     ],
-    ids=["exists", "no environment", "bad name", "no template", "same names", "bad region"],
+    ids=[
+        "exists",
+        "no environment",
+        "bad name",
+        "no template",
+        "same names",
+        "bad region",
+        "region typo",
+        "short account",
+    ],
 )
 def test_what_cannot_be_created_is_refused_and_nothing_written(
     project: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
@@ -87,7 +109,7 @@ def test_a_new_stack_checks_without_advisory_findings_for_its_environment(
 ) -> None:
     assert _run(project, "--stack", "qa", "--environment", "test") == 0
     capsys.readouterr()
-    _check(project, "qa", PROJECT_ROOT / "policies/config/dev.json")
+    _check(project, "qa", project / "policies/config/dev.json")
     copied = capsys.readouterr().out
     assert "has Environment='test'; allowed: dev" in copied  # what copying dev.json gives
     _check(project, "qa", project / "policies/config/qa.json")

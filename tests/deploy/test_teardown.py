@@ -94,6 +94,23 @@ def test_retain_keeps_the_data_and_says_what_it_costs_and_how_to_remove_it(
     assert "leaves a final snapshot" not in output  # the cluster is kept, not deleted
 
 
+def test_the_plan_and_its_retain_cost_come_before_the_prerequisites(
+    fake_pulumi: FakePulumi, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No AWS credentials at all: the plan, with what RETAIN=1 keeps and costs, is still shown.
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert _run(fake_pulumi.project, "prod", "--retain") == 1
+    output = capsys.readouterr().out
+    plan, missing = output.index("They cost $1,735.88/month"), output.index("prerequisite(s)")
+    assert output.startswith("Tearing down stack 'prod' (eu-west-1):")
+    assert plan < missing
+    assert fake_pulumi.commands() == []
+
+
 @pytest.mark.parametrize("answer", ["yes\n", "y\n", "dev\n", "\n"])
 def test_nothing_runs_without_the_typed_stack_name(
     ready: FakePulumi, quick: None, monkeypatch: pytest.MonkeyPatch, answer: str

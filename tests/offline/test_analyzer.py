@@ -210,10 +210,13 @@ def test_stack_wide_violation_is_filed_under_the_root_stack() -> None:
     )
 
 
-def test_unknown_input_is_reported_against_the_resource_without_crashing() -> None:
+def test_unknown_input_is_left_to_the_deployment_against_the_resource() -> None:
     report = _run(_resources(tags=UNKNOWN))
 
-    assert report.violations == (
+    # The engine's advisory "can't run policy ... during preview" is not a violation: the report
+    # keeps it apart, as a judgement the deployment makes.
+    assert report.violations == ()
+    assert report.unjudged == (
         Violation(
             "bucket-tagged",
             "offline-fixture",
@@ -225,6 +228,9 @@ def test_unknown_input_is_reported_against_the_resource_without_crashing() -> No
             "advisory",
         ),
     )
+    rendered = render_report(report)
+    assert "1 judgement(s) left to the deployment" in rendered
+    assert "string value at .tags can't be known during preview" in rendered
 
 
 def test_secret_input_reaches_the_policy_unwrapped() -> None:

@@ -1,4 +1,5 @@
-"""The real program runs offline for every stack; protection follows config, not stack names."""
+"""The real program runs offline for every stack; protection follows config, not stack names.
+Specifics are pinned on the fixture stacks; the user's stacks must only use nothing deprecated."""
 
 import copy
 import gc
@@ -6,6 +7,7 @@ import json
 import logging
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 
 import pulumi.runtime.resource as sdk_resource
 import pytest
@@ -17,17 +19,17 @@ from offline.capture import (
     StackNotFoundError,
     capture_stack,
     engine_config,
-    read_stack_values,
 )
 from offline.mocks import Registration
 from offline.report import to_json_resources
 from stack_config import StackConfigError
+from tests.stacks import FIXTURE_STACKS, fixture_values, user_stacks
 
 RunMocked = Callable[[Callable[[], object]], tuple[Registration, ...]]
 
 
 def test_protection_comes_from_config_values_not_the_stack_name() -> None:
-    values = copy.deepcopy(read_stack_values("prod"))
+    values = copy.deepcopy(fixture_values("prod"))
     values["data-platform:platform"]["protection"] = {
         "protect": False,
         "retain_on_delete": False,
@@ -39,7 +41,7 @@ def test_protection_comes_from_config_values_not_the_stack_name() -> None:
 
 
 def test_invalid_config_registers_nothing() -> None:
-    values = copy.deepcopy(read_stack_values("dev"))
+    values = copy.deepcopy(fixture_values("dev"))
     values["data-platform:platform"]["lake"]["zones"][1]["name"] = "Bad Name"
     with pytest.raises(StackConfigError, match=r"platform\.lake\.zones\[1\]\.name"):
         capture_stack("dev", values=values)
@@ -49,14 +51,16 @@ def test_unknown_stack_lists_the_available_ones() -> None:
     with pytest.raises(
         StackNotFoundError, match=r"unknown stack 'qa'.*available: delivery, dev, prod"
     ):
-        capture_stack("qa")
+        capture_stack("qa", FIXTURE_STACKS)
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", user_stacks())
 def test_program_uses_no_deprecated_resources_or_arguments(
-    stack: str, caplog: pytest.LogCaptureFixture
+    stack: str, user_captures: dict[str, Capture], caplog: pytest.LogCaptureFixture
 ) -> None:
-    capture_stack(stack)  # warm-up: import-time notices of deprecated SDK classes are not ours
+    # The session's captures were the warm-up: import-time notices of deprecated SDK classes
+    # are not the program's.
+    assert stack in user_captures
     with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
         warnings.simplefilter("always")
         capture_stack(stack)
@@ -66,7 +70,7 @@ def test_program_uses_no_deprecated_resources_or_arguments(
 
 
 def test_a_lake_only_stack_without_optional_layers_evaluates() -> None:
-    values = copy.deepcopy(read_stack_values("dev"))
+    values = copy.deepcopy(fixture_values("dev"))
     for optional in ("network", "warehouse", "delivery", "pipelines"):
         del values["data-platform:platform"][optional]
     types = {r.type for r in capture_stack("dev", values=values).resources}
@@ -105,11 +109,11 @@ def test_a_caller_that_disabled_the_cyclic_collector_keeps_it_disabled(
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_the_fast_capture_is_byte_identical_to_the_sdks_full_work(
-    stack: str, shipped_captures: dict[str, Capture]
+    stack: str, fixture_root: Path, fixture_captures: dict[str, Capture]
 ) -> None:
     # The check skips source positions and the final collection; neither may change a byte.
-    full = capture_stack(stack, source_positions=True, reclaim=True)
-    fast = shipped_captures[stack]
+    full = capture_stack(stack, fixture_root, source_positions=True, reclaim=True)
+    fast = fixture_captures[stack]
     assert json.dumps(to_json_resources(fast.resources)) == json.dumps(
         to_json_resources(full.resources)
     )
@@ -127,7 +131,7 @@ def test_source_positions_are_skipped_during_the_run_and_restored_after(
 
 def test_every_registration_reaches_on_register_as_it_happens() -> None:
     seen: list[Registration] = []
-    capture = capture_stack("dev", on_register=seen.append)
+    capture = capture_stack("dev", values=fixture_values("dev"), on_register=seen.append)
     assert seen == list(capture.resources)
 
 

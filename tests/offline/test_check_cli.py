@@ -1,4 +1,5 @@
-"""`make check` end to end: the offline check as a subprocess, as CI and users run it.
+"""`make check` end to end: the offline check as a subprocess, as CI and users run it, on
+projects made of the fixture stacks (tests/stacks.py).
 
 Violations come from real inputs: a copy of the project whose stack file declares an
 `Environment` tag value the stack's policy config does not allow.
@@ -13,7 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from offline import status
 from offline.capture import PROJECT_ROOT
+from tests.offline.reports import sarif
+from tests.stacks import FIXTURE_STACKS, fixture_project
 
 PACK_NAME = "data-platform-guardrails"
 
@@ -31,9 +35,9 @@ def check_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_check_summarises_and_writes_json(stack: str, tmp_path: Path) -> None:
+def test_check_summarises_and_writes_json(stack: str, tmp_path: Path, fixture_root: Path) -> None:
     out = tmp_path / "capture.json"
-    result = check_cli("--stack", stack, "--json", str(out))
+    result = check_cli("--stack", stack, "--json", str(out), "--root", str(fixture_root))
     assert result.returncode == 0, result.stderr
     assert f"Offline check of stack '{stack}'" in result.stdout
     assert "lake (dataplatform:storage:DataLake)" in result.stdout
@@ -52,8 +56,8 @@ def test_check_summarises_and_writes_json(stack: str, tmp_path: Path) -> None:
     assert "mandatory policy violation" not in result.stderr
 
 
-def test_unknown_stack_exits_2_with_a_clear_message() -> None:
-    result = check_cli("--stack", "staging")
+def test_unknown_stack_exits_2_with_a_clear_message(fixture_root: Path) -> None:
+    result = check_cli("--stack", "staging", "--root", str(fixture_root))
     assert result.returncode == 2
     assert "unknown stack 'staging'" in result.stderr
     assert "available: delivery, dev, prod" in result.stderr
@@ -62,7 +66,7 @@ def test_unknown_stack_exits_2_with_a_clear_message() -> None:
 def test_invalid_config_exits_2_naming_the_key(tmp_path: Path) -> None:
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(PROJECT_ROOT / name, tmp_path / name)
-    broken = (PROJECT_ROOT / "Pulumi.dev.yaml").read_text().replace("name: curated", "name: Cur")
+    broken = (FIXTURE_STACKS / "Pulumi.dev.yaml").read_text().replace("name: curated", "name: Cur")
     (tmp_path / "Pulumi.dev.yaml").write_text(broken)
     result = check_cli("--stack", "dev", "--root", str(tmp_path))
     assert result.returncode == 2
@@ -78,20 +82,14 @@ def test_missing_stack_argument_is_a_usage_error() -> None:
 
 
 def _project(root: Path, stacks: dict[str, str]) -> Path:
-    """A copy of the project (program, pack) with stack files derived from the shipped ones.
+    """A fixture project (program, pack, the fixture stacks and their policy configs) with stack
+    files derived from the fixture ones.
 
-    `stacks` maps a stack name to the shipped stack file it copies with `environment: staging`.
+    `stacks` maps a stack name to the fixture stack file it copies with `environment: staging`.
     """
-    root.mkdir()
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(PROJECT_ROOT / name, root / name)
-    shutil.copytree(
-        PROJECT_ROOT / "policies",
-        root / "policies",
-        ignore=shutil.ignore_patterns("__pycache__", "venv"),
-    )
+    fixture_project(root)
     for stack, source in stacks.items():
-        text = (PROJECT_ROOT / f"Pulumi.{source}.yaml").read_text()
+        text = (FIXTURE_STACKS / f"Pulumi.{source}.yaml").read_text()
         staged = text.replace(f"environment: {source}", "environment: staging")
         assert staged != text
         (root / f"Pulumi.{stack}.yaml").write_text(staged)
@@ -150,15 +148,13 @@ def test_missing_policy_config_exits_2_with_a_clear_message(tmp_path: Path) -> N
 
 
 def test_invalid_policy_config_exits_2(tmp_path: Path) -> None:
-    pack = tmp_path / "pack"
-    shutil.copytree(
-        PROJECT_ROOT / "policies", pack, ignore=shutil.ignore_patterns("__pycache__", "venv")
-    )
+    root = fixture_project(tmp_path / "project")
+    pack = root / "policies"
     config = json.loads((pack / "config" / "dev.json").read_text())
     config["required-tags"] = "strict"
     (pack / "config" / "dev.json").write_text(json.dumps(config))
 
-    result = check_cli("--stack", "dev", "--policy-pack", str(pack))
+    result = check_cli("--stack", "dev", "--root", str(root), "--policy-pack", str(pack))
 
     assert result.returncode == 2
     assert "parsing enforcement level for 'required-tags': 'strict' is not one of" in (
@@ -186,7 +182,6 @@ aws.cloudwatch.LogGroup(
 def _dev_with_unencrypted_log_group(root: Path) -> Path:
     """The dev stack's program plus one log group without a customer-managed key."""
     root = _project(root, {})
-    shutil.copy(PROJECT_ROOT / "Pulumi.dev.yaml", root / "Pulumi.dev.yaml")
     with (root / "__main__.py").open("a") as program:
         program.write(UNENCRYPTED_LOG_GROUP)
     return root
@@ -194,20 +189,32 @@ def _dev_with_unencrypted_log_group(root: Path) -> Path:
 
 def test_unencrypted_log_group_fails_the_dev_check_naming_the_rule(tmp_path: Path) -> None:
     root = _dev_with_unencrypted_log_group(tmp_path / "project")
+    report = tmp_path / "findings.sarif"
 
-    result = check_cli("--stack", "dev", "--root", str(root))
+    result = check_cli("--stack", "dev", "--root", str(root), "--report", str(report))
 
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == status.VIOLATIONS, result.stdout + result.stderr
     assert "ENC-005 log-group-kms [mandatory]" in result.stdout
     assert "  - unencrypted-audit (" in result.stdout
     assert "has no kmsKeyId (a customer-managed KMS key is required)" in result.stdout
     assert "1 mandatory policy violation(s) in stack 'dev'" in result.stderr
     assert "  Remediation: Set kms_key_id on the LogGroup" in result.stdout
+    (run,) = sarif(report)["runs"]
+    (finding,) = [r for r in run["results"] if r["ruleId"] == "ENC-005"]
+    lines = root.joinpath("__main__.py").read_text().splitlines()
+    declared = 1 + next(i for i, line in enumerate(lines) if "aws.cloudwatch.LogGroup(" in line)
+    assert finding["level"] == "error"
+    assert finding["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "__main__.py", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": declared},
+    }
+    assert finding["locations"][0]["logicalLocations"][0]["name"] == "unencrypted-audit"
+    assert run["invocations"][0]["exitCode"] == status.VIOLATIONS
 
 
 def test_a_policy_config_can_still_make_encryption_advisory(tmp_path: Path) -> None:
     root = _dev_with_unencrypted_log_group(tmp_path / "project")
-    config = json.loads((PROJECT_ROOT / "policies" / "config" / "dev.json").read_text())
+    config = json.loads((root / "policies" / "config" / "dev.json").read_text())
     config["log-group-kms"]["enforcementLevel"] = "advisory"
     relaxed = tmp_path / "relaxed.json"
     relaxed.write_text(json.dumps(config))
@@ -248,16 +255,33 @@ def test_waived_findings_are_counted_and_name_their_exception(tmp_path: Path) ->
 
 def test_a_malformed_exceptions_file_is_named_without_a_traceback(tmp_path: Path) -> None:
     root = _project(tmp_path / "project", {})
-    shutil.copy(PROJECT_ROOT / "Pulumi.dev.yaml", root / "Pulumi.dev.yaml")
     (root / "policies" / "exceptions.yaml").write_text(
         "exceptions:\n  - rule: ENC-005\n    resource: audit\n    reason: too short\n"
     )
 
     result = check_cli("--stack", "dev", "--root", str(root))
 
-    assert result.returncode == 1
-    assert "exceptions.yaml: exceptions[0] (ENC-005 audit).reason: String should have" in (
+    assert result.returncode == status.PACK_FAILED
+    assert "exceptions.yaml: exceptions[0] (ENC-005 audit).reason: must be at least 10" in (
         result.stderr
     )
-    assert "exceptions[0] (ENC-005 audit).owner: Field required" in result.stderr
+    assert "exceptions[0] (ENC-005 audit).owner: required key is missing" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_failing_stack_program_exits_3_with_its_line_and_the_findings_before(
+    tmp_path: Path,
+) -> None:
+    root = _dev_with_unencrypted_log_group(tmp_path / "project")
+    with (root / "__main__.py").open("a") as program:
+        program.write("raise RuntimeError('the audit sink is not configured')\n")
+    failing_line = len((root / "__main__.py").read_text().splitlines())
+
+    result = check_cli("--stack", "dev", "--root", str(root))
+
+    assert result.returncode == status.PROGRAM_FAILED, result.stdout + result.stderr
+    assert (
+        "the program raised RuntimeError: the audit sink is not configured "
+        f"(at __main__.py:{failing_line})"
+    ) in result.stderr
+    assert "ENC-005 log-group-kms [mandatory]" in result.stdout

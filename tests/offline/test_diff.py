@@ -14,12 +14,10 @@ import pytest
 
 from offline.capture import PROJECT_ROOT
 from tests.review.helpers import table_rows
+from tests.stacks import FIXTURE_STACKS, project_files
 
 VENV = Path(sys.executable).parent.parent
 WINDOW = re.compile(r"deletion_window_days: \d+")
-SKIPPED = frozenset(
-    {".git", ".venv", "venv", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build"}
-)
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -28,33 +26,14 @@ def _git(repo: Path, *args: str) -> str:
     ).stdout
 
 
-def _project_files() -> list[str]:
-    # Tracked and untracked-but-not-ignored files; a pipeline's source artifact has no .git, so
-    # there the tree is walked, leaving out virtualenvs, caches and build output.
-    listed = subprocess.run(
-        ["git", "-C", str(PROJECT_ROOT), "ls-files", "-z", "--cached", "--others",
-         "--exclude-standard"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
-    if listed.returncode == 0:
-        return [name for name in listed.stdout.split("\0") if name]
-    return [
-        path.relative_to(PROJECT_ROOT).as_posix()
-        for path in PROJECT_ROOT.rglob("*")
-        if path.is_file()
-        and not SKIPPED.intersection(path.relative_to(PROJECT_ROOT).parts)
-        and path.suffix != ".pyc"
-    ]
-
-
 def _repo_from_current_tree(destination: Path) -> Path:
-    for name in _project_files():
+    for name in project_files():
         source = PROJECT_ROOT / name
         if source.is_file():
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination / name)
+    # The diff of the fixture dev stack, whatever the user's dev stack holds.
+    shutil.copy2(FIXTURE_STACKS / "Pulumi.dev.yaml", destination / "Pulumi.dev.yaml")
     _git(destination, "init", "--quiet", "--initial-branch=main")
     _git(destination, "add", "--all")
     _git(

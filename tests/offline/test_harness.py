@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from offline.capture import OFFLINE_SECRET
-from offline.harness import ProgramError, capture, load_program
+from offline.harness import ProgramError, capture, check_program, load_program
 from offline.invokes import answer_invoke
 from offline.testing import ViolationsOf
 from tests.offline.test_check_cli import check_cli as _check
@@ -104,7 +104,7 @@ def test_secure_config_reaches_the_program_as_a_secret(tmp_path: Path) -> None:
         "cn-north-1",
         ("hook:token",),
     )
-    declared = {r.name: r for r in capture(program)}
+    declared = {r.name: r for r in capture(program).registrations}
     parameter, topic = declared["token"], declared["alerts"]
     assert parameter.inputs["value"] == {
         SIG: "1b47061264138c4ac30d75fd1eb44270",
@@ -117,7 +117,7 @@ def test_a_broken_stack_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: p\nruntime: python\n")
     (tmp_path / "__main__.py").write_text("")
     (tmp_path / "Pulumi.dev.yaml").write_text("config: [\n")
-    with pytest.raises(ProgramError, match=r"Pulumi\.dev\.yaml: not valid YAML"):
+    with pytest.raises(ProgramError, match=r"Pulumi\.dev\.yaml:2:1: not valid YAML"):
         load_program(tmp_path, "dev")
 
 
@@ -180,9 +180,97 @@ def test_a_config_secret_in_plain_configuration_is_still_reported(
         "             command={'script_location': 's3://b/k.py'},\n"
         "             default_arguments={'--db-password': password})\n",
     )
-    (job,) = capture(load_program(root, "test"))
-    assert job.inputs["defaultArguments"][SIG] == "1b47061264138c4ac30d75fd1eb44270"
+    (job,) = [r for r in capture(load_program(root, "test")).registrations if r.name == "export"]
+    # On the wire the secret stays where the program put it, inside the map.
+    password = job.inputs["defaultArguments"]["--db-password"]
+    assert password == {SIG: "1b47061264138c4ac30d75fd1eb44270", "value": OFFLINE_SECRET}
     found = policy_violations(root, stack="test", policy_config={"required-tags": "disabled"})
     assert [(v.policy_name, v.resource_name) for v in found] == [
         ("no-plaintext-credential-inputs", "export")
     ]
+
+
+@pytest.mark.parametrize(
+    ("stack", "message"),
+    [
+        pytest.param(
+            "prdo",
+            "no stack file {root}/Pulumi.prdo.yaml; stacks in {root}: dev, prod (did you mean "
+            "'prod'?)",
+            id="misspelt",
+        ),
+        pytest.param(
+            "qa", "no stack file {root}/Pulumi.qa.yaml; stacks in {root}: dev, prod", id="missing"
+        ),
+    ],
+)
+def test_a_missing_or_misspelt_stack_file_is_a_usage_error(
+    tmp_path: Path, stack: str, message: str
+) -> None:
+    root = _program(tmp_path / "app", "dev", "  aws:region: eu-west-1\n", "")
+    (root / "Pulumi.prod.yaml").write_text("config: {}\n")
+    with pytest.raises(ProgramError) as raised:
+        load_program(root, stack)
+    assert str(raised.value) == message.format(root=root)
+
+
+def test_project_config_defaults_apply_and_what_the_check_cannot_use_is_noted(
+    tmp_path: Path,
+) -> None:
+    root = _program(tmp_path / "app", "dev", "  app:size: large\n  token:\n    secure: AAAB\n", "")
+    (root / "Pulumi.yaml").write_text(
+        "name: app\nruntime: python\nconfig:\n  app:size: {default: small}\n  app:zones: 2\n"
+    )
+    program = load_program(root, "dev")
+    assert {k: program.config[k] for k in ("app:size", "app:zones")} == {
+        "app:size": "large",
+        "app:zones": "2",
+    }
+    assert program.notes == (
+        f"config app:token is a secure: value, which the check cannot decrypt: the program sees "
+        f"'{OFFLINE_SECRET}' in its place, marked secret",
+        "aws:region is set in neither the stack file nor Pulumi.yaml; the check answers as "
+        "us-east-1 (a deployment would need it set)",
+    )
+
+
+def test_the_program_sees_only_the_environment_it_needs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-for-programs")
+    monkeypatch.setenv("TEAM_SETTING", "passed")
+    root = _program(
+        tmp_path / "env",
+        "test",
+        "  aws:region: eu-west-1\n",
+        "import os\nimport pulumi_aws as aws\n"
+        "aws.sns.Topic('t', tags={k: os.environ.get(k, 'absent')\n"
+        "                         for k in ('AWS_SECRET_ACCESS_KEY', 'TEAM_SETTING')})\n",
+    )
+    preview = capture(load_program(root, "test"), pass_env=["TEAM_SETTING"])
+    (topic,) = [r for r in preview.registrations if r.name == "t"]
+    assert topic.inputs["tags"] == {"AWS_SECRET_ACCESS_KEY": "absent", "TEAM_SETTING": "passed"}
+
+
+def test_inputs_the_provider_would_reject_and_none_standing_in_are_noted(tmp_path: Path) -> None:
+    root = _program(
+        tmp_path / "typo",
+        "test",
+        "  aws:region: eu-west-1\n",
+        "import pulumi, pulumi_aws as aws\n"
+        "bucket = aws.s3.Bucket('b', bucket='named')\n"
+        "aws.s3.BucketServerSideEncryptionConfiguration('b-sse', bucket=bucket.id,\n"
+        "    rules=[{'apply_server_side_encryption_by_defaults': {'sse_algorithm': 'aws:kms'}}])\n"
+        "aws.sns.Topic('t', display_name=f\"{pulumi.Config().get('team')}-alerts\")\n",
+    )
+    result = check_program(load_program(root, "test"), policy_config={"all": "disabled"})
+    sse = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    assert (
+        f"{sse} 'b-sse': rules[0].apply_server_side_encryption_by_defaults is not an input of "
+        "BucketServerSideEncryptionConfigurationRuleArgs (did you mean "
+        "'applyServerSideEncryptionByDefault'?)"
+    ) in result.notes
+    assert (
+        "aws:sns/topic:Topic 't': input displayName holds the text 'None' where a value was "
+        "expected (a lookup or output without a value?)"
+    ) in result.notes

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from offline.capture import PROJECT_ROOT
 from offline.check import main
 from offline.placeholders import example_account_paths
+from tests.stacks import FIXTURE_STACKS
 
 REAL_ACCOUNT = "987654321098"
 
@@ -54,7 +54,7 @@ def _check(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> tup
 def test_the_shipped_example_id_is_warned_about(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, stderr = _check(tmp_path, (PROJECT_ROOT / "Pulumi.dev.yaml").read_text(), capsys)
+    status, stderr = _check(tmp_path, (FIXTURE_STACKS / "Pulumi.dev.yaml").read_text(), capsys)
     assert status == 0, stderr
     assert (
         "warning: the stack file of 'dev' still holds the documented example account id "
@@ -65,7 +65,7 @@ def test_the_shipped_example_id_is_warned_about(
 def test_a_real_account_is_checked_as_that_account_without_warning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    shipped = (PROJECT_ROOT / "Pulumi.dev.yaml").read_text()
+    shipped = (FIXTURE_STACKS / "Pulumi.dev.yaml").read_text()
     assert (
         "123456789012"
         in yaml.safe_load(shipped)["config"]["data-platform:platform"]["delivery"][

@@ -34,7 +34,7 @@ def _changed(capture: Capture, name: str, change: Callable[[dict[str, Any]], Non
 
 
 def test_a_wrong_jsonpath_in_the_definition(
-    emulate: Emulate, shipped_captures: dict[str, Capture]
+    emulate: Emulate, fixture_captures: dict[str, Capture]
 ) -> None:
     # S3 lists objects with `Key`; Step Functions hands the response over in PascalCase.
     def wrong_path(inputs: dict[str, Any]) -> None:
@@ -43,7 +43,7 @@ def test_a_wrong_jsonpath_in_the_definition(
         selector["manifest.$"] = "$$.Map.Item.Value.key"
         inputs["definition"] = json.dumps(definition)
 
-    broken = _changed(shipped_captures["dev"], "orders-orchestration-state-machine", wrong_path)
+    broken = _changed(fixture_captures["dev"], "orders-orchestration-state-machine", wrong_path)
     with emulate("dev", capture=broken) as emulation:
         report = run_pipeline(emulation, "orders")
 
@@ -57,12 +57,12 @@ def test_a_wrong_jsonpath_in_the_definition(
     assert "failed at  LoadPendingManifests: States.Runtime: " in render("dev", report)
 
 
-def test_a_renamed_job_argument(emulate: Emulate, shipped_captures: dict[str, Capture]) -> None:
+def test_a_renamed_job_argument(emulate: Emulate, fixture_captures: dict[str, Capture]) -> None:
     def renamed(inputs: dict[str, Any]) -> None:
         arguments = inputs["defaultArguments"]
         arguments["--required_cols"] = arguments.pop("--required_columns")
 
-    broken = _changed(shipped_captures["dev"], "orders-etl-job", renamed)
+    broken = _changed(fixture_captures["dev"], "orders-etl-job", renamed)
     with emulate("dev", capture=broken) as emulation:
         report = run_pipeline(emulation, "orders")
 
@@ -74,12 +74,14 @@ def test_a_renamed_job_argument(emulate: Emulate, shipped_captures: dict[str, Ca
     )
     assert report.failure == f"States.TaskFailed: {run.error}"
     (alert,) = report.alerts
-    assert "failed with States.TaskFailed" in alert and "--required_columns" in alert
+    assert alert.splitlines()[0] == (
+        f"orders: Glue job run {run.id} for file {report.landed} failed: {run.error}"
+    )
     assert f"glue       {run.id[:7]} FAILED" in render("dev", report)
 
 
 def test_a_column_dropped_from_the_etl_output(
-    emulate: Emulate, shipped_captures: dict[str, Capture], tmp_path: Path
+    emulate: Emulate, fixture_captures: dict[str, Capture], tmp_path: Path
 ) -> None:
     # The changed script is what the program ships: the job runs it as it would run in Glue.
     shipped = Path(etl_job.__file__).read_text()
@@ -91,7 +93,7 @@ def test_a_column_dropped_from_the_etl_output(
     def ship_changed(inputs: dict[str, Any]) -> None:
         inputs["source"] = pulumi.FileAsset(str(changed))
 
-    broken = _changed(shipped_captures["dev"], "orders-etl-script", ship_changed)
+    broken = _changed(fixture_captures["dev"], "orders-etl-script", ship_changed)
     with emulate("dev", capture=broken) as emulation:
         report = run_pipeline(emulation, "orders")
         pending = emulation.clients.s3.list_objects_v2(
@@ -101,12 +103,26 @@ def test_a_column_dropped_from_the_etl_output(
     assert report.status == "FAILED"
     (run,) = report.glue_runs
     assert run.state == "SUCCEEDED", "the job itself does not notice"
-    assert report.failed_state == "LoadFailed"
-    assert report.failure is not None
-    assert report.failure.startswith("LoadFailed: LoadWarehouseFailed: COPY ")
-    assert "the Parquet files have 3 columns, the table 4" in report.failure
+    assert report.failed_state == "ReportFailedLoads"
+    (load,) = report.loads
+    limit = emulation.pipelines["orders"].settings.load.max_attempts
+    assert (load.manifest, load.outcome, load.attempts, load.max_attempts) == (
+        run.manifest,
+        "failed",
+        1,
+        limit,
+    )
+    assert load.reason is not None and load.reason.startswith("LoadWarehouseFailed: ")
+    assert "the Parquet files have 3 columns, the table 4" in load.reason
     assert report.warehouse_rows == 0
     # The manifest stays pending for the next execution, once the ETL is fixed.
     assert [o["Key"] for o in pending["Contents"]] == [run.manifest]
     (alert,) = report.alerts
-    assert "failed with LoadFailed: LoadWarehouseFailed: " in alert
+    first_line = alert.splitlines()[0]
+    assert first_line.startswith(
+        f"orders: load of manifest {run.manifest} failed (attempt 1 of {limit}):"
+        " LoadWarehouseFailed: COPY "
+    )
+    assert first_line.endswith(
+        "the Parquet files have 3 columns, the table 4 (COPY maps columns by position)"
+    )

@@ -1,4 +1,4 @@
-"""`make run-local`'s command line: what it prints, writes and exits with."""
+"""`make run-local`'s command line on the fixture stacks: what it prints, writes and exits with."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from pipeline_run import local
 
 
 def test_a_named_pipeline_runs_and_the_json_report_matches(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, fixture_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     report_file = tmp_path / "report.json"
-    status = local.main(["--stack", "dev", "--pipeline", "orders", "--json", str(report_file)])
+    argv = ["--stack", "dev", "--pipeline", "orders", "--json", str(report_file)]
+    status = local.main([*argv, "--root", str(fixture_root)])
     out = capsys.readouterr().out
 
     assert status == local.EXIT_OK
@@ -31,15 +32,19 @@ def test_a_named_pipeline_runs_and_the_json_report_matches(
     ]
 
 
-def test_a_quarantined_file_exits_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_quarantined_file_exits_one(
+    tmp_path: Path, fixture_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "orders.csv"
     bad.write_text("order_id,customer_id\n1,2\n")
-    status = local.main(["--stack", "dev", "--pipeline", "orders", "--file", str(bad), "--verbose"])
+    argv = ["--stack", "dev", "--pipeline", "orders", "--file", str(bad), "--verbose"]
+    status = local.main([*argv, "--root", str(fixture_root)])
     out = capsys.readouterr().out
 
     assert status == local.EXIT_FAILED
     assert "orders (object-created) on dev: QUARANTINED" in out
-    assert "  quarantine quarantine/orders/orders.csv: " in out
+    assert "  quarantine quarantine/orders/orders.csv\n" in out
+    assert "  outcome    quarantined by the ingestion function: it lacks required columns (" in out
     assert '  function   {"time": ' in out, "--verbose shows the function's logs"
 
 
@@ -58,9 +63,9 @@ def test_a_quarantined_file_exits_one(tmp_path: Path, capsys: pytest.CaptureFixt
     ],
 )
 def test_bad_input_exits_two_before_anything_runs(
-    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+    argv: list[str], message: str, fixture_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert local.main(argv) == local.EXIT_USAGE
+    assert local.main([*argv, "--root", str(fixture_root)]) == local.EXIT_USAGE
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith("error: ") and message in captured.err

@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pulumi
 
-from offline.capture import Capture, capture_stack, read_stack_values
+from offline.capture import Capture, capture_stack
 from pipeline_run.local import run_pipeline
 from pipeline_run.samples import render, sample_rows
 from tests.pipeline_run.conftest import Emulate
+from tests.stacks import fixture_values
 
 EXAMPLE = "runtime/glue/examples/orders_without_test_customers.py"
 
 
 def _dev_with_orders_script(script: str) -> Capture:
-    values = copy.deepcopy(read_stack_values("dev"))
+    values = copy.deepcopy(fixture_values("dev"))
     (orders,) = [p for p in values["data-platform:platform"]["pipelines"] if p["name"] == "orders"]
     orders["glue"] = {**orders.get("glue", {}), "script": script}
     return capture_stack("dev", values=values)

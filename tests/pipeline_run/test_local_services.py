@@ -11,28 +11,29 @@ import pytest
 from offline.capture import Capture
 from pipeline_run.deployment import DeploymentError, deployments
 from pipeline_run.local_warehouse import LocalWarehouse, StatementFailedError, _check_columns
-from tests.conftest import SHIPPED_STACKS
+from tests.stacks import fixture_stacks
 
 
-@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+@pytest.mark.parametrize("stack", fixture_stacks())
 def test_every_pipeline_is_read_from_the_capture(
-    shipped_captures: dict[str, Capture], stack: str
+    fixture_captures: dict[str, Capture], stack: str
 ) -> None:
-    capture = shipped_captures[stack]
+    capture = fixture_captures[stack]
     found = deployments(capture)
     buckets = {r.outputs["bucket"] for r in capture.resources if r.type == "aws:s3/bucket:Bucket"}
     assert list(found) == [p.name for p in capture.config.platform.pipelines]
     for name, pipeline in found.items():
         assert {pipeline.raw_bucket, pipeline.curated_bucket} <= buckets
-        assert pipeline.load_sql == f"CALL curated.load_{pipeline.settings.target_table}(:manifest)"
+        table = pipeline.settings.target_table
+        assert pipeline.load_sql == f'CALL "curated"."load_{table}"(:manifest)'
         assert (pipeline.function_environment is None) == pipeline.scheduled, name
         assert (pipeline.schedule_rule_arn is None) != pipeline.scheduled, name
 
 
 def test_a_capture_without_a_pipelines_job_names_what_is_missing(
-    shipped_captures: dict[str, Capture],
+    fixture_captures: dict[str, Capture],
 ) -> None:
-    capture = shipped_captures["dev"]
+    capture = fixture_captures["dev"]
     without_job = dataclasses.replace(
         capture, resources=tuple(r for r in capture.resources if r.name != "orders-etl-job")
     )
@@ -44,21 +45,23 @@ def test_a_procedure_runs_only_for_a_user_granted_to_run_it(tmp_path: Path) -> N
     warehouse = LocalWarehouse(s3=None, workdir=tmp_path)
     for statement in (
         "CREATE SCHEMA IF NOT EXISTS curated",
-        "CREATE TABLE curated.t (x BIGINT)",
+        'CREATE TABLE "curated"."t" ("x" BIGINT)',
         "CREATE OR REPLACE PROCEDURE curated.load_t(_manifest VARCHAR) AS $$ BEGIN"
-        " INSERT INTO curated.t VALUES (1); END; $$ LANGUAGE plpgsql",
+        ' INSERT INTO "curated"."t" VALUES (1); END; $$ LANGUAGE plpgsql',
         'CREATE USER "IAMR:loader" PASSWORD DISABLE',
         'CREATE USER "IAMR:other" PASSWORD DISABLE',
         'GRANT EXECUTE ON PROCEDURE curated.load_t(VARCHAR) TO "IAMR:loader"',
+        'GRANT USAGE ON SCHEMA "curated" TO "IAMR:loader"',
+        'GRANT INSERT ON "curated"."t" TO "IAMR:loader"',
     ):
         warehouse.declare(statement)
     call, value = "CALL curated.load_t(:manifest)", [{"name": "manifest", "value": "m"}]
 
-    with pytest.raises(StatementFailedError, match=r'permission denied .* "IAMR:other"'):
-        warehouse.call(call, value, '"IAMR:other"')
+    with pytest.raises(StatementFailedError, match=r"permission denied .* IAMR:other"):
+        warehouse.call(call, value, "IAMR:other")
     with pytest.raises(StatementFailedError, match="no value for parameter :manifest"):
-        warehouse.call(call, [], '"IAMR:loader"')
-    warehouse.call(call, value, '"IAMR:loader"')
+        warehouse.call(call, [], "IAMR:loader")
+    warehouse.call(call, value, "IAMR:loader")
     assert warehouse.rows("curated.t") == [(1,)]
 
 

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from pipeline_run.canary_run import CanaryReport, Landed
+from pipeline_run.deployment import deployed
 from pipeline_run.emulation import Emulation
-from pipeline_run.verify import EXIT_OK, EXIT_USAGE, deployed, main, run
+from pipeline_run.verify import EXIT_OK, EXIT_USAGE, main, run
 from stack_config.lake import CURATED_ZONE, RAW_ZONE
 from tests.pipeline_run.conftest import Emulate
 
@@ -90,7 +91,8 @@ def test_every_pipelines_canary_arrives_and_is_removed(emulate: Emulate) -> None
     assert not [k for k in raw if "canary" in k]
     assert not [k for k in curated if "ingest_date=1970-01-02" in k]
     # The load ran (one COPY per pipeline's manifest) and kept none of the canary rows.
-    assert [c.split(" FROM ")[0] for c in copies] == ["COPY orders_stage", "COPY page_views_stage"]
+    loaded = [c.split(" FROM ")[1].split("/_manifests/")[1].split("/")[0] for c in copies]
+    assert loaded == ["orders", "page_views"]
     assert warehouse == {"orders": [], "page_views": []}
 
 
@@ -177,13 +179,13 @@ def test_a_canary_the_ingestion_function_rejects_fails_without_an_execution(
 
 
 def test_the_cli_verifies_a_stack_from_its_outputs_file(
-    emulate: Emulate, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    emulate: Emulate, tmp_path: Path, fixture_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     outputs, report = tmp_path / "outputs.json", tmp_path / "build" / "verify.json"
     with emulate("dev") as emulation:
         outputs.write_text(json.dumps(outputs_of(emulation)))
         argv = ["--stack", "dev", "--outputs", str(outputs), "--run-id", "cli"]
-        argv += ["--poll-seconds", str(POLL), "--json", str(report)]
+        argv += ["--poll-seconds", str(POLL), "--json", str(report), "--root", str(fixture_root)]
         status = main(argv, on_landed=delivering(emulation))
 
     printed = capsys.readouterr().out
@@ -207,22 +209,27 @@ def test_the_cli_verifies_a_stack_from_its_outputs_file(
     ],
 )  # fmt: skip
 def test_bad_outputs_exit_2_naming_what_is_missing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], outputs: Any, message: str
+    tmp_path: Path,
+    fixture_root: Path,
+    capsys: pytest.CaptureFixture[str],
+    outputs: Any,
+    message: str,
 ) -> None:
     path = tmp_path / "outputs.json"
     if outputs is not None:
         path.write_text(outputs if isinstance(outputs, str) else json.dumps(outputs))
-    assert main(["--stack", "dev", "--outputs", str(path)]) == EXIT_USAGE
+    argv = ["--stack", "dev", "--outputs", str(path), "--root", str(fixture_root)]
+    assert main(argv) == EXIT_USAGE
     assert message in capsys.readouterr().err
 
 
-def test_the_deployed_names_come_from_the_outputs(shipped_captures: dict[str, Any]) -> None:
+def test_the_deployed_names_come_from_the_outputs(fixture_captures: dict[str, Any]) -> None:
     arn = "arn:aws:states:eu-west-1:210987654321:stateMachine:data-platform-dev-{}"
     outputs = {
         "lake_buckets": {RAW_ZONE: "lake-raw-bucket-1a2b3c4", CURATED_ZONE: "lake-curated-x"},
         "state_machines": {n: arn.format(n) for n in ("orders", "clickstream")},
     }
-    resolved = deployed(shipped_captures["dev"], outputs)
+    resolved = deployed(fixture_captures["dev"], outputs)
     orders = resolved["orders"]
     assert (orders.raw_bucket, orders.curated_bucket) == (
         "lake-raw-bucket-1a2b3c4",

@@ -386,6 +386,37 @@ def _key_cases(rule: Rule, prop: str, aws_alias: str | None) -> list[Case]:
     return cases
 
 
+def _codebuild_artifact_cases() -> list[Case]:
+    rule = codebuild_project_kms.RULE
+    project = "aws:codebuild/project:Project"
+    none = {"artifacts": {"type": "NO_ARTIFACTS"}}
+    return [
+        Case(
+            "no-artifacts",
+            rule,
+            "not-applicable",
+            (res(project, "lint", none),),
+            not_applicable=f"{project} 'lint' produces no artifacts (NO_ARTIFACTS)",
+        ),
+        Case(
+            "no-artifacts-but-secondary",
+            rule,
+            "fail",
+            (res(project, "lint", {**none, "secondaryArtifacts": [{"type": "S3"}]}),),
+            violations=(
+                v(project, "lint", "has no encryptionKey (a customer-managed KMS key is required)"),
+            ),
+        ),
+        Case(
+            "artifacts-type-unknown",
+            rule,
+            "unknown",
+            (res(project, "lint", {"artifacts": {"type": U}}),),
+            unverified=(cannot(project, "lint", "the artifacts type", "artifacts.type"),),
+        ),
+    ]
+
+
 def _lambda_cases() -> list[Case]:
     rule = lambda_env_kms.RULE
     fn = "aws:lambda/function:Function"
@@ -750,6 +781,7 @@ CASES: list[Case] = [
     *_key_cases(redshift_serverless_kms.RULE, "kmsKeyId", None),
     *_redshift_cases(),
     *_key_cases(codebuild_project_kms.RULE, "encryptionKey", None),
+    *_codebuild_artifact_cases(),
     *_pipeline_cases(),
     *_key_cases(codecommit_repository_kms.RULE, "kmsKeyId", None),
     *_key_cases(secret_kms.RULE, "kmsKeyId", "alias/aws/secretsmanager"),

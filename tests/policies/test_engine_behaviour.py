@@ -1,15 +1,14 @@
 """The pack under the real analyzer servicer: config files, enforcement levels and unknowns."""
 
-from pathlib import Path
-
 import pytest
 from pulumi.runtime import proto
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from policies.registry import RULES
 from tests.policies import engine
+from tests.stacks import FIXTURE_STACKS
 
-CONFIG = Path(__file__).resolve().parents[2] / "policies" / "config"
+CONFIG = FIXTURE_STACKS / "policies" / "config"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 QUEUE = "aws:sqs/queue:Queue"
 BUCKET = "aws:s3/bucket:Bucket"

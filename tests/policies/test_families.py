@@ -71,7 +71,8 @@ def test_each_bucket_type_needs_tls_a_public_access_block_and_a_classification(
     assert [m for m, _ in run(s3_bucket_tls_only.RULE, bucket).violations] == [
         f"{label(bucket_type, 'raw')}: has no BucketPolicy, so requests without TLS are not denied"
     ]
-    assert [m for m, _ in run(s3_public_access_block.RULE, bucket).violations] == [
+    declared = {"requireDeclaredBlock": True}
+    assert [m for m, _ in run(s3_public_access_block.RULE, bucket, declared).violations] == [
         f"{label(bucket_type, 'raw')}: has no BucketPublicAccessBlock"
     ]
     assert [m for m, _ in run(data_classification.RULE, bucket).violations] == [

@@ -10,13 +10,16 @@ import pytest
 import yaml
 from pulumi_policy import EnforcementLevel
 
+from offline.capture import available_stacks
 from policies import catalog
 from policies.framework.model import Severity
 from policies.framework.rule import ResourceRule
 from policies.registry import RULES, build_policies
 from policies.tools import gen_taggable
+from tests.generated import assert_fresh
 from tests.policies import test_waived_cases
 from tests.policies.harness import KINDS
+from tests.stacks import FIXTURE_STACKS
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_CASES = [*test_waived_cases.JUDGED, *test_waived_cases.CASES]
@@ -47,6 +50,11 @@ SEVERITIES = {
     "ENC-024": "high",
     "ENC-025": "high",
     "ENC-026": "high",
+    "ENC-027": "high",
+    "ENC-028": "medium",
+    "ENC-029": "high",
+    "ENC-030": "medium",
+    "ENC-031": "high",
     "TAG-001": "medium",
     "TAG-002": "low",
     "TAG-003": "high",
@@ -60,8 +68,16 @@ SEVERITIES = {
     "SEC-008": "critical",
     "SEC-009": "high",
     "SEC-010": "critical",
-    "SEC-011": "medium",
+    "SEC-011": "low",
     "SEC-012": "low",
+    "SEC-013": "critical",
+    "SEC-014": "critical",
+    "SEC-015": "high",
+    "SEC-016": "high",
+    "SEC-017": "high",
+    "SEC-018": "critical",
+    "SEC-019": "medium",
+    "SEC-020": "medium",
 }
 REQUIRED_TAG_RULES = {"TAG-001", "TAG-003"}
 STACK_RULES = {"ENC-001", "ENC-002", "ENC-015", "ENC-026", "SEC-001"}
@@ -102,9 +118,7 @@ def test_policies_carry_metadata_and_severity_derived_enforcement() -> None:
 
 
 def test_catalog_is_fresh() -> None:
-    assert catalog.OUTPUT.read_text(encoding="utf-8") == catalog.render(), (
-        "docs/policies.md is stale: run python -m policies.catalog"
-    )
+    assert_fresh(catalog.OUTPUT, catalog.render())
 
 
 def test_taggable_types_are_fresh() -> None:
@@ -114,17 +128,18 @@ def test_taggable_types_are_fresh() -> None:
     )
 
 
-def _config(stack: str) -> dict[str, dict[str, object]]:
+def _config(stack: str, root: Path = FIXTURE_STACKS) -> dict[str, dict[str, object]]:
     loaded: dict[str, dict[str, object]] = json.loads(
-        (ROOT / "policies" / "config" / f"{stack}.json").read_text(encoding="utf-8")
+        (root / "policies" / "config" / f"{stack}.json").read_text(encoding="utf-8")
     )
     return loaded
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.stack_files
+@pytest.mark.parametrize("stack", available_stacks())
 def test_config_file_names_known_policies_and_schema_properties(stack: str) -> None:
     metas = {r.meta.name: r.meta for r in RULES}
-    for name, entry in _config(stack).items():
+    for name, entry in _config(stack, ROOT).items():
         assert name in metas, name
         assert entry["enforcementLevel"] in {"advisory", "mandatory"}
         assert set(entry) - {"enforcementLevel"} <= set(metas[name].config_schema), name

@@ -202,6 +202,11 @@ def _credential_inputs() -> list[Case]:
     containers = json.dumps(
         [{"name": "app", "environment": [{"name": "DB_PASSWORD", "value": "hunter2hunter2"}]}]
     )
+    command = ["sh", "-c", 'DB_PASSWORD="hunter2hunter2" ./run', "--db-password", "hunter2hunter2"]
+    commands = json.dumps([{"name": "app", "command": command}])
+    references = json.dumps(
+        [{"name": "app", "command": ["--secret-id", "prod/db", "--password", "${DB_PASSWORD}"]}]
+    )
     return [
         Case(
             "references-and-switches",
@@ -254,6 +259,46 @@ def _credential_inputs() -> list[Case]:
                     "credential stored as plaintext",
                 ),
             ),
+        ),
+        Case(
+            "container-definitions-after-a-newline",
+            rule,
+            "fail",
+            (res(TASK, "app", {"containerDefinitions": "\n  " + containers}),),
+            violations=(
+                v(
+                    TASK,
+                    "app",
+                    "input containerDefinitions[0].environment[0]['DB_PASSWORD'] looks like a "
+                    "credential stored as plaintext",
+                ),
+            ),
+        ),
+        Case(
+            "password-as-command-arguments",
+            rule,
+            "fail",
+            (res(TASK, "app", {"containerDefinitions": commands}),),
+            violations=(
+                v(
+                    TASK,
+                    "app",
+                    "input containerDefinitions[0].command[2] passes DB_PASSWORD a credential "
+                    "as plaintext",
+                ),
+                v(
+                    TASK,
+                    "app",
+                    "input containerDefinitions[0].command[4] passes --db-password a credential "
+                    "as plaintext",
+                ),
+            ),
+        ),
+        Case(
+            "command-arguments-naming-where-a-secret-is",
+            rule,
+            "pass",
+            (res(TASK, "app", {"containerDefinitions": references}),),
         ),
         Case(
             "github-token-under-an-innocent-name",
@@ -342,8 +387,8 @@ def _database_passwords() -> list[Case]:
                 v(
                     CLUSTER,
                     "dwh",
-                    "sets masterPassword itself; set manageMasterPassword so Secrets Manager "
-                    "owns and rotates it",
+                    "takes masterPassword from the program (a literal, config or generated value "
+                    "alike); set manageMasterPassword so Secrets Manager generates and rotates it",
                 ),
             ),
         ),
@@ -356,8 +401,9 @@ def _database_passwords() -> list[Case]:
                 v(
                     NAMESPACE,
                     "ns",
-                    "sets adminUserPassword itself; set manageAdminPassword so Secrets Manager "
-                    "owns and rotates it",
+                    "takes adminUserPassword from the program (a literal, config or generated "
+                    "value alike); set manageAdminPassword so Secrets Manager generates and "
+                    "rotates it",
                 ),
             ),
         ),

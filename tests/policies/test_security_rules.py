@@ -37,6 +37,12 @@ READ = {
     "Action": ["s3:GetObject"],
     "Resource": "arn:aws:s3:::raw/*",
 }
+LOGS_AND_S3 = {
+    "Sid": "Ops",
+    "Effect": "Allow",
+    "Action": ["s3:*", "logs:*", "ec2:DescribeInstances"],
+    "Resource": "*",
+}
 ROOT = {
     "Sid": "Root",
     "Effect": "Allow",
@@ -61,12 +67,15 @@ def _pab_cases() -> list[Case]:
 
     return [
         Case("all-four-flags", rule, "pass", (raw, block())),
+        # S3's default since April 2023: every new bucket blocks public access.
+        Case("no-block-s3-default", rule, "pass", (raw,)),
         Case(
-            "no-block",
+            "no-block-declared-required",
             rule,
             "fail",
             (raw,),
             violations=(v(BUCKET, "raw", "has no BucketPublicAccessBlock"),),
+            config={"requireDeclaredBlock": True},
         ),
         Case(
             "two-flags-off",
@@ -115,6 +124,20 @@ def _iam_cases() -> list[Case]:
                     IAM_POLICY,
                     "admin",
                     "policy statement 'Admin' allows Action '*' on Resource '*'",
+                ),
+            ),
+        ),
+        Case(
+            "service-wildcards-on-everything",
+            rule,
+            "fail",
+            (res(IAM_POLICY, "ops", {"policy": doc(LOGS_AND_S3)}),),
+            violations=(
+                v(IAM_POLICY, "ops", "policy statement 'Ops' allows Action 's3:*' on Resource '*'"),
+                v(
+                    IAM_POLICY,
+                    "ops",
+                    "policy statement 'Ops' allows Action 'logs:*' on Resource '*'",
                 ),
             ),
         ),

@@ -1,8 +1,9 @@
-"""The shipped stacks through the real pack over gRPC, as `make check` and a preview run it.
+"""The stacks through the real pack over gRPC, as `make check` and a preview run it.
 
-Each stack is evaluated once per session as shipped (no mandatory violation) and once with every
-mutation below applied to its real capture; each mutation targets a different resource, so the
-new violations of the mutated run must be exactly one per mutation, with its rule and resource.
+Each user stack, with its policy config, is evaluated once per session: no mandatory violation.
+Each fixture stack is evaluated as it is and once with every mutation below applied to its real
+capture; each mutation targets a different resource, so the new violations of the mutated run
+must be exactly one per mutation, with its rule and resource.
 """
 
 import copy
@@ -15,11 +16,11 @@ from typing import Any
 import pytest
 
 from offline.analyzer import PolicyReport, render_report, run_policy_pack
-from offline.capture import Capture
+from offline.capture import Capture, ReleaseCapture
 from offline.policy_check import load_policy_config
 from offline.report import to_json_resources
 from policies.registry import RULES
-from tests.conftest import SHIPPED_STACKS
+from tests.stacks import FIXTURE_STACKS, fixture_stacks, user_stacks
 
 PACK = Path(__file__).resolve().parents[2] / "policies"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -137,8 +138,9 @@ class MutatedRun:
     targets: dict[str, str]
 
 
-def _run(stack: str, resources: Resources) -> PolicyReport:
-    return run_policy_pack(PACK, resources, config=load_policy_config(PACK, stack))
+def _run(stack: str, resources: Resources, *, configs: Path = PACK) -> PolicyReport:
+    """The pack on `resources` with the stack's policy config from `configs`/config/."""
+    return run_policy_pack(PACK, resources, config=load_policy_config(configs, stack))
 
 
 def _keys(report: PolicyReport) -> set[Key]:
@@ -146,38 +148,55 @@ def _keys(report: PolicyReport) -> set[Key]:
 
 
 @pytest.fixture(scope="session")
-def shipped_reports(shipped_captures: dict[str, Capture]) -> dict[str, PolicyReport]:
-    """Each shipped stack's capture through the pack with its policy config, once."""
+def user_reports(
+    user_captures: dict[str, Capture], user_release_captures: dict[str, ReleaseCapture]
+) -> dict[str, PolicyReport]:
+    """Each user stack's capture (platform and delivery) through the pack with its policy
+    config, once."""
+    captures: dict[str, Capture | ReleaseCapture] = {**user_captures, **user_release_captures}
     return {
         stack: _run(stack, to_json_resources(capture.resources))
-        for stack, capture in shipped_captures.items()
+        for stack, capture in captures.items()
     }
 
 
 @pytest.fixture(scope="session")
-def mutated_runs(shipped_captures: dict[str, Capture]) -> dict[str, MutatedRun]:
+def shipped_reports(fixture_captures: dict[str, Capture]) -> dict[str, PolicyReport]:
+    """Each fixture stack's capture through the pack with its fixture policy config, once."""
+    return {
+        stack: _run(
+            stack, to_json_resources(capture.resources), configs=FIXTURE_STACKS / "policies"
+        )
+        for stack, capture in fixture_captures.items()
+    }
+
+
+@pytest.fixture(scope="session")
+def mutated_runs(fixture_captures: dict[str, Capture]) -> dict[str, MutatedRun]:
     """Each shipped stack with every mutation applied, through the pack in one run."""
     runs = {}
-    for stack, capture in shipped_captures.items():
+    for stack, capture in fixture_captures.items():
         resources = copy.deepcopy(to_json_resources(capture.resources))
         targets = {m.name: m.apply(resources) for m in MUTATIONS}
         assert len(set(targets.values())) == len(MUTATIONS), "mutations must not share a resource"
-        runs[stack] = MutatedRun(_run(stack, resources), targets)
+        runs[stack] = MutatedRun(
+            _run(stack, resources, configs=FIXTURE_STACKS / "policies"), targets
+        )
     return runs
 
 
-@pytest.mark.parametrize("stack", SHIPPED_STACKS)
-def test_shipped_stack_has_no_mandatory_violation(
-    stack: str, shipped_reports: dict[str, PolicyReport]
+@pytest.mark.parametrize("stack", [*user_stacks(), *user_stacks(release=True)])
+def test_user_stack_has_no_mandatory_violation(
+    stack: str, user_reports: dict[str, PolicyReport]
 ) -> None:
-    report = shipped_reports[stack]
+    report = user_reports[stack]
 
     assert report.pack.name == "data-platform-guardrails"
     assert {p.name for p in report.pack.policies} == {r.meta.name for r in RULES}
     assert report.mandatory == (), render_report(report)
 
 
-@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+@pytest.mark.parametrize("stack", fixture_stacks())
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: m.name)
 def test_mutation_trips_its_rule_on_its_resource(
     stack: str, mutation: Mutation, mutated_runs: dict[str, MutatedRun]
@@ -192,7 +211,7 @@ def test_mutation_trips_its_rule_on_its_resource(
     assert mutation.fact in found[0].message
 
 
-@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+@pytest.mark.parametrize("stack", fixture_stacks())
 def test_mutations_add_exactly_their_own_violations(
     stack: str,
     shipped_reports: dict[str, PolicyReport],

@@ -5,6 +5,7 @@ import pytest
 
 from policies.registry import RULES
 from tests.policies import (
+    test_coverage_rules,
     test_encryption_rules,
     test_network_identity_rules,
     test_security_rules,
@@ -19,6 +20,7 @@ JUDGED = [
     *test_security_rules.CASES,
     *test_network_identity_rules.CASES,
     *test_tagging_rules.CASES,
+    *test_coverage_rules.CASES,
 ]
 CASES: list[Case] = [
     waived(next(c for c in JUDGED if c.rule is rule and c.kind == "fail")) for rule in RULES

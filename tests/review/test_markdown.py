@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import pytest
 
+from policies.framework.sdk_data import ALL_TYPES
 from review.markdown import STATEFUL_TYPES, code, text
 from tests.review.helpers import code_spans, visible_text
 
 
-def test_stateful_types_are_pinned() -> None:
-    assert sorted(STATEFUL_TYPES) == [
-        "aws:cloudwatch/logGroup:LogGroup",
-        "aws:codecommit/repository:Repository",
-        "aws:glue/catalogDatabase:CatalogDatabase",
-        "aws:glue/catalogTable:CatalogTable",
-        "aws:kms/key:Key",
-        "aws:redshift/cluster:Cluster",
-        "aws:redshiftserverless/namespace:Namespace",
-        "aws:redshiftserverless/workgroup:Workgroup",
-        "aws:s3/bucket:Bucket",
-        "aws:s3/bucketV2:BucketV2",
-        "aws:secretsmanager/secret:Secret",
-        "aws:sqs/queue:Queue",
-    ]
+def test_every_data_store_is_stateful_under_each_token_of_its_family() -> None:
+    required = {
+        "aws:s3/bucket:Bucket": "S3 bucket",
+        "aws:s3/bucketV2:BucketV2": "S3 bucket",
+        "aws:rds/instance:Instance": "RDS instance",
+        "aws:rds/cluster:Cluster": "RDS cluster",
+        "aws:dynamodb/table:Table": "DynamoDB table",
+        "aws:ebs/volume:Volume": "EBS volume",
+        "aws:efs/fileSystem:FileSystem": "EFS file system",
+        "aws:redshift/cluster:Cluster": "Redshift cluster",
+        "aws:redshiftserverless/namespace:Namespace": "Redshift Serverless namespace",
+        "aws:opensearch/domain:Domain": "OpenSearch domain",
+        "aws:elasticache/replicationGroup:ReplicationGroup": "ElastiCache replication group",
+        "aws:docdb/cluster:Cluster": "DocumentDB cluster",
+        "aws:kinesis/stream:Stream": "Kinesis stream",
+        "aws:kms/key:Key": "KMS key",
+    }
+    assert {t: STATEFUL_TYPES.get(t) for t in required} == required
+    assert set(STATEFUL_TYPES) <= set(ALL_TYPES), "every entry is a pulumi-aws resource type"
 
 
 @pytest.mark.parametrize(

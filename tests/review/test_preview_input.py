@@ -14,9 +14,9 @@ from review.preview_model import parse_preview
 from tests.review.helpers import FIXTURES, table_rows
 
 EXPECTED = (
-    "expected a digest (a JSON object with `steps` or `changeSummary`) or an engine event stream"
-    " (one JSON object per line, each with `sequence`, `timestamp` and exactly one event such as"
-    " `resourcePreEvent`)"
+    "expected a digest (a JSON object with `steps`, `changeSummary` or `diagnostics`) or an"
+    " engine event stream (one JSON object per line, each with `sequence`, `timestamp` and"
+    " exactly one event such as `resourcePreEvent`)"
 )
 DIGEST = (FIXTURES / "preview_changes.json").read_text(encoding="utf-8")
 STREAM = (FIXTURES / "preview_failed.ndjson").read_text(encoding="utf-8")

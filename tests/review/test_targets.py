@@ -109,3 +109,9 @@ def test_what_the_release_writes_is_what_the_builds_read(role: str | None, role_
         "data-platform-release",
         role_arn,
     )
+
+
+def test_no_target_lists_no_stack(capsys: pytest.CaptureFixture[str]) -> None:
+    # A pull-request build that previews no stage runs run_preview with no --stack at all.
+    assert main(["stacks"], env={"RELEASE_TARGETS": "[]"}) == 0
+    assert capsys.readouterr().out == ""

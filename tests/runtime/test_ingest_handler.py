@@ -421,3 +421,15 @@ def test_quarantine_keeps_a_newer_upload_that_lands_during_the_move(aws: Aws) ->
     assert result["quarantined"][0]["quarantine_key"] == "quarantine/orders/a.txt"
     assert sorted(aws.keys()) == ["landing/orders/a.txt", "quarantine/orders/a.txt"]
     assert aws.s3.get_object(Bucket=BUCKET, Key="landing/orders/a.txt")["Body"].read() == b"new"
+
+
+def test_a_quarantined_file_keeps_its_detail_in_ascii_for_the_alert(aws: Aws) -> None:
+    event = aws.put("landing/orders/a.csv", "Größe,amount\n1,2\n".encode())
+
+    handler.handler(event, None)
+
+    moved = aws.s3.get_object(Bucket=BUCKET, Key="quarantine/orders/a.csv")
+    assert moved["Metadata"]["quarantine-reason"] == "missing_required_columns"
+    assert moved["Metadata"]["quarantine-detail"] == "order_id, updated_at"
+    assert handler.metadata_text("Gr\u00f6\u00dfe\n" + "x" * 600).startswith("Gr\\xf6\\xdfe x")
+    assert len(handler.metadata_text("x" * 600)) == 512

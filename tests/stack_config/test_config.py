@@ -1,4 +1,5 @@
-"""The shipped stacks validate; every invalid config reports the exact key path."""
+"""Every user stack validates; the fixture stacks are complete examples; every invalid config
+reports the exact key path."""
 
 import copy
 from collections.abc import Callable
@@ -7,17 +8,35 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from offline.capture import read_stack_values
+from offline.capture import PROJECT_ROOT, read_stack_values
 from stack_config import StackConfigError, parse_stack_config
 from stack_config.lake import Lifecycle
+from stack_config.release_loader import parse_release_config, resolve_stages
 from stack_config.schedule import check_schedule
+from tests.stacks import fixture_stacks, fixture_values, user_stacks
 
 Mutation = Callable[[dict[str, Any]], None]
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_shipped_stack_is_valid(stack: str) -> None:
+@pytest.mark.stack_files
+@pytest.mark.parametrize("stack", user_stacks())
+def test_every_user_stack_is_valid(stack: str) -> None:
     config = parse_stack_config(stack, read_stack_values(stack))
+    assert {zone.name for zone in config.platform.lake.zones} >= {"raw", "curated"}
+
+
+@pytest.mark.stack_files
+@pytest.mark.parametrize("stack", user_stacks(release=True))
+def test_every_user_delivery_stack_is_valid_with_its_stages(stack: str) -> None:
+    config = parse_release_config(stack, read_stack_values(stack))
+    assert [s.stage.stack for s in resolve_stages(stack, config, PROJECT_ROOT)] == [
+        stage.stack for stage in config.release.stages
+    ]
+
+
+@pytest.mark.parametrize("stack", fixture_stacks())
+def test_the_fixture_stacks_are_complete_examples(stack: str) -> None:
+    config = parse_stack_config(stack, fixture_values(stack))
     assert config.platform.environment == stack
     assert {zone.name for zone in config.platform.lake.zones} >= {"raw", "curated"}
     assert len(config.platform.pipelines) >= 2
@@ -25,8 +44,8 @@ def test_shipped_stack_is_valid(stack: str) -> None:
 
 
 def test_prod_is_protected_and_dev_is_disposable() -> None:
-    prod = parse_stack_config("prod", read_stack_values("prod")).platform
-    dev = parse_stack_config("dev", read_stack_values("dev")).platform
+    prod = parse_stack_config("prod", fixture_values("prod")).platform
+    dev = parse_stack_config("dev", fixture_values("dev")).platform
     assert (prod.protection.protect, prod.protection.retain_on_delete) == (True, True)
     assert prod.protection.force_destroy_buckets is False
     assert prod.kms.deletion_window_days == 30
@@ -209,7 +228,7 @@ INVALID = {
     ),
     "repeated reader role": (
         _set("warehouse.reader_roles", ["analysts", "analysts"]),
-        "platform.warehouse.serverless",
+        "platform.warehouse",
     ),
     "state backend not s3": (
         _set("delivery.state_backend_url", "https://state"),
@@ -257,7 +276,7 @@ INVALID = {
 
 @pytest.mark.parametrize("mutate, path", INVALID.values(), ids=INVALID.keys())
 def test_invalid_config_names_the_key_path(mutate: Mutation, path: str) -> None:
-    values = copy.deepcopy(read_stack_values("dev"))
+    values = copy.deepcopy(fixture_values("dev"))
     mutate(values)
     with pytest.raises(StackConfigError) as caught:
         parse_stack_config("dev", values)
@@ -266,7 +285,7 @@ def test_invalid_config_names_the_key_path(mutate: Mutation, path: str) -> None:
 
 
 def test_error_says_what_is_allowed_and_what_was_given() -> None:
-    values = copy.deepcopy(read_stack_values("dev"))
+    values = copy.deepcopy(fixture_values("dev"))
     _set("lake.zones.0.colour", "red")(values)
     _set("environment", "qa")(values)
     with pytest.raises(StackConfigError) as caught:
@@ -280,7 +299,7 @@ def test_error_says_what_is_allowed_and_what_was_given() -> None:
 
 
 def test_unknown_trigger_key_lists_the_variant_keys() -> None:
-    values = copy.deepcopy(read_stack_values("dev"))
+    values = copy.deepcopy(fixture_values("dev"))
     _set("pipelines.1.trigger", {"kind": "schedule", "expression": "rate(1 day)", "tz": "x"})(
         values
     )
@@ -305,7 +324,7 @@ NOT_A_SCHEDULE = (
 
 
 def _lifecycle_problem(*transitions: tuple[str, int]) -> str:
-    values = copy.deepcopy(read_stack_values("dev"))
+    values = copy.deepcopy(fixture_values("dev"))
     _set("lake.zones.1.lifecycle", _lifecycle(*transitions))(values)
     with pytest.raises(StackConfigError) as caught:
         parse_stack_config("dev", values)
@@ -448,7 +467,7 @@ def test_schedule_rejects_what_eventbridge_rejects_and_says_why(
 
 
 def test_curated_columns_are_required_then_optional_with_string_by_default() -> None:
-    values = copy.deepcopy(read_stack_values("dev"))
+    values = copy.deepcopy(fixture_values("dev"))
     _set("pipelines.1.optional_columns", ["referrer", "load_ms"])(values)
     _set("pipelines.1.column_types", {"event_time": "timestamp", "load_ms": "int"})(values)
     clicks = parse_stack_config("dev", values).platform.pipelines[1]
@@ -464,7 +483,7 @@ def test_curated_columns_are_required_then_optional_with_string_by_default() -> 
 
 
 def test_column_errors_say_which_columns_and_why() -> None:
-    values = copy.deepcopy(read_stack_values("dev"))
+    values = copy.deepcopy(fixture_values("dev"))
     _set("pipelines.0.optional_columns", ["amount", "_x"])(values)
     with pytest.raises(StackConfigError) as caught:
         parse_stack_config("dev", values)

@@ -13,12 +13,11 @@ from stack_config.base import StrictModel, matching
 from stack_config.describe import sections
 from stack_config.root import PlatformSettings
 from stack_config.schedule import Schedule
+from tests.generated import assert_fresh
 
 
 def test_configuration_reference_is_fresh() -> None:
-    assert reference.OUTPUT.read_text(encoding="utf-8") == reference.render(), (
-        "docs/configuration.md is stale: run python -m stack_config.reference"
-    )
+    assert_fresh(reference.OUTPUT, reference.render())
 
 
 def _models(model: type[BaseModel], seen: set[type[BaseModel]]) -> set[type[BaseModel]]:

@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 
-from offline.capture import PROJECT_ROOT, read_stack_values
 from stack_config import StackConfigError
 from stack_config.release_loader import parse_release_config, resolve_stages
+from tests.stacks import FIXTURE_STACKS, fixture_values
 
 Mutation = Callable[[dict[str, Any]], None]
 
 
 def _values() -> dict[str, Any]:
-    return copy.deepcopy(read_stack_values("delivery"))
+    return copy.deepcopy(fixture_values("delivery"))
 
 
 def _set(key: str, value: Any) -> Mutation:
@@ -34,7 +34,7 @@ def test_the_shipped_release_promotes_dev_then_prod_with_approval_for_prod() -> 
         ("dev", False),
         ("prod", True),
     ]
-    stages = resolve_stages("delivery", config, PROJECT_ROOT)
+    stages = resolve_stages("delivery", config, FIXTURE_STACKS)
     assert [s.delivery.verification.timeout_minutes for s in stages] == [20, 45]
     assert [s.delivery.target_account for s in stages] == ["123456789012", "123456789012"]
 
@@ -86,7 +86,7 @@ def test_an_invalid_release_names_the_key_path(mutate: Mutation, path: str) -> N
 
 def _project(tmp_path: Path, *stacks: str) -> Path:
     for stack in stacks:
-        shutil.copy(PROJECT_ROOT / f"Pulumi.{stack}.yaml", tmp_path / f"Pulumi.{stack}.yaml")
+        shutil.copy(FIXTURE_STACKS / f"Pulumi.{stack}.yaml", tmp_path / f"Pulumi.{stack}.yaml")
     return tmp_path
 
 

@@ -5,10 +5,10 @@ import copy
 
 import pytest
 
-from offline.capture import read_stack_values
 from stack_config import StackConfigError, parse_stack_config
 from stack_config.release_loader import parse_release_config
 from stack_config.schedule import CRON_ALLOWED, check_schedule
+from tests.stacks import fixture_values
 
 ACCEPTED = {
     "every 15 minutes in office hours": "cron(0/15 8-18 ? * MON-FRI *)",
@@ -88,7 +88,7 @@ def test_exactly_one_day_field_is_a_question_mark(expression: str) -> None:
 def test_a_bad_schedule_in_a_stack_file_names_its_key_path(
     stack: str, key: str, expression: str, field: str
 ) -> None:
-    values = copy.deepcopy(read_stack_values(stack))
+    values = copy.deepcopy(fixture_values(stack))
     top, *parents, leaf = key.split(".")
     node = values[f"data-platform:{top}"]
     for part in parents:

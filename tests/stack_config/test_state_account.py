@@ -8,6 +8,7 @@ import pytest
 from offline.capture import capture_stack
 from offline.mocks import Registration
 from stack_config.delivery import DeliverySettings
+from tests.stacks import fixture_values
 
 SECRETS = "awskms://alias/data-platform-state?region=eu-west-1"
 
@@ -41,7 +42,12 @@ def test_a_bucket_named_otherwise_needs_the_account_id() -> None:
 def test_a_deploy_to_another_account_stops_before_any_resource() -> None:
     registered: list[Registration] = []
     with pytest.raises(pulumi.RunError) as error:
-        capture_stack("dev", account_id="987654321098", on_register=registered.append)
+        capture_stack(
+            "dev",
+            values=fixture_values("dev"),
+            account_id="987654321098",
+            on_register=registered.append,
+        )
     assert str(error.value) == (
         "platform.delivery.state_backend_url: the state bucket "
         "'data-platform-state-123456789012' belongs to account 123456789012, but the AWS "
@@ -53,5 +59,5 @@ def test_a_deploy_to_another_account_stops_before_any_resource() -> None:
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_a_deploy_to_the_state_buckets_account_proceeds(stack: str) -> None:
-    capture = capture_stack(stack, account_id="123456789012")
+    capture = capture_stack(stack, values=fixture_values(stack), account_id="123456789012")
     assert capture.resources

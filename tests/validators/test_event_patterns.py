@@ -18,6 +18,7 @@ from moto.events.utils import EventMessageType
 
 from offline.capture import Capture, ReleaseCapture, offline_account
 from offline.mocks import MOCK_ACCOUNT_ID
+from tests.stacks import user_stacks
 from tests.validators.documents import Document, event_patterns
 
 EVENTS = Path(__file__).parent / "events"
@@ -117,16 +118,28 @@ def pipeline_failed(capture: AnyCapture, rule: Document, pattern: Event) -> Case
 
 
 def action_failed(capture: AnyCapture, rule: Document, pattern: Event) -> Cases:
+    """A failed action the rule is for fires it (the preview rule: Preview; the deploy rule:
+    Deploy and Verify); a success, another of the release's actions or another pipeline does
+    not."""
     name = _named(capture, "aws:codepipeline/pipeline:Pipeline", "release-pipeline")
     (arn,) = pattern["resources"]  # the pipeline's ARN output
     event = _here(capture, sample("codepipeline-action-execution-state-change"))
     event = variant(event, resources=[arn], **{"detail.pipeline": name, "detail.state": "FAILED"})
-    deploy = variant(event, **{"detail.stage": "Deploy-prod", "detail.action": "Deploy"})
-    verify = variant(event, **{"detail.stage": "Deploy-dev", "detail.action": "Verify"})
-    return [deploy, verify], [
-        variant(deploy, **{"detail.state": "SUCCEEDED"}),
-        variant(deploy, **{"detail.stage": "Preview-prod", "detail.action": "Preview"}),
-        variant(verify, resources=[arn + "-other"]),
+    stages = {"Preview": "Preview-prod", "Deploy": "Deploy-prod", "Verify": "Deploy-dev"}
+    named = ["Preview"] if "preview-failed" in rule.where else ["Deploy", "Verify"]
+    positives = [
+        variant(event, **{"detail.stage": stages[action], "detail.action": action})
+        for action in named
+    ]
+    others = [
+        variant(event, **{"detail.stage": stage, "detail.action": action})
+        for action, stage in stages.items()
+        if action not in named
+    ]
+    return positives, [
+        variant(positives[0], **{"detail.state": "SUCCEEDED"}),
+        *others,
+        variant(positives[-1], resources=[arn + "-other"]),
     ]
 
 
@@ -155,17 +168,38 @@ def drift_detected(capture: AnyCapture, rule: Document, pattern: Event) -> Cases
 
 def object_created(capture: AnyCapture, rule: Document, pattern: Event) -> Cases:
     assert isinstance(capture, Capture)
+    (bucket,) = pattern["detail"]["bucket"]["name"]  # the raw or curated bucket's name output
+    event = _here(capture, sample("s3-object-created"))
+    event = variant(event, resources=[f"arn:aws:s3:::{bucket}"], **{"detail.bucket.name": bucket})
+    if rule.resource.startswith("alerts-"):
+        return _alert_objects(capture, rule, event)
     (pipeline,) = [
         p for p in capture.config.platform.pipelines if rule.resource.startswith(f"{p.name}-")
     ]
-    (bucket,) = pattern["detail"]["bucket"]["name"]  # the raw bucket's name output
-    event = _here(capture, sample("s3-object-created"))
-    event = variant(event, resources=[f"arn:aws:s3:::{bucket}"], **{"detail.bucket.name": bucket})
     ok = variant(event, **{"detail.object.key": f"{pipeline.source_prefix}2024/01/01/part-1.csv"})
     return [ok], [
         variant(ok, **{"detail.object.key": f"{pipeline.quarantine_prefix}part-1.csv"}),
         variant(ok, **{"detail.object.key": "example-key"}),
         variant(ok, **{"detail.bucket.name": f"{bucket}-other"}),
+    ]
+
+
+def _alert_objects(capture: Capture, rule: Document, event: Event) -> Cases:
+    """The alert function hears of every raw object (it tells quarantined and unmatched ones
+    from the rest) and of the curated zone's held batches and dead-lettered manifests only."""
+    pipelines = capture.config.platform.pipelines
+    other_bucket = variant(event, **{"detail.bucket.name": "another-bucket"})
+    if rule.resource == "alerts-raw-objects":
+        keys = [f"{p.quarantine_prefix}a.csv" for p in pipelines] + ["Orders/a.csv", "a.csv"]
+        return [variant(event, **{"detail.object.key": k}) for k in keys], [other_bucket]
+    held = [
+        f"{prefix}jr_1.json" for p in pipelines for prefix in (p.held_prefix, p.dead_letter_prefix)
+    ]
+    ordinary = [f"{p.manifest_prefix}jr_1.json" for p in pipelines]
+    ordinary += [f"{p.target_table}/ingest_date=2024-01-01/part-0.parquet" for p in pipelines]
+    return [variant(event, **{"detail.object.key": k}) for k in held], [
+        *(variant(event, **{"detail.object.key": k}) for k in ordinary),
+        other_bucket,
     ]
 
 
@@ -214,22 +248,25 @@ def check(capture: AnyCapture, rule: Document) -> list[str]:
 
 @pytest.fixture(scope="module")
 def captures(
-    shipped_captures: dict[str, Capture], release_capture: ReleaseCapture
+    fixture_captures: dict[str, Capture], fixture_release_capture: ReleaseCapture
 ) -> dict[str, AnyCapture]:
-    return {**shipped_captures, release_capture.stack: release_capture}
+    return {**fixture_captures, fixture_release_capture.stack: fixture_release_capture}
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod", "delivery"])
+@pytest.mark.parametrize("stack", [*user_stacks(), *user_stacks(release=True)])
 def test_every_event_pattern_matches_its_documented_event_only(
-    stack: str, captures: dict[str, AnyCapture]
+    stack: str,
+    user_captures: dict[str, Capture],
+    user_release_captures: dict[str, ReleaseCapture],
 ) -> None:
+    captures: dict[str, AnyCapture] = {**user_captures, **user_release_captures}
     capture = captures[stack]
     rules = list(event_patterns(capture))
     assert rules
     assert [problem for rule in rules for problem in check(capture, rule)] == []
 
 
-def test_every_binding_is_exercised_by_a_shipped_stack(captures: dict[str, AnyCapture]) -> None:
+def test_every_binding_is_exercised_by_a_fixture_stack(captures: dict[str, AnyCapture]) -> None:
     kinds = {
         (pattern["source"][0], pattern["detail-type"][0])
         for capture in captures.values()

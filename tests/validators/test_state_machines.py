@@ -1,4 +1,4 @@
-"""Every state machine definition of the shipped stacks is valid Amazon States Language, as
+"""Every state machine definition of the user's stacks is valid Amazon States Language, as
 asl-validator (npm, installed by make into tools/node) checks it; a broken one fails."""
 
 import json
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from offline.capture import PROJECT_ROOT, Capture
+from tests.stacks import user_stacks
 from tests.validators.documents import definitions
 
 VALIDATOR = PROJECT_ROOT / "tools/node/node_modules/.bin/asl-validator"
@@ -27,12 +28,12 @@ def validate(definition: str, directory: Path) -> subprocess.CompletedProcess[st
     )
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", user_stacks())
 def test_every_state_machine_definition_is_valid(
-    stack: str, shipped_captures: dict[str, Capture], tmp_path: Path
+    stack: str, user_captures: dict[str, Capture], tmp_path: Path
 ) -> None:
-    documents = list(definitions(shipped_captures[stack]))
-    assert len(documents) == len(shipped_captures[stack].config.platform.pipelines)
+    documents = list(definitions(user_captures[stack]))
+    assert len(documents) == len(user_captures[stack].config.platform.pipelines)
     for document in documents:
         result = validate(document.text, tmp_path)
         assert result.returncode == 0, f"{document.where}: {result.stdout}{result.stderr}"

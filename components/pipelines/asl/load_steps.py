@@ -4,100 +4,75 @@ Glue run that wrote files) is loaded by one polled Redshift Data API statement, 
 The statement takes the manifest's key as the Data API parameter `manifest` (a bound
 parameter, never text spliced into SQL).
 
-A manifest left behind by a failed load stays pending and is loaded by the next execution; the
-warehouse's SQL makes loading a manifest twice, or out of order, harmless. Two executions can
-list the same pending manifest (a burst of files runs the job twice in a row); when one has
-loaded and removed it, the other's COPY fails on the missing manifest. A failed load whose
-manifest is gone is therefore work done by another execution, not a failure. Inside the Map
-every other failure ends at LoadFailed, whose Error and Cause the Map's Catch hands to
-NotifyFailure.
+One manifest's failure never stops the others: each item of the Map ends with an outcome
+(`loaded`, `loaded-elsewhere`, `failed`, `dead-lettered`; see load_outcome_steps.py), the Map
+goes on with the next manifest, and when any item `failed`, every item's outcome (the failed ones
+with their attempt count and reason) goes to NotifyFailure. A failed load leaves its manifest
+pending for the next execution, with one attempt record more; after `max_attempts` records it
+moves to the dead-letter prefix. The warehouse's SQL makes loading a manifest twice, or out of
+order, harmless. Two executions can list the same pending manifest (a burst of files runs the
+job twice in a row); when one has loaded and removed it, the other's COPY fails on the missing
+manifest. A failed load whose manifest is gone is therefore work done by another execution, not
+a failure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 from components.pipelines.asl.fields import ALL_ERRORS, Catcher, JsonValue
+from components.pipelines.asl.load_outcome_steps import (
+    FAILED_OUTCOME,
+    HAS_LOAD_COUNTS,
+    LOAD_FAILED,
+    RECORD_LOAD_FAILURE,
+    failed_load_states,
+    loaded_states,
+)
+from components.pipelines.asl.manifest_load import MANIFEST_PARAMETER, ManifestLoad
 from components.pipelines.asl.pipeline_tasks import (
     _API_TIMEOUT_SECONDS,
+    DATA_API_RETRY_ERRORS,
     NOTIFY_FAILURE,
+    S3_RETRY_ERRORS,
     _backoff,
     _error_marker,
     _guarded_task,
     integration_arn,
 )
-from components.pipelines.asl.states import (
-    Choice,
-    ChoiceRule,
-    Fail,
-    Map,
-    Pass,
-    State,
-    Task,
-    Wait,
-)
+from components.pipelines.asl.states import Choice, ChoiceRule, Map, Pass, State, Task, Wait
 
 LIST_PENDING_LOADS = "ListPendingLoads"
 HAS_PENDING_LOADS = "HasPendingLoads"
 LOAD_PENDING_MANIFESTS = "LoadPendingManifests"
+ANY_LOAD_FAILED = "AnyLoadFailed"
+REPORT_FAILED_LOADS = "ReportFailedLoads"
 LOAD_WAREHOUSE = "LoadWarehouse"
 REMOVE_LOADED_MANIFEST = "RemoveLoadedManifest"
 CHECK_MANIFEST_PENDING = "CheckManifestPending"
 IS_MANIFEST_PENDING = "IsManifestPending"
 LOADED_ELSEWHERE = "LoadedByAnotherExecution"
-RECORD_LOAD_FAILURE = "RecordLoadFailure"
-LOAD_FAILED = "LoadFailed"
-MANIFEST_PARAMETER = "manifest"
-"""The Data API parameter that carries the manifest's key to the load statement."""
+LOADS = "$.loads"
+"""Where the Map leaves each manifest's outcome (`items`) and whether any load failed."""
 
-DATA_API_RETRY_ERRORS = (
-    "RedshiftData.ActiveStatementsExceededException",
-    "RedshiftData.ActiveSessionsExceededException",
-    "RedshiftData.InternalServerException",
-    "RedshiftData.DatabaseConnectionException",
-    "States.Timeout",
-)
-S3_RETRY_ERRORS = ("S3.S3Exception", "States.Timeout")
 _LOAD_STATEMENT = "$.loadStatement"
 _LOAD_STATUS = "$.loadStatus"
 _LOAD_POLL = "$.loadPoll"
 
 
-@dataclass(frozen=True, kw_only=True)
-class ManifestLoad:
-    """Load the manifests under `s3://bucket/prefix` with `sql`, one statement per manifest.
-
-    `sql` runs on `target` with the manifest's key as parameter `:manifest`. At most
-    `max_manifests` are loaded per execution (the rest wait for the next one), one at a time.
-    """
-
-    bucket: str
-    prefix: str
-    target: Mapping[str, str]
-    sql: str
-    statement_name: str
-    poll_seconds: int = 15
-    max_polls: int = 240
-    max_manifests: int = 100
-
-    def __post_init__(self) -> None:
-        if self.poll_seconds < 1 or self.max_polls < 1 or not 1 <= self.max_manifests <= 1000:
-            raise ValueError("ManifestLoad needs poll_seconds, max_polls >= 1, 1-1000 manifests")
-        if f":{MANIFEST_PARAMETER}" not in self.sql or not self.prefix.endswith("/"):
-            raise ValueError(
-                f"ManifestLoad needs SQL taking :{MANIFEST_PARAMETER} and a prefix ending in '/'"
-            )
-
-
 def manifest_load_states(load: ManifestLoad, after: str, partition: str) -> dict[str, State]:
-    """List the pending manifests, and when there are any, load each in a Map, then `after`."""
+    """List the pending manifests, and when there are any, load each in a Map, then `after`; a
+    manifest whose load failed (and stays pending) is reported through NotifyFailure."""
     s3_sdk = integration_arn(partition, "aws-sdk:s3")
     has_pending = ChoiceRule(
         variable="$.pendingLoads.KeyCount",
         operator="NumericGreaterThan",
         value=0,
         next=LOAD_PENDING_MANIFESTS,
+    )
+    any_failed = ChoiceRule(
+        variable=f"{LOADS}.anyFailed",
+        operator="BooleanEquals",
+        value=True,
+        next=REPORT_FAILED_LOADS,
     )
     return {
         LIST_PENDING_LOADS: _guarded_task(
@@ -115,11 +90,24 @@ def manifest_load_states(load: ManifestLoad, after: str, partition: str) -> dict
             max_concurrency=1,
             start_at=LOAD_WAREHOUSE,
             states=_processor_states(load, partition),
-            result_path=None,
+            result_selector={
+                "items.$": "$",
+                "anyFailed.$": f"States.ArrayContains($[*].outcome, '{FAILED_OUTCOME}')",
+            },
+            result_path=LOADS,
             catch=(
                 Catcher(error_equals=(ALL_ERRORS,), next=NOTIFY_FAILURE, result_path="$.error"),
             ),
-            next=after,
+            next=ANY_LOAD_FAILED,
+        ),
+        ANY_LOAD_FAILED: Choice(choices=(any_failed,), default=after),
+        REPORT_FAILED_LOADS: Pass(
+            parameters={
+                "Error": LOAD_FAILED,
+                "Cause.$": f"States.JsonToString({LOADS}.items)",
+            },
+            result_path="$.error",
+            next=NOTIFY_FAILURE,
         ),
     }
 
@@ -160,12 +148,12 @@ def _processor_states(load: ManifestLoad, partition: str) -> dict[str, State]:
         REMOVE_LOADED_MANIFEST: _guarded_task(
             integration_arn(partition, "aws-sdk:s3:deleteObject"),
             {"Bucket": load.bucket, "Key.$": "$.manifest"},
-            next_state=f"{REMOVE_LOADED_MANIFEST}Done",
+            next_state=HAS_LOAD_COUNTS,
             retry=_backoff(S3_RETRY_ERRORS, interval=5, attempts=3, cap=60),
             timeout_seconds=_API_TIMEOUT_SECONDS,
             on_error=RECORD_LOAD_FAILURE,
         ),
-        f"{REMOVE_LOADED_MANIFEST}Done": Pass(result_path=None, end=True),
+        **loaded_states(load, partition),
         # Only a successful load removes a manifest: a failed load of a removed one was a repeat.
         # Its own error is kept apart: the load's error at $.error is what gets reported.
         CHECK_MANIFEST_PENDING: Task(
@@ -197,17 +185,10 @@ def _processor_states(load: ManifestLoad, partition: str) -> dict[str, State]:
         ),
         LOADED_ELSEWHERE: Pass(
             comment="Another execution loaded this manifest and removed it.",
-            result_path=None,
+            parameters={"manifest.$": "$.manifest", "outcome": "loaded-elsewhere"},
             end=True,
         ),
-        # A fixed error name: names starting with "States." cannot be raised by a Fail state, so
-        # the original error travels in the cause.
-        RECORD_LOAD_FAILURE: Pass(
-            parameters={"Cause.$": "States.Format('{}: {}', $.error.Error, $.error.Cause)"},
-            result_path="$.failure",
-            next=LOAD_FAILED,
-        ),
-        LOAD_FAILED: Fail(error=LOAD_FAILED, cause_path="$.failure.Cause"),
+        **failed_load_states(load, partition),
     }
 
 

@@ -1,7 +1,8 @@
 """The data-pipeline state machine: crawl, wait for the crawler, then hand over to a queued run of
 the job if there is one, else run the Glue job, load its pending manifests into the warehouse.
-Only a failure notifies (the alert topic). pipeline_definition() returns an already validated
-definition.
+Only a failure notifies (the alert topic). An execution whose input holds `load_only` (what the
+release and replay commands start) loads the pending manifests and nothing else.
+pipeline_definition() returns an already validated definition.
 """
 
 from __future__ import annotations
@@ -17,11 +18,8 @@ from components.pipelines.asl.landing_steps import (
     landing_states,
     retry_marker_state,
 )
-from components.pipelines.asl.load_steps import (
-    LIST_PENDING_LOADS,
-    ManifestLoad,
-    manifest_load_states,
-)
+from components.pipelines.asl.load_steps import LIST_PENDING_LOADS, manifest_load_states
+from components.pipelines.asl.manifest_load import ManifestLoad
 from components.pipelines.asl.pipeline_tasks import (
     _API_TIMEOUT_SECONDS,
     CHECK_CRAWL_RESULT,
@@ -46,6 +44,9 @@ from components.pipelines.asl.pipeline_tasks import (
 )
 from components.pipelines.asl.states import Choice, ChoiceRule, Pass, State, Succeed, Task, Wait
 
+IS_LOAD_ONLY = "IsLoadOnly"
+LOAD_ONLY_INPUT = "load_only"
+"""The execution input key that asks for the pending manifests' load alone."""
 CHECK_JOB_QUEUE = "CheckJobQueue"
 CLASSIFY_JOB_QUEUE = "ClassifyJobQueue"
 IS_RUN_QUEUED = "IsRunQueued"
@@ -184,6 +185,7 @@ def pipeline_definition(
     job_timeout_seconds: int = 6 * 3600,
     partition: str = "aws",
     landed_queue_url: str | None = None,
+    alert_function_arn: str | None = None,
 ) -> StateMachineDefinition:
     """Crawl, then hand over to a queued job run or run the Glue job, load, succeed.
 
@@ -191,7 +193,8 @@ def pipeline_definition(
     load_steps.py). Every Task retries its transient errors and sends anything else to
     NotifyFailure -> Fail. Task resources are in `partition` (`aws`, `aws-cn`, `aws-us-gov`).
     With `landed_queue_url` (scheduled pipelines), an execution first checks that something
-    landed since the last run (see landing_steps.py).
+    landed since the last run (see landing_steps.py). With `alert_function_arn`, that function
+    writes the failure alert (see pipeline_tasks.py).
     Plain strings in, so a Pulumi component can call this inside Output.all(...).apply(...).
     """
     if crawler_poll_seconds < 1 or max_crawler_polls < 1:
@@ -218,12 +221,22 @@ def pipeline_definition(
             )
         },
         loading,
-        _notify_states(pipeline, topic_arn, partition, after_failure),
+        _notify_states(pipeline, topic_arn, partition, after_failure, alert_function_arn),
     ]
+    start = CHECK_LANDED if landed_queue_url is not None else START_CRAWLER
+    if load is not None:
+        load_only = ChoiceRule(
+            variable=f"$.{LOAD_ONLY_INPUT}",
+            operator="IsPresent",
+            value=True,
+            next=LIST_PENDING_LOADS,
+        )
+        parts.insert(0, {IS_LOAD_ONLY: Choice(choices=(load_only,), default=start)})
+        start = IS_LOAD_ONLY
     states: dict[str, State] = {name: state for part in parts for name, state in part.items()}
     definition = StateMachineDefinition(
         comment=f"{pipeline}: crawl, transform with Glue, load, notify",
-        start_at=CHECK_LANDED if landed_queue_url is not None else START_CRAWLER,
+        start_at=start,
         states=states,
     )
     definition.validate()

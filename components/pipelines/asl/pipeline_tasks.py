@@ -21,6 +21,9 @@ CRAWL_FAILED = "CrawlFailed"
 RUN_GLUE_JOB = "RunGlueJob"
 PIPELINE_SUCCEEDED = "PipelineSucceeded"
 NOTIFY_FAILURE = "NotifyFailure"
+NOTIFY_FAILURE_DIRECTLY = "NotifyFailureDirectly"
+EXECUTION_FAILED = "execution-failed"
+"""The `kind` of the alert function's payload for a failed execution."""
 PIPELINE_FAILED = "PipelineFailed"
 
 # Retry only what a later attempt can fix: throttling, service-side faults and hung API calls
@@ -40,6 +43,24 @@ GLUE_JOB_RETRY_ERRORS = (
     "Glue.OperationTimeoutException",
 )
 SNS_RETRY_ERRORS = ("SNS.InternalErrorException", "SNS.KMSThrottlingException", "States.Timeout")
+DATA_API_RETRY_ERRORS = (
+    "RedshiftData.ActiveStatementsExceededException",
+    "RedshiftData.ActiveSessionsExceededException",
+    "RedshiftData.InternalServerException",
+    "RedshiftData.DatabaseConnectionException",
+    "States.Timeout",
+)
+S3_RETRY_ERRORS = ("S3.S3Exception", "States.Timeout")
+# The errors AWS recommends retrying on a Lambda invocation (Step Functions developer guide,
+# "Handle Lambda service exceptions"), and its throttling.
+LAMBDA_RETRY_ERRORS = (
+    "Lambda.ClientExecutionTimeoutException",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+    "States.Timeout",
+)
 
 _API_TIMEOUT_SECONDS = 60
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
@@ -97,32 +118,64 @@ def _error_marker(error: str, cause: str, on_error: str = NOTIFY_FAILURE) -> Pas
 
 
 def _notify_states(
-    pipeline: str, topic_arn: str, partition: str, after_failure: str = PIPELINE_FAILED
+    pipeline: str,
+    topic_arn: str,
+    partition: str,
+    after_failure: str = PIPELINE_FAILED,
+    alert_function_arn: str | None = None,
 ) -> dict[str, State]:
     """The end states: success is silent (Step Functions records it; its EventBridge events and
-    the ExecutionsSucceeded metric report it), a failure publishes to the alert topic, then goes
-    to `after_failure` (PipelineFailed, or a state that ends there)."""
+    the ExecutionsSucceeded metric report it), a failure is alerted, then goes to
+    `after_failure` (PipelineFailed, or a state that ends there).
+
+    With `alert_function_arn`, the alert function writes the alert (the pipeline, the file or
+    manifest, the reason in a sentence, what to do) from the execution's input and its error; if
+    it cannot be invoked, the failure is published to the topic as it is."""
     sns_publish = integration_arn(partition, "sns:publish")
     sns_retry = _backoff(SNS_RETRY_ERRORS, interval=2, attempts=3, cap=30)
     failure = (
         "States.Format('Execution {} failed with {}: {}', "
         "$$.Execution.Id, $.error.Error, $.error.Cause)"
     )
+    publish = Task(
+        resource=sns_publish,
+        parameters={
+            "TopicArn": topic_arn,
+            "Subject": f"[{pipeline}] FAILED"[:100],
+            "Message.$": failure,
+        },
+        result_path=None,
+        timeout_seconds=_API_TIMEOUT_SECONDS,
+        retry=(sns_retry,),
+        # Its own failure must not loop back into itself: it fails the execution directly.
+        catch=(Catcher(error_equals=(ALL_ERRORS,), next=after_failure),),
+        next=after_failure,
+    )
+    failed = Fail(error="PipelineFailed", cause=f"{pipeline} pipeline failed")
+    if alert_function_arn is None:
+        return {PIPELINE_SUCCEEDED: Succeed(), NOTIFY_FAILURE: publish, PIPELINE_FAILED: failed}
     return {
         PIPELINE_SUCCEEDED: Succeed(),
-        # Its own failure must not loop back into itself: it fails the execution directly.
         NOTIFY_FAILURE: Task(
-            resource=sns_publish,
+            resource=integration_arn(partition, "lambda:invoke"),
             parameters={
-                "TopicArn": topic_arn,
-                "Subject": f"[{pipeline}] FAILED"[:100],
-                "Message.$": failure,
+                "FunctionName": alert_function_arn,
+                "Payload": {
+                    "kind": EXECUTION_FAILED,
+                    "pipeline": pipeline,
+                    "execution.$": "$$.Execution.Id",
+                    "input.$": "$$.Execution.Input",
+                    "error.$": "$.error",
+                },
             },
             result_path=None,
             timeout_seconds=_API_TIMEOUT_SECONDS,
-            retry=(sns_retry,),
-            catch=(Catcher(error_equals=(ALL_ERRORS,), next=after_failure),),
+            retry=(_backoff(LAMBDA_RETRY_ERRORS, interval=2, attempts=3, cap=30),),
+            catch=(
+                Catcher(error_equals=(ALL_ERRORS,), next=NOTIFY_FAILURE_DIRECTLY, result_path=None),
+            ),
             next=after_failure,
         ),
-        PIPELINE_FAILED: Fail(error="PipelineFailed", cause=f"{pipeline} pipeline failed"),
+        NOTIFY_FAILURE_DIRECTLY: publish,
+        PIPELINE_FAILED: failed,
     }

@@ -213,6 +213,7 @@ class Map:
     states: Mapping[str, State]
     item_selector: Mapping[str, JsonValue] | None = None
     max_concurrency: int = 0
+    result_selector: Mapping[str, JsonValue] | None = None
     result_path: str | None = "$"
     retry: tuple[Retrier, ...] = ()
     catch: tuple[Catcher, ...] = ()
@@ -236,6 +237,7 @@ class Map:
             "StartAt": self.start_at,
             "States": {name: state.to_dict() for name, state in self.states.items()},
         }
+        _put(out, "ResultSelector", _json(self.result_selector))
         _put_result_path(out, self.result_path)
         if self.retry:
             out["Retry"] = [r.to_dict() for r in self.retry]

@@ -1,9 +1,12 @@
-"""SEC-011: database admin passwords are managed by AWS Secrets Manager, not set by the program.
+"""SEC-011: database admin passwords are generated and rotated by Secrets Manager, not supplied
+by the program.
 
 A password passed as `master_password` / `admin_user_password` / `password` is a Pulumi secret
-(the SDK marks it), but it is still a long-lived credential the program owns: it lives in the
-state and in config, and AWS cannot rotate it. The `manage_*_password` switch has AWS create and
-rotate it in Secrets Manager; the write-only `*_wo` inputs never reach the state.
+(the SDK marks it) and a rule cannot tell a literal from a config secret or a `RandomPassword`
+(pulumi_policy hands it the plain value). What it can know is that the program supplies it: a
+long-lived credential in the state that AWS cannot rotate. Advisory by default for that reason;
+the `manage_*_password` switch has AWS create and rotate it; the write-only `*_wo` inputs never
+reach the state.
 """
 
 from collections.abc import Iterator
@@ -24,8 +27,8 @@ PASSWORDS = {
 META = RuleMeta(
     id="SEC-011",
     name="database-password-managed",
-    description="Database admin passwords must be managed by Secrets Manager, not set in code.",
-    severity=Severity.MEDIUM,
+    description="Database admin passwords should come from Secrets Manager, not from the program.",
+    severity=Severity.LOW,
     controls=(nist("IA-5(1)"), nist("IA-5(7)")),
     remediation=(
         "Remove the password input and set manage_master_password / manage_admin_password / "
@@ -38,7 +41,10 @@ META = RuleMeta(
 def validate(database: Subject, config: Config) -> Iterator[str]:
     password, managed = PASSWORDS[database.type]
     if is_set(get(database.props, password)):
-        yield f"sets {password} itself; set {managed} so Secrets Manager owns and rotates it"
+        yield (
+            f"takes {password} from the program (a literal, config or generated value alike); "
+            f"set {managed} so Secrets Manager generates and rotates it"
+        )
 
 
 RULE = ResourceRule(META, validate)

@@ -3,7 +3,9 @@
 Every input of every pulumi-aws type is walked: a key whose name says it holds a credential
 (`framework.credentials`) with a literal value, or any string with a credential's shape (an AWS
 key, a token, a private key), nested maps, lists and `{name, value}` pairs included (ECS
-container environments). Such inputs are plain configuration to AWS, returned by its describe
+container environments), JSON documents in strings (after any leading whitespace), and command
+lines: `--db-password secret` as two list items, or `--password=secret` / `DB_PASSWORD="secret"`
+inside one argument. Such inputs are plain configuration to AWS, returned by its describe
 APIs, and stay in the Pulumi state. Two kinds of input are left out: the ones the SDK always
 makes Pulumi secrets and AWS treats as sensitive (`master_password`, `secret_string`, a Glue
 connection's properties; data/secret_inputs.json), and the Lambda and CodeBuild environments,
@@ -11,7 +13,9 @@ which SEC-005 judges. pulumi_policy hands `validate` plain values without Pulumi
 (pulumi-policy #241), so a value is judged the same whether or not the program marked it secret.
 """
 
+import itertools
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +24,10 @@ from policies.framework.model import RuleMeta, Severity, nist
 from policies.framework.rule import Config, ResourceRule
 from policies.framework.sdk_data import ALL_TYPES, SECRET_INPUTS
 from policies.framework.subjects import Subject
+
+_FLAG = re.compile(r"--?[A-Za-z][\w-]*")
+# `--password=secret`, `DB_PASSWORD=secret`, `DB_PASSWORD="secret"` inside a command line.
+_ASSIGNMENT = re.compile(r"""(?:^|[\s;&|])(--?[A-Za-z][\w-]*|[A-Za-z_]\w*)=["']?([^\s"';&|]+)""")
 
 SEC_005_OWNS = {
     "aws:lambda/function:Function": "environment",
@@ -59,6 +67,7 @@ def _judge(path: str, value: Any, name: str) -> Iterator[str]:
     elif isinstance(value, list):
         for index, child in enumerate(value):
             yield from _judge(f"{path}[{index}]", child, name)
+        yield from _argument_pairs(path, value)
     elif isinstance(value, str):
         yield from _judge_text(path, value, name)
 
@@ -69,12 +78,33 @@ def _judge_text(path: str, value: str, name: str) -> Iterator[str]:
         yield f"input {path} holds what looks like {shape}"
     elif credential_name(name) and literal_credential(value):
         yield f"input {path} looks like a credential stored as plaintext"
-    elif value[:1] in "{[":
+    elif value.lstrip()[:1] in ("{", "["):
         try:
             document = json.loads(value)
         except json.JSONDecodeError:
             return
         yield from _judge(path, document, name)
+    elif "=" in value:
+        for flag, argument in _ASSIGNMENT.findall(value):
+            if _credential_flag(flag) and literal_credential(argument):
+                yield f"input {path} passes {flag} a credential as plaintext"
+
+
+def _argument_pairs(path: str, items: list[Any]) -> Iterator[str]:
+    """`["--db-password", "secret"]`: a credential flag followed by its literal value."""
+    for index, (flag, argument) in enumerate(itertools.pairwise(items)):
+        if (
+            isinstance(flag, str)
+            and _FLAG.fullmatch(flag)
+            and _credential_flag(flag)
+            and literal_credential(argument)
+        ):
+            yield f"input {path}[{index + 1}] passes {flag} a credential as plaintext"
+
+
+def _credential_flag(flag: str) -> bool:
+    """`--db-password`, `DB_PASSWORD`; `--secret-id` names where a secret is, not the secret."""
+    return credential_name(flag.lstrip("-").replace("-", "_"))
 
 
 def _name_value(entry: dict[str, Any]) -> tuple[str, Any] | None:

@@ -2,7 +2,8 @@
 platform writes: Action/NotAction, Resource/NotResource, and a few condition operators.
 
 An explicit Deny wins, then any Allow; no match is an implicit deny. A condition operator this
-module does not know fails the evaluation instead of guessing.
+module does not know fails the evaluation instead of guessing; a policy variable in a condition
+value takes the request's value of its key.
 """
 
 import fnmatch
@@ -34,6 +35,14 @@ def _applies(statement: Mapping[str, Any], action: str, resource: str) -> bool:
     return action_ok and not _any_matches(_listed(statement["NotResource"]), resource)
 
 
+def _substituted(pattern: str, context: Context) -> str:
+    """A policy variable (`${aws:userid}`) replaced by the request's value of that key."""
+    for key, values in context.items():
+        if values:
+            pattern = pattern.replace("${" + key + "}", values[0])
+    return pattern
+
+
 def _condition_holds(operator: str, expected: Mapping[str, Any], context: Context) -> bool:
     qualifier, _, test = operator.rpartition(":")
     if test not in _EXACT | _WILDCARD or qualifier not in ("", "ForAnyValue"):
@@ -42,7 +51,7 @@ def _condition_holds(operator: str, expected: Mapping[str, Any], context: Contex
         values = context.get(key)
         if not values:
             return False
-        patterns = [str(w) for w in _listed(wanted)]
+        patterns = [_substituted(str(w), context) for w in _listed(wanted)]
         if test in _EXACT and not any(v in patterns for v in values):
             return False
         if test in _WILDCARD and not any(_any_matches(patterns, v) for v in values):

@@ -32,27 +32,27 @@ def _declared_types(captures: dict[str, Capture]) -> set[str]:
 
 
 def test_every_declared_type_is_of_a_service_the_deploy_manages(
-    shipped_captures: dict[str, Capture],
+    user_captures: dict[str, Capture],
 ) -> None:
     granted = _deploy_services()
-    unmapped = sorted(t for t in _declared_types(shipped_captures) if service_of(t) is None)
+    unmapped = sorted(t for t in _declared_types(user_captures) if service_of(t) is None)
     assert unmapped == [], "map each new module to its IAM service in deploy_services.py"
-    missing = sorted(t for t in _declared_types(shipped_captures) if service_of(t) not in granted)
+    missing = sorted(t for t in _declared_types(user_captures) if service_of(t) not in granted)
     assert missing == []
 
 
 def test_the_deploy_manages_no_service_nothing_declares(
-    shipped_captures: dict[str, Capture],
+    fixture_captures: dict[str, Capture],
 ) -> None:
-    declared = {service_of(t) for t in _declared_types(shipped_captures)}
+    declared = {service_of(t) for t in _declared_types(fixture_captures)}
     assert _deploy_services() - declared == SUPPORTING
 
 
 @pytest.mark.parametrize("policy", ["PowerUserAccess", "AdministratorAccess", "IAMFullAccess"])
 def test_no_shipped_stack_attaches_an_escalating_managed_policy(
-    shipped_captures: dict[str, Capture], release_capture: ReleaseCapture, policy: str
+    fixture_captures: dict[str, Capture], fixture_release_capture: ReleaseCapture, policy: str
 ) -> None:
-    captures: list[Capture | ReleaseCapture] = [*shipped_captures.values(), release_capture]
+    captures: list[Capture | ReleaseCapture] = [*fixture_captures.values(), fixture_release_capture]
     attached = [
         r.inputs["policyArn"]
         for c in captures

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
-from offline.capture import Capture, capture_stack, read_stack_values
+from offline.capture import Capture, capture_stack
 from offline.mocks import Registration
 from stack_config import StackConfig
 from tests.bootstrap.test_release_roles import BACKEND, _run
 from tests.components.delivery.policy_evaluation import decision
 from tests.components.helpers import policy_statements
+from tests.stacks import fixture_values
 
 KEY = "aws:kms/key:Key"
 ALIAS = "aws:kms/alias:Alias"
@@ -29,7 +30,7 @@ ACCOUNT_KEY = "alias/data-platform-account"
 
 
 def _with_its_own_account_key() -> dict[str, Any]:
-    values = copy.deepcopy(read_stack_values("dev"))
+    values = copy.deepcopy(fixture_values("dev"))
     platform = values["data-platform:platform"]
     platform["account"]["key_alias"] = ACCOUNT_KEY
     platform["delivery"]["secrets_provider"] = f"awskms://{ACCOUNT_KEY}?region=eu-west-1"
@@ -37,9 +38,9 @@ def _with_its_own_account_key() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def variant_captures(shipped_captures: dict[str, Capture]) -> dict[str, Capture]:
+def variant_captures(fixture_captures: dict[str, Capture]) -> dict[str, Capture]:
     variant = capture_stack("dev", values=_with_its_own_account_key())
-    return {**shipped_captures, "dev-account-key": variant}
+    return {**fixture_captures, "dev-account-key": variant}
 
 
 @pytest.fixture(params=["dev", "prod", "dev-account-key"])

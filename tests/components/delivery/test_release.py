@@ -19,6 +19,7 @@ from offline.policy_check import load_policy_config
 from offline.report import to_json_resources
 from stack_config.release import ReleaseSettings
 from tests.components.helpers import by_name, policy_statements
+from tests.stacks import FIXTURE_STACKS
 
 Runner = Callable[[Callable[[], object]], tuple[Registration, ...]]
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/test"
@@ -37,6 +38,7 @@ def target(stack: str, approval: bool) -> StageTarget:
     return StageTarget(
         stack=stack,
         approval=approval,
+        pull_request_preview=not approval,
         account_id=ACCOUNTS[stack],
         region="eu-west-1",
         state_backend_url=f"s3://data-platform-state-{ACCOUNTS[stack]}",
@@ -70,8 +72,8 @@ def release(run: Runner, approvals: dict[str, bool], **settings: Any) -> dict[st
 
 
 @pytest.fixture
-def shipped(release_capture: ReleaseCapture) -> dict[str, Registration]:
-    return by_name(release_capture.resources)
+def shipped(fixture_release_capture: ReleaseCapture) -> dict[str, Registration]:
+    return by_name(fixture_release_capture.resources)
 
 
 def stages(resources: dict[str, Registration], name: str = "release-pipeline") -> list[Any]:
@@ -117,8 +119,10 @@ def test_every_stage_consumes_the_one_source_artifact(shipped: dict[str, Registr
     assert producers == ["Source/Source"], "no action rebuilds or replaces the source"
     builds = {n: a for n, a in found.items() if a["category"] == "Build"}
     assert all(a["inputArtifacts"][0] == "source" for a in builds.values())
-    # prod deploys exactly what dev verified: the same artifact, in the same execution.
-    assert found["Deploy-prod/Deploy"]["inputArtifacts"] == ["source"]
+    # prod deploys exactly what dev verified: the same artifact, in the same execution, and
+    # compares its plan with its own approved preview.
+    assert found["Deploy-prod/Deploy"]["inputArtifacts"] == ["source", "preview_prod"]
+    assert found["Deploy-prod/Deploy"]["configuration"]["PrimarySource"] == "source"
     assert found["Deploy-dev/Verify"]["inputArtifacts"][0] == "source"
     order = [n for n in found]
     assert order.index("Deploy-dev/Verify") < order.index("Deploy-prod/Deploy")
@@ -192,10 +196,9 @@ def test_every_build_is_encrypted_unprivileged_and_named_with_its_role(
         ("dev-preview", [TARGET.format("111111111111", "preview")]),
         ("dev-deploy", [TARGET.format("111111111111", "deploy")]),
         ("dev-verify", ["arn:aws:iam::111111111111:role/data-platform/data-platform-dev-verify"]),
-        ("prod-drift", [TARGET.format("333333333333", "preview")]),
-        ("pull-requests", [
-            TARGET.format("111111111111", "preview"), TARGET.format("333333333333", "preview"),
-        ]),
+        ("prod-drift", [TARGET.format("333333333333", "drift")]),
+        # Only the stage pull requests may preview (dev: no approval); prod trusts it with nothing.
+        ("pull-requests", [TARGET.format("111111111111", "pull-request")]),
     ],
 )  # fmt: skip
 def test_a_build_may_assume_only_its_own_role_in_its_stages_account(
@@ -250,7 +253,9 @@ def test_failed_releases_and_verifications_alert_the_subscribers(
     assert [s.inputs["endpoint"] for s in subscriptions] == ["data-oncall@example.com"]
 
 
-def test_pull_requests_preview_every_stage_in_one_build(shipped: dict[str, Registration]) -> None:
+def test_pull_requests_preview_only_the_stages_that_allow_it(
+    shipped: dict[str, Registration], fixture_release_capture: ReleaseCapture
+) -> None:
     rule = json.loads(shipped["release-on-pull-request"].inputs["eventPattern"])
     assert rule["detail"]["destinationReference"] == ["refs/heads/main"]
     target = shipped["release-on-pull-request-target"].inputs
@@ -261,7 +266,14 @@ def test_pull_requests_preview_every_stage_in_one_build(shipped: dict[str, Regis
             "environmentVariables"
         ]
     }
-    assert [t["stack"] for t in json.loads(variables["RELEASE_TARGETS"])] == ["dev", "prod"]
+    stages = fixture_release_capture.config.release.stages
+    previewed = [s.stack for s in stages if s.previewed_by_pull_requests]
+    assert [t["stack"] for t in json.loads(variables["RELEASE_TARGETS"])] == previewed
+    assert variables["UNPREVIEWED_STACKS"].split() == [
+        s.stack for s in stages if not s.previewed_by_pull_requests
+    ]
+    # By default a stage a person approves is one no pull request previews.
+    assert all(not s.previewed_by_pull_requests for s in stages if s.approval)
     assert variables["SOURCE_PROVIDER"] == "codecommit"
 
 
@@ -294,11 +306,11 @@ def test_github_sources_use_trigger_filters_and_a_pull_request_pipeline(run_mock
     ]
 
 
-def test_the_delivery_stack_violates_no_policy(release_capture: ReleaseCapture) -> None:
+def test_the_delivery_stack_violates_no_policy(fixture_release_capture: ReleaseCapture) -> None:
     pack = PROJECT_ROOT / "policies"
     report = run_policy_pack(
         pack,
-        to_json_resources(release_capture.resources),
-        config=load_policy_config(pack, release_capture.stack),
+        to_json_resources(fixture_release_capture.resources),
+        config=load_policy_config(FIXTURE_STACKS / "policies", fixture_release_capture.stack),
     )
     assert report.violations == ()

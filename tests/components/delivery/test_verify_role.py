@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from offline.capture import Capture, capture_stack, read_stack_values
+from offline.capture import Capture, capture_stack
 from offline.mocks import Registration
 from tests.components.delivery.policy_evaluation import decision
 from tests.components.helpers import by_name, policy_statements
+from tests.stacks import fixture_values
 
 RAW, CURATED = "arn:aws:s3:::lake-raw-bucket", "arn:aws:s3:::lake-curated-bucket"
 STATES = "arn:aws:states:eu-west-1:123456789012"
@@ -18,8 +19,8 @@ S3_VIA = {"kms:ViaService": ["s3.eu-west-1.amazonaws.com"]}
 
 
 @pytest.fixture(scope="module")
-def dev(shipped_captures: dict[str, Capture]) -> dict[str, Registration]:
-    return by_name(shipped_captures["dev"].resources)
+def dev(fixture_captures: dict[str, Capture]) -> dict[str, Registration]:
+    return by_name(fixture_captures["dev"].resources)
 
 
 def _statements(resources: dict[str, Registration]) -> list[dict[str, Any]]:
@@ -48,7 +49,7 @@ def test_only_the_stages_verify_build_may_assume_it(dev: dict[str, Registration]
 
 
 def test_a_delivery_account_of_its_own_is_the_one_trusted() -> None:
-    values = read_stack_values("prod")
+    values = fixture_values("prod")
     values["data-platform:platform"]["delivery"]["delivery_account_id"] = "210987654321"
     resources = by_name(capture_stack("prod", values=values).resources)
     (trust,) = json.loads(resources["verify-role"].inputs["assumeRolePolicy"])["Statement"]
@@ -102,9 +103,9 @@ def test_it_may_do_nothing_else(
 
 
 def test_its_canary_partitions_are_where_the_glue_jobs_write(
-    shipped_captures: dict[str, Capture], dev: dict[str, Registration]
+    fixture_captures: dict[str, Capture], dev: dict[str, Registration]
 ) -> None:
-    jobs = [r for r in shipped_captures["dev"].resources if r.type == "aws:glue/job:Job"]
+    jobs = [r for r in fixture_captures["dev"].resources if r.type == "aws:glue/job:Job"]
     targets = {j.inputs["defaultArguments"]["--target_path"] for j in jobs}
     readable = {
         arn.removeprefix("arn:aws:s3:::").split("ingest_date=")[0]

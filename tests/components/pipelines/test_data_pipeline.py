@@ -51,8 +51,10 @@ SCHEDULED = {
 
 
 def _pipeline(
-    run: Runner, settings: dict[str, Any], region: str = "eu-west-1"
+    run: Runner, settings: dict[str, Any], region: str = "eu-west-1", **extra: Any
 ) -> dict[str, Registration]:
+    """The pipeline's resources; `extra` goes to DataPipeline (a load, an alert function)."""
+
     def program() -> None:
         out = pulumi.Output.from_input
         DataPipeline(
@@ -75,6 +77,7 @@ def _pipeline(
                 security_configuration=out("dp-test-glue"),
             ),
             topic_arn=TOPIC,
+            **extra,
         )
 
     return by_name(run(program))
@@ -113,8 +116,9 @@ def test_job_uses_security_configuration_bookmarks_logging_and_metrics(
     arguments = job["defaultArguments"]
     # The job's ledger replaces bookmarks (it records files it could not curate too).
     assert arguments["--job-bookmark-option"] == "job-bookmark-disable"
-    assert arguments["--enable-continuous-cloudwatch-log"] == "true"
-    assert arguments["--continuous-log-logGroup"] == "/aws-glue/jobs/dp-test-orders"
+    # Glue 5.0 logs to <prefix>/error and <prefix>/output (no continuous-logging arguments).
+    assert arguments["--custom-logGroup-prefix"] == "/aws-glue/jobs/dp-test-orders"
+    assert "--continuous-log-logGroup" not in arguments
     assert arguments["--enable-metrics"] == "true"
     assert arguments["--source_path"] == "s3://raw-bucket/orders/"
     assert arguments["--target_path"] == "s3://curated-bucket/orders/"
@@ -204,7 +208,12 @@ def test_job_role_touches_only_its_prefixes_key_and_glue_job_logs(
         for r in deletable
         if r.startswith(("arn:aws:s3:::raw-bucket/orders", "arn:aws:s3:::raw-bucket/quarantine"))
     ]
-    assert _resources_of(statements, "s3:GetObject")[0] == "arn:aws:s3:::raw-bucket/orders/*"
+    assert _resources_of(statements, "s3:GetObject")[:3] == [
+        "arn:aws:s3:::raw-bucket/orders/*",
+        # Spark HEADs the directory's own key before it lists it: a 404, not a 403.
+        "arn:aws:s3:::raw-bucket/orders",
+        "arn:aws:s3:::curated-bucket/orders",
+    ]
     # The platform key, and the account key of the Data Catalog (by alias, see below).
     assert _resources_of(statements, "kms:Decrypt") == [
         KEY,
@@ -226,6 +235,8 @@ def test_job_role_touches_only_its_prefixes_key_and_glue_job_logs(
     ]
     trust = json.loads(orders["orders-etl-role"].inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "glue.amazonaws.com"}
+    # No condition on a key Glue is not documented to send (aws:SourceAccount).
+    assert "Condition" not in trust
 
 
 def test_job_role_can_write_to_the_log_groups_glue_creates_under_a_security_configuration(
@@ -248,16 +259,19 @@ def test_job_role_can_write_to_the_log_groups_glue_creates_under_a_security_conf
     (pattern,) = logs[0]["Resource"]
     prefix = "arn:aws:logs:eu-west-1:123456789012:log-group:"
     written = [
-        "/aws-glue/jobs/dp-test-orders:log-stream:jr_1",  # the explicit continuous-log target
-        "/aws-glue/jobs/dp-test-orders-v2:log-stream:jr_1",  # continuous logging's suffixed group
+        "/aws-glue/jobs/dp-test-orders/error:log-stream:jr_1",  # Glue 5.0, the custom prefix
+        "/aws-glue/jobs/dp-test-orders/output:log-stream:jr_1",
+        "/aws-glue/jobs/error:log-stream:jr_1",  # the default prefix
         "/aws-glue/jobs-orders-etl-role-dp-test-glue/output:log-stream:jr_1",
         "/aws-glue/jobs-orders-etl-role-dp-test-glue/error:log-stream:jr_1",
     ]
     assert [fnmatch.fnmatchcase(prefix + g, pattern) for g in written] == [True] * len(written)
     assert not fnmatch.fnmatchcase(prefix + "/aws/lambda/dp-test-orders-ingest", pattern)
-    target = orders["orders-etl-job"].inputs["defaultArguments"]["--continuous-log-logGroup"]
-    assert orders["orders-etl-logs"].inputs["name"] == target == "/aws-glue/jobs/dp-test-orders"
-    assert orders["orders-etl-logs"].inputs["kmsKeyId"] == KEY
+    prefix = orders["orders-etl-job"].inputs["defaultArguments"]["--custom-logGroup-prefix"]
+    assert orders["orders-etl-logs"].inputs["name"] == f"{prefix}/error"
+    assert orders["orders-etl-output-logs"].inputs["name"] == f"{prefix}/output"
+    for group in ("orders-etl-logs", "orders-etl-output-logs"):
+        assert orders[group].inputs["kmsKeyId"] == KEY
 
 
 @pytest.mark.parametrize("role", ["orders-etl-role-policy", "orders-crawler-role-policy"])
@@ -371,7 +385,15 @@ def test_scheduled_pipeline_runs_on_its_schedule_without_a_function(run_mocked: 
     machine_urn = resources["daily-orchestration-state-machine"].urn
     assert machine_urn in target.property_dependencies["arn"]
     statements = policy_statements(resources["daily-schedule-role-policy"])
-    assert [s["Action"] for s in statements] == [["states:StartExecution"]]
+    assert [s["Action"] for s in statements] == [
+        ["states:StartExecution"],
+        # Starting an execution of a machine under a customer key encrypts its input, as the
+        # caller: the key, for this machine's execution data only.
+        ["kms:GenerateDataKey", "kms:Decrypt"],
+    ]
+    machine = resources["daily-orchestration-state-machine"].outputs["arn"]
+    context = statements[1]["Condition"]["StringEquals"]
+    assert context["kms:EncryptionContext:aws:states:stateMachineArn"] == [machine]
 
 
 def test_a_scheduled_pipeline_hears_of_every_file_landing_under_its_prefix(

@@ -39,9 +39,13 @@ def test_reserved_concurrency_out_of_range_is_rejected(value: int) -> None:
     ],
 )
 def test_shipped_ingestion_functions_reserve_only_where_configured(
-    stack: str, expected: int | None, shipped_captures: dict[str, Capture]
+    stack: str, expected: int | None, fixture_captures: dict[str, Capture]
 ) -> None:
-    functions = [r for r in shipped_captures[stack].resources if r.type == FUNCTION]
+    functions = [
+        r
+        for r in fixture_captures[stack].resources
+        if r.type == FUNCTION and r.name.endswith("-ingest-function")
+    ]
     assert functions
     assert {f.name: f.inputs.get("reservedConcurrentExecutions") for f in functions} == {
         f.name: expected for f in functions

@@ -1,9 +1,12 @@
 """Tags come from config in one place; taggability is read from the pulumi_aws SDK."""
 
+from typing import get_args
+
 import pytest
 
 from components.shared.tagging import Tags, is_taggable
 from offline.capture import Capture, ReleaseCapture
+from stack_config.base import DataClassification
 
 REQUIRED = {"Environment", "Project", "Owner", "CostCenter", "ManagedBy"}
 DATA_STORES = {"aws:s3/bucket:Bucket"}
@@ -58,11 +61,28 @@ def test_taggability_comes_from_the_sdk(type_token: str, taggable: bool) -> None
     assert is_taggable(type_token) is taggable
 
 
+def test_every_taggable_resource_of_a_user_stack_carries_the_required_tags(
+    user_captures: dict[str, Capture],
+) -> None:
+    for capture in user_captures.values():
+        platform = capture.config.platform
+        for resource in (r for r in capture.resources if r.custom and is_taggable(r.type)):
+            tags = resource.inputs.get("tags", {})
+            assert tags.keys() >= REQUIRED, resource.urn
+            assert tags["Environment"] == platform.environment, resource.urn
+            assert (tags["Owner"], tags["CostCenter"]) == (
+                platform.tags.owner,
+                platform.tags.cost_center,
+            )
+            if resource.type in DATA_STORES:
+                assert tags["DataClassification"] in get_args(DataClassification), resource.urn
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_taggable_resource_carries_the_required_tags_in_its_inputs(
-    shipped_captures: dict[str, Capture], stack: str
+    fixture_captures: dict[str, Capture], stack: str
 ) -> None:
-    capture = shipped_captures[stack]
+    capture = fixture_captures[stack]
     taggable = [r for r in capture.resources if r.custom and is_taggable(r.type)]
     assert (MUST_TAG | WAREHOUSE_TYPES[stack]) - {r.type for r in taggable} == set()
     for resource in taggable:
@@ -76,14 +96,14 @@ def test_every_taggable_resource_carries_the_required_tags_in_its_inputs(
 
 
 def test_every_taggable_release_resource_carries_the_required_tags(
-    release_capture: ReleaseCapture,
+    fixture_release_capture: ReleaseCapture,
 ) -> None:
-    taggable = [r for r in release_capture.resources if r.custom and is_taggable(r.type)]
+    taggable = [r for r in fixture_release_capture.resources if r.custom and is_taggable(r.type)]
     assert RELEASE_MUST_TAG - {r.type for r in taggable} == set()
     for resource in taggable:
         tags = resource.inputs.get("tags", {})
         assert tags.keys() >= REQUIRED, resource.name
-        assert tags["Environment"] == release_capture.config.release.environment
+        assert tags["Environment"] == fixture_release_capture.config.release.environment
 
 
 def test_data_store_tags_add_classification_without_losing_the_base() -> None:

@@ -3,17 +3,18 @@
 from collections.abc import Callable
 
 from components.storage.data_lake import DataLake, DataLakeArgs
-from offline.capture import Capture, read_stack_values
+from offline.capture import Capture
 from offline.mocks import Registration
 from stack_config import parse_stack_config
 from tests.components.helpers import by_name
+from tests.stacks import fixture_values
 
 Runner = Callable[[Callable[[], object]], tuple[Registration, ...]]
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/test"
 
 
 def _lake(run: Runner) -> dict[str, Registration]:
-    platform = parse_stack_config("prod", read_stack_values("prod")).platform
+    platform = parse_stack_config("prod", fixture_values("prod")).platform
     args = DataLakeArgs(
         lake=platform.lake, protection=platform.protection, region="eu-west-1", tags={"A": "b"}
     )
@@ -67,10 +68,10 @@ STATEFUL = {
 
 
 def test_prod_protects_keys_and_buckets_and_dev_follows_its_config(
-    shipped_captures: dict[str, Capture],
+    fixture_captures: dict[str, Capture],
 ) -> None:
     for stack, expected in (("prod", True), ("dev", False)):
-        resources = [r for r in shipped_captures[stack].resources if r.type in STATEFUL_TYPES]
+        resources = [r for r in fixture_captures[stack].resources if r.type in STATEFUL_TYPES]
         assert {r.name for r in resources} == STATEFUL[stack]
         for resource in resources:
             assert (resource.protect, resource.retain_on_delete) == (expected, expected)

@@ -13,6 +13,7 @@ from offline.capture import Capture
 from offline.mocks import Registration
 from stack_config.protection import ProtectionSettings
 from tests.components.helpers import by_name, policy_statements
+from tests.stacks import user_stacks
 
 Runner = Callable[[Callable[[], object]], tuple[Registration, ...]]
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
@@ -124,14 +125,14 @@ def _log_delivery_may(key: Registration, action: str, source_arn: str) -> bool:
     return False
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", user_stacks())
 def test_encrypted_state_machine_logs_can_be_delivered(
-    stack: str, shipped_captures: dict[str, Capture]
+    stack: str, user_captures: dict[str, Capture]
 ) -> None:
-    resources = shipped_captures[stack].resources
+    resources = user_captures[stack].resources
     by_urn = {r.urn: r for r in resources}
     machines = [r for r in resources if r.type == "aws:sfn/stateMachine:StateMachine"]
-    assert machines
+    assert len(machines) == len(user_captures[stack].config.platform.pipelines)
     for machine in machines:
         log_group = _depended_on(machine, "loggingConfiguration", LOG_GROUP, by_urn)
         key = _depended_on(log_group, "kmsKeyId", KEY, by_urn)

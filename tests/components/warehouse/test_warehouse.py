@@ -1,6 +1,7 @@
 """Both warehouse variants are encrypted, private, TLS-only and audit-logged, load through a
 read-only COPY role, and give the state machine exactly the Data API rights it needs."""
 
+import fnmatch
 import json
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,7 @@ from components.shared.iam import Statement
 from components.shared.tagging import is_taggable
 from components.warehouse.warehouse import Warehouse, WarehouseArgs
 from offline.arns import generated_uuid
+from offline.capture import Capture
 from offline.mocks import Registration
 from stack_config.protection import ProtectionSettings
 from stack_config.warehouse import ProvisionedWarehouse, ServerlessWarehouse, WarehouseSettings
@@ -88,7 +90,19 @@ def test_serverless_children_and_names(run_mocked: Runner) -> None:
         "dwh-sg-https-vpc",
         "dwh-namespace",
         "dwh-workgroup",
+        *(f"dwh-{log}" for log in AUDIT_LOGS),
     }
+
+
+def test_serverless_audit_logs_land_in_declared_encrypted_groups(run_mocked: Runner) -> None:
+    resources = _run(run_mocked, SERVERLESS)
+    namespace = resources["dwh-namespace"]
+    for log in AUDIT_LOGS:
+        group = resources[f"dwh-{log}"]
+        # The group Serverless exports to: /aws/redshift/<namespace>/<log type>.
+        assert group.inputs["name"] == f"/aws/redshift/{namespace.inputs['namespaceName']}/{log}"
+        assert group.inputs["kmsKeyId"] == KEY_ARN and group.inputs["retentionInDays"] > 0
+        assert group.urn in namespace.dependencies
 
 
 def test_serverless_namespace_is_encrypted_with_a_managed_password(run_mocked: Runner) -> None:
@@ -264,17 +278,6 @@ def test_protection_applies_to_the_data_store(
     assert (resource.protect, resource.retain_on_delete) == (protect, protect)
 
 
-def _describe_statement() -> Statement:
-    return {
-        "Effect": "Allow",
-        "Action": ["redshift-data:DescribeStatement"],
-        "Resource": ["*"],
-        "Condition": {
-            "StringEquals": {"redshift-data:statement-owner-iam-userid": "${aws:userid}"}
-        },
-    }
-
-
 def test_serverless_load_statements_and_target(run_mocked: Runner) -> None:
     outputs: dict[str, Any] = {}
     _run(run_mocked, SERVERLESS, outputs=outputs)
@@ -293,7 +296,6 @@ def test_serverless_load_statements_and_target(run_mocked: Runner) -> None:
             "Action": ["redshift-serverless:GetCredentials"],
             "Resource": [workgroup],
         },
-        _describe_statement(),
     ]
 
 
@@ -301,7 +303,7 @@ def test_provisioned_load_statements_and_target(run_mocked: Runner) -> None:
     outputs: dict[str, Any] = {}
     _run(run_mocked, PROVISIONED, outputs=outputs)
     assert outputs["target"] == {"ClusterIdentifier": "dp-test", "Database": "analytics"}
-    execute, credentials, describe = outputs["statements"]
+    execute, credentials = outputs["statements"]
     assert execute["Action"] == ["redshift-data:ExecuteStatement"]
     assert execute["Resource"] == ["arn:aws:redshift:eu-west-1:123456789012:cluster:dp-test"]
     assert credentials == {
@@ -309,7 +311,40 @@ def test_provisioned_load_statements_and_target(run_mocked: Runner) -> None:
         "Action": ["redshift:GetClusterCredentialsWithIAM"],
         "Resource": ["arn:aws:redshift:eu-west-1:123456789012:dbname:dp-test/analytics"],
     }
-    assert describe == _describe_statement()
+
+
+def _allows_describe(statements: list[Statement], caller: str, owner: str) -> bool:
+    """IAM's evaluation of DescribeStatement for one caller and statement owner (user ids):
+    StringEquals and StringLike, with ${aws:userid} as the caller's."""
+    for statement in statements:
+        if "redshift-data:DescribeStatement" not in statement["Action"]:
+            continue
+        for operator, keys in statement.get("Condition", {}).items():
+            wanted = str(keys["redshift-data:statement-owner-iam-userid"])
+            wanted = wanted.replace("${aws:userid}", caller)
+            match = fnmatch.fnmatchcase if operator == "StringLike" else str.__eq__
+            if match(owner, wanted):
+                return True
+    return False
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_a_load_is_polled_from_any_session_of_its_role_and_no_other_role(
+    stack: str, fixture_captures: dict[str, Capture]
+) -> None:
+    resources = fixture_captures[stack].resources
+    pipeline = fixture_captures[stack].config.platform.pipelines[0]
+    role = next(r for r in resources if r.name == f"{pipeline.name}-orchestration-role")
+    policies = [
+        json.loads(r.inputs["policy"])
+        for r in resources
+        if r.type == "aws:iam/rolePolicy:RolePolicy" and r.inputs["role"] == role.outputs["id"]
+    ]
+    statements = [s for p in policies for s in p["Statement"]]
+    me = role.outputs["uniqueId"]
+    # Step Functions may call from a new session of the role for each task.
+    assert _allows_describe(statements, f"{me}:execution-poll", f"{me}:execution-start")
+    assert not _allows_describe(statements, f"{me}:poll", "AROAOTHERROLE0000000:start")
 
 
 @pytest.mark.parametrize("settings", [SERVERLESS, PROVISIONED], ids=["serverless", "provisioned"])

@@ -32,6 +32,9 @@ LOAD = ManifestLoad(
     target={"WorkgroupName": "analytics", "Database": "dev"},
     sql="CALL curated.load_sales(:manifest)",
     statement_name="sales-load",
+    pipeline="sales",
+    attempts_prefix="_load_attempts/sales/",
+    dead_letter_prefix="_dead_letter/sales/",
 )
 BASE_STATES = [
     "StartCrawler",
@@ -68,7 +71,13 @@ def _machine(states: dict[str, State], start_at: str = "A") -> StateMachineDefin
     return StateMachineDefinition(start_at=start_at, states=states)
 
 
-LOAD_STATES = ["ListPendingLoads", "HasPendingLoads", "LoadPendingManifests"]
+LOAD_STATES = [
+    "ListPendingLoads",
+    "HasPendingLoads",
+    "LoadPendingManifests",
+    "AnyLoadFailed",
+    "ReportFailedLoads",
+]
 WITH_AND_WITHOUT_LOAD = [
     pytest.param(None, "PipelineSucceeded", id="no-warehouse"),
     pytest.param(LOAD, "ListPendingLoads", id="warehouse-load"),
@@ -78,7 +87,8 @@ WITH_AND_WITHOUT_LOAD = [
 @pytest.mark.parametrize(("load", "after_job"), WITH_AND_WITHOUT_LOAD)
 def test_pipeline_states_and_main_path(load: ManifestLoad | None, after_job: str) -> None:
     states = _pipeline(load)["States"]
-    assert list(states) == BASE_STATES + (LOAD_STATES if load else []) + TAIL_STATES
+    first = ["IsLoadOnly"] if load else []
+    assert list(states) == first + BASE_STATES + (LOAD_STATES if load else []) + TAIL_STATES
     assert states["RunGlueJob"]["Next"] == after_job
     assert states["NotifyFailure"]["Next"] == "PipelineFailed"
     assert states["PipelineSucceeded"] == {"Type": "Succeed"}
@@ -251,7 +261,7 @@ def test_json_round_trips() -> None:
         load=LOAD,
     )
     assert json.loads(definition.to_json()) == definition.to_dict()
-    assert json.loads(definition.to_json(indent=2))["StartAt"] == "StartCrawler"
+    assert json.loads(definition.to_json(indent=2))["StartAt"] == "IsLoadOnly"
 
 
 DONE = Succeed()
@@ -618,3 +628,47 @@ def test_fail_reads_error_and_cause_from_paths() -> None:
         Fail(error="E", error_path="$.e")
     with pytest.raises(ValueError, match="at most one of cause and cause_path"):
         Fail(error="E", cause="c", cause_path="$.c")
+
+
+def test_a_load_only_execution_goes_straight_to_the_pending_manifests() -> None:
+    states = _pipeline(LOAD)["States"]
+    assert states["IsLoadOnly"] == {
+        "Type": "Choice",
+        "Choices": [{"Variable": "$.load_only", "IsPresent": True, "Next": "ListPendingLoads"}],
+        "Default": "StartCrawler",
+    }
+    assert "IsLoadOnly" not in _pipeline()["States"], "nothing to load without a warehouse"
+
+
+def test_the_alert_function_writes_the_failure_alert_and_the_topic_gets_it_raw_otherwise() -> None:
+    function = "arn:aws:lambda:eu-west-1:123456789012:function:dp-alerts"
+    states = json.loads(
+        pipeline_definition(
+            pipeline="sales",
+            crawler_name="sales-crawler",
+            job_name="sales-etl",
+            topic_arn=TOPIC,
+            alert_function_arn=function,
+        ).to_json()
+    )["States"]
+    notify = states["NotifyFailure"]
+    assert notify["Resource"] == "arn:aws:states:::lambda:invoke"
+    assert notify["Parameters"] == {
+        "FunctionName": function,
+        "Payload": {
+            "kind": "execution-failed",
+            "pipeline": "sales",
+            "execution.$": "$$.Execution.Id",
+            "input.$": "$$.Execution.Input",
+            "error.$": "$.error",
+        },
+    }
+    assert "Lambda.ServiceException" in notify["Retry"][0]["ErrorEquals"]
+    assert notify["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "Next": "NotifyFailureDirectly", "ResultPath": None}
+    ]
+    assert notify["Next"] == "PipelineFailed"
+    direct = states["NotifyFailureDirectly"]
+    assert direct["Resource"] == "arn:aws:states:::sns:publish"
+    assert direct["Parameters"]["TopicArn"] == TOPIC
+    assert direct["Next"] == "PipelineFailed"

@@ -18,6 +18,9 @@ LOAD = ManifestLoad(
     target={"WorkgroupName": "analytics", "Database": "dev"},
     sql="CALL curated.load_daily(:manifest)",
     statement_name="daily-load",
+    pipeline="daily",
+    attempts_prefix="_load_attempts/daily/",
+    dead_letter_prefix="_dead_letter/daily/",
 )
 
 

@@ -1,6 +1,7 @@
 """The warehouse load: every pending manifest is loaded by one bounded, polled Data API statement
-taking its key as a bound parameter, then deleted; every failure inside the Map reaches
-NotifyFailure with its Error and Cause."""
+taking its key as a bound parameter, then deleted; a failed load is recorded as an attempt, moves
+the manifest to dead letter after the configured number of attempts, and never stops the next
+manifest; any failed load reaches NotifyFailure with every manifest's outcome."""
 
 import json
 from typing import Any
@@ -16,6 +17,9 @@ LOAD = ManifestLoad(
     target={"WorkgroupName": "dp-dev", "Database": "analytics"},
     sql="CALL curated.load_orders(:manifest)",
     statement_name="dp-dev-orders-load",
+    pipeline="orders",
+    attempts_prefix="_load_attempts/orders/",
+    dead_letter_prefix="_dead_letter/orders/",
     max_polls=40,
 )
 TO_FAILURE = {"ErrorEquals": ["States.ALL"], "Next": "NotifyFailure", "ResultPath": "$.error"}
@@ -69,15 +73,67 @@ def test_pending_manifests_are_listed_under_the_tables_prefix_and_bounded() -> N
 
 
 def test_manifests_load_one_at_a_time_and_failures_reach_notify_failure() -> None:
-    load = _states()["LoadPendingManifests"]
+    states = _states()
+    load = states["LoadPendingManifests"]
     assert load["Type"] == "Map"
     assert load["ItemsPath"] == "$.pendingLoads.Contents"
     assert load["ItemSelector"] == {"manifest.$": "$$.Map.Item.Value.Key"}
     assert load["MaxConcurrency"] == 1
     assert load["ItemProcessor"]["ProcessorConfig"] == {"Mode": "INLINE"}
-    assert load["ResultPath"] is None
+    # Each item ends with its outcome; the Map keeps them all and says whether any failed.
+    assert load["ResultSelector"] == {
+        "items.$": "$",
+        "anyFailed.$": "States.ArrayContains($[*].outcome, 'failed')",
+    }
+    assert load["ResultPath"] == "$.loads"
     assert load["Catch"] == [TO_FAILURE]
-    assert load["Next"] == "PipelineSucceeded"
+    assert load["Next"] == "AnyLoadFailed"
+    assert states["AnyLoadFailed"] == {
+        "Type": "Choice",
+        "Choices": [
+            {"Variable": "$.loads.anyFailed", "BooleanEquals": True, "Next": "ReportFailedLoads"}
+        ],
+        "Default": "PipelineSucceeded",
+    }
+    assert states["ReportFailedLoads"] == {
+        "Type": "Pass",
+        "Parameters": {"Error": "LoadFailed", "Cause.$": "States.JsonToString($.loads.items)"},
+        "ResultPath": "$.error",
+        "Next": "NotifyFailure",
+    }
+
+
+def test_every_path_of_an_item_ends_in_an_outcome_and_only_a_broken_failure_path_fails() -> None:
+    processor = _processor(_states())["States"]
+    ends = {name: s for name, s in processor.items() if s.get("End") or s["Type"] == "Fail"}
+    outcomes = {
+        name: s["Parameters"].get("outcome") for name, s in ends.items() if "Parameters" in s
+    }
+    assert outcomes == {
+        "LoadedByAnotherExecution": "loaded-elsewhere",
+        "ManifestLoaded": "loaded",
+        "ManifestLoadedUncounted": "loaded",
+        "LoadToBeRetried": "failed",
+        "ManifestDeadLettered": "dead-lettered",
+    }
+    assert processor["LoadFailed"] == {
+        "Type": "Fail",
+        "Error": "LoadFailed",
+        "CausePath": "$.error.Cause",
+    }
+    # Only the failure path's own S3 calls lead there.
+    into_fail = sorted(
+        name
+        for name, state in processor.items()
+        for catch in state.get("Catch", [])
+        if catch["Next"] == "LoadFailed"
+    )
+    assert into_fail == [
+        "CountLoadAttempts",
+        "DeadLetterManifest",
+        "RecordLoadAttempt",
+        "RemoveDeadLetteredManifest",
+    ]
 
 
 def test_the_statement_takes_the_manifest_key_as_a_bound_parameter() -> None:
@@ -139,18 +195,126 @@ def test_a_failed_statement_fails_the_item_with_the_whole_status_as_cause() -> N
     assert states["LoadWarehouseFailed"]["Next"] == "CheckManifestPending"
     assert states["LoadWarehousePollLimit"]["Result"]["Error"] == "LoadWarehousePollLimitReached"
     assert states["LoadWarehousePollLimit"]["Next"] == "RecordLoadFailure"
-    # A Fail state cannot raise a "States." error, so the original one travels in the cause.
+    # The original error and the manifest's file name (the last segment of its key).
+    segments = "States.StringSplit($.manifest, '/')"
     assert states["RecordLoadFailure"] == {
         "Type": "Pass",
-        "Parameters": {"Cause.$": "States.Format('{}: {}', $.error.Error, $.error.Cause)"},
+        "Parameters": {
+            "Cause.$": "States.Format('{}: {}', $.error.Error, $.error.Cause)",
+            "file.$": f"States.ArrayGetItem({segments}, "
+            f"States.MathAdd(States.ArrayLength({segments}), -1))",
+        },
         "ResultPath": "$.failure",
-        "Next": "LoadFailed",
+        "Next": "RecordLoadAttempt",
     }
-    assert states["LoadFailed"] == {
-        "Type": "Fail",
-        "Error": "LoadFailed",
-        "CausePath": "$.failure.Cause",
+
+
+def test_each_execution_records_one_attempt_and_the_count_decides_the_dead_letter() -> None:
+    states = _processor(_states())["States"]
+    record = states["RecordLoadAttempt"]
+    assert record["Resource"] == "arn:aws:states:::aws-sdk:s3:putObject"
+    assert record["Parameters"] == {
+        "Bucket": "dp-dev-curated",
+        # One object per execution: a retried write replaces it, the execution counts once.
+        "Key.$": "States.Format('_load_attempts/orders/{}/{}', $.failure.file, $$.Execution.Name)",
+        "Body.$": "$.failure.Cause",
+        "ContentType": "text/plain; charset=utf-8",
     }
+    count = states["CountLoadAttempts"]
+    assert count["Resource"] == "arn:aws:states:::aws-sdk:s3:listObjectsV2"
+    assert count["Parameters"] == {
+        "Bucket": "dp-dev-curated",
+        "Prefix.$": "States.Format('_load_attempts/orders/{}/', $.failure.file)",
+    }
+    assert count["ResultSelector"] == {"count.$": "$.KeyCount"}
+    assert states["IsAttemptLimitReached"] == {
+        "Type": "Choice",
+        "Choices": [
+            {
+                "Variable": "$.attempts.count",
+                "NumericGreaterThanEquals": LOAD.max_attempts,
+                "Next": "DeadLetterManifest",
+            }
+        ],
+        "Default": "LoadToBeRetried",
+    }
+    assert states["LoadToBeRetried"]["Parameters"] == {
+        "manifest.$": "$.manifest",
+        "outcome": "failed",
+        "attempts.$": "$.attempts.count",
+        "max_attempts": LOAD.max_attempts,
+        "reason.$": "$.failure.Cause",
+    }
+
+
+def test_a_dead_lettered_manifest_is_copied_then_removed_and_counted() -> None:
+    states = _processor(_states())["States"]
+    copy = states["DeadLetterManifest"]
+    assert copy["Resource"] == "arn:aws:states:::aws-sdk:s3:copyObject"
+    assert copy["Parameters"] == {
+        "Bucket": "dp-dev-curated",
+        "CopySource.$": "States.Format('dp-dev-curated/{}', $.manifest)",
+        "Key.$": "States.Format('_dead_letter/orders/{}', $.failure.file)",
+    }
+    assert copy["Next"] == "RemoveDeadLetteredManifest"
+    remove = states["RemoveDeadLetteredManifest"]
+    assert remove["Parameters"] == {"Bucket": "dp-dev-curated", "Key.$": "$.manifest"}
+    assert remove["Next"] == "CountDeadLetter"
+    metric = states["CountDeadLetter"]
+    assert metric["Resource"] == "arn:aws:states:::aws-sdk:cloudwatch:putMetricData"
+    assert metric["Parameters"] == {
+        "Namespace": "DataPlatform/Pipelines",
+        "MetricData": [
+            {
+                "MetricName": "ManifestsDeadLettered",
+                "Value": 1,
+                "Unit": "Count",
+                "Dimensions": [{"Name": "Pipeline", "Value": "orders"}],
+            }
+        ],
+    }
+    # A metric that cannot be put does not change what happened to the manifest.
+    assert [c["Next"] for c in metric["Catch"]] == ["ManifestDeadLettered"]
+
+
+def test_a_loaded_manifest_reports_its_counts_when_the_statement_returns_them() -> None:
+    states = _processor(_states())["States"]
+    assert states["RemoveLoadedManifest"]["Next"] == "HasLoadCounts"
+    assert states["HasLoadCounts"] == {
+        "Type": "Choice",
+        "Choices": [
+            {
+                "Variable": "$.loadStatus.HasResultSet",
+                "BooleanEquals": True,
+                "Next": "GetLoadCounts",
+            }
+        ],
+        "Default": "PutLoadSucceeded",
+    }
+    result = states["GetLoadCounts"]
+    assert result["Resource"] == "arn:aws:states:::aws-sdk:redshiftdata:getStatementResult"
+    assert result["Parameters"] == {"Id.$": "$.loadStatement.Id"}
+    assert [c["Next"] for c in result["Catch"]] == ["PutLoadSucceeded"]
+    # A result of another shape is not read: the Choice checks the fourth value is there.
+    assert result["ResultSelector"] == {"row.$": "$.Records[0]"}
+    readable = states["AreLoadCountsReadable"]["Choices"][0]
+    assert readable["Variable"] == "$.loadResult.row[3].LongValue"
+    assert states["ReadLoadCounts"]["Parameters"] == {
+        "staged.$": "$.loadResult.row[0].LongValue",
+        "inserted.$": "$.loadResult.row[1].LongValue",
+        "replaced.$": "$.loadResult.row[2].LongValue",
+        "ignored_older.$": "$.loadResult.row[3].LongValue",
+    }
+    metrics = states["PutLoadMetrics"]["Parameters"]["MetricData"]
+    assert [(m["MetricName"], m.get("Value", m.get("Value.$"))) for m in metrics] == [
+        ("LoadsSucceeded", 1),
+        ("RowsStaged", "$.loadCounts.staged"),
+        ("RowsInserted", "$.loadCounts.inserted"),
+        ("RowsReplaced", "$.loadCounts.replaced"),
+        ("RowsIgnoredOlder", "$.loadCounts.ignored_older"),
+    ]
+    assert states["PutLoadMetrics"]["Next"] == "ManifestLoaded"
+    assert states["ManifestLoaded"]["Parameters"]["counts.$"] == "$.loadCounts"
 
 
 def test_a_failed_load_of_a_manifest_another_execution_removed_is_not_a_failure() -> None:
@@ -200,7 +364,11 @@ def test_every_task_resource_is_in_the_definitions_partition(partition: str) -> 
         f"arn:{partition}:states:::aws-sdk:s3:listObjectsV2",
         f"arn:{partition}:states:::aws-sdk:redshiftdata:executeStatement",
         f"arn:{partition}:states:::aws-sdk:redshiftdata:describeStatement",
+        f"arn:{partition}:states:::aws-sdk:redshiftdata:getStatementResult",
         f"arn:{partition}:states:::aws-sdk:s3:deleteObject",
+        f"arn:{partition}:states:::aws-sdk:s3:putObject",
+        f"arn:{partition}:states:::aws-sdk:s3:copyObject",
+        f"arn:{partition}:states:::aws-sdk:cloudwatch:putMetricData",
         f"arn:{partition}:states:::sns:publish",
     }
 
@@ -210,8 +378,12 @@ def test_every_task_resource_is_in_the_definitions_partition(partition: str) -> 
     [
         pytest.param({"sql": "CALL curated.load_orders('x')"}, ":manifest", id="no-parameter"),
         pytest.param({"prefix": "_manifests/orders"}, "ending in '/'", id="prefix-not-a-folder"),
+        pytest.param(
+            {"dead_letter_prefix": "_manifests/orders/"}, "distinct", id="dead-letter-is-pending"
+        ),
         pytest.param({"max_polls": 0}, "max_polls", id="unbounded-polls"),
         pytest.param({"max_manifests": 1001}, "manifests", id="too-many-manifests"),
+        pytest.param({"max_attempts": 0}, "max_attempts", id="no-attempt"),
     ],
 )
 def test_a_manifest_load_rejects_what_step_functions_or_s3_would(
@@ -223,6 +395,9 @@ def test_a_manifest_load_rejects_what_step_functions_or_s3_would(
         "target": {"WorkgroupName": "w", "Database": "d"},
         "sql": "CALL s.load_orders(:manifest)",
         "statement_name": "n",
+        "pipeline": "orders",
+        "attempts_prefix": "_load_attempts/orders/",
+        "dead_letter_prefix": "_dead_letter/orders/",
     }
     with pytest.raises(ValueError, match=message):
         ManifestLoad(**{**values, **overrides})
