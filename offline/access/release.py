@@ -28,7 +28,7 @@ from offline.access.world import TOPIC, Role, Stack, World
 from offline.capture import Capture
 from offline.mocks import Registration
 from pipeline_run.deployment import deployments
-from policies.framework.yaml_file import read_yaml
+from policies.framework.yaml_file import read_buildspec
 
 PIPELINE = "aws:codepipeline/pipeline:Pipeline"
 PROJECT = "aws:codebuild/project:Project"
@@ -169,7 +169,7 @@ def _artifact_bucket(world: World, project: str) -> str:
 
 
 def _commands(path: Path) -> list[str]:
-    spec = read_yaml(path)
+    spec = read_buildspec(path)
     phases = spec.get("phases", {})
     commands: list[str] = []
     for phase in ("install", "pre_build", "build", "post_build"):

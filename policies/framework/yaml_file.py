@@ -32,7 +32,7 @@ _TRUE_11: Final = frozenset({"yes", "y", "on", "true"})
 _LEADING_ZERO: Final = re.compile(r"[-+]?0[0-9_]+")
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)  # an exception: Python sets its __traceback__ when raised
 class YamlFileError(ValueError):
     """A YAML document that cannot be read as written; `str()` is `source:line:column: problem`."""
 
@@ -61,6 +61,15 @@ def read_yaml(path: Path, *, source: str | None = None) -> Any:
     except OSError as err:
         raise YamlFileError(name, 0, 0, f"cannot be read: {err.strerror or err}") from err
     return load_yaml(text, source=name)
+
+
+def read_buildspec(path: Path) -> Any:
+    """A CodeBuild buildspec, read as CodeBuild reads it: YAML 1.1 (`discard-paths: yes` is its
+    documented boolean). Only for files the project hands to another tool, never its own config."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise YamlFileError(str(path), 0, 0, f"not a readable buildspec: {err}") from err
 
 
 def load_yaml(text: str, *, source: str = "<text>") -> Any:
