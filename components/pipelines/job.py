@@ -307,7 +307,11 @@ def _s3_statements(env: AwsEnv, pipeline: PipelineSettings, where: _Locations) -
             ],
         ),
         # Quarantine gets copies; the job never deletes a source file (the raw zone expires it).
-        allow(["s3:PutObject"], [env.s3_arn(where.raw_bucket, f"{pipeline.quarantine_prefix}*")]),
+        # boto3's managed copy goes multipart above 8 MB and aborts the upload when a part fails.
+        allow(
+            ["s3:PutObject", "s3:AbortMultipartUpload"],
+            [env.s3_arn(where.raw_bucket, f"{pipeline.quarantine_prefix}*")],
+        ),
         allow(read_write, [env.s3_arn(where.raw_bucket, f"{rejects}*")]),
         allow(
             ["s3:ListBucket"],
