@@ -182,13 +182,22 @@ class LocalGlue:
             _importable_from(script.parent),
         ):
             self._spark()  # the session the script's SparkContext.getOrCreate() finds
-            runpy.run_path(str(script), run_name="__main__")
+            try:
+                runpy.run_path(str(script), run_name="__main__")
+            finally:  # a failed run reports what it read too
+                self._account(run, state)
+
+    def _account(self, run: JobRun, state: local.LocalRun) -> None:
+        """The run's counts: the job's own accounting (its run report, rejects written aside)
+        when it wrote one, else what the local runtime saw it read and write."""
         run.rows_read, run.rows_written = state.rows_read, state.rows_written
         run.manifest = self._manifest(run)
         run.report = self._report(run)
-        if run.report is not None:  # the job's own accounting, rejects written aside
+        if run.report is not None:
             run.rows_read = int(run.report["rows_read"])
-            run.rows_written = int(run.report["rows_curated"]) - int(run.report["rows_filtered"])
+            run.rows_written = int(run.report["rows_curated"]) - int(
+                run.report.get("rows_filtered") or 0
+            )
 
     def _report(self, run: JobRun) -> dict[str, Any] | None:
         """The run report the job wrote (its accounting), if it wrote one."""

@@ -1579,7 +1579,11 @@ class BatchRun:
         readable = [f for f in files if self._usable(f)]
         annotated, totals = self._curate(readable)
         status, reasons = batch_status(totals, self.spec.expectations)
-        manifest, totals = self._write(annotated, totals, status)
+        try:
+            manifest, totals = self._write(annotated, totals, status)
+        except Exception as failure:  # a transform or a write failed: what was read is reported
+            self._write_report(totals, "failed", [first_line(failure)], None)
+            raise
         self._write_report(totals, status, reasons, manifest)
         self._record(files)
         quarantined = sum(o.outcome == "quarantined" for o in self.outcomes.values())
