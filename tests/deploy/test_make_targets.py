@@ -85,7 +85,11 @@ def test_confirmations_are_skipped_only_from_the_command_line(
 
 def test_make_help_lists_every_documented_target_with_its_line() -> None:
     makefile = (PROJECT_ROOT / "Makefile").read_text()
-    documented = re.findall(r"^## (.+)\n([a-z][a-z-]*):", makefile, re.MULTILINE)
+    # A target's `##` lines, joined: a long description may take several.
+    documented = [
+        (" ".join(line.removeprefix("## ") for line in doc.splitlines()), target)
+        for doc, target in re.findall(r"^((?:## .+\n)+)([a-z][a-z-]*):", makefile, re.MULTILINE)
+    ]
     done = subprocess.run(
         ["make", "-s", "help"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
     )

@@ -24,7 +24,7 @@ from pipeline_run.emulation import DEPLOY_IDENTITY
 from pipeline_run.engine import Engine, Identity
 from pipeline_run.local_data_api import LocalDataApi
 from pipeline_run.local_warehouse import LocalWarehouse
-from tests.stacks import FIXTURE_STACKS, fixture_values
+from tests.stacks import fixture_values
 
 DRIFT_IDENTITY = Identity(f"{TARGET_ROLE_PATH}{TARGET_DRIFT_ROLE}", {AUTH_VARIABLE: "iam"})
 Values = dict[str, Any]
@@ -87,7 +87,7 @@ def stack_values(stack: str, change: Callable[[Values], None] | None = None) -> 
 
 
 def captured(stack: str, change: Callable[[Values], None] | None = None) -> Capture:
-    return capture_stack(stack, FIXTURE_STACKS, values=stack_values(stack, change))
+    return capture_stack(stack, values=stack_values(stack, change))
 
 
 def registrations(path: Path) -> tuple[Registration, ...]:
