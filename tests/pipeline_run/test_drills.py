@@ -44,7 +44,7 @@ def test_a_malformed_file_goes_to_quarantine_and_starts_nothing(emulate: Emulate
 
 
 def test_a_failing_glue_job_takes_the_failure_path_alerts_and_is_retried(
-    emulate: Emulate, shipped_captures: dict[str, Capture]
+    emulate: Emulate, fixture_captures: dict[str, Capture]
 ) -> None:
     # A job whose declared key is not a required column fails before it reads anything.
     def broken(resource: Registration) -> Registration:
@@ -55,7 +55,7 @@ def test_a_failing_glue_job_takes_the_failure_path_alerts_and_is_retried(
         return dataclasses.replace(resource, inputs=inputs)
 
     capture = dataclasses.replace(
-        shipped_captures["dev"], resources=tuple(map(broken, shipped_captures["dev"].resources))
+        fixture_captures["dev"], resources=tuple(map(broken, fixture_captures["dev"].resources))
     )
     with emulate("dev", capture=capture) as emulation:
         rows = sample_rows(emulation.pipelines["clickstream"].settings)

@@ -10,7 +10,6 @@ first batch holds one file per drill, each test reads its own file's outcome.
 
 from __future__ import annotations
 
-import copy
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +18,11 @@ from typing import Any
 import boto3  # type: ignore[import-untyped]
 import pytest
 
-from offline.capture import Capture, capture_stack, read_stack_values
+from offline.capture import Capture, capture_stack
 from pipeline_run.deployment import PipelineDeployment
 from pipeline_run.emulation import Emulation
 from pipeline_run.local_glue import JobRun
+from tests.stacks import fixture_values
 
 ORDERS: dict[str, Any] = {
     "name": "drill",
@@ -61,7 +61,7 @@ HEADER = "order_id,amount,updated_at,customer_ref,score,note\n"
 @pytest.fixture(scope="module")
 def drill_capture() -> Capture:
     """dev with the drill pipelines in place of its own."""
-    values = copy.deepcopy(read_stack_values("dev"))
+    values = fixture_values("dev")
     values["data-platform:platform"]["pipelines"] = [ORDERS, EVENTS]
     return capture_stack("dev", values=values)
 
