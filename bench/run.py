@@ -1,10 +1,12 @@
 """`make bench`: wall-time figures of the offline tools, each printed next to its target.
 
-Prints numbers and asserts nothing (speed is never a test). Every figure is a fresh process, as a
-user pays it: a fresh clone's first `make check` (uv and the environment installed from an empty
-cache), the whole check of each shipped stack, the whole check of dev with 10 to 200
-generated pipelines, whose cost per resource shows whether the check grows linearly, and
-`make run-local` of every pipeline of both shipped stacks.
+Prints numbers and asserts nothing (speed is never a test). Every figure but the last is a fresh
+process, as a user pays it: a fresh clone's first `make check` (uv and the environment installed
+from an empty cache), the whole check of each shipped stack, the whole check of dev with 10 to
+200 generated pipelines, whose cost per resource shows whether the check grows linearly, and
+`make run-local` of every pipeline of both shipped stacks. The last is the Glue job's curation
+on a generated 1,000,000-row file in rows per second, against a minimal DataFrame curation of
+the same file (bench/curation.py).
 """
 
 import argparse
@@ -30,6 +32,8 @@ SCALING_PIPELINES = (10, 50, 100, 200)
 # Seconds of the whole check (program and policy pack) per size; None: no target, figure only.
 TARGETS: dict[int, float | None] = {10: None, 50: 5.0, 100: None, 200: 20.0}
 SETUP_TARGET = 20.0
+CURATION_ROWS = 1_000_000
+CURATION_TARGET = 1.5  # the job's time over the reference's, same run
 RUN_LOCAL_TARGET = 90.0  # every pipeline of both shipped stacks, Spark started once per stack
 # Used only when the stack declares no pipeline to copy; validated against PipelineSettings.
 FALLBACK_PIPELINE: dict[str, Any] = {
@@ -143,18 +147,49 @@ def run_local() -> None:
     print(f"  both stacks     {total:>9.2f} s   {_verdict(total, RUN_LOCAL_TARGET)}")
 
 
+def curation_speed(rows: int, runs: int) -> None:
+    """The Glue job's curation on local Spark (one core, as `make run-local` runs it)."""
+    from bench.curation import bench_spark, measure
+
+    print(f"\nCuration of a generated {rows:,}-row orders file, 1 core of local Spark")
+    print(f"  (median of {runs} alternating runs each, after one run of each to warm up)")
+    figures = measure(bench_spark(), rows, runs)
+    read, curated, superseded, rejected = figures.outputs.counts
+    print(f"  read {read:,}: curated {curated:,}, superseded {superseded:,}, rejected {rejected:,}")
+    rates = (
+        ("job", figures.job_seconds, figures.job_runs, figures.first[0]),
+        ("reference", figures.reference_seconds, figures.reference_runs, figures.first[1]),
+    )
+    for name, seconds, runs_, first in rates:
+        each = ", ".join(f"{s:.1f}" for s in runs_)
+        print(
+            f"  {name:<10}{seconds:>8.2f} s {rows / seconds:>12,.0f} rows/s"
+            f"   (runs {each} s; first run in the process {first:.1f} s)"
+        )
+    verdict = _verdict(figures.ratio, CURATION_TARGET).replace(" s:", ":")
+    print(f"  job / reference: {figures.ratio:.2f}   {verdict}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
     parser.add_argument(
         "--skip-setup", action="store_true", help="skip the fresh-clone set-up figure"
     )
+    parser.add_argument(
+        "--curation-only", action="store_true", help="print only the curation figure"
+    )
+    parser.add_argument(
+        "--curation-rows", type=int, default=CURATION_ROWS, help="rows of the curation's file"
+    )
     args = parser.parse_args(argv)
-    if not args.skip_setup:
-        fresh_clone_setup()
-    shipped_stacks(args.runs)
-    scaling(args.runs)
-    run_local()
+    if not args.curation_only:
+        if not args.skip_setup:
+            fresh_clone_setup()
+        shipped_stacks(args.runs)
+        scaling(args.runs)
+        run_local()
+    curation_speed(args.curation_rows, args.runs)
     return 0
 
 

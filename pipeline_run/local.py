@@ -254,7 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(names)} pipeline(s), {len(every)} file(s) in {time.monotonic() - started:.1f} s")
     if args.json is not None:
         args.json.write_text(json.dumps([asdict(r) for r in every], indent=2, default=str) + "\n")
-    return EXIT_OK if all(r.succeeded for r in every) else EXIT_FAILED
+    # A file set aside (quarantined by the ingestion function or by the Glue job) is a failure
+    # of that file, even when its execution succeeded.
+    kept = all(r.succeeded and not r.outcome.startswith("quarantined") for r in every)
+    return EXIT_OK if kept else EXIT_FAILED
 
 
 def read_files(value: str) -> list[tuple[str, bytes]]:

@@ -54,6 +54,7 @@ class JobRun:
     rows_read: int = 0
     rows_written: int = 0
     manifest: str | None = None
+    report: dict[str, Any] | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
     def as_dict(self) -> dict[str, Any]:
@@ -176,13 +177,40 @@ class LocalGlue:
         with (
             self._spark_lock,
             local.running(state),
+            local.spark_reads_s3(),
             mock.patch.object(sys, "argv", argv),
             _importable_from(script.parent),
         ):
             self._spark()  # the session the script's SparkContext.getOrCreate() finds
-            runpy.run_path(str(script), run_name="__main__")
+            try:
+                runpy.run_path(str(script), run_name="__main__")
+            finally:  # a failed run reports what it read too
+                self._account(run, state)
+
+    def _account(self, run: JobRun, state: local.LocalRun) -> None:
+        """The run's counts: the job's own accounting (its run report, rejects written aside)
+        when it wrote one, else what the local runtime saw it read and write."""
         run.rows_read, run.rows_written = state.rows_read, state.rows_written
         run.manifest = self._manifest(run)
+        run.report = self._report(run)
+        if run.report is not None:
+            run.rows_read = int(run.report["rows_read"])
+            run.rows_written = int(run.report["rows_curated"]) - int(
+                run.report.get("rows_filtered") or 0
+            )
+
+    def _report(self, run: JobRun) -> dict[str, Any] | None:
+        """The run report the job wrote (its accounting), if it wrote one."""
+        prefix = run.arguments.get("--run_report_prefix")
+        if prefix is None:
+            return None
+        bucket, folder = split_s3_url(prefix)
+        try:
+            body = self._s3.get_object(Bucket=bucket, Key=f"{folder}{run.id}.json")["Body"]
+        except self._s3.exceptions.NoSuchKey:
+            return None
+        report: dict[str, Any] = json.loads(body.read())
+        return report
 
     def _download(self, url: str, run_id: str, folder: Path | None = None) -> Path:
         bucket, key = split_s3_url(url)

@@ -312,6 +312,17 @@ class PipelineSettings(StrictModel):
         return f"_runs/{self.target_table}/"
 
     @property
+    def ledger_prefix(self) -> str:
+        """Curated-zone prefix of the Glue job's ledger: one marker per source file version it
+        curated or quarantined, so no later run reads that file again."""
+        return f"_ledger/{self.target_table}/"
+
+    @property
+    def rejects_table(self) -> str:
+        """The catalog table (raw zone's database) over the rows the Glue job rejected."""
+        return f"{self.target_table}_rejects"
+
+    @property
     def allowed_extensions(self) -> tuple[str, ...]:
         return EXTENSIONS[self.format]
 

@@ -72,6 +72,7 @@ class DataPipeline(pulumi.ComponentResource):
             curated_bucket=lake.curated_bucket,
             artifacts_bucket=lake.artifacts_bucket,
             curated_database=lake.curated_database,
+            raw_database=lake.raw_database,
             security_configuration=lake.security_configuration,
             opts=child,
         )

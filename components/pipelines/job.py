@@ -1,13 +1,17 @@
-"""A pipeline's Glue ETL job: its script shipped from the repo, its log group and a role that can
-touch only the pipeline's raw prefix, its curated table, its script, its key and Glue job logs.
+"""A pipeline's Glue ETL job: its script shipped from the repo, its log group, the catalog table
+over the rows it rejects, and a role that can touch only the pipeline's raw, rejects and
+quarantine prefixes, its curated table and the job's own records (manifests, held batches, run
+reports, ledger), its script, its key, its metrics and Glue job logs.
 """
 
+import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from components.pipelines.args import PipelineArgs
+from components.pipelines.rejects_table import rejects_table
 from components.shared.aws_context import AwsEnv
 from components.shared.iam import Statement, allow, service_role
 from components.shared.log_group import encrypted_log_group
@@ -24,6 +28,8 @@ LOG_STREAMS = ("error", "output")
 # The standard ETL script; a pipeline with a script of its own gets it beside that script, as a
 # library (`--extra-py-files`), to call its main() with a transform (docs/transformations.md).
 ETL_LIBRARY = "runtime/glue/etl_job.py"
+# The job's own metrics (runtime/glue/etl_job.py METRICS_NAMESPACE).
+METRICS_NAMESPACE = "DataPlatform/Pipelines"
 JOB_LOG_ACTIONS = (
     "logs:CreateLogGroup",
     "logs:CreateLogStream",
@@ -40,17 +46,20 @@ class _Locations:
     curated_bucket: pulumi.Input[str]
     artifacts_bucket: pulumi.Input[str]
     curated_database: pulumi.Input[str]
+    raw_database: pulumi.Input[str]
     script_key: str
     temp_prefix: str
     library_key: str | None = None
 
 
 class GlueJob(pulumi.ComponentResource):
-    """Script object, encrypted log group, least-privilege role and the Glue job."""
+    """Script object, encrypted log group, least-privilege role, the Glue job and its rejects
+    table."""
 
     job: aws.glue.Job
     script: aws.s3.BucketObjectv2
     library: aws.s3.BucketObjectv2 | None
+    rejects_table: aws.glue.CatalogTable
 
     def __init__(
         self,
@@ -63,6 +72,7 @@ class GlueJob(pulumi.ComponentResource):
         curated_bucket: pulumi.Input[str],
         artifacts_bucket: pulumi.Input[str],
         curated_database: pulumi.Input[str],
+        raw_database: pulumi.Input[str],
         security_configuration: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -74,6 +84,7 @@ class GlueJob(pulumi.ComponentResource):
             curated_bucket=curated_bucket,
             artifacts_bucket=artifacts_bucket,
             curated_database=curated_database,
+            raw_database=raw_database,
             script_key=f"glue/{pipeline.name}/{pipeline.glue.script.rsplit('/', 1)[-1]}",
             temp_prefix=f"glue-temp/{pipeline.name}/",
             library_key=(
@@ -123,7 +134,9 @@ class GlueJob(pulumi.ComponentResource):
             f"{name}-role",
             service="glue.amazonaws.com",
             statements=[
-                *_role_statements(env, pipeline, where, kms_key_arn=kms_key_arn),
+                *_role_statements(
+                    env, pipeline, where, kms_key_arn=kms_key_arn, job_name=args.qualified_name
+                ),
                 # The Data Catalog is encrypted with the account key (bootstrap/).
                 env.key_by_alias(
                     ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"],
@@ -142,7 +155,20 @@ class GlueJob(pulumi.ComponentResource):
             security_configuration=security_configuration,
             opts=child.merge(pulumi.ResourceOptions(depends_on=shipped)),
         )
-        self.register_outputs({"job_name": self.job.name, "script": self.script.key})
+        self.rejects_table = rejects_table(
+            f"{name}-rejects-table",
+            pipeline,
+            raw_bucket=where.raw_bucket,
+            raw_database=where.raw_database,
+            opts=child,
+        )
+        self.register_outputs(
+            {
+                "job_name": self.job.name,
+                "script": self.script.key,
+                "rejects_table": self.rejects_table.name,
+            }
+        )
 
 
 def _build_script(
@@ -205,6 +231,7 @@ def _build_job(
                 curated_bucket=where.curated_bucket,
                 artifacts_bucket=where.artifacts_bucket,
                 curated_database=where.curated_database,
+                raw_database=where.raw_database,
                 log_group=log_group,
                 temp_prefix=where.temp_prefix,
             ),
@@ -224,8 +251,14 @@ def _build_job(
 
 
 def _role_statements(
-    env: AwsEnv, pipeline: PipelineSettings, where: _Locations, *, kms_key_arn: pulumi.Input[str]
+    env: AwsEnv,
+    pipeline: PipelineSettings,
+    where: _Locations,
+    *,
+    kms_key_arn: pulumi.Input[str],
+    job_name: str,
 ) -> list[Statement]:
+    partitions = ["glue:GetPartition", "glue:GetPartitions", "glue:BatchCreatePartition"]
     return [
         *_s3_statements(env, pipeline, where),
         allow(
@@ -234,21 +267,32 @@ def _role_statements(
                 "glue:GetTable",
                 "glue:CreateTable",
                 "glue:UpdateTable",
-                "glue:GetPartition",
-                "glue:GetPartitions",
-                "glue:BatchCreatePartition",
+                *partitions,
             ],
             _catalog_arns(env, where.curated_database, pipeline.target_table),
         ),
+        # The rejects table is the program's: the job adds partitions, never changes it.
+        allow(
+            ["glue:GetDatabase", "glue:GetTable", *partitions],
+            _catalog_arns(env, where.raw_database, pipeline.rejects_table),
+        ),
+        # A job that ran with bookmarks adopts the files its last successful run had read.
+        allow(["glue:GetJobRuns"], [env.arn("glue", f"job/{job_name}")]),
         allow(list(JOB_LOG_ACTIONS), [env.arn("logs", JOB_LOG_GROUPS)]),
         allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"], [kms_key_arn]),
-        allow(["cloudwatch:PutMetricData"], ["*"], StringEquals={"cloudwatch:namespace": "Glue"}),
+        allow(
+            ["cloudwatch:PutMetricData"],
+            ["*"],
+            StringEquals={"cloudwatch:namespace": ["Glue", METRICS_NAMESPACE]},
+        ),
     ]
 
 
 def _s3_statements(env: AwsEnv, pipeline: PipelineSettings, where: _Locations) -> list[Statement]:
     source, table = pipeline.source_prefix, pipeline.target_table
     read_write = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    rejects, ledger = pipeline.rejects_prefix, pipeline.ledger_prefix
+    written = [pipeline.manifest_prefix, pipeline.held_prefix, pipeline.run_report_prefix]
     return [
         # Spark's S3 file system asks for the path itself (HEAD `orders`, then `orders/`, then a
         # listing) before it lists a directory; the bare key, an object nobody writes, is granted
@@ -259,20 +303,29 @@ def _s3_statements(env: AwsEnv, pipeline: PipelineSettings, where: _Locations) -
                 env.s3_arn(where.raw_bucket, f"{source}*"),
                 env.s3_arn(where.raw_bucket, source.rstrip("/")),
                 env.s3_arn(where.curated_bucket, table),
+                env.s3_arn(where.raw_bucket, rejects.rstrip("/")),
             ],
         ),
+        # Quarantine gets copies; the job never deletes a source file (the raw zone expires it).
+        # boto3's managed copy goes multipart above 8 MB and aborts the upload when a part fails.
+        allow(
+            ["s3:PutObject", "s3:AbortMultipartUpload"],
+            [env.s3_arn(where.raw_bucket, f"{pipeline.quarantine_prefix}*")],
+        ),
+        allow(read_write, [env.s3_arn(where.raw_bucket, f"{rejects}*")]),
         allow(
             ["s3:ListBucket"],
             [env.s3_arn(where.raw_bucket)],
-            StringLike={"s3:prefix": [f"{source}*"]},
+            StringLike={"s3:prefix": [f"{source}*", f"{rejects}*"]},
         ),
         allow(read_write, [env.s3_arn(where.curated_bucket, f"{table}/*")]),
+        allow(read_write, [env.s3_arn(where.curated_bucket, f"{ledger}*")]),
         allow(
             ["s3:ListBucket"],
             [env.s3_arn(where.curated_bucket)],
-            StringLike={"s3:prefix": [f"{table}/*"]},
+            StringLike={"s3:prefix": [f"{table}/*", f"{ledger}*"]},
         ),
-        allow(["s3:PutObject"], [env.s3_arn(where.curated_bucket, f"{pipeline.manifest_prefix}*")]),
+        allow(["s3:PutObject"], [env.s3_arn(where.curated_bucket, f"{p}*") for p in written]),
         allow(
             ["s3:GetObject"],
             [
@@ -307,12 +360,22 @@ def job_arguments(
     curated_bucket: pulumi.Input[str],
     artifacts_bucket: pulumi.Input[str],
     curated_database: pulumi.Input[str],
+    raw_database: pulumi.Input[str],
     log_group: pulumi.Input[str],
     temp_prefix: str,
 ) -> dict[str, pulumi.Input[str]]:
     """The job's default arguments: Glue features plus what `runtime/glue/etl_job.py` reads."""
+
+    def raw(prefix: str) -> pulumi.Output[str]:
+        return pulumi.Output.concat("s3://", raw_bucket, "/", prefix)
+
+    def curated(prefix: str) -> pulumi.Output[str]:
+        return pulumi.Output.concat("s3://", curated_bucket, "/", prefix)
+
     arguments: dict[str, pulumi.Input[str]] = {
-        "--job-bookmark-option": "job-bookmark-enable",
+        # The job's ledger, not bookmarks, records the files it processed (a file it cannot
+        # curate is recorded too, so it never blocks a later run).
+        "--job-bookmark-option": "job-bookmark-disable",
         "--custom-logGroup-prefix": log_group,
         "--enable-metrics": "true",
         "--enable-observability-metrics": "true",
@@ -327,9 +390,18 @@ def job_arguments(
         "--required_columns": ",".join(pipeline.required_columns),
         "--key_columns": ",".join(pipeline.key_columns),
         "--order_column": pipeline.order_column,
-        "--manifest_prefix": pulumi.Output.concat(
-            "s3://", curated_bucket, "/", pipeline.manifest_prefix
+        "--manifest_prefix": curated(pipeline.manifest_prefix),
+        "--held_prefix": curated(pipeline.held_prefix),
+        "--run_report_prefix": curated(pipeline.run_report_prefix),
+        "--ledger_prefix": curated(pipeline.ledger_prefix),
+        "--rejects_path": raw(pipeline.rejects_prefix),
+        "--rejects_database": raw_database,
+        "--rejects_table": pipeline.rejects_table,
+        "--quarantine_path": raw(pipeline.quarantine_prefix),
+        "--expectations": json.dumps(
+            pipeline.expectations.model_dump(mode="json"), separators=(",", ":")
         ),
+        "--pipeline": pipeline.name,
     }
     if pipeline.optional_columns:
         arguments["--optional_columns"] = ",".join(pipeline.optional_columns)

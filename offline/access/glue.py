@@ -22,6 +22,7 @@ from offline.access.platform import (
 )
 from offline.access.world import Role, World
 from offline.mocks import Registration
+from stack_config.pipelines import METRICS_NAMESPACE
 
 # What a job does with each S3 location its arguments name (runtime/glue/etl_job.py): reads
 # the source, writes the curated table (and lists its files for the manifest), writes manifests,
@@ -34,6 +35,14 @@ JOB_S3_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "--source_path": READ,
     "--target_path": READ_WRITE,
     "--manifest_prefix": WRITE,
+    "--held_prefix": WRITE,
+    "--run_report_prefix": WRITE,
+    # The files the job has read: recorded, listed, forgotten when they expire from the source.
+    "--ledger_prefix": READ_WRITE,
+    # Reject records: Spark writes them as a partitioned table, like the curated one.
+    "--rejects_path": READ_WRITE,
+    # Copies of the files it cannot curate (a managed copy: multipart above 8 MB).
+    "--quarantine_path": (*WRITE, "s3:AbortMultipartUpload"),
     "--TempDir": READ_WRITE,
     "--extra-py-files": ("s3:GetObject",),
 }
@@ -68,7 +77,15 @@ LOG_ACTIONS = (
 CATALOG_KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
 # Paths Spark reads or writes as directories: its S3 file system HEADs the path's own key first
 # (Apache Hadoop, "S3A: getFileStatus").
-SPARK_PATHS = frozenset({"--source_path", "--target_path"})
+SPARK_PATHS = frozenset({"--source_path", "--target_path", "--rejects_path"})
+# The table of reject records (the program's): the job reads it and adds partitions.
+REJECTS_CATALOG = (
+    "glue:GetDatabase",
+    "glue:GetTable",
+    "glue:GetPartition",
+    "glue:GetPartitions",
+    "glue:BatchCreatePartition",
+)
 
 
 def _region_account(world: World, registration: Registration) -> tuple[str, str]:
@@ -127,6 +144,16 @@ def job_calls(world: World, extract: Extract, account_key_alias: str) -> Iterato
             actions=JOB_CATALOG,
             origin=origin,
         )
+        if "--rejects_database" in args:
+            yield from _catalog(
+                world,
+                role,
+                job,
+                database=args["--rejects_database"],
+                table=args["--rejects_table"],
+                actions=REJECTS_CATALOG,
+                origin=f"{origin} (reject records)",
+            )
         yield from _logs(world, role, job, "jobs/logs-v2", origin)
         if "--custom-logGroup-prefix" in args:  # Glue 5.0: <prefix>/error and <prefix>/output
             region, account = _region_account(world, job)
@@ -155,15 +182,50 @@ def _script_calls(
     args: dict[str, Any],
     origin: str,
 ) -> Iterator[Call]:
-    """The script's SDK calls: listing the curated table's files, writing the run's manifest."""
+    """The script's SDK calls (runtime/glue/etl_job.py): listing the source's files, the curated
+    table's and the ledger's; reading a file's header; writing the manifest, a held batch's
+    manifest, the run report and ledger entries; forgetting expired ledger entries; copying a file
+    to quarantine; its job's earlier runs; the pipeline's metrics."""
     files = [Path(f) for f in _shipped_scripts(world, job)]
-    table_bucket, table_prefix = _split(args["--target_path"])
-    manifest = s3_targets(args["--manifest_prefix"], WRITE)
+
+    def where(argument: str, actions: tuple[str, ...]) -> list[Target]:
+        return s3_targets(args[argument], actions) if argument in args else []
+
+    source = where("--source_path", ("s3:GetObject",))
+    region, account = _region_account(world, job)
     targets: dict[tuple[str, str], list[Target]] = {
         ("s3", "list_objects_v2"): [
-            ("s3:ListBucket", s3_arn(table_bucket), {"s3:prefix": table_prefix})
+            *where("--target_path", ("s3:ListBucket",)),
+            *where("--source_path", ("s3:ListBucket",)),
+            *where("--ledger_prefix", ("s3:ListBucket",)),
         ],
-        ("s3", "put_object"): manifest,
+        ("s3", "get_object"): source,
+        ("s3", "put_object"): [
+            target
+            for argument in ("--manifest_prefix", "--held_prefix", "--run_report_prefix")
+            for target in where(argument, WRITE)
+        ]
+        + where("--ledger_prefix", WRITE),
+        ("s3", "delete_objects"): where("--ledger_prefix", ("s3:DeleteObject",)),
+        ("s3", "copy"): source
+        + where("--quarantine_path", ("s3:PutObject", "s3:AbortMultipartUpload")),
+        # A catalog source's location (`--source_database`/`--source_table`); a job reading S3
+        # never asks, and is checked on its own table, which it reads anyway.
+        ("glue", "get_table"): [
+            (
+                "glue:GetTable",
+                f"arn:aws:glue:{region}:{account}:table/"
+                f"{args.get('--source_database', args['--target_database'])}/"
+                f"{args.get('--source_table', args['--target_table'])}",
+                {},
+            )
+        ],
+        ("glue", "get_job_runs"): [
+            ("glue:GetJobRuns", f"arn:aws:glue:{region}:{account}:job/{job.inputs['name']}", {})
+        ],
+        ("cloudwatch", "put_metric_data"): [
+            ("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": METRICS_NAMESPACE})
+        ],
     }
     for sdk in extract(files):
         yield from bind(world, role, sdk, targets, origin)

@@ -1,22 +1,31 @@
-"""Glue ETL job: curate a raw source into snake_case, typed, de-duplicated, partitioned Parquet.
+"""Glue ETL job: curate a batch of raw files into snake_case, typed, de-duplicated, partitioned
+Parquet, accounting for every row it reads.
 
-The curated files hold exactly the declared columns (required, then optional, with their declared
-types) and nothing else, so the warehouse table that loads them is known before any data
-arrives. Each run lists the files it wrote in a Redshift COPY manifest under `manifest_prefix`,
-so the warehouse loads every batch exactly once, whatever the history holds.
+Each run reads the source files that no earlier run recorded in the pipeline's ledger, each value
+as text (no type inference), and curates them in Spark DataFrame operations whose semantics the
+pure row functions below specify: every row read is curated, superseded by a newer row of its key,
+or rejected with one reject record per problem (`read = curated + superseded + rejected`). A file
+the job cannot curate is copied to quarantine with its reason and never read again; the other
+files go on. The run's COPY manifest goes to the pending prefix, or to the held prefix when the
+batch fails a batch rule; its run report and metrics carry the accounting.
 
-Row logic is pure functions over plain dict rows; the Spark data path (`curate_batch`) needs only
-pyspark and `main()` adds Glue and boto3, all imported lazily, so this single self-contained file
-imports and tests without Glue installed.
+The row functions and argument parsing are plain Python; the Spark path needs only pyspark and
+`main()` adds Glue and boto3, all imported lazily, so this single self-contained file (Glue runs
+it alone, and ships it beside custom scripts as their library) imports and tests without Glue.
 """
 
+import codecs
+import csv
+import io
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import urllib.parse
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any, Literal, get_args
 
 Row = dict[str, object]
@@ -29,6 +38,11 @@ COLUMN_TYPES: frozenset[str] = frozenset(get_args(ScalarType))
 _DECIMAL_TYPE = re.compile(r"decimal\((\d{1,2}),(\d{1,2})\)")
 PARTITION_COLUMN = "ingest_date"
 SOURCE_FORMATS = ("csv", "json")
+METRICS_NAMESPACE = "DataPlatform/Pipelines"
+# The ingestion function's metadata names (runtime/ingest/handler.py), on the job's quarantine
+# copies too: one alert reads both.
+REASON_METADATA = "quarantine-reason"
+SOURCE_ETAG_METADATA = "source-etag"
 REQUIRED_ARGUMENTS = (
     "JOB_NAME",
     "JOB_RUN_ID",
@@ -48,12 +62,17 @@ OPTIONAL_ARGUMENTS = (
     "column_types",
     "partition_source_column",
     "manifest_prefix",
+    "expectations",
+    "pipeline",
+    "rejects_path",
+    "rejects_database",
+    "rejects_table",
+    "quarantine_path",
+    "run_report_prefix",
+    "held_prefix",
+    "ledger_prefix",
 )
-
-_TRUE = frozenset({"true", "t", "yes", "y", "1"})
-_FALSE = frozenset({"false", "f", "no", "n", "0"})
-_INT_PATTERN = re.compile(r"[+-]?\d+(\.0*)?")
-_FLOAT_PATTERN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+ROW_RULES = ("not-null", "range", "allowed-values", "pattern", "unique-key")
 
 
 class SpecError(ValueError):
@@ -61,7 +80,37 @@ class SpecError(ValueError):
 
 
 class CastError(ValueError):
-    """A value cannot be represented as its declared column type."""
+    """A value cannot be represented as its declared column type; the message says why, the same
+    sentence for every value that fails the same way (the Spark path produces it as a literal)."""
+
+
+# -- the job's specification ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """One row expectation: `kind` with its column and its parameters."""
+
+    kind: str
+    column: str | None = None
+    min: float | None = None
+    max: float | None = None
+    values: tuple[str, ...] = ()
+    regex: str | None = None
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """The pipeline's row rules, the columns kept as NULL on a failed cast, and its batch rules."""
+
+    rows: tuple[RowRule, ...] = ()
+    null_on_cast_failure: frozenset[str] = frozenset()
+    min_rows: int | None = None
+    max_reject_ratio: float | None = None
+
+    @property
+    def unique_key(self) -> bool:
+        return any(rule.kind == "unique-key" for rule in self.rows)
 
 
 @dataclass(frozen=True)
@@ -74,6 +123,7 @@ class JobSpec:
     column_types: Mapping[str, ColumnType] = field(default_factory=dict)
     partition_source_column: str | None = None
     optional_columns: tuple[str, ...] = ()
+    expectations: Expectations = field(default_factory=Expectations)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -84,6 +134,14 @@ class JobSpec:
         """A curated column's type; a column without a declared type is a string."""
         return self.column_types.get(column, "string")
 
+    @property
+    def tie_break(self) -> tuple[str, ...]:
+        """Among rows of one key the row greatest on these columns, compared in this order, each
+        descending with NULL last, wins: the order column, then every other declared column
+        except the key (the warehouse load orders its ROW_NUMBER() the same way)."""
+        others = [c for c in self.columns if c not in (self.order_column, *self.key_columns)]
+        return (self.order_column, *others)
+
 
 def to_snake_case(name: str) -> str:
     """`"Order ID"`, `"orderId"`, `"HTTPCode"` -> `order_id`, `order_id`, `http_code` (ASCII)."""
@@ -92,18 +150,32 @@ def to_snake_case(name: str) -> str:
     return re.sub(r"[^0-9a-zA-Z]+", "_", spaced).strip("_").lower()
 
 
-def column_mapping(columns: Sequence[str]) -> dict[str, str]:
-    """Map each source column to its snake_case name; reject blank or colliding results."""
-    mapping: dict[str, str] = {}
-    for column in columns:
+def header_problems(columns: Sequence[str]) -> list[str]:
+    """What makes a header unusable: a column without letters or digits, two columns with one
+    snake_case name (a repeated column included)."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for position, column in enumerate(columns, start=1):
         normalised = to_snake_case(column)
         if not normalised:
-            raise SpecError(f"column {column!r} has no letters or digits to name it by")
-        clash = [source for source, target in mapping.items() if target == normalised]
-        if clash:
-            raise SpecError(f"columns {clash[0]!r} and {column!r} both normalise to {normalised!r}")
-        mapping[column] = normalised
-    return mapping
+            problems.append(
+                f"column {position} ({column!r}) has no letters or digits to name it by"
+            )
+        elif normalised in seen:
+            problems.append(
+                f"columns {seen[normalised]!r} and {column!r} both normalise to {normalised!r}"
+            )
+        else:
+            seen[normalised] = column
+    return problems
+
+
+def column_mapping(columns: Sequence[str]) -> dict[str, str]:
+    """Map each source column to its snake_case name; reject blank or colliding results."""
+    problems = header_problems(columns)
+    if problems:
+        raise SpecError(problems[0])
+    return {column: to_snake_case(column) for column in columns}
 
 
 def parse_column_list(value: str) -> tuple[str, ...]:
@@ -146,6 +218,43 @@ def parse_column_types(value: str) -> dict[str, ColumnType]:
     return types
 
 
+def parse_expectations(text: str) -> Expectations:
+    """The `--expectations` argument: the pipeline's Expectations as JSON (the stack config's
+    model dumped); an empty argument expects nothing."""
+    if not text.strip():
+        return Expectations()
+    try:
+        document = json.loads(text)
+        rows = tuple(_row_rule(item) for item in document.get("rows", []))
+        batch = document.get("batch") or {}
+        return Expectations(
+            rows=rows,
+            null_on_cast_failure=frozenset(
+                to_snake_case(c) for c in document.get("null_on_cast_failure", [])
+            ),
+            min_rows=batch.get("min_rows"),
+            max_reject_ratio=batch.get("max_reject_ratio"),
+        )
+    except (ValueError, TypeError, AttributeError, KeyError) as error:
+        message = f"--expectations is not the pipeline's expectations as JSON: {error}"
+        raise SpecError(message) from error
+
+
+def _row_rule(item: Mapping[str, Any]) -> RowRule:
+    kind = item["kind"]
+    if kind not in ROW_RULES:
+        raise ValueError(f"row rule kind {kind!r} is not one of {', '.join(ROW_RULES)}")
+    column = item.get("column")
+    return RowRule(
+        kind=kind,
+        column=to_snake_case(column) if column else None,
+        min=item.get("min"),
+        max=item.get("max"),
+        values=tuple(item.get("values", ())),
+        regex=item.get("regex"),
+    )
+
+
 def build_spec(args: Mapping[str, str]) -> JobSpec:
     """Build the spec from resolved job arguments, failing before any data is read."""
     spec = JobSpec(
@@ -155,6 +264,7 @@ def build_spec(args: Mapping[str, str]) -> JobSpec:
         column_types=parse_column_types(args.get("column_types", "")),
         partition_source_column=to_snake_case(args.get("partition_source_column", "")) or None,
         optional_columns=parse_column_list(args.get("optional_columns", "")),
+        expectations=parse_expectations(args.get("expectations", "")),
     )
     problems = spec_problems(spec)
     if problems:
@@ -163,7 +273,8 @@ def build_spec(args: Mapping[str, str]) -> JobSpec:
 
 
 def spec_problems(spec: JobSpec) -> list[str]:
-    """Cross-field rules: keys, ordering and partition source must be required, typed columns."""
+    """Cross-field rules: keys, ordering and partition source must be required, typed columns;
+    expectations name declared columns."""
     required = set(spec.required_columns)
     problems = [] if spec.key_columns else ["key_columns is empty"]
     problems += [f"key column {c!r} is not required" for c in spec.key_columns if c not in required]
@@ -182,6 +293,11 @@ def spec_problems(spec: JobSpec) -> list[str]:
         problems.append(f"typed columns {undeclared} are neither required nor optional")
     if PARTITION_COLUMN in spec.columns:
         problems.append(f"{PARTITION_COLUMN!r} is reserved for the partition column")
+    expected = [r.column for r in spec.expectations.rows if r.column is not None]
+    expected += sorted(spec.expectations.null_on_cast_failure)
+    problems += [
+        f"expectations name {c!r}, not a declared column" for c in expected if c not in spec.columns
+    ]
     return problems
 
 
@@ -204,99 +320,127 @@ def job_argument_names(argv: Sequence[str]) -> list[str]:
 
 
 def check_source_columns(columns: Iterable[str], spec: JobSpec) -> None:
-    """Fail the job when the source lacks a required column, rather than dropping every row."""
+    """A file without a required column cannot be curated (its rows would all be rejected)."""
     available = set(columns)
     missing = [c for c in spec.required_columns if c not in available]
     if missing:
         raise SpecError(f"source lacks required columns {missing}")
 
 
-def trim_strings(row: Row) -> Row:
-    """Strip surrounding whitespace from strings; a blank string becomes None (missing)."""
-    return {
-        column: (value.strip() or None) if isinstance(value, str) else value
-        for column, value in row.items()
-    }
+# -- the row functions: the specification of the Spark path ------------------------------------
+
+# Patterns are ASCII (Java's regular expressions, which the Spark path uses, read \d as ASCII).
+INT_TEXT = r"[+-]?[0-9]+(\.0*)?"
+FLOAT_TEXT = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
+DECIMAL_TEXT = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,4})?"
+DATE_TEXT = r"(?!0000)[0-9]{4}-[0-9]{2}-[0-9]{2}"
+TIMESTAMP_TEXT = (
+    DATE_TEXT + r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"(Z|[+-]((0[0-9]|1[0-7]):[0-5][0-9]|18:00))?)?"
+)
+WHITESPACE = " \t\n\r\x0b\x0c"
+TRUE_TEXTS = ("true", "t", "yes", "y", "1")
+FALSE_TEXTS = ("false", "f", "no", "n", "0")
+INT64 = (-(2**63), 2**63 - 1)
+# Spark reads a decimal's text into a number first and gives up on more than 38 integral digits
+# as written (a zero with a large exponent included).
+MAX_INTEGRAL_DIGITS = 38
+
+NOT_WHOLE = "is not a whole number"
+INT_RANGE = "is outside the 64-bit integer range"
+NOT_NUMBER = "is not a number"
+DOUBLE_RANGE = "is too large for a double-precision number"
+NOT_BOOL = "is not a boolean (true/false, t/f, yes/no, y/n, 1/0)"
+NOT_DATE = "is not a date (YYYY-MM-DD)"
+NOT_TIMESTAMP = "is not a timestamp (YYYY-MM-DD[THH:MM[:SS[.ffffff]]][Z|+HH:MM|-HH:MM])"
+TIMESTAMP_RANGE = "is outside the years 0001-9999 in UTC"
 
 
-def _cast_int(value: object) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and _INT_PATTERN.fullmatch(value):
-        return int(value.split(".")[0])
-    raise CastError(f"{value!r} is not an integer")
+def decimal_misfit(precision: int, scale: int) -> str:
+    return f"does not fit decimal({precision},{scale})"
 
 
-def _cast_float(value: object) -> float:
-    if isinstance(value, bool):
-        raise CastError(f"{value!r} is not a number")
-    if isinstance(value, int | float) and math.isfinite(value):
-        return float(value)
-    if isinstance(value, str) and _FLOAT_PATTERN.fullmatch(value):
-        return float(value)
-    raise CastError(f"{value!r} is not a finite number")
+def _matches(pattern: str, text: str) -> bool:
+    return re.fullmatch(pattern, text, flags=re.ASCII) is not None
 
 
-def _cast_bool(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower() if isinstance(value, str | int) else ""
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
-    raise CastError(f"{value!r} is not a boolean")
+def trim_text(text: str | None) -> str | None:
+    """Strip ASCII whitespace (space, tab, line feed, carriage return, vertical tab, form feed)
+    from both ends; nothing left is no value."""
+    return (text.strip(WHITESPACE) or None) if text is not None else None
 
 
-def _cast_timestamp(value: object) -> datetime:
-    """Aware UTC datetime; naive input is taken to be UTC."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, date):
-        parsed = datetime(value.year, value.month, value.day)
-    elif isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError as error:
-            raise CastError(f"{value!r} is not an ISO 8601 timestamp") from error
-    else:
-        raise CastError(f"{value!r} is not a timestamp")
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _cast_date(value: object) -> date:
-    if isinstance(value, datetime):
-        return _cast_timestamp(value).date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and len(value) == 10:
-        try:
-            return date.fromisoformat(value)
-        except ValueError as error:
-            raise CastError(f"{value!r} is not an ISO 8601 date") from error
-    raise CastError(f"{value!r} is not an ISO 8601 date (YYYY-MM-DD)")
-
-
-def _cast_decimal(value: object, precision: int, scale: int) -> Decimal:
-    """A number rounded half up to `scale` places (as Spark's cast to DecimalType rounds) that
-    fits `precision` digits."""
-    if isinstance(value, bool):
-        raise CastError(f"{value!r} is not a number")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise CastError(f"{value!r} is not a finite number")
-    text = value if isinstance(value, str) else str(value)
-    if isinstance(value, str) and not _FLOAT_PATTERN.fullmatch(value):
-        raise CastError(f"{value!r} is not a number")
-    try:
-        number = Decimal(text).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
-    except InvalidOperation as error:
-        raise CastError(f"{value!r} does not fit decimal({precision},{scale})") from error
-    if len(number.as_tuple().digits) > precision and number != 0:
-        raise CastError(f"{value!r} does not fit decimal({precision},{scale})")
+def _cast_int(text: str) -> int:
+    if not _matches(INT_TEXT, text):
+        raise CastError(NOT_WHOLE)
+    number = int(text.partition(".")[0])
+    if not INT64[0] <= number <= INT64[1]:
+        raise CastError(INT_RANGE)
     return number
 
 
-_CASTS: dict[ScalarType, Callable[[object], object]] = {
+def _cast_float(text: str) -> float:
+    if not _matches(FLOAT_TEXT, text):
+        raise CastError(NOT_NUMBER)
+    number = float(text)
+    if not math.isfinite(number):
+        raise CastError(DOUBLE_RANGE)
+    return number
+
+
+def _cast_bool(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in TRUE_TEXTS or lowered in FALSE_TEXTS:
+        return lowered in TRUE_TEXTS
+    raise CastError(NOT_BOOL)
+
+
+def _cast_date(text: str) -> date:
+    if not _matches(DATE_TEXT, text):
+        raise CastError(NOT_DATE)
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise CastError(NOT_DATE) from error
+
+
+def _cast_timestamp(text: str) -> datetime:
+    """Aware UTC datetime; text without an offset is UTC."""
+    if not _matches(TIMESTAMP_TEXT, text):
+        raise CastError(NOT_TIMESTAMP)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise CastError(NOT_TIMESTAMP) from error
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as error:
+        raise CastError(TIMESTAMP_RANGE) from error
+
+
+def _cast_decimal(text: str, precision: int, scale: int) -> Decimal:
+    """A number rounded half up to `scale` places (as Spark's cast to DecimalType rounds) that
+    fits `precision` digits."""
+    if not _matches(DECIMAL_TEXT, text):
+        raise CastError(NOT_NUMBER)
+    number = Decimal(text)
+    written = number.as_tuple()
+    if len(written.digits) + int(written.exponent) > MAX_INTEGRAL_DIGITS:
+        raise CastError(decimal_misfit(precision, scale))
+    try:
+        rounded = number.quantize(
+            Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP, context=Context(prec=100)
+        )
+    except InvalidOperation as error:
+        raise CastError(decimal_misfit(precision, scale)) from error
+    if len(rounded.as_tuple().digits) > precision and rounded != 0:
+        raise CastError(decimal_misfit(precision, scale))
+    return rounded
+
+
+_CASTS: dict[ScalarType, Callable[[str], object]] = {
     "string": str,
     "int": _cast_int,
     "float": _cast_float,
@@ -306,51 +450,142 @@ _CASTS: dict[ScalarType, Callable[[object], object]] = {
 }
 
 
-def cast_value(value: object, column_type: ColumnType) -> object:
-    """Cast one value; None stays None, anything unrepresentable raises CastError."""
-    if value is None:
+def cast_value(text: str | None, column_type: ColumnType) -> object:
+    """Cast one trimmed text; None stays None, anything unrepresentable raises CastError."""
+    if text is None:
         return None
     parts = decimal_parts(column_type)
     if parts is not None:
-        return _cast_decimal(value, *parts)
-    return _CASTS[column_type](value)  # type: ignore[index]  # a scalar type: parsed on input
+        return _cast_decimal(text, *parts)
+    return _CASTS[column_type](text)  # type: ignore[index]  # a scalar type: parsed on input
 
 
-def cast_row(row: Row, column_types: Mapping[str, ColumnType]) -> tuple[Row, list[str]]:
-    """Cast declared columns; a value that fails becomes None and its column is reported."""
-    cast: Row = dict(row)
-    failed: list[str] = []
-    for column, column_type in column_types.items():
+@dataclass(frozen=True)
+class SourceRecord:
+    """One data record as read: its file, its 1-based number there (header excluded; a JSON
+    line's line number), each declared column's text (None: absent or empty), and the reason a
+    record the reader could not map to columns is malformed."""
+
+    source: str
+    number: int
+    values: Mapping[str, str | None]
+    malformed: str | None = None
+    malformed_text: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a record is rejected (or, with `rejects` false, a value kept as NULL)."""
+
+    rule: str
+    column: str | None
+    original: str | None
+    reason: str
+    rejects: bool = True
+
+
+def _bounds(rule: RowRule) -> str:
+    if rule.min is not None and rule.max is not None:
+        return f"between {rule.min:g} and {rule.max:g}"
+    return f"at least {rule.min:g}" if rule.min is not None else f"at most {rule.max:g}"
+
+
+def rule_reason(rule: RowRule, spec: JobSpec) -> str:
+    """The sentence a reject record of a row rule carries."""
+    column = rule.column
+    if rule.kind == "not-null":
+        return f"{column} has no value (expectation not-null)"
+    if rule.kind == "range":
+        return f"{column} is not {_bounds(rule)}"
+    if rule.kind == "allowed-values":
+        return f"{column} is not one of the allowed values"
+    if rule.kind == "pattern":
+        return f"{column} does not match the pattern {rule.regex}"
+    return f"the key ({', '.join(spec.key_columns)}) appears more than once in the file"
+
+
+def kept_suffix(kept: bool) -> str:
+    return "; kept as NULL (expectations.null_on_cast_failure)" if kept else ""
+
+
+def cast_reason(column: str, message: str, kept: bool) -> str:
+    """The sentence of a failed cast: the column, why, and whether the row was kept."""
+    return f"{column} {message}{kept_suffix(kept)}"
+
+
+def required_reason(column: str) -> str:
+    return f"{column} is required and has no value"
+
+
+def _breaks(rule: RowRule, value: object) -> bool:
+    """Whether a value breaks a value rule (NULL is left to not-null)."""
+    if value is None:
+        return False
+    if rule.kind == "range":
+        number = float(value)  # type: ignore[arg-type]  # range rules name numeric columns
+        return (rule.min is not None and number < rule.min) or (
+            rule.max is not None and number > rule.max
+        )
+    if rule.kind == "allowed-values":
+        return value not in rule.values
+    return rule.kind == "pattern" and not re.fullmatch(rule.regex or "", str(value), re.ASCII)
+
+
+def check_record(record: SourceRecord, spec: JobSpec) -> tuple[Row, list[Problem]]:
+    """The typed row (declared columns) and its problems, in a fixed order: casts and required
+    columns in declared order, then the row rules in their order (unique-key, which needs the
+    whole file, is `curate_records`'s)."""
+    if record.malformed is not None:
+        problem = Problem("malformed", None, record.malformed_text, record.malformed)
+        return dict.fromkeys(spec.columns), [problem]
+    row: Row = {}
+    problems: list[Problem] = []
+    failed: set[str] = set()
+    for column in spec.columns:
+        original = record.values.get(column)
         try:
-            cast[column] = cast_value(row.get(column), column_type)
-        except CastError:
-            cast[column] = None
-            failed.append(column)
-    return cast, failed
+            row[column] = cast_value(trim_text(original), spec.column_type(column))
+        except CastError as error:
+            row[column] = None
+            failed.add(column)
+            kept = column in spec.expectations.null_on_cast_failure
+            reason = cast_reason(column, str(error), kept)
+            problems.append(Problem("cast", column, original, reason, rejects=not kept))
+    for column in spec.required_columns:
+        if row[column] is None and column not in failed:
+            original = record.values.get(column)
+            problems.append(Problem("required", column, original, required_reason(column)))
+    problems += _rule_problems(record, row, failed, spec)
+    return row, problems
 
 
-def missing_required(row: Row, required: Iterable[str]) -> list[str]:
-    """Required columns that are absent or None in the row."""
-    return [column for column in required if row.get(column) is None]
+def _rule_problems(
+    record: SourceRecord, row: Row, failed: set[str], spec: JobSpec
+) -> list[Problem]:
+    problems = []
+    rejecting = {c for c in failed if c not in spec.expectations.null_on_cast_failure}
+    for rule in spec.expectations.rows:
+        column = rule.column
+        if column is None:
+            continue
+        original = record.values.get(column)
+        if rule.kind == "not-null":
+            missing = row[column] is None and column not in rejecting
+            if missing and column not in spec.required_columns:
+                problems.append(Problem(rule.kind, column, original, rule_reason(rule, spec)))
+        elif _breaks(rule, row[column]):
+            problems.append(Problem(rule.kind, column, original, rule_reason(rule, spec)))
+    return problems
 
 
 def partition_value(row: Row, source_column: str | None, run_date: date) -> str:
     """The `ingest_date` (YYYY-MM-DD, UTC) from the source column if any, else the run date."""
     value = row.get(source_column) if source_column else None
-    return _cast_date(value).isoformat() if value is not None else run_date.isoformat()
-
-
-def prepare_row(raw: Row, mapping: Mapping[str, str], spec: JobSpec, run_date: date) -> Row | None:
-    """Rename, keep the declared columns, trim, cast and partition one row; None when a required
-    column ends up missing."""
-    renamed = {mapping.get(column, to_snake_case(column)): value for column, value in raw.items()}
-    declared = {column: renamed.get(column) for column in spec.columns}
-    types = {column: spec.column_type(column) for column in spec.columns}
-    row, _failed = cast_row(trim_strings(declared), types)
-    if missing_required(row, spec.required_columns):
-        return None
-    row[PARTITION_COLUMN] = partition_value(row, spec.partition_source_column, run_date)
-    return row
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return run_date.isoformat()
 
 
 def dedupe_key(row: Row, key_columns: Sequence[str]) -> tuple[object, ...]:
@@ -358,25 +593,101 @@ def dedupe_key(row: Row, key_columns: Sequence[str]) -> tuple[object, ...]:
     return tuple(row.get(column) for column in key_columns)
 
 
-def _rank(row: Row, order_column: str) -> tuple[int, Any, str]:
-    value = row.get(order_column)
-    canonical = json.dumps(row, sort_keys=True, default=str)
-    return (0, "", canonical) if value is None else (1, value, canonical)
+def _rank(row: Row, order: Sequence[str]) -> tuple[tuple[bool, object], ...]:
+    # Descending with NULL last: a value beats NULL, a greater value beats a smaller one.
+    return tuple((row.get(column) is not None, row.get(column)) for column in order)
 
 
-def latest(first: Row, second: Row, order_column: str) -> Row:
-    """The later row by the order column; ties go to the greater canonical JSON, so the choice is
-    the same whatever order rows arrive in (safe for Spark's reduceByKey)."""
-    return second if _rank(second, order_column) > _rank(first, order_column) else first
-
-
-def dedupe_latest(rows: Iterable[Row], key_columns: Sequence[str], order_column: str) -> list[Row]:
-    """Keep one row per key: the latest by the order column. Output follows first-seen key order."""
+def dedupe_latest(
+    rows: Iterable[Row],
+    key_columns: Sequence[str],
+    order_column: str,
+    others: Sequence[str] | None = None,
+) -> list[Row]:
+    """Keep one row per key: the greatest by the order column, then by `others` (by default the
+    row's other columns in their order), each descending with NULL last. Output follows
+    first-seen key order."""
     kept: dict[tuple[object, ...], Row] = {}
     for row in rows:
+        rest = others
+        if rest is None:
+            rest = [c for c in row if c not in (order_column, *key_columns)]
         key = dedupe_key(row, key_columns)
-        kept[key] = latest(kept[key], row, order_column) if key in kept else row
+        order = (order_column, *rest)
+        if key not in kept or _rank(row, order) > _rank(kept[key], order):
+            kept[key] = row
     return list(kept.values())
+
+
+@dataclass(frozen=True)
+class RejectRecord:
+    """A reject record as written (without the run id): where, what, which rule, why."""
+
+    source_file: str
+    record_number: int
+    column_name: str | None
+    original_text: str | None
+    rule: str
+    reason: str
+
+
+@dataclass
+class Curation:
+    """A batch curated by the row functions: the curated rows (with `ingest_date`), the reject
+    records, rows read and rejected per file, and the rows superseded by a newer row of their
+    key."""
+
+    curated: list[Row]
+    rejects: list[RejectRecord]
+    read: dict[str, int]
+    rejected: dict[str, int]
+    superseded: int
+
+
+def curate_records(records: Sequence[SourceRecord], spec: JobSpec, run_date: date) -> Curation:
+    """The specification of the Spark path: check every record, reject repeated keys of a file
+    under unique-key, keep the latest row of each key among the rows not rejected."""
+    checked = [(record, *check_record(record, spec)) for record in records]
+    if spec.expectations.unique_key:
+        _reject_repeated_keys(checked, spec)
+    read = Counter(record.source for record in records)
+    rejected: Counter[str] = Counter()
+    rejects: list[RejectRecord] = []
+    kept: list[Row] = []
+    for record, row, problems in checked:
+        rejects += [
+            RejectRecord(record.source, record.number, p.column, p.original, p.rule, p.reason)
+            for p in problems
+        ]
+        if any(p.rejects for p in problems):
+            rejected[record.source] += 1
+        else:
+            kept.append(
+                {
+                    **row,
+                    PARTITION_COLUMN: partition_value(row, spec.partition_source_column, run_date),
+                }
+            )
+    curated = dedupe_latest(kept, spec.key_columns, spec.order_column, spec.tie_break[1:])
+    return Curation(curated, rejects, dict(read), dict(rejected), len(kept) - len(curated))
+
+
+def _reject_repeated_keys(
+    checked: list[tuple[SourceRecord, Row, list[Problem]]], spec: JobSpec
+) -> None:
+    """unique-key: every record of a key repeated within one file (records whose key columns
+    all hold a value, malformed records aside) gets a problem."""
+
+    def identity(record: SourceRecord, row: Row) -> tuple[object, ...] | None:
+        key = dedupe_key(row, spec.key_columns)
+        return None if record.malformed or None in key else (record.source, *key)
+
+    counts = Counter(identity(record, row) for record, row, _ in checked)
+    rule = RowRule("unique-key")
+    for record, row, problems in checked:
+        found = identity(record, row)
+        if found is not None and counts[found] > 1:
+            problems.append(Problem("unique-key", None, None, rule_reason(rule, spec)))
 
 
 def output_columns(spec: JobSpec) -> list[str]:
@@ -389,75 +700,436 @@ def to_record(row: Row, columns: Sequence[str]) -> tuple[object, ...]:
     return tuple(row.get(column) for column in columns)
 
 
-def _read_source(glue_context: Any, args: Mapping[str, str]) -> Any:
-    """Read the source as a DynamicFrame; `transformation_ctx` makes job bookmarks track it."""
-    if source_kind(args) == "catalog":
-        return glue_context.create_dynamic_frame.from_catalog(
-            database=args["source_database"],
-            table_name=args["source_table"],
-            transformation_ctx="source",
-        )
-    source_format = args.get("source_format", "csv")
-    return glue_context.create_dynamic_frame.from_options(
-        connection_type="s3",
-        connection_options={"paths": [args["source_path"]], "recurse": True},
-        format=source_format,
-        format_options={"withHeader": True} if source_format == "csv" else {},
-        transformation_ctx="source",
-    )
+# -- the Spark path -----------------------------------------------------------------------------
+
+SESSION_CONF = {
+    # Naive timestamps are UTC, and ingest_date is the UTC date.
+    "spark.sql.session.timeZone": "UTC",
+    # A JSON line with a key twice keeps the last value (as Python's json does) instead of
+    # failing the job; keys that normalise to one name are found and rejected explicitly.
+    "spark.sql.mapKeyDedupPolicy": "LAST_WIN",
+    # Dates before 1582 and timestamps before 1900 are written as they are (proleptic Gregorian,
+    # as Redshift reads them) instead of failing the write.
+    "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
+    # HotSpot compiles no method over 8000 bytes of bytecode: a longer generated method (the
+    # casts and checks of a wide table) would run interpreted. At this limit Spark generates
+    # code per operator instead (the setting's documented value for HotSpot).
+    "spark.sql.codegen.hugeMethodLimit": "8000",
+    # Each source file is one partition, never split nor packed with another, so a row's
+    # position in its partition is its record number (monotonically_increasing_id()).
+    "spark.sql.files.maxPartitionBytes": str(2**40),
+    "spark.sql.files.openCostInBytes": str(2**40),
+}
+CSV_OPTIONS = {
+    "header": "true",  # skips each file's first record: its columns come from our own read
+    "enforceSchema": "true",
+    "inferSchema": "false",
+    "multiLine": "true",  # a quoted field may hold line breaks
+    "escape": '"',  # RFC 4180: a quote inside a quoted field is doubled
+    "mode": "PERMISSIVE",
+    # A record with more or fewer values than the header lands here, as read; Spark compares
+    # the number of values with the schema's other fields.
+    "columnNameOfCorruptRecord": "_corrupt",
+    "encoding": "UTF-8",
+}
+_CORRUPT = "_corrupt"
+MALFORMED_CSV = "the record's number of values differs from its file's header"
+MALFORMED_JSON = "the line is not a JSON object"
+COLLIDING_JSON = "two keys of the line normalise to the same column name"
+_SNAKE_CASE = r"[a-z0-9]+(_[a-z0-9]+)*"
+
+
+def configure_session(spark: Any) -> None:
+    """The session settings the curation relies on (SESSION_CONF)."""
+    for key, value in SESSION_CONF.items():
+        spark.conf.set(key, value)
+
+
+def _java(pattern: str) -> str:
+    """A fullmatch pattern for Spark's rlike (Java's find()): anchored at both ends, `\\z` so no
+    final line terminator slips past `$`."""
+    return f"^(?:{pattern})\\z"
 
 
 def _spark_schema(spec: JobSpec) -> Any:
     """The declared columns with their declared types, then the string partition column."""
     from pyspark.sql import types as t
 
-    spark_types: dict[str, Any] = {
+    fields = [
+        t.StructField(c, _spark_type(spec.column_type(c)), nullable=True) for c in spec.columns
+    ]
+    return t.StructType([*fields, t.StructField(PARTITION_COLUMN, t.StringType(), False)])
+
+
+def _spark_type(column_type: ColumnType) -> Any:
+    from pyspark.sql import types as t
+
+    parts = decimal_parts(column_type)
+    if parts is not None:
+        return t.DecimalType(*parts)
+    return {
         "string": t.StringType(),
         "int": t.LongType(),
         "float": t.DoubleType(),
         "bool": t.BooleanType(),
         "date": t.DateType(),
         "timestamp": t.TimestampType(),
-    }
-
-    def spark_type(column_type: ColumnType) -> Any:
-        parts = decimal_parts(column_type)
-        return t.DecimalType(*parts) if parts else spark_types[column_type]
-
-    fields = [
-        t.StructField(c, spark_type(spec.column_type(c)), nullable=True) for c in spec.columns
-    ]
-    return t.StructType([*fields, t.StructField(PARTITION_COLUMN, t.StringType(), False)])
+    }[column_type]
 
 
-def _curate(spark: Any, source_df: Any, spec: JobSpec, run_date: date) -> Any:
-    """Apply the pure row functions on the executors and de-duplicate across the whole batch."""
-    mapping = column_mapping(source_df.columns)
-    check_source_columns(mapping.values(), spec)
-    columns = output_columns(spec)
+def _trimmed(text: Any) -> Any:
+    from pyspark.sql import functions as sf
 
-    def prepare(rows: Iterable[Any]) -> Iterator[Row]:
-        for row in rows:
-            prepared = prepare_row(row.asDict(), mapping, spec, run_date)
-            if prepared is not None:
-                yield prepared
+    # Whitespace is at most U+0020: a text whose ends are above it needs no trimming (btrim
+    # with a set of characters is slow).
+    untouched = (sf.ascii(text) > 32) & (sf.ascii(sf.substring(text, -1, 1)) > 32)
+    trimmed = sf.btrim(text, sf.lit(WHITESPACE))
+    return sf.when(untouched, text).when(trimmed != "", trimmed)
 
-    deduped = (
-        source_df.rdd.mapPartitions(prepare)
-        .keyBy(lambda row: dedupe_key(row, spec.key_columns))
-        .reduceByKey(lambda a, b: latest(a, b, spec.order_column))
-        .values()
+
+@dataclass(frozen=True)
+class SparkCast:
+    """How the Spark path casts a trimmed text (`text`, a Column) to a column type: the text
+    must pass `gate` (else `gate_message`), then the `candidate` value must pass each check
+    (else its message). Each part is computed once per row, in its own projection."""
+
+    gate: Any  # a boolean Column of the text, or None: every text passes
+    gate_message: str
+    candidate: Any  # the cast value Column of the text
+    checks: tuple[tuple[Callable[[Any], Any], str], ...] = ()  # (failed(candidate), message)
+
+
+def spark_cast(text: Any, column_type: ColumnType) -> SparkCast:
+    """The SparkCast of `column_type`, mirroring `cast_value` (the property test holds them
+    to the same values and messages)."""
+    parts = decimal_parts(column_type)
+    if parts is not None:
+        misfit = decimal_misfit(*parts)
+        candidate = text.cast(_spark_type(column_type))
+        return SparkCast(text.rlike(_java(DECIMAL_TEXT)), NOT_NUMBER, candidate, ((_null, misfit),))
+    return _SPARK_CASTS[column_type](text)  # type: ignore[index]  # a scalar type
+
+
+def _spark_int(text: Any) -> SparkCast:
+    from pyspark.sql import functions as sf
+
+    candidate = sf.substring_index(text, ".", 1).cast("bigint")
+    return SparkCast(text.rlike(_java(INT_TEXT)), NOT_WHOLE, candidate, ((_null, INT_RANGE),))
+
+
+def _spark_float(text: Any) -> SparkCast:
+    checks = ((_infinite, DOUBLE_RANGE),)
+    return SparkCast(text.rlike(_java(FLOAT_TEXT)), NOT_NUMBER, text.cast("double"), checks)
+
+
+def _spark_bool(text: Any) -> SparkCast:
+    from pyspark.sql import functions as sf
+
+    lowered = sf.lower(text)
+    gate = lowered.isin(*TRUE_TEXTS, *FALSE_TEXTS)
+    return SparkCast(gate, NOT_BOOL, lowered.isin(*TRUE_TEXTS))
+
+
+def _spark_date(text: Any) -> SparkCast:
+    return SparkCast(
+        text.rlike(_java(DATE_TEXT)), NOT_DATE, text.cast("date"), ((_null, NOT_DATE),)
     )
-    records = deduped.map(lambda row: to_record(row, columns))
-    return spark.createDataFrame(records, _spark_schema(spec))
 
 
-def curate_batch(spark: Any, source_df: Any, spec: JobSpec, run_date: date) -> Any | None:
-    """The curated DataFrame for one batch, or None for an empty batch: a bookmarked run with no
-    new input reads a frame without rows (or columns), which must neither fail nor be written."""
-    if source_df.rdd.isEmpty():
-        return None
-    return _curate(spark, source_df, spec, run_date)
+def _spark_timestamp(text: Any) -> SparkCast:
+    from pyspark.sql import functions as sf
+
+    # Spark's cast needs the seconds before an offset: `10:00Z` becomes `10:00:00Z`.
+    short = (sf.length(text) > 10) & (sf.substring(text, 17, 1) != ":")
+    with_seconds = sf.when(
+        short, sf.regexp_replace(text, r"^(.{10}[T ][0-9]{2}:[0-9]{2})(?=Z|[+-]|$)", "$1:00")
+    ).otherwise(text)
+    checks = ((_null, NOT_TIMESTAMP), (_outside_years, TIMESTAMP_RANGE))
+    gate = text.rlike(_java(TIMESTAMP_TEXT))
+    return SparkCast(gate, NOT_TIMESTAMP, with_seconds.cast("timestamp"), checks)
+
+
+def _spark_string(text: Any) -> SparkCast:
+    return SparkCast(None, "", text)
+
+
+_SPARK_CASTS: dict[ScalarType, Callable[[Any], SparkCast]] = {
+    "string": _spark_string,
+    "int": _spark_int,
+    "float": _spark_float,
+    "bool": _spark_bool,
+    "date": _spark_date,
+    "timestamp": _spark_timestamp,
+}
+
+
+def _null(value: Any) -> Any:
+    return value.isNull()
+
+
+def _infinite(value: Any) -> Any:
+    from pyspark.sql import functions as sf
+
+    return sf.abs(value) == sf.lit(math.inf)
+
+
+def _outside_years(value: Any) -> Any:
+    from pyspark.sql import functions as sf
+
+    return ~sf.year(value).between(1, 9999)
+
+
+@dataclass(frozen=True)
+class _SparkProblem:
+    """A problem as Columns: when it applies, its reject record, and whether it rejects."""
+
+    when: Any
+    record: Any
+    rejects: bool
+
+
+def _problem(
+    when: Any, rule: str, column: str | None, *, original: Any, reason: Any, rejects: bool = True
+) -> _SparkProblem:
+    from pyspark.sql import functions as sf
+
+    record = sf.struct(
+        sf.lit(rule).alias("rule"),
+        sf.lit(column).cast("string").alias("column_name"),
+        original.cast("string").alias("original_text"),
+        reason.cast("string").alias("reason"),
+    )
+    return _SparkProblem(sf.coalesce(when, sf.lit(False)), record, rejects)
+
+
+def _any(conditions: Sequence[Any]) -> Any:
+    from pyspark.sql import functions as sf
+
+    found = sf.lit(False)
+    for condition in conditions:
+        found = found | condition
+    return found
+
+
+def _judged(typed: Any, problems: Sequence[_SparkProblem]) -> Any:
+    """`_rejected` as plain boolean logic; `_problems` (the reject records) built only for the
+    rows that have one, so a clean row costs no array."""
+    from pyspark.sql import functions as sf
+
+    # concat of one-or-no-element arrays, not array_compact: a higher-order function would take
+    # the whole projection out of Spark's generated code.
+    records = sf.concat(
+        *[
+            sf.coalesce(sf.when(p.when, sf.array(p.record)), sf.slice(sf.array(p.record), 1, 0))
+            for p in problems
+        ]
+    )
+    return typed.withColumn(
+        "_problems", sf.when(_any([p.when for p in problems]), records)
+    ).withColumn("_rejected", _any([p.when for p in problems if p.rejects]))
+
+
+def _raw(index: int) -> str:
+    return f"_raw_{index}"
+
+
+def _failure(index: int) -> str:
+    return f"_failed_{index}"
+
+
+def _typed(raw: Any, spec: JobSpec, batch: Sequence[str]) -> Any:
+    """Each declared column cast (its declared name), its text as read and its cast failure, in
+    projections that compute no part of a cast twice: the texts as read, then trimmed, then
+    each cast's gate and candidate, then values and failures from those."""
+    from pyspark.sql import functions as sf
+
+    kept = [*batch, "_source", "_record", "_malformed", "_malformed_text"]
+    indexes = range(len(spec.columns))
+    raws = [_raw(i) for i in indexes]
+    texts = [f"_text_{i}" for i in indexes]
+    read = raw.select(
+        *kept,
+        *[
+            sf.when(sf.col("_malformed").isNull(), sf.col(c)).alias(_raw(i))
+            for i, c in enumerate(spec.columns)
+        ],
+    )
+    trimmed = read.select(
+        *kept, *raws, *[_trimmed(sf.col(r)).alias(t) for r, t in zip(raws, texts, strict=True)]
+    )
+    casts = [
+        spark_cast(sf.col(t), spec.column_type(c)) for t, c in zip(texts, spec.columns, strict=True)
+    ]
+    parsed = trimmed.select(
+        *kept,
+        *raws,
+        *texts,
+        *[
+            (c.gate if c.gate is not None else sf.lit(True)).alias(f"_gate_{i}")
+            for i, c in enumerate(casts)
+        ],
+        *[c.candidate.alias(f"_candidate_{i}") for i, c in enumerate(casts)],
+    )
+    selected: list[Any] = list(kept)
+    for index, (column, cast) in enumerate(zip(spec.columns, casts, strict=True)):
+        value, failure = _cast_outcome(cast, index)
+        selected += [value.alias(column), _raw(index), failure.alias(_failure(index))]
+    return parsed.select(*selected)
+
+
+def _cast_outcome(cast: SparkCast, index: int) -> tuple[Any, Any]:
+    """(value, failure message) of column `index` from its parsed parts."""
+    from pyspark.sql import functions as sf
+
+    text, gate, candidate = (sf.col(f"_{part}_{index}") for part in ("text", "gate", "candidate"))
+    failure = sf.when(text.isNull(), sf.lit(None).cast("string"))
+    failure = failure.when(~gate, sf.lit(cast.gate_message))
+    passed = gate
+    for failed, message in cast.checks:
+        failure = failure.when(failed(candidate), sf.lit(message))
+        passed = passed & ~failed(candidate)
+    return sf.when(text.isNotNull() & passed, candidate), failure
+
+
+def _problems(spec: JobSpec) -> list[_SparkProblem]:
+    """The problem structs of a typed row, in `check_record`'s order."""
+    from pyspark.sql import functions as sf
+
+    malformed = sf.col("_malformed")
+    problems = [
+        _problem(
+            malformed.isNotNull(),
+            "malformed",
+            None,
+            original=sf.col("_malformed_text"),
+            reason=malformed,
+        )
+    ]
+    for index, column in enumerate(spec.columns):
+        failed, text = sf.col(_failure(index)), sf.col(_raw(index))
+        kept = column in spec.expectations.null_on_cast_failure
+        reason = sf.concat(sf.lit(f"{column} "), failed, sf.lit(kept_suffix(kept)))
+        problem = _problem(
+            failed.isNotNull(), "cast", column, original=text, reason=reason, rejects=not kept
+        )
+        problems.append(problem)
+    for column in spec.required_columns:
+        index = spec.columns.index(column)
+        missing = malformed.isNull() & sf.col(column).isNull() & sf.col(_failure(index)).isNull()
+        reason = sf.lit(required_reason(column))
+        problems.append(
+            _problem(missing, "required", column, original=sf.col(_raw(index)), reason=reason)
+        )
+    problems += [_rule_problem(rule, spec) for rule in spec.expectations.rows if rule.column]
+    return problems
+
+
+def _rule_problem(rule: RowRule, spec: JobSpec) -> _SparkProblem:
+    from pyspark.sql import functions as sf
+
+    column = rule.column or ""
+    index = spec.columns.index(column)
+    value, original = sf.col(column), sf.col(_raw(index))
+    if rule.kind == "not-null":
+        rejecting = column not in spec.expectations.null_on_cast_failure
+        failed = sf.col(_failure(index)).isNotNull() if rejecting else sf.lit(False)
+        broken = sf.col("_malformed").isNull() & value.isNull() & ~failed
+        if column in spec.required_columns:
+            broken = sf.lit(False)
+    elif rule.kind == "range":
+        number = value.cast("string").cast("double")  # correctly rounded, as Python's float()
+        low = number < sf.lit(rule.min) if rule.min is not None else sf.lit(False)
+        high = number > sf.lit(rule.max) if rule.max is not None else sf.lit(False)
+        broken = value.isNotNull() & (low | high)
+    elif rule.kind == "allowed-values":
+        broken = value.isNotNull() & ~value.isin(*rule.values)
+    else:  # pattern; (?d): only \n ends a line, as in Python
+        broken = value.isNotNull() & ~value.rlike(f"(?d){_java(rule.regex or '')}")
+    reason = sf.lit(rule_reason(rule, spec))
+    return _problem(broken, rule.kind, column, original=original, reason=reason)
+
+
+def annotate(raw: Any, spec: JobSpec, run_date: date, batch: Sequence[str] = ()) -> Any:
+    """Every source record typed and judged, in one plan: the declared columns (cast),
+    `_problems` (reject records to write), `_rejected`, and `_rank` (1: the row
+    its key keeps among the rows not rejected). `raw` holds `_source`, `_record`, `_malformed`,
+    `_malformed_text` and each declared column as text; `batch` columns (if any) keep batches
+    apart, as if each were curated alone."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as sf
+
+    keys = [*batch, *spec.key_columns]
+    typed = _typed(raw, spec, batch)
+    problems = _problems(spec)
+    if spec.expectations.unique_key:
+        # One shuffle serves both windows: the key's partitioning clusters (file, key) too.
+        typed = typed.repartition(*keys)
+        eligible = sf.col("_malformed").isNull()
+        for column in spec.key_columns:
+            eligible = eligible & sf.col(column).isNotNull()
+        in_file = Window.partitionBy(*keys, "_source")
+        repeated = eligible & (sf.sum(eligible.cast("int")).over(in_file) > 1)
+        reason = sf.lit(rule_reason(RowRule("unique-key"), spec))
+        problems.append(
+            _problem(repeated, "unique-key", None, original=sf.lit(None), reason=reason)
+        )
+    judged = _judged(typed, problems)
+    order = [sf.col(c).desc_nulls_last() for c in spec.tie_break]
+    latest = Window.partitionBy(*keys, "_rejected").orderBy(*order)
+    return judged.select(
+        *batch,
+        "_source",
+        "_record",
+        *spec.columns,
+        "_problems",
+        "_rejected",
+        sf.row_number().over(latest).alias("_rank"),
+    )
+
+
+def curated_frame(annotated: Any, spec: JobSpec, run_date: date, batch: Sequence[str] = ()) -> Any:
+    """The rows to write: not rejected, first of their key; declared columns then ingest_date
+    (the UTC date of the partition source column, else the run's date)."""
+    from pyspark.sql import functions as sf
+
+    kept = annotated.where(~sf.col("_rejected") & (sf.col("_rank") == 1))
+    source = spec.partition_source_column
+    day = sf.date_format(source, "yyyy-MM-dd") if source else sf.lit(run_date.isoformat())
+    return kept.select(*batch, *spec.columns, day.alias(PARTITION_COLUMN))
+
+
+def rejects_frame(annotated: Any, batch: Sequence[str] = ()) -> Any:
+    """One reject record per problem: source, record number, column, original text, rule,
+    reason."""
+    from pyspark.sql import functions as sf
+
+    exploded = annotated.where(sf.col("_problems").isNotNull()).select(
+        *batch, "_source", "_record", sf.explode("_problems").alias("p")
+    )
+    return exploded.select(
+        *batch,
+        sf.col("_source").alias("source_file"),
+        sf.col("_record").alias("record_number"),
+        "p.column_name",
+        "p.original_text",
+        "p.rule",
+        "p.reason",
+    )
+
+
+def counts_frame(annotated: Any, batch: Sequence[str] = ()) -> Any:
+    """Per source file: rows read, rejected, superseded and curated."""
+    from pyspark.sql import functions as sf
+
+    rejected = sf.col("_rejected")
+    kept = ~rejected & (sf.col("_rank") == 1)
+    return annotated.groupBy(*batch, "_source").agg(
+        sf.count(sf.lit(1)).alias("read"),
+        sf.sum(rejected.cast("long")).alias("rejected"),
+        sf.sum((~rejected & ~kept).cast("long")).alias("superseded"),
+        sf.sum(kept.cast("long")).alias("curated"),
+    )
 
 
 Transform = Callable[[Any], Any]
@@ -482,23 +1154,140 @@ def apply_transform(curated: Any, spec: JobSpec, transform: Transform) -> Any:
     return result
 
 
-def _write_curated(glue_context: Any, curated_df: Any, args: Mapping[str, str]) -> None:
-    """Write partitioned Parquet and create or update the catalog table and its partitions."""
-    from awsglue.dynamicframe import DynamicFrame
+# -- reading the source files -------------------------------------------------------------------
 
-    sink = glue_context.getSink(
-        connection_type="s3",
-        path=args["target_path"],
-        enableUpdateCatalog=True,
-        updateBehavior="UPDATE_IN_DATABASE",
-        partitionKeys=[PARTITION_COLUMN],
-        transformation_ctx="curated_sink",
+HEAD_BYTES = 64 * 1024
+
+
+class UnreadableFileError(Exception):
+    """A source file the job cannot curate; the message is the one-line reason."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A source object: its URL, key (relative to the source prefix too), ETag, size and time."""
+
+    bucket: str
+    key: str
+    relative: str
+    etag: str
+    size: int
+    last_modified: datetime
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+def csv_header(head: bytes, complete: bool) -> list[str]:
+    """The header record of a CSV file from its first bytes (`complete`: all of them), a BOM
+    stripped, quoted line breaks honoured; UnreadableFileError when there is none or it does not end
+    within them."""
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
+    except UnicodeDecodeError as error:
+        reason = f"the file is not UTF-8 text ({error.reason} at byte {error.start})"
+        raise UnreadableFileError(reason) from error
+    stream = io.StringIO(text.removeprefix("\ufeff"), newline="")
+    try:
+        header = next(csv.reader(stream), None)
+    except csv.Error as error:
+        raise UnreadableFileError(f"the header is not a CSV record ({error})") from error
+    if not header or not any(cell.strip() for cell in header):
+        raise UnreadableFileError("the file has no header row")
+    consumed = stream.getvalue()[: stream.tell()]
+    if not complete and consumed == stream.getvalue() and not consumed.endswith(("\n", "\r")):
+        raise UnreadableFileError(
+            f"the header does not end within the first {HEAD_BYTES // 1024} KiB"
+        )
+    return header
+
+
+def csv_positions(header: Sequence[str], spec: JobSpec) -> dict[str, int]:
+    """Each declared column's position in the header; UnreadableFileError for an unusable
+    header or a missing required column."""
+    problems = header_problems(header)
+    if problems:
+        raise UnreadableFileError("the header is unusable: " + "; ".join(problems))
+    names = [to_snake_case(column) for column in header]
+    missing = [c for c in spec.required_columns if c not in names]
+    if missing:
+        raise UnreadableFileError(f"the header lacks required columns {missing}; it has {names}")
+    return {column: names.index(column) for column in spec.columns if column in names}
+
+
+def read_csv(
+    spark: Any, paths: Sequence[str], width: int, positions: Mapping[str, int], spec: JobSpec
+) -> Any:
+    """CSV files sharing one header layout as raw records: every value text, an explicit schema
+    (no inference, so no value changes type), each file one partition."""
+    from pyspark.sql import functions as sf
+    from pyspark.sql import types as t
+
+    fields = [t.StructField(f"_c{i}", t.StringType()) for i in range(width)]
+    schema = t.StructType([*fields, t.StructField(_CORRUPT, t.StringType())])
+    frame = spark.read.schema(schema).options(**CSV_OPTIONS).csv(list(paths))
+    values = [
+        (sf.col(f"_c{positions[c]}") if c in positions else sf.lit(None).cast("string")).alias(c)
+        for c in spec.columns
+    ]
+    return frame.select(
+        sf.input_file_name().alias("_source"),
+        (sf.monotonically_increasing_id() + 1).alias("_record"),
+        sf.when(sf.col(_CORRUPT).isNotNull(), sf.lit(MALFORMED_CSV)).alias("_malformed"),
+        sf.col(_CORRUPT).alias("_malformed_text"),
+        *values,
     )
-    sink.setFormat("glueparquet")
-    sink.setCatalogInfo(
-        catalogDatabase=args["target_database"], catalogTableName=args["target_table"]
+
+
+def _spark_snake_case(name: Any) -> Any:
+    from pyspark.sql import functions as sf
+
+    spaced = sf.regexp_replace(name, "([a-z0-9])([A-Z])", "$1_$2")
+    spaced = sf.regexp_replace(spaced, "([A-Z]+)([A-Z][a-z])", "$1_$2")
+    joined = sf.regexp_replace(spaced, "[^0-9a-zA-Z]+", "_")
+    slow = sf.lower(sf.regexp_replace(joined, "^_+|_+$", ""))
+    return sf.when(name.rlike(_java(_SNAKE_CASE)), name).otherwise(slow)
+
+
+def read_json_lines(spark: Any, paths: Sequence[str], spec: JobSpec) -> Any:
+    """JSON-lines files as raw records: each line's keys in snake_case, each value its JSON text
+    (a string's content), a line that is not an object (or whose keys collide) malformed."""
+    from pyspark.sql import functions as sf
+
+    lines = spark.read.text(list(paths)).select(
+        sf.input_file_name().alias("_source"),
+        (sf.monotonically_increasing_id() + 1).alias("_record"),
+        sf.regexp_replace("value", "^\ufeff", "").alias("_line"),
     )
-    sink.writeFrame(DynamicFrame.fromDF(curated_df, glue_context, "curated"))
+    lines = lines.where(_trimmed(sf.col("_line")).isNotNull())
+    parsed = sf.from_json("_line", "map<string,string>")
+    named = lines.select("_source", "_record", "_line", parsed.alias("_map")).withColumn(
+        "_named", sf.transform_keys("_map", lambda key, _value: _spark_snake_case(key))
+    )
+    malformed = sf.when(sf.col("_map").isNull(), sf.lit(MALFORMED_JSON)).when(
+        sf.size("_named") < sf.size("_map"), sf.lit(COLLIDING_JSON)
+    )
+    return named.select(
+        "_source",
+        "_record",
+        malformed.alias("_malformed"),
+        sf.when(malformed.isNotNull(), sf.col("_line")).alias("_malformed_text"),
+        *[sf.col("_named")[c].alias(c) for c in spec.columns],
+    )
+
+
+def source_url(spark_path: str, files: Sequence[SourceFile]) -> str:
+    """The S3 URL of the source file Spark names `spark_path` (URL-encoded; under `make
+    run-local`, a local copy whose path ends with bucket/key)."""
+    decoded = urllib.parse.unquote(spark_path)
+    for file in files:
+        if decoded == file.url or decoded.endswith(f"/{file.bucket}/{file.key}"):
+            return file.url
+    return decoded
+
+
+# -- where the run keeps its records: S3 ----------------------------------------------------
 
 
 def split_s3_url(url: str) -> tuple[str, str]:
@@ -509,14 +1298,36 @@ def split_s3_url(url: str) -> tuple[str, str]:
     return bucket, prefix
 
 
+def _listed(s3: Any, bucket: str, prefix: str) -> Iterable[dict[str, Any]]:
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        yield from page.get("Contents", [])
+
+
+def list_source_files(s3: Any, source: str) -> list[SourceFile]:
+    """Every object under the source URL, oldest first (folder markers aside)."""
+    bucket, prefix = split_s3_url(source)
+    files = [
+        SourceFile(
+            bucket=bucket,
+            key=item["Key"],
+            relative=item["Key"][len(prefix) :],
+            etag=str(item["ETag"]).strip('"'),
+            size=int(item["Size"]),
+            last_modified=item["LastModified"],
+        )
+        for item in _listed(s3, bucket, prefix)
+        if not item["Key"].endswith("/")
+    ]
+    return sorted(files, key=lambda f: (f.last_modified, f.key))
+
+
 def list_data_files(s3: Any, bucket: str, prefix: str) -> dict[str, int]:
     """Every Parquet file under the prefix, with its size in bytes."""
-    files: dict[str, int] = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            if item["Key"].endswith(".parquet"):
-                files[item["Key"]] = int(item["Size"])
-    return files
+    return {
+        item["Key"]: int(item["Size"])
+        for item in _listed(s3, bucket, prefix)
+        if item["Key"].endswith(".parquet")
+    }
 
 
 def copy_manifest(bucket: str, files: Mapping[str, int]) -> dict[str, object]:
@@ -529,21 +1340,32 @@ def copy_manifest(bucket: str, files: Mapping[str, int]) -> dict[str, object]:
     }
 
 
+def put_json(s3: Any, url: str, document: object) -> str:
+    """Write a JSON document at an S3 URL; return the URL."""
+    bucket, key = split_s3_url(url)
+    body = json.dumps(document, indent=1, default=str).encode()
+    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+    return url
+
+
 def write_run_manifest(
     s3: Any, manifest_prefix: str, run_id: str, bucket: str, written: Mapping[str, int]
 ) -> str | None:
     """Record the files one run wrote, for the warehouse load; None when it wrote none."""
     if not written:
         return None
-    manifest_bucket, prefix = split_s3_url(manifest_prefix)
-    key = f"{prefix}{run_id}.json"
-    body = json.dumps(copy_manifest(bucket, written), indent=1).encode()
-    s3.put_object(Bucket=manifest_bucket, Key=key, Body=body, ContentType="application/json")
-    return key
+    url = put_json(s3, f"{manifest_prefix}{run_id}.json", copy_manifest(bucket, written))
+    return split_s3_url(url)[1]
 
 
-def write_batch(write: Callable[[], None], s3: Any, args: Mapping[str, str]) -> str | None:
-    """Write a curated batch with `write` and list what it added in the run's manifest.
+def write_batch(
+    write: Callable[[], None],
+    s3: Any,
+    args: Mapping[str, str],
+    prefix_argument: str = "manifest_prefix",
+) -> str | None:
+    """Write a curated batch with `write` and list what it added in the run's manifest, under
+    `args[prefix_argument]` (the pending prefix, or the held prefix for a held batch).
 
     Only one run of the job writes at a time (its concurrency is 1), so the files under the
     target that were not there before the write are exactly this run's.
@@ -553,14 +1375,453 @@ def write_batch(write: Callable[[], None], s3: Any, args: Mapping[str, str]) -> 
     write()
     after = list_data_files(s3, bucket, prefix)
     written = {key: size for key, size in after.items() if key not in before}
-    if "manifest_prefix" not in args:
+    if prefix_argument not in args:
         return None
-    return write_run_manifest(s3, args["manifest_prefix"], args["JOB_RUN_ID"], bucket, written)
+    return write_run_manifest(s3, args[prefix_argument], args["JOB_RUN_ID"], bucket, written)
+
+
+class Ledger:
+    """The source files earlier runs processed (curated or quarantined), one marker object per
+    file version: `<ledger prefix><relative key>/<ETag>`. It replaces job bookmarks: a file the
+    job cannot curate is recorded like any other, so it never blocks a later run.
+
+    A job that ran before it had a ledger (its files tracked by bookmarks) adopts, on its first
+    run with one, every file last modified before its latest successful run started.
+    """
+
+    START = "_ledger.json"
+
+    def __init__(self, s3: Any, url: str) -> None:
+        self._s3 = s3
+        self.bucket, self.prefix = split_s3_url(url)
+
+    def recorded(self) -> tuple[set[tuple[str, str]], bool]:
+        """(relative key, ETag) of every recorded file, and whether the ledger has started."""
+        seen: set[tuple[str, str]] = set()
+        started = False
+        for item in _listed(self._s3, self.bucket, self.prefix):
+            name = item["Key"][len(self.prefix) :]
+            started = started or name == self.START
+            relative, _, etag = name.rpartition("/")
+            if relative:
+                seen.add((relative, etag))
+        return seen, started
+
+    def record(self, file: SourceFile, entry: Mapping[str, object]) -> None:
+        key = f"{self.prefix}{file.relative}/{file.etag}"
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=json.dumps(entry).encode())
+
+    def start(self, run_id: str) -> None:
+        body = json.dumps({"started_by": run_id}).encode()
+        self._s3.put_object(Bucket=self.bucket, Key=f"{self.prefix}{self.START}", Body=body)
+
+    def prune(self, recorded: set[tuple[str, str]], present: Sequence[SourceFile]) -> None:
+        """Forget files no longer under the source (expired with the raw zone, or replaced)."""
+        live = {(f.relative, f.etag) for f in present}
+        gone = [f"{self.prefix}{r}/{e}" for r, e in sorted(recorded - live)]
+        for start in range(0, len(gone), 1000):
+            chunk = [{"Key": key} for key in gone[start : start + 1000]]
+            self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": chunk, "Quiet": True})
+
+
+def previous_success(glue: Any, job_name: str, run_id: str) -> datetime | None:
+    """When the job's latest successful run (not this one) started, if it had one."""
+    latest: datetime | None = None
+    for page in glue.get_paginator("get_job_runs").paginate(JobName=job_name):
+        for run in page.get("JobRuns", []):
+            if run.get("Id") != run_id and run.get("JobRunState") == "SUCCEEDED":
+                started = run["StartedOn"]
+                latest = started if latest is None or started > latest else latest
+    return latest
+
+
+def quarantine(s3: Any, file: SourceFile, quarantine_path: str, reason: str) -> str:
+    """Copy the file under the quarantine prefix (same path below the source prefix) with its
+    reason and ETag as object metadata; return the copy's URL. The original stays (it expires
+    with the raw zone): the ledger keeps later runs from reading it."""
+    bucket, prefix = split_s3_url(quarantine_path)
+    target = f"{prefix}{file.relative.lstrip('/')}"
+    readable = reason.encode("ascii", "backslashreplace").decode()[:1024]
+    extra = {
+        "CopySourceIfMatch": f'"{file.etag}"',
+        "Metadata": {REASON_METADATA: readable, SOURCE_ETAG_METADATA: file.etag},
+        "MetadataDirective": "REPLACE",
+    }
+    s3.copy({"Bucket": file.bucket, "Key": file.key}, bucket, target, ExtraArgs=extra)
+    return f"s3://{bucket}/{target}"
+
+
+# -- one run ------------------------------------------------------------------------------------
+
+
+@dataclass
+class FileOutcome:
+    """What the run did with one source file."""
+
+    file: SourceFile
+    outcome: Literal["curated", "quarantined"]
+    reason: str | None = None
+    rows_read: int = 0
+    rows_rejected: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        entry: dict[str, object] = {
+            "source_file": self.file.url,
+            "outcome": self.outcome,
+            "rows_read": self.rows_read,
+            "rows_rejected": self.rows_rejected,
+        }
+        if self.reason is not None:
+            entry["reason"] = self.reason
+        return entry
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A run's accounting: read = curated + superseded + rejected (+ filtered by a transform)."""
+
+    read: int = 0
+    curated: int = 0
+    superseded: int = 0
+    rejected: int = 0
+    filtered: int = 0
+
+
+def batch_status(totals: Totals, expectations: Expectations) -> tuple[str, list[str]]:
+    """`held` with the batch rules the batch fails, else `pending`, or `empty` when it curated
+    no row."""
+    reasons = []
+    if expectations.min_rows is not None and totals.read < expectations.min_rows:
+        reasons.append(
+            f"read {totals.read} rows, fewer than expectations.batch.min_rows"
+            f" ({expectations.min_rows})"
+        )
+    ratio = expectations.max_reject_ratio
+    if ratio is not None and totals.read and totals.rejected / totals.read > ratio:
+        reasons.append(
+            f"rejected {totals.rejected} of {totals.read} rows, more than"
+            f" expectations.batch.max_reject_ratio ({ratio:g})"
+        )
+    if reasons:
+        return "held", reasons
+    return ("empty" if totals.curated == 0 else "pending"), []
+
+
+def metric_data(
+    totals: Totals, quarantined: int, held: bool, pipeline: str
+) -> list[dict[str, Any]]:
+    """The run's CloudWatch metrics (namespace METRICS_NAMESPACE, dimension Pipeline)."""
+    values = {
+        "RowsRead": totals.read,
+        "RowsCurated": totals.curated,
+        "RowsSuperseded": totals.superseded,
+        "RowsRejected": totals.rejected,
+        "FilesQuarantined": quarantined,
+        "BatchesHeld": int(held),
+    }
+    dimensions = [{"Name": "Pipeline", "Value": pipeline}]
+    return [
+        {"MetricName": name, "Dimensions": dimensions, "Value": value, "Unit": "Count"}
+        for name, value in values.items()
+    ]
+
+
+@dataclass(frozen=True)
+class Clients:
+    s3: Any
+    glue: Any
+    cloudwatch: Any
+
+
+def first_line(error: BaseException) -> str:
+    """A failure's first line (a Spark error's Java exception and message), for a person."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    found = next((line for line in lines if "Exception:" in line), lines[0] if lines else "")
+    return found[:500] or type(error).__name__
+
+
+class BatchRun:
+    """One run of the job over the files it has not processed."""
+
+    def __init__(
+        self,
+        glue_context: Any,
+        args: Mapping[str, str],
+        spec: JobSpec,
+        clients: Clients,
+        transform: Transform | None = None,
+    ) -> None:
+        self.glue_context, self.spark = glue_context, glue_context.spark_session
+        self.args, self.spec, self.clients, self.transform = args, spec, clients, transform
+        self.run_id = args["JOB_RUN_ID"]
+        self.run_date = datetime.now(UTC).date()
+        self.source, self.format = self._source()
+        self.outcomes: dict[str, FileOutcome] = {}
+
+    def _source(self) -> tuple[str, str]:
+        """The source URL and format: the arguments', or the catalog table's location."""
+        if source_kind(self.args) == "s3":
+            return self.args["source_path"], self.args.get("source_format", "csv")
+        table = self.clients.glue.get_table(
+            DatabaseName=self.args["source_database"], Name=self.args["source_table"]
+        )["Table"]
+        location = table["StorageDescriptor"]["Location"]
+        kind = table.get("Parameters", {}).get("classification", "csv")
+        return location if location.endswith(
+            "/"
+        ) else f"{location}/", "json" if kind == "json" else "csv"
+
+    def run(self) -> None:
+        files = self._new_files()
+        if not files:
+            self._put_metrics(Totals(), 0, held=False)
+            return
+        readable = [f for f in files if self._usable(f)]
+        annotated, totals = self._curate(readable)
+        status, reasons = batch_status(totals, self.spec.expectations)
+        try:
+            manifest, totals = self._write(annotated, totals, status)
+        except Exception as failure:  # a transform or a write failed: what was read is reported
+            self._write_report(totals, "failed", [first_line(failure)], None)
+            raise
+        self._write_report(totals, status, reasons, manifest)
+        self._record(files)
+        quarantined = sum(o.outcome == "quarantined" for o in self.outcomes.values())
+        self._put_metrics(totals, quarantined, held=status == "held")
+        if annotated is not None:
+            annotated.unpersist()
+
+    def _new_files(self) -> list[SourceFile]:
+        present = list_source_files(self.clients.s3, self.source)
+        if "ledger_prefix" not in self.args:
+            return present
+        self.ledger = Ledger(self.clients.s3, self.args["ledger_prefix"])
+        recorded, started = self.ledger.recorded()
+        self.ledger.prune(recorded, present)
+        new = [f for f in present if (f.relative, f.etag) not in recorded]
+        if started:
+            return new
+        adopted_before = previous_success(self.clients.glue, self.args["JOB_NAME"], self.run_id)
+        for file in new:
+            if adopted_before is not None and file.last_modified < adopted_before:
+                self.ledger.record(file, {"run_id": self.run_id, "outcome": "adopted"})
+        self.ledger.start(self.run_id)
+        return [f for f in new if adopted_before is None or f.last_modified >= adopted_before]
+
+    def _usable(self, file: SourceFile) -> bool:
+        """Check a CSV file's header; quarantine the file if it cannot be curated."""
+        if self.format != "csv":
+            self.outcomes[file.url] = FileOutcome(file, "curated")
+            return True
+        try:
+            self.layouts[file.url] = self._layout(file)
+        except UnreadableFileError as problem:
+            self._quarantine(file, str(problem))
+            return False
+        self.outcomes[file.url] = FileOutcome(file, "curated")
+        return True
+
+    @property
+    def layouts(self) -> dict[str, tuple[int, tuple[tuple[str, int], ...]]]:
+        if not hasattr(self, "_layouts"):
+            self._layouts: dict[str, tuple[int, tuple[tuple[str, int], ...]]] = {}
+        return self._layouts
+
+    def _layout(self, file: SourceFile) -> tuple[int, tuple[tuple[str, int], ...]]:
+        """(width, (column, position) pairs) of a CSV file's header."""
+        response = self.clients.s3.get_object(
+            Bucket=file.bucket, Key=file.key, Range=f"bytes=0-{HEAD_BYTES - 1}", IfMatch=file.etag
+        )
+        head = response["Body"].read()
+        header = csv_header(head, complete=file.size <= HEAD_BYTES)
+        return len(header), tuple(sorted(csv_positions(header, self.spec).items()))
+
+    def _quarantine(self, file: SourceFile, reason: str) -> None:
+        if "quarantine_path" not in self.args:
+            raise SpecError(f"{file.url} cannot be curated: {reason}")
+        quarantine(self.clients.s3, file, self.args["quarantine_path"], reason)
+        self.outcomes[file.url] = FileOutcome(file, "quarantined", reason)
+
+    def _raw(self, files: Sequence[SourceFile]) -> Any:
+        """The files' records as text, CSV files read once per header layout."""
+        if self.format == "json":
+            return read_json_lines(self.spark, [f.url for f in files], self.spec)
+        groups: dict[tuple[int, tuple[tuple[str, int], ...]], list[str]] = {}
+        for file in files:
+            groups.setdefault(self.layouts[file.url], []).append(file.url)
+        frames = [
+            read_csv(self.spark, urls, width, dict(positions), self.spec)
+            for (width, positions), urls in groups.items()
+        ]
+        raw = frames[0]
+        for frame in frames[1:]:
+            raw = raw.unionByName(frame)
+        return raw
+
+    def _curate(self, files: list[SourceFile]) -> tuple[Any, Totals]:
+        """Annotate the files' records and count them per file; a file Spark cannot read is
+        quarantined and the others curated without it."""
+        from pyspark.storagelevel import StorageLevel
+
+        while files:
+            annotated = annotate(self._raw(files), self.spec, self.run_date)
+            annotated = annotated.persist(StorageLevel.MEMORY_AND_DISK)
+            try:
+                counted = counts_frame(annotated).collect()
+            except Exception as failure:  # a Spark failure: find the file that causes it
+                annotated.unpersist()
+                unreadable = self._unreadable(files)
+                if not unreadable:
+                    raise
+                for file, reason in unreadable:
+                    self._quarantine(file, reason)
+                files = [f for f in files if f not in dict(unreadable)]
+                print(
+                    f"curating without {len(unreadable)} unreadable file(s): {first_line(failure)}"
+                )
+                continue
+            return annotated, self._totals(counted, files)
+        return None, Totals()
+
+    def _unreadable(self, files: Sequence[SourceFile]) -> list[tuple[SourceFile, str]]:
+        found = []
+        for file in files:
+            try:
+                self._raw([file]).count()
+            except Exception as failure:  # this file alone fails the read
+                found.append((file, f"Spark could not read the file: {first_line(failure)}"))
+        return found
+
+    def _totals(self, counted: Sequence[Any], files: Sequence[SourceFile]) -> Totals:
+        self.sources = {row["_source"]: source_url(row["_source"], files) for row in counted}
+        for row in counted:
+            outcome = self.outcomes[self.sources[row["_source"]]]
+            outcome.rows_read += int(row["read"])
+            outcome.rows_rejected += int(row["rejected"])
+        return Totals(
+            read=sum(int(r["read"]) for r in counted),
+            curated=sum(int(r["curated"]) for r in counted),
+            superseded=sum(int(r["superseded"]) for r in counted),
+            rejected=sum(int(r["rejected"]) for r in counted),
+        )
+
+    def _write(self, annotated: Any, totals: Totals, status: str) -> tuple[str | None, Totals]:
+        """Write the curated rows and their manifest (pending or held), then the rejects."""
+        if annotated is None:
+            return None, totals
+        manifest = None
+        if totals.curated:
+            curated = curated_frame(annotated, self.spec, self.run_date)
+            if self.transform is not None:
+                curated = apply_transform(curated, self.spec, self.transform)
+                totals = Totals(**{**totals.__dict__, "filtered": totals.curated - curated.count()})
+            prefix = "held_prefix" if status == "held" else "manifest_prefix"
+            key = write_batch(
+                lambda: self._sink_curated(curated), self.clients.s3, self.args, prefix
+            )
+            bucket = split_s3_url(self.args[prefix])[0] if key else ""
+            manifest = f"s3://{bucket}/{key}" if key else None
+        if "rejects_path" in self.args:
+            self._write_rejects(annotated)
+        return manifest, totals
+
+    def _sink_curated(self, curated: Any) -> None:
+        """Partitioned Parquet; the catalog table and its partitions created or updated."""
+        from awsglue.dynamicframe import DynamicFrame
+
+        sink = self.glue_context.getSink(
+            connection_type="s3",
+            path=self.args["target_path"],
+            enableUpdateCatalog=True,
+            updateBehavior="UPDATE_IN_DATABASE",
+            partitionKeys=[PARTITION_COLUMN],
+            transformation_ctx="curated_sink",
+        )
+        sink.setFormat("glueparquet")
+        sink.setCatalogInfo(
+            catalogDatabase=self.args["target_database"], catalogTableName=self.args["target_table"]
+        )
+        sink.writeFrame(DynamicFrame.fromDF(curated, self.glue_context, "curated"))
+
+    def _write_rejects(self, annotated: Any) -> None:
+        """The reject records under the rejects prefix, partitioned by the run's date; the
+        declared rejects table gains the partition (its columns are the program's)."""
+        from awsglue.dynamicframe import DynamicFrame
+        from pyspark.sql import functions as sf
+
+        rejects = rejects_frame(annotated)
+        if rejects.isEmpty():
+            return
+        names = self.spark.createDataFrame(list(self.sources.items()), "_spark string, _url string")
+        rejects = rejects.join(sf.broadcast(names), rejects["source_file"] == names["_spark"])
+        rejects = rejects.select(
+            sf.lit(self.run_id).alias("run_id"),
+            sf.col("_url").alias("source_file"),
+            "record_number",
+            "column_name",
+            "original_text",
+            "rule",
+            "reason",
+            sf.lit(self.run_date.isoformat()).alias(PARTITION_COLUMN),
+        )
+        catalog = "rejects_database" in self.args and "rejects_table" in self.args
+        sink = self.glue_context.getSink(
+            connection_type="s3",
+            path=self.args["rejects_path"],
+            enableUpdateCatalog=catalog,
+            updateBehavior="LOG",
+            partitionKeys=[PARTITION_COLUMN],
+            transformation_ctx="rejects_sink",
+        )
+        sink.setFormat("glueparquet")
+        if catalog:
+            sink.setCatalogInfo(
+                catalogDatabase=self.args["rejects_database"],
+                catalogTableName=self.args["rejects_table"],
+            )
+        sink.writeFrame(DynamicFrame.fromDF(rejects, self.glue_context, "rejects"))
+
+    def _write_report(
+        self, totals: Totals, status: str, reasons: list[str], manifest: str | None
+    ) -> None:
+        if "run_report_prefix" not in self.args:
+            return
+        report = {
+            "pipeline": self.args.get("pipeline", self.args["target_table"]),
+            "run_id": self.run_id,
+            "rows_read": totals.read,
+            "rows_curated": totals.curated,
+            "rows_superseded": totals.superseded,
+            "rows_rejected": totals.rejected,
+            "rows_filtered": totals.filtered,
+            "files": [o.as_dict() for o in self.outcomes.values()],
+            "batch": {"status": status, "reasons": reasons},
+            "manifest": manifest,
+        }
+        put_json(self.clients.s3, f"{self.args['run_report_prefix']}{self.run_id}.json", report)
+
+    def _record(self, files: Sequence[SourceFile]) -> None:
+        """Record every file this run read or quarantined: no later run reads it again."""
+        if not hasattr(self, "ledger"):
+            return
+        for file in files:
+            outcome = self.outcomes[file.url]
+            entry = {"run_id": self.run_id, "outcome": outcome.outcome, "reason": outcome.reason}
+            self.ledger.record(file, entry)
+
+    def _put_metrics(self, totals: Totals, quarantined: int, *, held: bool) -> None:
+        if "pipeline" not in self.args:
+            return
+        self.clients.cloudwatch.put_metric_data(
+            Namespace=METRICS_NAMESPACE,
+            MetricData=metric_data(totals, quarantined, held, self.args["pipeline"]),
+        )
 
 
 def main(transform: Transform | None = None) -> None:
-    """Glue entry point: resolve arguments, run one bookmarked batch, record the files it wrote,
-    commit the bookmark. A custom script calls it with its `transform` (docs/transformations.md).
+    """Glue entry point: resolve arguments, curate the files no earlier run processed, write
+    the curated rows, their manifest, the rejects, the run report and the metrics, record the
+    files in the ledger. A custom script calls it with its `transform` (docs/transformations.md).
     With `--help` it prints the job arguments it reads and does nothing else."""
     import sys
 
@@ -578,15 +1839,11 @@ def main(transform: Transform | None = None) -> None:
     spec = build_spec(args)
     source_kind(args)
     glue_context = GlueContext(SparkContext.getOrCreate())
+    configure_session(glue_context.spark_session)
     job = Job(glue_context)
     job.init(args["JOB_NAME"], args)
-    source_df = _read_source(glue_context, args).toDF()
-    run_date = datetime.now(UTC).date()
-    curated = curate_batch(glue_context.spark_session, source_df, spec, run_date)
-    if curated is not None and transform is not None:
-        curated = apply_transform(curated, spec, transform)
-    if curated is not None:
-        write_batch(lambda: _write_curated(glue_context, curated, args), boto3.client("s3"), args)
+    clients = Clients(boto3.client("s3"), boto3.client("glue"), boto3.client("cloudwatch"))
+    BatchRun(glue_context, args, spec, clients, transform).run()
     job.commit()
 
 

@@ -11,7 +11,7 @@ import pulumi
 
 from offline.capture import Capture, capture_stack
 from pipeline_run.local import run_pipeline
-from pipeline_run.samples import render, sample_rows
+from pipeline_run.samples import bad_row, render, sample_rows
 from tests.pipeline_run.conftest import Emulate
 from tests.stacks import fixture_values
 
@@ -62,10 +62,13 @@ def test_a_transform_that_changes_the_columns_fails_the_run_naming_them(
         for r in capture.resources
     )
     with emulate("dev", capture=dataclasses.replace(capture, resources=resources)) as emulation:
+        settings = emulation.pipelines["orders"].settings
         report = run_pipeline(emulation, "orders")
 
     assert report.status == "FAILED" and report.failed_state == "RunGlueJob"
     (run,) = report.glue_runs
+    # The rows it read before the transform failed are reported: the sample's, the bad one too.
+    assert run.rows_read == len(sample_rows(settings)) + (bad_row(settings) is not None)
     assert run.error is not None
     assert run.error.startswith("SpecError: the transform must keep the declared columns (")
     assert "channel string" in run.error

@@ -3,9 +3,13 @@ crawler that never finishes, an update to an earlier row, and a burst of files."
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+from offline.capture import Capture
+from offline.mocks import Registration
 from pipeline_run.driver import PipelineDriver
 from pipeline_run.local import run_pipeline
 from pipeline_run.samples import render, sample_rows
@@ -40,13 +44,23 @@ def test_a_malformed_file_goes_to_quarantine_and_starts_nothing(emulate: Emulate
 
 
 def test_a_failing_glue_job_takes_the_failure_path_alerts_and_is_retried(
-    emulate: Emulate,
+    emulate: Emulate, fixture_captures: dict[str, Capture]
 ) -> None:
-    # A scheduled pipeline has no ingestion check: the job itself finds `url` missing.
-    with emulate("dev") as emulation:
+    # A job whose declared key is not a required column fails before it reads anything.
+    def broken(resource: Registration) -> Registration:
+        if resource.name != "clickstream-etl-job":
+            return resource
+        inputs = copy.deepcopy(resource.inputs)
+        inputs["defaultArguments"]["--key_columns"] = "no_such_column"
+        return dataclasses.replace(resource, inputs=inputs)
+
+    capture = dataclasses.replace(
+        fixture_captures["dev"], resources=tuple(map(broken, fixture_captures["dev"].resources))
+    )
+    with emulate("dev", capture=capture) as emulation:
         rows = sample_rows(emulation.pipelines["clickstream"].settings)
-        body = "".join(json.dumps({k: v for k, v in r.items() if k != "url"}) + "\n" for r in rows)
-        report = run_pipeline(emulation, "clickstream", ("no-url.jsonl", body.encode()))
+        body = "".join(json.dumps(r) + "\n" for r in rows)
+        report = run_pipeline(emulation, "clickstream", ("events.jsonl", body.encode()))
         driver = _driver(emulation, "clickstream")
         retried = driver.wait(driver.start_scheduled(), TIMEOUT)
         runs = emulation.glue.runs(emulation.pipelines["clickstream"].job_name)
@@ -56,7 +70,7 @@ def test_a_failing_glue_job_takes_the_failure_path_alerts_and_is_retried(
     assert states[-4:] == ["RunGlueJob", "NotifyFailure", "MarkForRetry", "PipelineFailed"]
     assert (report.error, report.cause) == ("PipelineFailed", "clickstream pipeline failed")
     run = report.glue_runs[0]
-    assert run.state == "FAILED" and run.error is not None and "url" in run.error
+    assert run.state == "FAILED" and run.error is not None and "no_such_column" in run.error
     (alert,) = report.alerts
     # The alert function's message: pipeline, run and what started it, then the reason.
     first_line = alert.splitlines()[0]
@@ -65,7 +79,7 @@ def test_a_failing_glue_job_takes_the_failure_path_alerts_and_is_retried(
     assert report.warehouse_rows == 0
     # Nothing new landed, but the failure left its mark: the next scheduled run runs the job.
     assert retried.visited("ClearLanded") and retried.visited("RunGlueJob")
-    assert [r.state for r in runs] == ["FAILED", "FAILED"], "the bookmark kept the bad file"
+    assert [r.state for r in runs] == ["FAILED", "FAILED"], "the failed run recorded nothing"
 
 
 def test_a_scheduled_run_with_nothing_landed_neither_crawls_nor_runs_the_job(

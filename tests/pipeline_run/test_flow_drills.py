@@ -6,8 +6,6 @@ or backfilled."""
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -218,24 +216,6 @@ def test_every_file_held_back_or_landed_astray_raises_one_readable_alert(
     assert all(len(alert) < 1000 for alert in [quarantined, *alerts]), "no dumps"
 
 
-def _holding(capture: Capture, pipeline: str) -> Capture:
-    """The capture with the pipeline's job writing its manifest where a batch that fails its
-    batch rules goes (the held prefix), as its job does for such a batch."""
-    settings = next(p for p in capture.config.platform.pipelines if p.name == pipeline)
-
-    def edit(resource: Any) -> Any:
-        if resource.name != f"{pipeline}-etl-job":
-            return resource
-        inputs = copy.deepcopy(resource.inputs)
-        arguments = inputs["defaultArguments"]
-        arguments["--manifest_prefix"] = arguments["--manifest_prefix"].replace(
-            settings.manifest_prefix, settings.held_prefix
-        )
-        return dataclasses.replace(resource, inputs=inputs)
-
-    return dataclasses.replace(capture, resources=tuple(map(edit, capture.resources)))
-
-
 def _follow(emulation: Emulation, pipeline: PipelineDeployment, name: str, body: bytes) -> str:
     """Land a file and wait for its execution; its Glue run's id."""
     driver = PipelineDriver(pipeline, emulation.clients.s3, emulation.clients.sfn)
@@ -249,30 +229,43 @@ def _follow(emulation: Emulation, pipeline: PipelineDeployment, name: str, body:
 def test_a_held_batch_alerts_and_its_release_loads_it_once(
     emulate: Emulate, flow_capture: Capture
 ) -> None:
-    with emulate("flow", capture=_holding(flow_capture, "sales")) as emulation:
+    """A batch over its max_reject_ratio (the flow stack's sales: range amount >= 0) is held by
+    the job: its manifest under the held prefix, its reasons in the run report, one alert; its
+    release loads its good rows once."""
+    with emulate("flow", capture=flow_capture) as emulation:
         sales = emulation.pipelines["sales"]
         settings, s3, bucket = sales.settings, emulation.clients.s3, sales.curated_bucket
-        run_id = _follow(emulation, sales, "held.csv", _file(settings, 0, count=3))
+        ratio = settings.expectations.batch.max_reject_ratio
+        assert ratio is not None and ratio < 1, "the flow stack's sales holds a bad batch"
+        (rule,) = [r for r in settings.expectations.rows if r.kind == "range"]
+        good = sample_rows(settings, first=0, count=2)
+        # More rejected rows than the ratio allows: each below the range's minimum.
+        bad_count = int(len(good) * ratio / (1 - ratio)) + 1
+        bad = [
+            {**row, rule.column: -1 if rule.min is None else float(rule.min) - 1}
+            for row in sample_rows(settings, first=50, count=bad_count)
+        ]
+        run_id = _follow(emulation, sales, "held.csv", render(settings, [*good, *bad]))
         loaded_before = _keys(emulation, sales)
         held = _objects(emulation, bucket, settings.held_prefix)
-        # The run's report, in the shape the job writes it.
-        reasons = ["rows_rejected 2 of 5 (40%) is above max_reject_ratio 20%"]
-        report = {
-            "pipeline": "sales",
-            "run_id": run_id,
-            "rows_read": 5,
-            "rows_curated": 3,
-            "rows_superseded": 0,
-            "rows_rejected": 2,
-            "files": [],
-            "batch": {"status": "held", "reasons": reasons},
-            "manifest": f"s3://{bucket}/{settings.held_prefix}{run_id}.json",
-        }
-        s3.put_object(
-            Bucket=bucket,
-            Key=f"{settings.run_report_prefix}{run_id}.json",
-            Body=json.dumps(report).encode(),
+        report = json.loads(
+            s3.get_object(Bucket=bucket, Key=f"{settings.run_report_prefix}{run_id}.json")[
+                "Body"
+            ].read()
         )
+        cloudwatch = boto3.client("cloudwatch", region_name=emulation.region)
+        metrics = {
+            metric: cloudwatch.get_metric_statistics(
+                Namespace=METRICS_NAMESPACE,
+                MetricName=metric,
+                Dimensions=[{"Name": METRICS_DIMENSION, "Value": "sales"}],
+                StartTime="2000-01-01T00:00:00Z",
+                EndTime="2100-01-01T00:00:00Z",
+                Period=86400,
+                Statistics=["Sum"],
+            )["Datapoints"][0]["Sum"]
+            for metric in ("RowsRead", "RowsRejected", "BatchesHeld")
+        }
         (alert,) = emulation.alerts()
         recovery = Recovery(sales, s3, emulation.clients.sfn, poll_seconds=0.1)
         released = recovery.release(None)
@@ -284,11 +277,21 @@ def test_a_held_batch_alerts_and_its_release_loads_it_once(
             again = str(error)
 
     assert loaded_before == [] and held == [f"{settings.held_prefix}{run_id}.json"]
+    rows = len(good) + bad_count
+    # The job's metrics, which the rejects and held-batch alarms watch.
+    assert metrics == {"RowsRead": rows, "RowsRejected": bad_count, "BatchesHeld": 1}
+    assert (report["rows_read"], report["rows_rejected"]) == (rows, bad_count)
+    assert report["rows_read"] == (
+        report["rows_curated"] + report["rows_superseded"] + report["rows_rejected"]
+    )
+    (reason,) = report["batch"]["reasons"]
+    assert report["batch"]["status"] == "held" and "max_reject_ratio" in reason
     lines = alert.splitlines()
-    assert lines[0] == f"sales: batch {run_id} was held back from the warehouse: {reasons[0]}."
+    assert lines[0] == f"sales: batch {run_id} was held back from the warehouse: {reason}."
+    assert f"It read {rows} rows and rejected {bad_count}." in alert
     assert lines[-2].strip() == f"make release STACK=flow PIPELINE=sales RUN={run_id}"
     assert released.ok and released.moved == [f"{settings.manifest_prefix}{run_id}.json"]
-    assert loaded_after == sorted(_keys_of(settings, 0, count=3))
+    assert loaded_after == sorted(row[settings.key_columns[0]] for row in good)
     assert again.startswith("sales has no held batch")
 
 

@@ -85,3 +85,43 @@ def test_files_without_a_pipeline_on_a_stack_of_several_are_refused(
     assert str(refused.value).endswith(f"has pipelines: {', '.join(names)}")
     assert local._selected(flow_capture, names[-1], True) == [names[-1]]
     assert local._selected(flow_capture, None, False) == names, "samples go to every pipeline"
+
+
+def test_a_file_the_job_cannot_curate_then_a_good_one_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fixture_root: Path
+) -> None:
+    """Finding 5 through `make run-local FILE=bad.csv,good.csv`: the first file's header names a
+    column twice, so the Glue job quarantines it with its reason; the second loads."""
+    (settings,) = [
+        p
+        for p in parse_stack_config(STACK, fixture_values(STACK)).platform.pipelines
+        if p.format == "csv"
+    ][:1]
+    columns = [name for name, _ in settings.curated_columns]
+    good = sample_rows(settings, count=2)
+    bad_header = ",".join([*columns, columns[0]])
+    bad_rows = "".join(
+        ",".join(str(row[c]) for c in [*columns, columns[0]]) + "\n"
+        for row in sample_rows(settings, first=40, count=2)
+    )
+    files = [tmp_path / "bad.csv", tmp_path / "good.csv"]
+    files[0].write_text(f"{bad_header}\n{bad_rows}")
+    files[1].write_bytes(render(settings, good))
+    report_file = tmp_path / "report.json"
+
+    status = local.main(
+        [
+            "--stack", STACK, "--pipeline", settings.name, "--root", str(fixture_root),
+            "--file", ",".join(map(str, files)), "--json", str(report_file),
+        ]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    first, second = json.loads(report_file.read_text())
+
+    assert status == local.EXIT_FAILED, "a file went to quarantine"
+    assert first["outcome"].startswith("quarantined by the Glue job: "), out
+    assert f"both normalise to '{columns[0]}'" in first["outcome"]
+    assert second["outcome"].startswith("loaded: "), out
+    key = settings.key_columns[0]
+    rows = [dict(zip(second["table_columns"], r, strict=True)) for r in second["table_rows"]]
+    assert sorted(r[key] for r in rows) == sorted(str(row[key]) for row in good)

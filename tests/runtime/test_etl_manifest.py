@@ -1,20 +1,17 @@
-"""Each Glue run lists the Parquet files it wrote in a Redshift COPY manifest, so the warehouse
-loads every batch once, and a run that wrote nothing leaves no manifest (moto S3)."""
+"""Each Glue run lists the Parquet files it wrote in a Redshift COPY manifest (pending, or held
+for a batch that fails a batch rule), so the warehouse loads every batch once, and a run that
+wrote nothing leaves no manifest (moto S3)."""
 
 import json
-import sys
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
-from unittest import mock
 
 import boto3  # type: ignore[import-untyped]
 import pytest
 from moto import mock_aws
 
-from runtime.glue import etl_job
-from runtime.glue.etl_job import SpecError, build_spec, copy_manifest, split_s3_url, write_batch
-from tests.runtime.test_transforms import BASE_ARGS, _fake_glue
+from runtime.glue.etl_job import SpecError, copy_manifest, split_s3_url, write_batch
+from tests.runtime.test_transforms import BASE_ARGS
 
 CURATED = "dp-dev-curated"
 ARGS = {
@@ -96,44 +93,15 @@ def test_split_s3_url_rejects_what_is_not_a_bucket_and_prefix(url: str) -> None:
         split_s3_url(url)
 
 
-def test_main_writes_the_batch_records_its_manifest_then_commits(
-    s3: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    glue_context = _fake_glue(monkeypatch, ARGS)
-    curate = mock.MagicMock(return_value=mock.sentinel.curated)
-    monkeypatch.setattr(etl_job, "curate_batch", curate)
-    sink = glue_context.getSink.return_value
-    sink.writeFrame.side_effect = lambda _frame: _put(
-        s3, "orders/ingest_date=2024-05-31/run-part-0.snappy.parquet"
+def test_a_held_batch_lists_its_files_under_the_held_prefix(s3: Any) -> None:
+    args = {**ARGS, "held_prefix": f"s3://{CURATED}/_held/orders/"}
+    key = write_batch(
+        lambda: _put(s3, "orders/ingest_date=2024-05-31/run-part-0.snappy.parquet"),
+        s3,
+        args,
+        "held_prefix",
     )
-    job = sys.modules["awsglue.job"].Job.return_value
-    job.commit.side_effect = lambda: commits.append(
-        "manifests/orders/pending/jr_42.json"
-        in [o["Key"] for o in s3.list_objects_v2(Bucket=CURATED).get("Contents", [])]
-    )
-    commits: list[bool] = []
-
-    etl_job.main()
-
-    glue_context.create_dynamic_frame.from_options.assert_called_once_with(
-        connection_type="s3",
-        connection_options={"paths": ["s3://raw/orders/"], "recurse": True},
-        format="csv",
-        format_options={"withHeader": True},
-        transformation_ctx="source",
-    )
-    spark, source_df, spec, run_date = curate.call_args.args
-    source = glue_context.create_dynamic_frame.from_options.return_value
-    assert (spark, source_df, spec) == (
-        glue_context.spark_session,
-        source.toDF.return_value,
-        build_spec(ARGS),
-    )
-    assert isinstance(run_date, date)
-    from_df = sys.modules["awsglue.dynamicframe"].DynamicFrame.fromDF
-    from_df.assert_called_once_with(mock.sentinel.curated, glue_context, "curated")
-    assert commits == [True]  # the manifest exists before the bookmark moves on
-    entries = _manifest(s3, "manifests/orders/pending/jr_42.json")["entries"]
-    assert [e["url"] for e in entries] == [
+    assert key == "_held/orders/jr_42.json"
+    assert [e["url"] for e in _manifest(s3, key)["entries"]] == [
         f"s3://{CURATED}/orders/ingest_date=2024-05-31/run-part-0.snappy.parquet"
     ]

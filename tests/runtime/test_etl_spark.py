@@ -1,14 +1,14 @@
-"""The Glue job's Spark data path on real local Spark: CSV and JSON-lines files through
-`curate_batch` to Parquet partitioned by ingest_date, read back row for row.
+"""The Glue job's Spark data path on real local Spark: CSV and JSON-lines files read by the job's
+readers, curated by `annotate` to Parquet partitioned by ingest_date, read back row for row,
+every row accounted for.
 
-Spark's own reader and Parquet writer stand in for Glue's DynamicFrame source and catalog sink,
-whose wiring test_transforms.py pins with mocks. The session is the suite's shared one
-(tests/conftest.py); without PySpark or Java 17+ this module fails.
+Spark's Parquet writer stands in for Glue's catalog sink, whose wiring test_transforms.py pins
+with mocks. The session is the suite's shared one (tests/conftest.py); without PySpark or Java
+17+ this module fails.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,7 +16,20 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from runtime.glue.etl_job import PARTITION_COLUMN, SpecError, build_spec, curate_batch
+from runtime.glue.etl_job import (
+    MALFORMED_CSV,
+    PARTITION_COLUMN,
+    UnreadableFileError,
+    annotate,
+    build_spec,
+    configure_session,
+    counts_frame,
+    csv_header,
+    csv_positions,
+    curated_frame,
+    read_csv,
+    read_json_lines,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -44,6 +57,8 @@ class Source:
     files: dict[str, str]
     schema: list[tuple[str, str]]
     partitions: dict[str, list[tuple[object, ...]]]
+    rejected: int
+    superseded: int
 
 
 # Exactly the declared columns, required then optional, with their declared types (untyped
@@ -63,8 +78,9 @@ def _utc(hour: int, minute: int = 0, *, day: int) -> datetime:
 
 
 # The latest row per key sits first in one file (key 1) and mid-file (key 2), so no arrival order
-# picks it by accident. Key 2's latest, 23:30-02:00, is 01:30 UTC on the 31st; its bad amount is
-# nulled. Dropped: an uncastable key, a blank timestamp, a blank key. Key 5: naive time is UTC.
+# picks it by accident. Key 2's latest, 23:30-02:00 (01:30 UTC on the 31st), has a bad amount:
+# rejected, so its 01:00 UTC row wins. Rejected too: an uncastable key, a blank timestamp, a blank
+# key. Key 5: naive time is UTC.
 CSV = Source(
     fmt="csv",
     files={
@@ -89,15 +105,17 @@ Order ID,Customer Name,Amount,Paid?,Updated At
     partitions={
         "2024-05-30": [(1, _utc(18, day=30), "Alice", 12.0, False)],
         "2024-05-31": [
-            (2, _utc(1, 30, day=31), "Bob", None, True),
+            (2, _utc(1, day=31), "Bob", 7.0, True),
             (5, _utc(6, day=31), None, 1000.0, False),
         ],
     },
+    rejected=4,
+    superseded=3,
 )
 
-# Mixed value types make Spark infer strings for orderId, AMOUNT and Paid; the undeclared
-# quantity is dropped. Key 10's latest row moves it to the 31st (12:00 UTC); key 11 keeps
-# the later row with its bad amount nulled. Dropped: no timestamp, uncastable key and timestamp.
+# Values of mixed JSON types are read as their text; the undeclared quantity is dropped. Key 10's
+# latest row moves it to the 31st (12:00 UTC); both of key 11's rows are rejected (a bad amount,
+# a bad boolean). Rejected too: no timestamp, an uncastable key, an uncastable timestamp.
 JSON_LINES = Source(
     fmt="json",
     files={
@@ -118,31 +136,28 @@ JSON_LINES = Source(
 """,
     },
     schema=CURATED_SCHEMA,
-    partitions={
-        "2024-05-30": [(11, _utc(7, day=30), "Ben", None, True)],
-        "2024-05-31": [(10, _utc(12, day=31), "Ann", 6.5, False)],
-    },
+    partitions={"2024-05-31": [(10, _utc(12, day=31), "Ann", 6.5, False)]},
+    rejected=5,
+    superseded=1,
 )
 
 
-@pytest.fixture(autouse=True)
-def small_partitions(spark: SparkSession) -> Iterator[None]:
-    """Each small input file becomes its own partition, so de-duplication crosses partitions."""
-    previous = spark.conf.get("spark.sql.files.maxPartitionBytes") or "128m"
-    spark.conf.set("spark.sql.files.maxPartitionBytes", "4k")
-    yield
-    spark.conf.set("spark.sql.files.maxPartitionBytes", previous)
-
-
 def _read_source(spark: SparkSession, files: dict[str, str], fmt: str, root: Path) -> DataFrame:
-    """Write the files and read them with Spark's reader in place of Glue's (CSV with a header,
-    as _read_source asks)."""
+    """Write the files and read them with the job's readers (CSV: one read per header)."""
+    configure_session(spark)
     source = root / "source"
     source.mkdir()
     for name, text in files.items():
         (source / name).write_text(text)
-    options = {"header": "true"} if fmt == "csv" else {}
-    return spark.read.format(fmt).options(**options).load(str(source))
+    paths = [str(source / name) for name in files]
+    if fmt == "json":
+        frame: DataFrame = read_json_lines(spark, paths, SPEC)
+        return frame
+    frames: list[DataFrame] = []
+    for path in paths:
+        header = csv_header(Path(path).read_bytes(), complete=True)
+        frames.append(read_csv(spark, [path], len(header), csv_positions(header, SPEC), SPEC))
+    return frames[0].unionByName(frames[1]) if len(frames) > 1 else frames[0]
 
 
 def _collect(df: DataFrame) -> list[tuple[object, ...]]:
@@ -156,14 +171,14 @@ def _collect(df: DataFrame) -> list[tuple[object, ...]]:
 @pytest.mark.parametrize(
     "source", [pytest.param(CSV, id="csv"), pytest.param(JSON_LINES, id="json-lines")]
 )
-def test_curate_batch_writes_typed_deduplicated_partitions(
+def test_curation_writes_typed_deduplicated_partitions_and_counts_every_row(
     spark: SparkSession, tmp_path: Path, source: Source
 ) -> None:
-    source_df = _read_source(spark, source.files, source.fmt, tmp_path)
-    assert source_df.rdd.getNumPartitions() == len(source.files)
+    raw = _read_source(spark, source.files, source.fmt, tmp_path)
+    assert raw.rdd.getNumPartitions() == len(source.files), "one partition per file"
 
-    curated = curate_batch(spark, source_df, SPEC, RUN_DATE)
-    assert curated is not None
+    annotated = annotate(raw, SPEC, RUN_DATE)
+    curated = curated_frame(annotated, SPEC, RUN_DATE)
     assert [(f.name, f.dataType.simpleString()) for f in curated.schema.fields] == source.schema
 
     target = tmp_path / "curated"
@@ -175,18 +190,52 @@ def test_curate_batch_writes_typed_deduplicated_partitions(
         stored = [(f.name, f.dataType.simpleString()) for f in partition.schema.fields]
         assert stored == source.schema[:-1]  # the partition value lives in the path only
         assert _collect(partition) == rows, day
+    counts = counts_frame(annotated).collect()
+    read = sum(row["read"] for row in counts)
+    assert read == sum(len(text.strip().splitlines()) for text in source.files.values()) - (
+        len(source.files) if source.fmt == "csv" else 0
+    )
+    curated_rows = sum(len(rows) for rows in source.partitions.values())
+    assert (sum(r["curated"] for r in counts), sum(r["rejected"] for r in counts)) == (
+        curated_rows,
+        source.rejected,
+    )
+    assert sum(r["superseded"] for r in counts) == source.superseded
+    assert read == curated_rows + source.superseded + source.rejected
 
 
-def test_curate_batch_skips_an_empty_batch_without_columns(spark: SparkSession) -> None:
-    # What a bookmarked Glue run with no new files gets from DynamicFrame.toDF().
-    empty = spark.range(0).drop("id")
-    assert curate_batch(spark, empty, SPEC, RUN_DATE) is None
+def test_a_source_without_a_required_column_cannot_be_curated() -> None:
+    header = csv_header(b"Order ID,Amount,Paid\n1,2.0,yes\n", complete=True)
+    with pytest.raises(UnreadableFileError, match=r"lacks required columns \['updated_at'\]"):
+        csv_positions(header, SPEC)
 
 
-def test_curate_batch_fails_when_the_source_lacks_a_required_column(
+def test_a_csv_record_with_more_or_fewer_values_than_its_header_is_malformed(
     spark: SparkSession, tmp_path: Path
 ) -> None:
-    files = {"orders.csv": "Order ID,Amount,Paid\n1,2.0,yes\n"}
-    source_df = _read_source(spark, files, "csv", tmp_path)
-    with pytest.raises(SpecError, match=r"source lacks required columns \['updated_at'\]"):
-        curate_batch(spark, source_df, SPEC, RUN_DATE)
+    files = {
+        "ragged.csv": "Order ID,Updated At\n1,2024-05-30T10:00:00Z\n2,2024-05-30T10:00:00Z,x\n3\n"
+    }
+    raw = _read_source(spark, files, "csv", tmp_path)
+    found = [(r["_record"], r["_malformed"], r["_malformed_text"]) for r in raw.collect()]
+    assert found == [
+        (1, None, None),
+        (2, MALFORMED_CSV, "2,2024-05-30T10:00:00Z,x"),
+        (3, MALFORMED_CSV, "3"),
+    ]
+
+
+def test_the_csv_reader_reads_every_value_as_text_with_the_schema_it_is_given(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    # No inference: values a reader that infers types would turn into numbers (and a column of
+    # ints and doubles into a choice of both) stay the text that was read.
+    files = {"mixed.csv": "Order ID,Amount,Updated At\n00123,20,x\n2,19.90,y\n3,,z\n"}
+    raw = _read_source(spark, files, "csv", tmp_path)
+    declared = [f for f in raw.schema.fields if f.name in SPEC.columns]
+    assert {f.dataType.simpleString() for f in declared} == {"string"}
+    assert [(r["order_id"], r["amount"]) for r in raw.collect()] == [
+        ("00123", "20"),
+        ("2", "19.90"),
+        ("3", None),
+    ]

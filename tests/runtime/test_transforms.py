@@ -1,38 +1,50 @@
-"""The Glue job's pure row functions, its argument contract, and that it imports without Glue."""
+"""The Glue job's pure row functions (the specification of its Spark path), its argument contract,
+and that it imports without Glue."""
 
+import dataclasses
 import itertools
+import re
 import subprocess
 import sys
 import types
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from unittest import mock
 
+import boto3  # type: ignore[import-untyped]
 import pytest
+from moto import mock_aws
 
+from components.warehouse import sql
 from runtime.glue import etl_job
 from runtime.glue.etl_job import (
+    NOT_WHOLE,
     CastError,
     ColumnType,
+    Expectations,
     JobSpec,
+    Problem,
     Row,
+    RowRule,
+    SourceRecord,
     SpecError,
     build_spec,
-    cast_row,
     cast_value,
+    check_record,
     check_source_columns,
     column_mapping,
     dedupe_latest,
     job_argument_names,
-    latest,
     output_columns,
     parse_column_list,
     parse_column_types,
-    prepare_row,
+    parse_expectations,
+    partition_value,
     source_kind,
     to_record,
     to_snake_case,
-    trim_strings,
+    trim_text,
 )
 from runtime.ingest import handler
 from stack_config import pipelines
@@ -215,9 +227,20 @@ def test_check_source_columns_names_missing_required_columns_only() -> None:
     check_source_columns(["order_id", "updated_at"], SPEC)  # an optional column may be absent
 
 
-def test_trim_strings_strips_and_blanks_become_missing() -> None:
-    row: Row = {"a": "  x ", "b": "   ", "c": 3, "d": None}
-    assert trim_strings(row) == {"a": "x", "b": None, "c": 3, "d": None}
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("  x ", "x", id="padded"),
+        pytest.param("   ", None, id="blank-is-missing"),
+        pytest.param("\t\r\n x\x0b\x0c", "x", id="ascii-whitespace"),
+        pytest.param("\u00a0x", "\u00a0x", id="no-break-space-is-data"),
+        pytest.param(None, None, id="absent"),
+    ],
+)
+def test_trim_text_strips_ascii_whitespace_and_blanks_become_missing(
+    text: str | None, expected: str | None
+) -> None:
+    assert trim_text(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -225,21 +248,16 @@ def test_trim_strings_strips_and_blanks_become_missing() -> None:
     [
         pytest.param("42", "int", 42, id="int-from-string"),
         pytest.param("-7", "int", -7, id="negative-int"),
+        pytest.param("+7", "int", 7, id="signed-int"),
         pytest.param("42.0", "int", 42, id="int-from-integral-decimal"),
-        pytest.param(42.0, "int", 42, id="int-from-integral-float"),
+        pytest.param("9223372036854775807", "int", 2**63 - 1, id="int-64-bit-max"),
         pytest.param("3.5", "float", 3.5, id="float-from-string"),
         pytest.param("1e3", "float", 1000.0, id="float-exponent"),
-        pytest.param(2, "float", 2.0, id="float-from-int"),
+        pytest.param("2", "float", 2.0, id="float-from-whole"),
         pytest.param("Yes", "bool", True, id="bool-yes"),
         pytest.param("f", "bool", False, id="bool-f"),
-        pytest.param(0, "bool", False, id="bool-from-zero"),
+        pytest.param("0", "bool", False, id="bool-zero"),
         pytest.param("2024-01-31", "date", date(2024, 1, 31), id="date"),
-        pytest.param(
-            datetime(2024, 1, 31, 23, 30, tzinfo=timezone(timedelta(hours=-2))),
-            "date",
-            date(2024, 2, 1),
-            id="date-from-timestamp-is-utc",
-        ),
         pytest.param(
             "2024-01-31T10:00:00Z", "timestamp", datetime(2024, 1, 31, 10, tzinfo=UTC), id="ts-z"
         ),
@@ -252,101 +270,185 @@ def test_trim_strings_strips_and_blanks_become_missing() -> None:
         pytest.param(
             "2024-01-31 10:00:00", "timestamp", datetime(2024, 1, 31, 10, tzinfo=UTC), id="ts-naive"
         ),
-        pytest.param(12, "string", "12", id="string-from-int"),
+        pytest.param(
+            "2024-01-31T10:00Z", "timestamp", datetime(2024, 1, 31, 10, tzinfo=UTC), id="ts-minutes"
+        ),
+        pytest.param(
+            "2024-01-31", "timestamp", datetime(2024, 1, 31, tzinfo=UTC), id="ts-from-a-date"
+        ),
+        pytest.param("12", "string", "12", id="string-as-read"),
+        pytest.param("00123", "string", "00123", id="string-keeps-leading-zeros"),
         pytest.param(None, "int", None, id="none-stays-none"),
     ],
 )
-def test_cast_value(value: object, column_type: ColumnType, expected: object) -> None:
+def test_cast_value(value: str | None, column_type: ColumnType, expected: object) -> None:
     assert cast_value(value, column_type) == expected
 
 
 @pytest.mark.parametrize(
-    ("value", "column_type"),
+    ("value", "column_type", "reason"),
     [
-        pytest.param("4.2", "int", id="int-fraction"),
-        pytest.param("1_000", "int", id="int-underscore"),
-        pytest.param("abc", "int", id="int-text"),
-        pytest.param(True, "int", id="int-from-bool"),
-        pytest.param("nan", "float", id="float-nan"),
-        pytest.param(float("inf"), "float", id="float-inf"),
-        pytest.param("maybe", "bool", id="bool-text"),
-        pytest.param(2, "bool", id="bool-from-two"),
-        pytest.param("2024-02-30", "date", id="date-impossible"),
-        pytest.param("31/01/2024", "date", id="date-not-iso"),
-        pytest.param("2024-01-31T10:00:00", "date", id="date-given-timestamp"),
-        pytest.param("yesterday", "timestamp", id="timestamp-text"),
-        pytest.param(1_700_000_000, "timestamp", id="timestamp-epoch-number"),
+        pytest.param("4.2", "int", "is not a whole number", id="int-fraction"),
+        pytest.param("1.5", "int", "is not a whole number", id="int-key-1.5"),
+        pytest.param("1_000", "int", "is not a whole number", id="int-underscore"),
+        pytest.param("abc", "int", "is not a whole number", id="int-text"),
+        pytest.param("true", "int", "is not a whole number", id="int-from-bool"),
+        pytest.param("\u0663", "int", "is not a whole number", id="int-non-ascii-digit"),
+        pytest.param(
+            "9223372036854775808",
+            "int",
+            "is outside the 64-bit integer range",
+            id="int-past-64-bit",
+        ),
+        pytest.param("nan", "float", "is not a number", id="float-nan"),
+        pytest.param("abc", "float", "is not a number", id="float-text"),
+        pytest.param("1,000.50", "float", "is not a number", id="float-thousands-separator"),
+        pytest.param("1e999", "float", "is too large for a double-precision number", id="inf"),
+        pytest.param("maybe", "bool", "is not a boolean", id="bool-text"),
+        pytest.param("2", "bool", "is not a boolean", id="bool-from-two"),
+        pytest.param("2024-02-30", "date", "is not a date", id="date-impossible"),
+        pytest.param("31/01/2024", "date", "is not a date", id="date-not-iso"),
+        pytest.param("2024-W05-3", "date", "is not a date", id="date-iso-week"),
+        pytest.param("0000-01-01", "date", "is not a date", id="date-year-zero"),
+        pytest.param("2024-01-31T10:00:00", "date", "is not a date", id="date-given-timestamp"),
+        pytest.param("yesterday", "timestamp", "is not a timestamp", id="timestamp-text"),
+        pytest.param("1700000000", "timestamp", "is not a timestamp", id="timestamp-epoch"),
+        pytest.param("2024-01-31T10:00+19:00", "timestamp", "is not a timestamp", id="offset"),
+        pytest.param(
+            "0001-01-01T00:30:00+01:00", "timestamp", "is outside the years", id="before-year-1"
+        ),
+        pytest.param("1,000.50", "decimal(12,2)", "is not a number", id="decimal-separator"),
+        pytest.param("0e40", "decimal(12,2)", "does not fit decimal(12,2)", id="decimal-0e40"),
+        pytest.param(
+            "9999999999.995", "decimal(12,2)", "does not fit decimal(12,2)", id="decimal-rounds-up"
+        ),
     ],
 )
-def test_cast_value_rejects_unrepresentable_values(value: object, column_type: ColumnType) -> None:
-    with pytest.raises(CastError):
+def test_cast_value_rejects_unrepresentable_values_with_a_reason(
+    value: str, column_type: ColumnType, reason: str
+) -> None:
+    with pytest.raises(CastError, match=r"^" + re.escape(reason)):
         cast_value(value, column_type)
 
 
-def test_cast_row_nulls_and_reports_failed_columns() -> None:
-    row: Row = {"order_id": "x1", "amount": "2.5", "note": "n"}
-    cast, failed = cast_row(row, {"order_id": "int", "amount": "float"})
-    assert cast == {"order_id": None, "amount": 2.5, "note": "n"}
-    assert failed == ["order_id"]
-
-
-MAPPING = {"Order ID": "order_id", "Amount": "amount", "Updated At": "updated_at"}
+def _record(values: Mapping[str, str | None], malformed: str | None = None) -> SourceRecord:
+    return SourceRecord("s3://raw/orders/a.csv", 7, values, malformed)
 
 
 @pytest.mark.parametrize(
-    ("raw", "expected"),
+    ("values", "row", "problems"),
     [
         pytest.param(
-            {"Order ID": " 7 ", "Amount": "9.5", "Updated At": "2024-05-30T23:00:00-02:00"},
-            {
-                "order_id": 7,
-                "amount": 9.5,
-                "updated_at": datetime(2024, 5, 31, 1, tzinfo=UTC),
-                "ingest_date": "2024-05-31",
-            },
+            {"order_id": " 7 ", "amount": "9.5", "updated_at": "2024-05-30T23:00:00-02:00"},
+            {"order_id": 7, "updated_at": datetime(2024, 5, 31, 1, tzinfo=UTC), "amount": 9.5},
+            [],
             id="clean-row",
         ),
         pytest.param(
-            {"Order ID": "7", "Amount": "lots", "Updated At": "2024-05-30T10:00:00Z"},
-            {
-                "order_id": 7,
-                "amount": None,
-                "updated_at": datetime(2024, 5, 30, 10, tzinfo=UTC),
-                "ingest_date": "2024-05-30",
-            },
-            id="bad-optional-value-nulled",
+            {"order_id": "7", "amount": "lots", "updated_at": "2024-05-30T10:00:00Z"},
+            {"order_id": 7, "updated_at": datetime(2024, 5, 30, 10, tzinfo=UTC), "amount": None},
+            [Problem("cast", "amount", "lots", "amount is not a number")],
+            id="bad-optional-value-rejects",
         ),
         pytest.param(
-            {"Order ID": "seven", "Amount": "1", "Updated At": "2024-05-30T10:00:00Z"},
-            None,
-            id="bad-required-value-drops-row",
+            {"order_id": "seven", "amount": "1", "updated_at": "2024-05-30T10:00:00Z"},
+            {"order_id": None, "updated_at": datetime(2024, 5, 30, 10, tzinfo=UTC), "amount": 1.0},
+            [Problem("cast", "order_id", "seven", f"order_id {NOT_WHOLE}")],
+            id="bad-required-value-rejects",
         ),
         pytest.param(
-            {"Order ID": "7", "Amount": "1", "Updated At": "  "}, None, id="blank-required-drops"
+            {"order_id": "7", "amount": "1", "updated_at": "  "},
+            {"order_id": 7, "updated_at": None, "amount": 1.0},
+            [Problem("required", "updated_at", "  ", "updated_at is required and has no value")],
+            id="blank-required-rejects",
         ),
-        pytest.param({"Order ID": "7", "Amount": "1"}, None, id="absent-required-drops"),
         pytest.param(
-            {"Order ID": "7", "Updated At": "2024-05-30T10:00:00Z", "Note": "kept out"},
-            {
-                "order_id": 7,
-                "updated_at": datetime(2024, 5, 30, 10, tzinfo=UTC),
-                "amount": None,
-                "ingest_date": "2024-05-30",
-            },
+            {"order_id": "7", "amount": "1"},
+            {"order_id": 7, "updated_at": None, "amount": 1.0},
+            [Problem("required", "updated_at", None, "updated_at is required and has no value")],
+            id="absent-required-rejects",
+        ),
+        pytest.param(
+            {"order_id": "7", "updated_at": "2024-05-30T10:00:00Z", "note": "kept out"},
+            {"order_id": 7, "updated_at": datetime(2024, 5, 30, 10, tzinfo=UTC), "amount": None},
+            [],
             id="absent-optional-is-null-undeclared-dropped",
         ),
     ],
 )
-def test_prepare_row(raw: Row, expected: Row | None) -> None:
-    assert prepare_row(raw, MAPPING, SPEC, RUN_DATE) == expected
+def test_check_record(values: dict[str, str | None], row: Row, problems: list[Problem]) -> None:
+    assert check_record(_record(values), SPEC) == (row, problems)
 
 
-def test_prepare_row_partitions_by_run_date_without_a_source_column() -> None:
-    spec = JobSpec(required_columns=("id",), key_columns=("id",), order_column="id")
-    assert prepare_row({"ID": "a"}, {"ID": "id"}, spec, RUN_DATE) == {
-        "id": "a",
-        "ingest_date": "2024-06-01",
-    }
+def test_a_column_named_in_null_on_cast_failure_keeps_its_row_with_a_record() -> None:
+    spec = dataclasses.replace(
+        SPEC, expectations=Expectations(null_on_cast_failure=frozenset({"amount"}))
+    )
+    values = {"order_id": "7", "amount": "lots", "updated_at": "2024-05-30T10:00:00Z"}
+    row, problems = check_record(_record(values), spec)
+    assert row["amount"] is None
+    assert problems == [
+        Problem(
+            "cast",
+            "amount",
+            "lots",
+            "amount is not a number; kept as NULL (expectations.null_on_cast_failure)",
+            rejects=False,
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "amount", "reason"),
+    [
+        pytest.param(RowRule("range", "amount", min=0), "-1", "amount is not at least 0", id="min"),
+        pytest.param(
+            RowRule("range", "amount", min=0, max=9.5),
+            "10",
+            "amount is not between 0 and 9.5",
+            id="min-max",
+        ),
+        pytest.param(
+            RowRule("not-null", "amount"),
+            None,
+            "amount has no value (expectation not-null)",
+            id="not-null",
+        ),
+    ],
+)
+def test_row_rules_reject_with_their_reason(rule: RowRule, amount: str | None, reason: str) -> None:
+    spec = dataclasses.replace(SPEC, expectations=Expectations(rows=(rule,)))
+    values = {"order_id": "7", "amount": amount, "updated_at": "2024-05-30T10:00:00Z"}
+    _, problems = check_record(_record(values), spec)
+    assert problems == [Problem(rule.kind, "amount", amount, reason)]
+
+
+def test_a_malformed_record_has_that_one_problem() -> None:
+    _, problems = check_record(_record({"order_id": "7"}, malformed="bad line"), SPEC)
+    assert problems == [Problem("malformed", None, None, "bad line")]
+
+
+def test_partition_value_is_the_utc_date_or_the_run_date() -> None:
+    late = datetime(2024, 5, 30, 23, 30, tzinfo=timezone(timedelta(hours=-2)))
+    assert partition_value({"updated_at": late}, "updated_at", RUN_DATE) == "2024-05-31"
+    assert partition_value({"updated_at": None}, "updated_at", RUN_DATE) == "2024-06-01"
+    assert partition_value({}, None, RUN_DATE) == "2024-06-01"
+
+
+def test_parse_expectations_reads_the_config_models_json() -> None:
+    text = (
+        '{"rows":[{"kind":"range","column":"Amount","min":0,"max":null},{"kind":"unique-key"}],'
+        '"null_on_cast_failure":["amount"],"batch":{"min_rows":5,"max_reject_ratio":0.1},'
+        '"freshness":null}'
+    )
+    assert parse_expectations(text) == Expectations(
+        rows=(RowRule("range", "amount", min=0), RowRule("unique-key")),
+        null_on_cast_failure=frozenset({"amount"}),
+        min_rows=5,
+        max_reject_ratio=0.1,
+    )
+    with pytest.raises(SpecError, match="row rule kind 'sometimes'"):
+        parse_expectations('{"rows":[{"kind":"sometimes"}]}')
 
 
 def _order(order_id: int, updated: int, note: str = "") -> Row:
@@ -392,18 +494,18 @@ def test_dedupe_latest_breaks_ties_the_same_way_in_any_arrival_order() -> None:
     assert winners == {("z",)}
 
 
-@pytest.mark.parametrize(
-    ("first", "second", "expected"),
-    [
-        pytest.param(_order(1, 1), _order(1, 2), _order(1, 2), id="later-second"),
-        pytest.param(_order(1, 2), _order(1, 1), _order(1, 2), id="later-first"),
-        pytest.param(
-            {"order_id": 1, "updated_at": None}, _order(1, 0), _order(1, 0), id="none-loses"
-        ),
-    ],
-)
-def test_latest_is_commutative(first: Row, second: Row, expected: Row) -> None:
-    assert latest(first, second, "updated_at") == latest(second, first, "updated_at") == expected
+def test_ties_on_the_order_column_go_to_the_greatest_other_columns_null_last() -> None:
+    rows: list[Row] = [
+        {"order_id": 1, "updated_at": 5, "amount": None, "note": "z"},
+        {"order_id": 1, "updated_at": 5, "amount": 2.0, "note": "a"},
+        {"order_id": 1, "updated_at": 5, "amount": 1.0, "note": "z"},
+    ]
+    for arrival in itertools.permutations(rows):
+        assert dedupe_latest(arrival, ["order_id"], "updated_at", ["amount", "note"]) == [rows[1]]
+
+
+def test_the_tie_break_is_the_order_column_then_the_other_declared_columns() -> None:
+    assert SPEC.tie_break == ("updated_at", "amount")
 
 
 def test_output_columns_are_the_declared_ones_then_the_partition() -> None:
@@ -443,19 +545,26 @@ def _fake_glue(monkeypatch: pytest.MonkeyPatch, args: dict[str, str]) -> mock.Ma
     return glue_context
 
 
-def test_main_commits_the_bookmark_for_an_empty_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_main_reads_a_catalog_source_and_commits_an_empty_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     args = {**BASE_ARGS, "JOB_NAME": "orders-etl", "source_database": "raw", "source_table": "o"}
     glue_context = _fake_glue(monkeypatch, args)
-    source = glue_context.create_dynamic_frame.from_catalog.return_value
-    source.toDF.return_value.rdd.isEmpty.return_value = True
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with mock_aws():
+        s3 = boto3.client("s3")
+        s3.create_bucket(
+            Bucket="raw", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        glue = boto3.client("glue")
+        glue.create_database(DatabaseInput={"Name": "raw"})
+        table = {"Name": "o", "StorageDescriptor": {"Location": "s3://raw/orders"}}
+        glue.create_table(DatabaseName="raw", TableInput=table)
 
-    etl_job.main()
+        etl_job.main()
 
     job = sys.modules["awsglue.job"].Job.return_value
     job.init.assert_called_once_with("orders-etl", args)
-    glue_context.create_dynamic_frame.from_catalog.assert_called_once_with(
-        database="raw", table_name="o", transformation_ctx="source"
-    )
     glue_context.getSink.assert_not_called()
     job.commit.assert_called_once_with()
 
@@ -474,9 +583,17 @@ def test_write_curated_writes_partitioned_parquet_and_updates_the_catalog(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     glue_context = _fake_glue(monkeypatch, {})
-    args = {"target_path": "s3://curated/orders/", "target_database": "cur", "target_table": "o"}
+    args = {
+        **BASE_ARGS,
+        "source_path": "s3://raw/orders/",
+        "target_path": "s3://curated/orders/",
+        "target_database": "cur",
+        "target_table": "o",
+    }
+    clients = etl_job.Clients(s3=None, glue=None, cloudwatch=None)
+    run = etl_job.BatchRun(glue_context, args, build_spec(args), clients)
 
-    etl_job._write_curated(glue_context, mock.sentinel.curated_df, args)
+    run._sink_curated(mock.sentinel.curated_df)
 
     glue_context.getSink.assert_called_once_with(
         connection_type="s3",
@@ -497,3 +614,26 @@ def test_the_script_names_the_partition_column_the_config_reserves() -> None:
     # and the canaries address the same partition through stack_config.
     assert etl_job.PARTITION_COLUMN == pipelines.PARTITION_COLUMN
     assert etl_job.PARTITION_COLUMN in pipelines.RESERVED_COLUMNS
+
+
+def test_the_lake_breaks_ties_as_the_warehouse_load_orders_its_row_number() -> None:
+    # The warehouse load's ROW_NUMBER() and the job's window must keep the same row of a key.
+    spec = build_spec(
+        {
+            "required_columns": "order_id,updated_at,amount",
+            "optional_columns": "note",
+            "key_columns": "order_id",
+            "order_column": "updated_at",
+            "column_types": "order_id:int,updated_at:timestamp,amount:float",
+        }
+    )
+    table = sql.TableSpec(
+        schema="curated",
+        name="orders",
+        columns=tuple((c, spec.column_type(c)) for c in spec.columns),
+        key_columns=spec.key_columns,
+        order_column=spec.order_column,
+    )
+    statements = sql.load_body(table, copy="COPY")
+    order_by = ", ".join(f"_s.{sql.ident(c)} DESC NULLS LAST" for c in spec.tie_break)
+    assert [s for s in statements if f'PARTITION BY _s."order_id" ORDER BY {order_by})' in s]

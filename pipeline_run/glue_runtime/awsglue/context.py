@@ -1,5 +1,16 @@
 """GlueContext: the Spark session, the S3 and catalog sources (with bookmarks) and the
-catalog-updating S3 sink, as the repository's scripts use them."""
+catalog-updating S3 sink, as the repository's scripts use them.
+
+The DynamicFrame sources type each value as Glue's do: a DynamicFrame is self-describing and
+"AWS Glue computes a schema on-the-fly when required, and explicitly encodes schema
+inconsistencies using a choice (or union) type" (AWS Glue developer guide, "DynamicFrame class",
+aws-glue-api-crawler-pyspark-extensions-dynamic-frame.html). A CSV or JSON value that reads as a
+number becomes one (`00123` becomes 123); a column holding values of several types (`20` and
+`19.90`: int and double) is a choice, which `toDF()` hands over as a struct with one field per
+type, as ResolveChoice's `make_struct` describes (aws-glue-api-crawler-pyspark-transforms-
+ResolveChoice.html). Records do not span lines: CSV `multiLine` is off by default ("Using the
+CSV format in AWS Glue", aws-glue-programming-etl-format-csv-home.html).
+"""
 
 from __future__ import annotations
 
@@ -28,7 +39,9 @@ class GlueContext:
     ) -> _S3Sink:
         if connection_type != "s3":
             raise ValueError(f"the local Glue runtime writes only to s3, not {connection_type}")
-        return _S3Sink(self, path, list(partitionKeys), bool(options.get("enableUpdateCatalog")))
+        update = bool(options.get("enableUpdateCatalog"))
+        schema_changes = options.get("updateBehavior", "UPDATE_IN_DATABASE") == "UPDATE_IN_DATABASE"
+        return _S3Sink(self, path, list(partitionKeys), update and schema_changes)
 
 
 class _Sources:
@@ -48,7 +61,7 @@ class _Sources:
         run = local.current()
         objects = run.new_objects(transformation_ctx, list(connection_options["paths"]))
         header = bool((format_options or {}).get("withHeader"))
-        frame = _read(self._context.spark_session, run, objects, format, header)
+        frame = _typed_per_value(_read(self._context.spark_session, run, objects, format, header))
         run.rows_read += frame.count() if objects else 0
         return DynamicFrame.fromDF(frame, self._context, transformation_ctx or "source")
 
@@ -80,7 +93,44 @@ def _read(
         (folder / f"{index:05d}-{Path(key).name}").write_bytes(body)
     if fmt == "csv":
         return spark.read.options(header=str(header).lower()).csv(str(folder))
-    return spark.read.json(str(folder))
+    return spark.read.options(primitivesAsString="true").json(str(folder))
+
+
+_INT32 = (-(2**31), 2**31 - 1)
+
+
+def _typed_per_value(frame: Any) -> Any:
+    """Each string column typed per value: int, bigint, double or string; a column with values
+    of several types becomes a struct of them (the choice type as `toDF()` returns it)."""
+    from pyspark.sql import functions as sf
+
+    kinds = {name: _value_type(sf.col(name)) for name in frame.columns}
+    seen = frame.select(*[sf.collect_set(kind).alias(name) for name, kind in kinds.items()]).first()
+    typed = []
+    for name, kind in kinds.items():
+        found = sorted(seen[name]) if seen is not None else []
+        if len(found) <= 1:
+            spark_type = found[0] if found else "string"
+            typed.append(sf.col(name).cast(spark_type).alias(name))
+        else:
+            fields = [sf.when(kind == k, sf.col(name).cast(k)).alias(k) for k in found]
+            typed.append(sf.struct(*fields).alias(name))
+    return frame.select(*typed)
+
+
+def _value_type(value: Any) -> Any:
+    from pyspark.sql import functions as sf
+
+    whole = value.rlike(r"^[+-]?[0-9]+$")
+    number = value.rlike(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
+    as_long = value.cast("bigint")
+    return (
+        sf.when(value.isNull() | (value == ""), sf.lit(None))
+        .when(whole & as_long.between(*_INT32), sf.lit("int"))
+        .when(whole & as_long.isNotNull(), sf.lit("bigint"))
+        .when(number, sf.lit("double"))
+        .otherwise(sf.lit("string"))
+    )
 
 
 class _S3Sink:

@@ -3,13 +3,16 @@
 
 `pipeline_run/local_glue.py` sets the current run around each script execution; Glue's
 semantics kept here: a source with a `transformation_ctx` reads only objects the job has not
-processed (by key and ETag), and they count as processed only when the run commits.
+processed (by key and ETag), and they count as processed only when the run commits. In Glue,
+Spark's own readers open `s3://` URLs (EMRFS); here a reader given `s3://` paths reads copies of
+the emulated objects, kept under the run's scratch folder as `s3/<bucket>/<key>`.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,3 +78,55 @@ def running(run: LocalRun) -> Iterator[LocalRun]:
         yield run
     finally:
         _runs.remove(run)
+
+
+_READER_METHODS = ("csv", "json", "text", "parquet", "orc", "load")
+
+
+def _mirrored(run: LocalRun, path: object) -> object:
+    """The local copy of an `s3://` object or prefix (other paths unchanged)."""
+    if not isinstance(path, str) or not path.startswith("s3://"):
+        return path
+    bucket, _, key = path.removeprefix("s3://").partition("/")
+    root = run.workdir / "s3" / bucket
+    listed = run.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
+    for page in listed:
+        for item in page.get("Contents", []):
+            if (
+                item["Key"] != key
+                and not key.endswith("/")
+                and not item["Key"].startswith(key + "/")
+            ):
+                continue
+            target = root / item["Key"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(run.s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
+    return str(root / key)
+
+
+def _reading_s3(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def read(self: Any, path: Any = None, *args: Any, **kwargs: Any) -> Any:
+        run = current()
+        if isinstance(path, list | tuple):
+            path = [_mirrored(run, p) for p in path]
+        else:
+            path = _mirrored(run, path)
+        return method(self, path, *args, **kwargs)
+
+    return read
+
+
+@contextlib.contextmanager
+def spark_reads_s3() -> Iterator[None]:
+    """Spark's DataFrameReader opens `s3://` paths of the current run's S3, as in Glue."""
+    from pyspark.sql.readwriter import DataFrameReader
+
+    originals = {name: getattr(DataFrameReader, name) for name in _READER_METHODS}
+    for name, method in originals.items():
+        setattr(DataFrameReader, name, _reading_s3(method))
+    try:
+        yield
+    finally:
+        for name, method in originals.items():
+            setattr(DataFrameReader, name, method)

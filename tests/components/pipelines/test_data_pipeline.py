@@ -32,6 +32,17 @@ ORDERS: dict[str, Any] = {
     "partition_source_column": "updated_at",
     "ingest": {"max_object_mb": 10, "reserved_concurrency": 3},
 }
+JOB_RECORDS = (
+    "--rejects_path",
+    "--rejects_database",
+    "--rejects_table",
+    "--quarantine_path",
+    "--manifest_prefix",
+    "--held_prefix",
+    "--run_report_prefix",
+    "--ledger_prefix",
+    "--pipeline",
+)
 SCHEDULED = {
     **ORDERS,
     "name": "daily",
@@ -103,7 +114,8 @@ def test_job_uses_security_configuration_bookmarks_logging_and_metrics(
     assert job["glueVersion"] == "5.0"
     assert job["command"]["scriptLocation"] == "s3://artifacts-bucket/glue/orders/etl_job.py"
     arguments = job["defaultArguments"]
-    assert arguments["--job-bookmark-option"] == "job-bookmark-enable"
+    # The job's ledger replaces bookmarks (it records files it could not curate too).
+    assert arguments["--job-bookmark-option"] == "job-bookmark-disable"
     # Glue 5.0 logs to <prefix>/error and <prefix>/output (no continuous-logging arguments).
     assert arguments["--custom-logGroup-prefix"] == "/aws-glue/jobs/dp-test-orders"
     assert "--continuous-log-logGroup" not in arguments
@@ -112,6 +124,58 @@ def test_job_uses_security_configuration_bookmarks_logging_and_metrics(
     assert arguments["--target_path"] == "s3://curated-bucket/orders/"
     assert arguments["--column_types"] == "order_id:int,updated_at:timestamp"
     assert arguments["--partition_source_column"] == "updated_at"
+
+
+def test_job_arguments_name_the_jobs_records_and_expectations(run_mocked: Runner) -> None:
+    settings = {
+        **ORDERS,
+        "expectations": {
+            "rows": [{"kind": "not-null", "column": "amount"}],
+            "batch": {"max_reject_ratio": 0.1},
+        },
+    }
+    arguments = _pipeline(run_mocked, settings)["orders-etl-job"].inputs["defaultArguments"]
+    pipeline = PipelineSettings.model_validate(settings)
+    assert {name: arguments[name] for name in arguments if name in JOB_RECORDS} == {
+        "--rejects_path": f"s3://raw-bucket/{pipeline.rejects_prefix}",
+        "--rejects_database": "dp_test_raw",
+        "--rejects_table": f"{pipeline.target_table}_rejects",
+        "--quarantine_path": f"s3://raw-bucket/{pipeline.quarantine_prefix}",
+        "--manifest_prefix": f"s3://curated-bucket/{pipeline.manifest_prefix}",
+        "--held_prefix": f"s3://curated-bucket/{pipeline.held_prefix}",
+        "--run_report_prefix": f"s3://curated-bucket/{pipeline.run_report_prefix}",
+        "--ledger_prefix": f"s3://curated-bucket/{pipeline.ledger_prefix}",
+        "--pipeline": pipeline.name,
+    }
+    assert json.loads(arguments["--expectations"]) == pipeline.expectations.model_dump(mode="json")
+
+
+def test_the_rejects_table_is_declared_over_the_rejects_prefix(
+    orders: dict[str, Registration],
+) -> None:
+    table = orders["orders-etl-rejects-table"]
+    assert table.parent == orders["orders-etl"].urn
+    assert table.inputs["name"] == "orders_rejects"
+    assert table.inputs["databaseName"] == "dp_test_raw"
+    descriptor = table.inputs["storageDescriptor"]
+    assert descriptor["location"] == "s3://raw-bucket/rejects/orders/"
+    assert [c["name"] for c in descriptor["columns"]] == [
+        "run_id",
+        "source_file",
+        "record_number",
+        "column_name",
+        "original_text",
+        "rule",
+        "reason",
+    ]
+    assert table.inputs["partitionKeys"] == [{"name": "ingest_date", "type": "string"}]
+    statements = policy_statements(orders["orders-etl-role-policy"])
+    assert "arn:aws:glue:eu-west-1:123456789012:table/dp_test_raw/orders_rejects" in (
+        _resources_of(statements, "glue:BatchCreatePartition")
+    )
+    assert "arn:aws:glue:eu-west-1:123456789012:table/dp_test_raw/orders_rejects" not in (
+        _resources_of(statements, "glue:UpdateTable")
+    )
 
 
 def test_script_is_shipped_from_the_repo_encrypted(orders: dict[str, Registration]) -> None:
@@ -128,9 +192,21 @@ def test_job_role_touches_only_its_prefixes_key_and_glue_job_logs(
 ) -> None:
     statements = policy_statements(orders["orders-etl-role-policy"])
     assert _resources_of(statements, "s3:PutObject") == [
+        "arn:aws:s3:::raw-bucket/quarantine/orders/*",  # copies of files it cannot curate
+        "arn:aws:s3:::raw-bucket/rejects/orders/*",  # the rows it rejects
         "arn:aws:s3:::curated-bucket/orders/*",
+        "arn:aws:s3:::curated-bucket/_ledger/orders/*",  # the files it processed
         "arn:aws:s3:::curated-bucket/_manifests/orders/*",  # each run's COPY manifest
+        "arn:aws:s3:::curated-bucket/_held/orders/*",  # ... or its held batch's
+        "arn:aws:s3:::curated-bucket/_runs/orders/*",  # each run's report
         "arn:aws:s3:::artifacts-bucket/glue-temp/orders/*",
+    ]
+    # It never deletes a source or a quarantined file.
+    deletable = _resources_of(statements, "s3:DeleteObject")
+    assert not [
+        r
+        for r in deletable
+        if r.startswith(("arn:aws:s3:::raw-bucket/orders", "arn:aws:s3:::raw-bucket/quarantine"))
     ]
     assert _resources_of(statements, "s3:GetObject")[:3] == [
         "arn:aws:s3:::raw-bucket/orders/*",
@@ -144,7 +220,19 @@ def test_job_role_touches_only_its_prefixes_key_and_glue_job_logs(
         "arn:aws:kms:eu-west-1:123456789012:key/*",
     ]
     wildcard = [s for s in statements if "*" in s["Resource"]]
-    assert [s["Action"] for s in wildcard] == [["cloudwatch:PutMetricData"]]
+    assert wildcard == [
+        {
+            "Effect": "Allow",
+            "Action": ["cloudwatch:PutMetricData"],
+            "Resource": ["*"],
+            "Condition": {
+                "StringEquals": {"cloudwatch:namespace": ["Glue", "DataPlatform/Pipelines"]}
+            },
+        }
+    ]
+    assert _resources_of(statements, "glue:GetJobRuns") == [
+        "arn:aws:glue:eu-west-1:123456789012:job/dp-test-orders"
+    ]
     trust = json.loads(orders["orders-etl-role"].inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "glue.amazonaws.com"}
     # No condition on a key Glue is not documented to send (aws:SourceAccount).
