@@ -216,6 +216,23 @@ def test_every_file_held_back_or_landed_astray_raises_one_readable_alert(
     assert all(len(alert) < 1000 for alert in [quarantined, *alerts]), "no dumps"
 
 
+def _metric_sums(emulation: Emulation, pipeline: str, metrics: tuple[str, ...]) -> dict[str, float]:
+    """Each metric's sum over all time in the pipelines' namespace, for one pipeline."""
+    cloudwatch = boto3.client("cloudwatch", region_name=emulation.region)
+    return {
+        metric: cloudwatch.get_metric_statistics(
+            Namespace=METRICS_NAMESPACE,
+            MetricName=metric,
+            Dimensions=[{"Name": METRICS_DIMENSION, "Value": pipeline}],
+            StartTime="2000-01-01T00:00:00Z",
+            EndTime="2100-01-01T00:00:00Z",
+            Period=86400,
+            Statistics=["Sum"],
+        )["Datapoints"][0]["Sum"]
+        for metric in metrics
+    }
+
+
 def _follow(emulation: Emulation, pipeline: PipelineDeployment, name: str, body: bytes) -> str:
     """Land a file and wait for its execution; its Glue run's id."""
     driver = PipelineDriver(pipeline, emulation.clients.s3, emulation.clients.sfn)
@@ -253,19 +270,7 @@ def test_a_held_batch_alerts_and_its_release_loads_it_once(
                 "Body"
             ].read()
         )
-        cloudwatch = boto3.client("cloudwatch", region_name=emulation.region)
-        metrics = {
-            metric: cloudwatch.get_metric_statistics(
-                Namespace=METRICS_NAMESPACE,
-                MetricName=metric,
-                Dimensions=[{"Name": METRICS_DIMENSION, "Value": "sales"}],
-                StartTime="2000-01-01T00:00:00Z",
-                EndTime="2100-01-01T00:00:00Z",
-                Period=86400,
-                Statistics=["Sum"],
-            )["Datapoints"][0]["Sum"]
-            for metric in ("RowsRead", "RowsRejected", "BatchesHeld")
-        }
+        metrics = _metric_sums(emulation, "sales", ("RowsRead", "RowsRejected", "BatchesHeld"))
         (alert,) = emulation.alerts()
         recovery = Recovery(sales, s3, emulation.clients.sfn, poll_seconds=0.1)
         released = recovery.release(None)
@@ -374,19 +379,9 @@ def test_the_counts_a_load_returns_are_reported_and_put_as_metrics(
         second = run_pipeline(
             emulation, "sales", ("b.csv", render(settings, [older, newer, *fresh]))
         )
-        cloudwatch = boto3.client("cloudwatch", region_name=emulation.region)
-        sums = {
-            metric: cloudwatch.get_metric_statistics(
-                Namespace=METRICS_NAMESPACE,
-                MetricName=metric,
-                Dimensions=[{"Name": METRICS_DIMENSION, "Value": "sales"}],
-                StartTime="2000-01-01T00:00:00Z",
-                EndTime="2100-01-01T00:00:00Z",
-                Period=86400,
-                Statistics=["Sum"],
-            )["Datapoints"][0]["Sum"]
-            for metric in ("RowsStaged", "RowsInserted", "RowsReplaced", "RowsIgnoredOlder")
-        }
+        sums = _metric_sums(
+            emulation, "sales", ("RowsStaged", "RowsInserted", "RowsReplaced", "RowsIgnoredOlder")
+        )
 
     def counts(report: Any) -> tuple[int, int, int, int]:
         (load,) = report.loads
