@@ -77,7 +77,7 @@ def _visit_model(
             else:
                 seen[target] = sub_path
                 nested.append((sub_path, target))
-        text = _with(described.text, _constraints(info.metadata))
+        text = _with(described.text, _constraints(info.metadata, text=info.annotation is str))
         default, description = _default(info), info.description or ""
         rows.append(
             Row(info.alias or name, text, described.link, default, description, described.shared)
@@ -118,7 +118,7 @@ def _describe(annotation: Any, path: str) -> _Type:
 
 def _annotated(args: tuple[Any, ...], path: str) -> _Type:
     inner = _describe(args[0], path)
-    inner.text = _with(inner.text, _constraints(args[1:]))
+    inner.text = _with(inner.text, _constraints(args[1:], text=args[0] is str))
     return inner
 
 
@@ -165,7 +165,8 @@ def _kinds(members: tuple[type[BaseModel], ...]) -> dict[str, type[BaseModel]]:
     return found
 
 
-def _constraints(metadata: Any) -> list[str]:
+def _constraints(metadata: Any, *, text: bool = False) -> list[str]:
+    """The constraints' words; `text`: a length counts characters, not items."""
     found: list[str] = []
     low = next((m.ge for m in metadata if isinstance(m, annotated_types.Ge)), None)
     high = next((m.le for m in metadata if isinstance(m, annotated_types.Le)), None)
@@ -175,19 +176,20 @@ def _constraints(metadata: Any) -> list[str]:
         found += [f"at least {low}"] if low is not None else []
         found += [f"at most {high}"] if high is not None else []
     for item in metadata:
-        found += _constraint(item)
+        found += _constraint(item, text=text)
     return found
 
 
-def _constraint(item: Any) -> list[str]:
+def _constraint(item: Any, *, text: bool) -> list[str]:
     if isinstance(item, FieldInfo):
-        return _constraints(item.metadata)
+        return _constraints(item.metadata, text=text)
     if isinstance(item, AfterValidator):
         return [_validator_text(item.func)]
     if isinstance(item, annotated_types.Gt):
         return [f"more than {item.gt}"]
     if isinstance(item, annotated_types.MinLen):
-        return [f"at least {item.min_length} item{'s' if item.min_length > 1 else ''}"]
+        unit = "character" if text else "item"
+        return [f"at least {item.min_length} {unit}{'s' if item.min_length > 1 else ''}"]
     if getattr(item, "decimal_places", None) is not None:
         return [f"up to {item.decimal_places} decimals"]
     return []

@@ -147,3 +147,17 @@ def test_check_reports_a_stale_file_and_writes_nothing(
     assert "stale" in capsys.readouterr().err
     assert reference.main([]) == 0
     assert reference.main(["--check"]) == 0
+
+
+class _Lengths(BaseModel):
+    code: str = Field(min_length=2)
+    tags: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+
+
+def test_a_text_length_counts_characters_and_a_list_length_items() -> None:
+    (section,) = sections(_Lengths, "x")
+    rows = {r.key: r.type_text for r in section.rows}
+    assert rows == {
+        "code": "string (at least 2 characters)",
+        "tags": "list of string (at least 1 character) (at least 1 item)",
+    }
