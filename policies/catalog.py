@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
+from offline.generated import generator_main
 from policies.framework.model import Framework, RuleMeta
 from policies.framework.rule import ResourceRule, Rule
 from policies.registry import RULES
@@ -91,23 +91,12 @@ def _section(meta: RuleMeta) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m policies.catalog",
+    return generator_main(
+        argv,
+        prog="policies.catalog",
         description=f"Render the policy catalog from the registry into {OUTPUT.name}.",
+        render=lambda: [(OUTPUT, render())],
     )
-    parser.add_argument(
-        "--check", action="store_true", help="exit 1 if the file is stale; write nothing"
-    )
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        stale = not OUTPUT.exists() or OUTPUT.read_text(encoding="utf-8") != text
-        if stale:
-            print(f"{OUTPUT} is stale; run make docs", file=sys.stderr)
-        return 1 if stale else 0
-    OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT}")
-    return 0
 
 
 if __name__ == "__main__":

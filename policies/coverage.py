@@ -8,12 +8,12 @@ rule judges one of its resource types. `python -m policies.coverage [--check]`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from offline.generated import generator_main
 from policies.framework.model import Framework
 from policies.framework.rule import Rule
 from policies.framework.yaml_file import read_yaml
@@ -129,23 +129,12 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m policies.coverage",
+    return generator_main(
+        argv,
+        prog="policies.coverage",
         description=f"Render the FSBP coverage table into {OUTPUT.name}.",
+        render=lambda: [(OUTPUT, render())],
     )
-    parser.add_argument(
-        "--check", action="store_true", help="exit 1 if the file is stale; write nothing"
-    )
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        stale = not OUTPUT.exists() or OUTPUT.read_text(encoding="utf-8") != text
-        if stale:
-            print(f"{OUTPUT} is stale; run python -m policies.coverage", file=sys.stderr)
-        return 1 if stale else 0
-    OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ caller's behalf (its hidden needs), each listed with the AWS document that says 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from offline.access.evaluate import Request
 from offline.access.world import Role, World
@@ -35,8 +35,6 @@ class KeyUse:
     actions: Mapping[str, tuple[str, ...]]
     document: str
     context_key: str | None = None
-    via: bool = True
-    extra: Mapping[str, str] = field(default_factory=dict)
 
 
 KEY_USES = (
@@ -101,9 +99,10 @@ def key_calls(world: World, made: Call, key_arn: str | None) -> Iterator[Call]:
     if use is None or action not in use.actions:
         return
     region = key_arn.split(":")[3]
-    context: dict[str, Sequence[str]] = {"kms:ResourceAliases": world.key_aliases(key_arn)}
-    if use.via:
-        context["kms:ViaService"] = [f"{service}.{region}.amazonaws.com"]
+    context: dict[str, Sequence[str]] = {
+        "kms:ResourceAliases": world.key_aliases(key_arn),
+        "kms:ViaService": [f"{service}.{region}.amazonaws.com"],
+    }
     if use.context_key is not None:
         context[use.context_key] = [_context_value(made.request.resource, service)]
     origin = f"{made.origin}: {service} uses the key as the caller ({use.document})"

@@ -12,7 +12,7 @@ from typing import Any
 
 from offline.access.calls import Call, call, key_calls
 from offline.access.sdk_calls import SdkCall, iam_actions, resourceless
-from offline.access.world import TOPIC, Role, Stack, World
+from offline.access.world import Role, Stack, World
 from offline.mocks import Registration
 
 Extract = Callable[[Sequence[Path]], list[SdkCall]]
@@ -73,10 +73,6 @@ def s3_arn(bucket: str, key: str | None = None) -> str:
 def with_keys(world: World, made: Call, key_arn: str | None) -> Iterator[Call]:
     yield made
     yield from key_calls(world, made, key_arn)
-
-
-def object_key(world: World, bucket: str) -> str | None:
-    return world.bucket_key(bucket)
 
 
 def s3_calls(world: World, role: Role, targets: Sequence[Target], origin: str) -> Iterator[Call]:
@@ -193,7 +189,9 @@ def _message_or_data_task(
     if service == "lambda":
         return [(str(params["FunctionName"]), {}, None)]
     if service == "sns":
-        topic = next(t for t in world.of_type(TOPIC) if t.outputs["arn"] == params["TopicArn"])
+        topic = world.by_arn(params["TopicArn"])
+        if topic is None:
+            raise UnplacedCallError(f"{action}: topic {params['TopicArn']} is not declared")
         return [(params["TopicArn"], {}, topic.inputs.get("kmsMasterKeyId"))]
     if action == "redshift-data:ExecuteStatement":
         target = _warehouse(world, machine, params)
@@ -210,31 +208,42 @@ def _message_or_data_task(
 def _s3_task(
     world: World, action: str, params: dict[str, Any], listed: dict[str, list[str]]
 ) -> list[tuple[str, dict[str, Any], str | None]]:
-    bucket = params["Bucket"]
+    if "Bucket" not in params:
+        raise UnplacedCallError(f"{action}: the bucket is not static: {sorted(params)}")
+    bucket, prefixes = params["Bucket"], listed.get(params["Bucket"], [])
     if action in ("s3:ListBucket", "s3:ListBucketVersions"):
-        prefixes = _keys(params, "Prefix", listed[bucket], suffix="")
-        return [(s3_arn(bucket), {"s3:prefix": p}, None) for p in prefixes]
+        found = _keys(params, "Prefix", prefixes, suffix="")
+        return [(s3_arn(bucket), {"s3:prefix": p}, None) for p in _placed(action, found)]
     # CopyObject reads its CopySource (`<bucket>/<key>`) and writes its Key.
     copied = action == "s3:GetObject" and ("CopySource" in params or "CopySource.$" in params)
     if copied:
-        keys = [k.removeprefix(f"{bucket}/") for k in _keys(params, "CopySource", [], suffix="x")]
-        keys = [k for k in keys if k != "x"] or [f"{p}x" for p in listed[bucket]]
+        keys = _keys(params, "CopySource", prefixes, suffix="x", static=f"{bucket}/")
     else:
-        keys = _keys(params, "Key", listed[bucket], suffix="x")
-    return [(s3_arn(bucket, k), {}, world.bucket_key(bucket)) for k in keys]
+        keys = _keys(params, "Key", prefixes, suffix="x")
+    return [(s3_arn(bucket, k), {}, world.bucket_key(bucket)) for k in _placed(action, keys)]
+
+
+def _placed(action: str, keys: list[str]) -> list[str]:
+    if not keys:
+        raise UnplacedCallError(f"{action}: its key comes from a path the definition never lists")
+    return keys
 
 
 _FORMAT_PREFIX = re.compile(r"States\.Format\('([^'{]*)")
 
 
-def _keys(params: dict[str, Any], field: str, listed: list[str], *, suffix: str) -> list[str]:
+def _keys(
+    params: dict[str, Any], field: str, listed: list[str], *, suffix: str, static: str = ""
+) -> list[str]:
     """The keys (or prefixes) a field names: its value; the static start of a `States.Format`
-    path; otherwise (a key from a path) one under each prefix the definition listed."""
+    path (after `static`, which a CopySource's `<bucket>/` is); otherwise (a key from a path)
+    one under each prefix the definition listed."""
     if isinstance(params.get(field), str):
-        return [params[field]]
+        return [params[field].removeprefix(static)]
     found = _FORMAT_PREFIX.match(str(params.get(f"{field}.$", "")))
-    if found is not None and found.group(1):
-        return [f"{found.group(1)}{suffix}"]
+    start = found.group(1).removeprefix(static) if found is not None else ""
+    if start:
+        return [f"{start}{suffix}"]
     return [f"{p}{suffix}" for p in listed]
 
 

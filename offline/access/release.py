@@ -24,7 +24,7 @@ from offline.access.platform import (
     warehouse_calls_as,
     with_keys,
 )
-from offline.access.world import TOPIC, Role, Stack, World
+from offline.access.world import Role, Stack, World
 from offline.capture import Capture
 from offline.mocks import Registration
 from pipeline_run.deployment import deployments
@@ -104,7 +104,7 @@ def _action_calls(
         yield from (call(role, a, project, origin) for a in BUILD_ACTIONS)
     elif "NotificationArn" in configuration:
         topic = configuration["NotificationArn"]
-        found = next((t for t in world.of_type(TOPIC) if t.outputs["arn"] == topic), None)
+        found = world.by_arn(topic)
         key = found.inputs.get("kmsMasterKeyId") if found else None
         yield from with_keys(world, call(role, "sns:Publish", topic, f"{origin} notifies"), key)
 

@@ -53,13 +53,6 @@ class Role:
     def name(self) -> str:
         return self.principal.arn.rsplit("/", 1)[-1]
 
-    def trusted_services(self) -> set[str]:
-        services: set[str] = set()
-        for statement in self.trust.get("Statement", []):
-            found = statement.get("Principal", {}).get("Service", [])
-            services.update([found] if isinstance(found, str) else found)
-        return services
-
 
 def _doc(text: Any) -> Document:
     return dict(json.loads(text)) if isinstance(text, str) else dict(text)
@@ -179,7 +172,3 @@ class World:
         """The policy document a `type_` resource attaches to `registration` through `prop`."""
         found = self.dependents(registration.urn, type_, prop)
         return _doc(found[0].inputs["policy"]) if found else None
-
-    def tags(self, arn: str) -> dict[str, str]:
-        found = self.by_arn(arn)
-        return dict(found.inputs.get("tags") or {}) if found is not None else {}

@@ -1233,11 +1233,21 @@ def read_csv(
     ]
     return frame.select(
         sf.input_file_name().alias("_source"),
-        (sf.monotonically_increasing_id() + 1).alias("_record"),
+        record_number().alias("_record"),
         sf.when(sf.col(_CORRUPT).isNotNull(), sf.lit(MALFORMED_CSV)).alias("_malformed"),
         sf.col(_CORRUPT).alias("_malformed_text"),
         *values,
     )
+
+
+def record_number() -> Any:
+    """A record's number in its file, from 1. Each file is one partition (SESSION_CONF), and
+    monotonically_increasing_id() is the partition id in its upper 31 bits and the row's position
+    in the partition in its lower 33 (pyspark.sql.functions.monotonically_increasing_id)."""
+    from pyspark.sql import functions as sf
+
+    partition = sf.shiftleft(sf.spark_partition_id().cast("long"), 33)
+    return sf.monotonically_increasing_id() - partition + 1
 
 
 def _spark_snake_case(name: Any) -> Any:
@@ -1257,7 +1267,7 @@ def read_json_lines(spark: Any, paths: Sequence[str], spec: JobSpec) -> Any:
 
     lines = spark.read.text(list(paths)).select(
         sf.input_file_name().alias("_source"),
-        (sf.monotonically_increasing_id() + 1).alias("_record"),
+        record_number().alias("_record"),
         sf.regexp_replace("value", "^\ufeff", "").alias("_line"),
     )
     lines = lines.where(_trimmed(sf.col("_line")).isNotNull())

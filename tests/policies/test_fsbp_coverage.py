@@ -5,6 +5,7 @@ import re
 
 from policies import coverage
 from policies.registry import RULES
+from tests.generated import assert_fresh
 
 KINDS = {"covered", "not-yet", "resilience", "logging", "operations", "deployed-state", "account"}
 
@@ -50,6 +51,4 @@ def test_the_control_list_records_where_it_came_from() -> None:
 
 
 def test_the_coverage_document_is_fresh() -> None:
-    assert coverage.OUTPUT.read_text(encoding="utf-8") == coverage.render(), (
-        "docs/fsbp-coverage.md is stale: run python -m policies.coverage"
-    )
+    assert_fresh(coverage.OUTPUT, coverage.render())

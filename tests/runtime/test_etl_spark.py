@@ -146,7 +146,7 @@ def _read_source(spark: SparkSession, files: dict[str, str], fmt: str, root: Pat
     """Write the files and read them with the job's readers (CSV: one read per header)."""
     configure_session(spark)
     source = root / "source"
-    source.mkdir()
+    source.mkdir(parents=True)
     for name, text in files.items():
         (source / name).write_text(text)
     paths = [str(source / name) for name in files]
@@ -239,3 +239,29 @@ def test_the_csv_reader_reads_every_value_as_text_with_the_schema_it_is_given(
         ("2", "19.90"),
         ("3", None),
     ]
+
+
+def test_record_numbers_count_from_one_in_every_file_of_a_read(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    # Spark numbers rows with the partition id in the upper bits: the second file's rows must
+    # still be its records 1 and 2, or a reject record would point nowhere.
+    files = {
+        "a.csv": "Order ID,Updated At\n1,2024-05-30T10:00:00Z\n2,2024-05-30T10:00:00Z\n",
+        "b.csv": "Order ID,Updated At\n3,2024-05-30T10:00:00Z\n4,2024-05-30T10:00:00Z\n",
+    }
+    for fmt, source in (("csv", files), ("json", _as_json_lines(files))):
+        raw = _read_source(spark, source, fmt, tmp_path / fmt)
+        found = sorted((Path(r["_source"]).stem, r["_record"]) for r in raw.collect())
+        assert found == [("a", 1), ("a", 2), ("b", 1), ("b", 2)], fmt
+
+
+def _as_json_lines(files: dict[str, str]) -> dict[str, str]:
+    converted = {}
+    for name, text in files.items():
+        _, *rows = text.splitlines()
+        lines = [
+            f'{{"order_id": "{k}", "updated_at": "{at}"}}' for k, at in (r.split(",") for r in rows)
+        ]
+        converted[name.replace(".csv", ".jsonl")] = "\n".join(lines) + "\n"
+    return converted
