@@ -195,9 +195,7 @@ class LocalGlue:
         run.report = self._report(run)
         if run.report is not None:
             run.rows_read = int(run.report["rows_read"])
-            run.rows_written = int(run.report["rows_curated"]) - int(
-                run.report.get("rows_filtered") or 0
-            )
+            run.rows_written = int(run.report["rows_curated"])
 
     def _report(self, run: JobRun) -> dict[str, Any] | None:
         """The run report the job wrote (its accounting), if it wrote one."""

@@ -23,7 +23,7 @@ import re
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any, Literal, get_args
@@ -1567,6 +1567,7 @@ class BatchRun:
         self.run_date = datetime.now(UTC).date()
         self.source, self.format = self._source()
         self.outcomes: dict[str, FileOutcome] = {}
+        self.ledger: Ledger | None = None  # with `ledger_prefix`: the files earlier runs read
 
     def _source(self) -> tuple[str, str]:
         """The source URL and format: the arguments', or the catalog table's location."""
@@ -1605,17 +1606,17 @@ class BatchRun:
         present = list_source_files(self.clients.s3, self.source)
         if "ledger_prefix" not in self.args:
             return present
-        self.ledger = Ledger(self.clients.s3, self.args["ledger_prefix"])
-        recorded, started = self.ledger.recorded()
-        self.ledger.prune(recorded, present)
+        ledger = self.ledger = Ledger(self.clients.s3, self.args["ledger_prefix"])
+        recorded, started = ledger.recorded()
+        ledger.prune(recorded, present)
         new = [f for f in present if (f.relative, f.etag) not in recorded]
         if started:
             return new
         adopted_before = previous_success(self.clients.glue, self.args["JOB_NAME"], self.run_id)
         for file in new:
             if adopted_before is not None and file.last_modified < adopted_before:
-                self.ledger.record(file, {"run_id": self.run_id, "outcome": "adopted"})
-        self.ledger.start(self.run_id)
+                ledger.record(file, {"run_id": self.run_id, "outcome": "adopted"})
+        ledger.start(self.run_id)
         return [f for f in new if adopted_before is None or f.last_modified >= adopted_before]
 
     def _usable(self, file: SourceFile) -> bool:
@@ -1651,6 +1652,10 @@ class BatchRun:
             raise SpecError(f"{file.url} cannot be curated: {reason}")
         quarantine(self.clients.s3, file, self.args["quarantine_path"], reason)
         self.outcomes[file.url] = FileOutcome(file, "quarantined", reason)
+        # Recorded at once: should the run fail later, no later run copies and alerts it again.
+        if self.ledger is not None:
+            entry = {"run_id": self.run_id, "outcome": "quarantined", "reason": reason}
+            self.ledger.record(file, entry)
 
     def _raw(self, files: Sequence[SourceFile]) -> Any:
         """The files' records as text, CSV files read once per header layout."""
@@ -1716,23 +1721,25 @@ class BatchRun:
         )
 
     def _write(self, annotated: Any, totals: Totals, status: str) -> tuple[str | None, Totals]:
-        """Write the curated rows and their manifest (pending or held), then the rejects."""
+        """Write the rejects, then the curated rows and their manifest (pending or held)."""
         if annotated is None:
             return None, totals
         manifest = None
+        # Rejects first: the manifest is what the warehouse loads, so it is written last.
+        if "rejects_path" in self.args:
+            self._write_rejects(annotated)
         if totals.curated:
             curated = curated_frame(annotated, self.spec, self.run_date)
             if self.transform is not None:
                 curated = apply_transform(curated, self.spec, self.transform)
-                totals = Totals(**{**totals.__dict__, "filtered": totals.curated - curated.count()})
+                kept = curated.count()
+                totals = replace(totals, curated=kept, filtered=totals.curated - kept)
             prefix = "held_prefix" if status == "held" else "manifest_prefix"
             key = write_batch(
                 lambda: self._sink_curated(curated), self.clients.s3, self.args, prefix
             )
             bucket = split_s3_url(self.args[prefix])[0] if key else ""
             manifest = f"s3://{bucket}/{key}" if key else None
-        if "rejects_path" in self.args:
-            self._write_rejects(annotated)
         return manifest, totals
 
     def _sink_curated(self, curated: Any) -> None:
@@ -1811,11 +1818,14 @@ class BatchRun:
         put_json(self.clients.s3, f"{self.args['run_report_prefix']}{self.run_id}.json", report)
 
     def _record(self, files: Sequence[SourceFile]) -> None:
-        """Record every file this run read or quarantined: no later run reads it again."""
-        if not hasattr(self, "ledger"):
+        """Record every file this run curated (a quarantined one is recorded when it is
+        quarantined): no later run reads it again."""
+        if self.ledger is None:
             return
         for file in files:
             outcome = self.outcomes[file.url]
+            if outcome.outcome == "quarantined":
+                continue
             entry = {"run_id": self.run_id, "outcome": outcome.outcome, "reason": outcome.reason}
             self.ledger.record(file, entry)
 

@@ -4,13 +4,24 @@ wrote nothing leaves no manifest (moto S3)."""
 
 import json
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 import pytest
 from moto import mock_aws
 
-from runtime.glue.etl_job import SpecError, copy_manifest, split_s3_url, write_batch
+from runtime.glue.etl_job import (
+    BatchRun,
+    Clients,
+    Ledger,
+    SpecError,
+    build_spec,
+    copy_manifest,
+    list_source_files,
+    split_s3_url,
+    write_batch,
+)
 from tests.runtime.test_transforms import BASE_ARGS
 
 CURATED = "dp-dev-curated"
@@ -105,3 +116,25 @@ def test_a_held_batch_lists_its_files_under_the_held_prefix(s3: Any) -> None:
     assert [e["url"] for e in _manifest(s3, key)["entries"]] == [
         f"s3://{CURATED}/orders/ingest_date=2024-05-31/run-part-0.snappy.parquet"
     ]
+
+
+def test_a_quarantined_file_is_in_the_ledger_before_the_run_goes_on(s3: Any) -> None:
+    """Should the run fail after it quarantined a file, the next run must not read, copy and
+    alert the same file again: the file is recorded as soon as its copy is made."""
+    s3.create_bucket(Bucket="raw", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_object(Bucket="raw", Key="orders/bad.csv", Body=b"order_id,order_id\n1,1\n")
+    args = {
+        **ARGS,
+        "quarantine_path": "s3://raw/quarantine/orders/",
+        "ledger_prefix": f"s3://{CURATED}/_ledger/orders/",
+    }
+    clients = Clients(s3=s3, glue=None, cloudwatch=None)
+    run = BatchRun(SimpleNamespace(spark_session=None), args, build_spec(args), clients)
+    run.ledger = Ledger(s3, args["ledger_prefix"])
+    (file,) = list_source_files(s3, args["source_path"])
+
+    run._quarantine(file, "the header names order_id twice")
+
+    recorded, _ = Ledger(s3, args["ledger_prefix"]).recorded()
+    assert recorded == {(file.relative, file.etag)}
+    assert s3.head_object(Bucket="raw", Key="quarantine/orders/bad.csv")["ContentLength"] > 0
