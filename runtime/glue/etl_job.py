@@ -170,14 +170,6 @@ def header_problems(columns: Sequence[str]) -> list[str]:
     return problems
 
 
-def column_mapping(columns: Sequence[str]) -> dict[str, str]:
-    """Map each source column to its snake_case name; reject blank or colliding results."""
-    problems = header_problems(columns)
-    if problems:
-        raise SpecError(problems[0])
-    return {column: to_snake_case(column) for column in columns}
-
-
 def parse_column_list(value: str) -> tuple[str, ...]:
     """Parse `"Order ID, amount"` into snake_case names, dropping blanks and repeats."""
     names = (to_snake_case(part) for part in value.split(","))
@@ -317,14 +309,6 @@ def job_argument_names(argv: Sequence[str]) -> list[str]:
     present on the command line."""
     present = [name for name in OPTIONAL_ARGUMENTS if f"--{name}" in argv]
     return [*REQUIRED_ARGUMENTS, *present]
-
-
-def check_source_columns(columns: Iterable[str], spec: JobSpec) -> None:
-    """A file without a required column cannot be curated (its rows would all be rejected)."""
-    available = set(columns)
-    missing = [c for c in spec.required_columns if c not in available]
-    if missing:
-        raise SpecError(f"source lacks required columns {missing}")
 
 
 # -- the row functions: the specification of the Spark path ------------------------------------
@@ -688,16 +672,6 @@ def _reject_repeated_keys(
         found = identity(record, row)
         if found is not None and counts[found] > 1:
             problems.append(Problem("unique-key", None, None, rule_reason(rule, spec)))
-
-
-def output_columns(spec: JobSpec) -> list[str]:
-    """Curated column order: the declared columns, then the partition column last."""
-    return [*spec.columns, PARTITION_COLUMN]
-
-
-def to_record(row: Row, columns: Sequence[str]) -> tuple[object, ...]:
-    """The row as a tuple in curated column order (missing columns are None)."""
-    return tuple(row.get(column) for column in columns)
 
 
 # -- the Spark path -----------------------------------------------------------------------------

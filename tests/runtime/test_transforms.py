@@ -29,20 +29,18 @@ from runtime.glue.etl_job import (
     RowRule,
     SourceRecord,
     SpecError,
+    UnreadableFileError,
     build_spec,
     cast_value,
     check_record,
-    check_source_columns,
-    column_mapping,
+    csv_positions,
     dedupe_latest,
     job_argument_names,
-    output_columns,
     parse_column_list,
     parse_column_types,
     parse_expectations,
     partition_value,
     source_kind,
-    to_record,
     to_snake_case,
     trim_text,
 )
@@ -91,8 +89,8 @@ def test_ingest_handler_normalises_column_names_like_the_glue_job(name: str, exp
     assert handler.to_snake_case(name) == etl_job.to_snake_case(name) == expected
 
 
-def test_column_mapping_maps_each_source_column() -> None:
-    assert column_mapping(["Order ID", "amount"]) == {"Order ID": "order_id", "amount": "amount"}
+def test_a_header_maps_each_declared_column_to_its_position() -> None:
+    assert csv_positions(["Order ID", "x", "Updated At"], SPEC) == {"order_id": 0, "updated_at": 2}
 
 
 @pytest.mark.parametrize(
@@ -102,9 +100,9 @@ def test_column_mapping_maps_each_source_column() -> None:
         pytest.param(["ok", "%%"], "no letters or digits", id="blank-name"),
     ],
 )
-def test_column_mapping_rejects_ambiguous_columns(columns: list[str], message: str) -> None:
-    with pytest.raises(SpecError, match=message):
-        column_mapping(columns)
+def test_a_header_with_ambiguous_columns_is_unusable(columns: list[str], message: str) -> None:
+    with pytest.raises(UnreadableFileError, match=message):
+        csv_positions([*columns, "updated_at"], SPEC)
 
 
 def test_parse_column_list_normalises_and_drops_blanks_and_repeats() -> None:
@@ -221,10 +219,10 @@ def test_job_argument_names_adds_only_optional_arguments_present() -> None:
     assert job_argument_names(argv) == [*etl_job.REQUIRED_ARGUMENTS, "source_path", "column_types"]
 
 
-def test_check_source_columns_names_missing_required_columns_only() -> None:
-    with pytest.raises(SpecError, match=r"source lacks required columns \['updated_at'\]"):
-        check_source_columns(["order_id", "amount"], SPEC)
-    check_source_columns(["order_id", "updated_at"], SPEC)  # an optional column may be absent
+def test_a_header_without_a_required_column_is_named_and_an_optional_one_may_be_absent() -> None:
+    with pytest.raises(UnreadableFileError, match=r"lacks required columns \['updated_at'\]"):
+        csv_positions(["order_id", "amount"], SPEC)
+    assert csv_positions(["order_id", "updated_at"], SPEC) == {"order_id": 0, "updated_at": 1}
 
 
 @pytest.mark.parametrize(
@@ -488,10 +486,10 @@ def test_dedupe_latest_on_composite_key() -> None:
 def test_dedupe_latest_breaks_ties_the_same_way_in_any_arrival_order() -> None:
     tied = [_order(1, 5, "x"), _order(1, 5, "z"), _order(1, 5, "y")]
     winners = {
-        to_record(dedupe_latest(list(p), ["order_id"], "updated_at")[0], ["note"])
+        dedupe_latest(list(p), ["order_id"], "updated_at")[0]["note"]
         for p in itertools.permutations(tied)
     }
-    assert winners == {("z",)}
+    assert winners == {"z"}
 
 
 def test_ties_on_the_order_column_go_to_the_greatest_other_columns_null_last() -> None:
@@ -506,14 +504,6 @@ def test_ties_on_the_order_column_go_to_the_greatest_other_columns_null_last() -
 
 def test_the_tie_break_is_the_order_column_then_the_other_declared_columns() -> None:
     assert SPEC.tie_break == ("updated_at", "amount")
-
-
-def test_output_columns_are_the_declared_ones_then_the_partition() -> None:
-    assert output_columns(SPEC) == ["order_id", "updated_at", "amount", "ingest_date"]
-
-
-def test_to_record_orders_values_and_fills_missing() -> None:
-    assert to_record({"a": 1, "c": 3}, ["c", "b", "a"]) == (3, None, 1)
 
 
 def test_importing_etl_job_does_not_import_glue_or_spark() -> None:
