@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.glue.etl_job import (
+    HEAD_BYTES,
     NOT_NUMBER,
     PARTITION_COLUMN,
     JobSpec,
@@ -116,7 +117,7 @@ def job_curation(spark: Any, path: Path, out: Path) -> Outputs:
     from pyspark.storagelevel import StorageLevel
 
     with path.open("rb") as file:
-        header = csv_header(file.read(65536), complete=False)
+        header = csv_header(file.read(HEAD_BYTES), complete=False)
     raw = read_csv(spark, [str(path)], len(header), csv_positions(header, SPEC), SPEC)
     annotated = annotate(raw, SPEC, RUN_DATE).persist(StorageLevel.MEMORY_AND_DISK)
     counted = counts_frame(annotated).collect()

@@ -15,7 +15,7 @@ from components.pipelines.rejects_table import rejects_table
 from components.shared.aws_context import AwsEnv
 from components.shared.iam import Statement, allow, service_role
 from components.shared.log_group import encrypted_log_group
-from stack_config.pipelines import PipelineSettings
+from stack_config.pipelines import METRICS_NAMESPACE, PipelineSettings
 
 # Glue 5.0 writes a job's logs to `<prefix>/error` and `<prefix>/output`, the prefix being
 # `/aws-glue/jobs` unless `--custom-logGroup-prefix` names another (AWS Glue Developer Guide,
@@ -28,8 +28,6 @@ LOG_STREAMS = ("error", "output")
 # The standard ETL script; a pipeline with a script of its own gets it beside that script, as a
 # library (`--extra-py-files`), to call its main() with a transform (docs/transformations.md).
 ETL_LIBRARY = "runtime/glue/etl_job.py"
-# The job's own metrics (runtime/glue/etl_job.py METRICS_NAMESPACE).
-METRICS_NAMESPACE = "DataPlatform/Pipelines"
 JOB_LOG_ACTIONS = (
     "logs:CreateLogGroup",
     "logs:CreateLogStream",
@@ -380,11 +378,9 @@ def job_arguments(
         "--enable-metrics": "true",
         "--enable-observability-metrics": "true",
         "--TempDir": pulumi.Output.concat("s3://", artifacts_bucket, "/", temp_prefix),
-        "--source_path": pulumi.Output.concat("s3://", raw_bucket, "/", pipeline.source_prefix),
+        "--source_path": raw(pipeline.source_prefix),
         "--source_format": pipeline.format,
-        "--target_path": pulumi.Output.concat(
-            "s3://", curated_bucket, "/", pipeline.target_table, "/"
-        ),
+        "--target_path": curated(f"{pipeline.target_table}/"),
         "--target_database": curated_database,
         "--target_table": pipeline.target_table,
         "--required_columns": ",".join(pipeline.required_columns),
