@@ -21,6 +21,7 @@ from components.shared.event_function import (
     dead_letter_queue,
     event_function,
     invoked_by_rule,
+    object_created_pattern,
 )
 from components.shared.iam import allow, policy_document, service_role
 from components.shared.log_group import encrypted_log_group
@@ -193,14 +194,14 @@ class AlertFunction(pulumi.ComponentResource):
         patterns = {
             "raw-objects": (
                 "Objects created in the raw zone: quarantined files, files under no pipeline",
-                object_created(raw_bucket, None),
+                object_created_pattern(raw_bucket, None),
             )
         }
         roots = curated_roots(self._args.pipelines)
         if roots:
             patterns["curated-alerts"] = (
                 "Batches held and manifests dead-lettered in the curated zone",
-                object_created(curated_bucket, roots),
+                object_created_pattern(curated_bucket, roots),
             )
         rules: list[pulumi.Input[str]] = []
         for role, (description, pattern) in patterns.items():
@@ -228,14 +229,3 @@ class AlertFunction(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
-
-
-def object_created(bucket: pulumi.Input[str], prefixes: list[str] | None) -> pulumi.Output[str]:
-    """The EventBridge pattern of S3 "Object Created" events in `bucket`, for keys under one of
-    `prefixes` (any key when None)."""
-    detail: dict[str, object] = {"bucket": {"name": [bucket]}}
-    if prefixes is not None:
-        detail["object"] = {"key": [{"prefix": prefix} for prefix in prefixes]}
-    return pulumi.Output.json_dumps(
-        {"source": ["aws.s3"], "detail-type": ["Object Created"], "detail": detail}
-    )

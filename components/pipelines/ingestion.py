@@ -8,13 +8,13 @@ import pulumi
 import pulumi_aws as aws
 
 from components.pipelines.args import PipelineArgs
-from components.pipelines.landing import object_created_pattern
 from components.shared.aws_context import AwsEnv
 from components.shared.event_function import (
     FunctionSpec,
     dead_letter_queue,
     event_function,
     invoked_by_rule,
+    object_created_pattern,
 )
 from components.shared.iam import allow, policy_document, service_role
 from components.shared.log_group import encrypted_log_group
@@ -130,7 +130,7 @@ class IngestionFunction(pulumi.ComponentResource):
         )
 
     def _trigger(self, raw_bucket: pulumi.Input[str]) -> None:
-        pattern = object_created_pattern(raw_bucket, self._args.pipeline.source_prefix)
+        pattern = object_created_pattern(raw_bucket, [self._args.pipeline.source_prefix])
         rule = aws.cloudwatch.EventRule(
             f"{self._name}-object-created",
             description=f"Files landing for pipeline {self._args.pipeline.name}",

@@ -11,24 +11,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.pipelines.args import PipelineArgs
+from components.shared.event_function import object_created_pattern
 from components.shared.iam import policy_document
 from components.shared.queues import queue_statements
 
 RETENTION_SECONDS = 14 * 24 * 3600
-
-
-def object_created_pattern(raw_bucket: pulumi.Input[str], prefix: str) -> pulumi.Output[str]:
-    """The EventBridge pattern of S3 "Object Created" events for keys under `prefix`."""
-    return pulumi.Output.json_dumps(
-        {
-            "source": ["aws.s3"],
-            "detail-type": ["Object Created"],
-            "detail": {
-                "bucket": {"name": [raw_bucket]},
-                "object": {"key": [{"prefix": prefix}]},
-            },
-        }
-    )
 
 
 class LandingSignal(pulumi.ComponentResource):
@@ -59,7 +46,7 @@ class LandingSignal(pulumi.ComponentResource):
         rule = aws.cloudwatch.EventRule(
             f"{name}-object-created",
             description=f"Files landing for scheduled pipeline {args.pipeline.name}",
-            event_pattern=object_created_pattern(raw_bucket, args.pipeline.source_prefix),
+            event_pattern=object_created_pattern(raw_bucket, [args.pipeline.source_prefix]),
             tags=args.tags,
             opts=child,
         )

@@ -2,6 +2,7 @@
 its environment under the customer key, its own log group, and a KMS-encrypted dead-letter queue
 for what neither the function nor the rule's retries could handle."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -100,4 +101,17 @@ def invoked_by_rule(
         principal="events.amazonaws.com",
         source_arn=rule.arn,
         opts=opts,
+    )
+
+
+def object_created_pattern(
+    bucket: pulumi.Input[str], prefixes: Sequence[str] | None
+) -> pulumi.Output[str]:
+    """The EventBridge pattern of S3 "Object Created" events in `bucket`, for keys under one of
+    `prefixes` (any key when None)."""
+    detail: dict[str, object] = {"bucket": {"name": [bucket]}}
+    if prefixes is not None:
+        detail["object"] = {"key": [{"prefix": prefix} for prefix in prefixes]}
+    return pulumi.Output.json_dumps(
+        {"source": ["aws.s3"], "detail-type": ["Object Created"], "detail": detail}
     )
