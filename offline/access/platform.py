@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from components.operations.alerts import HANDLER_FILE as ALERT_HANDLER
+from components.pipelines.ingestion import HANDLER_FILE as INGEST_HANDLER
 from offline.access.calls import Call, call, key_calls
 from offline.access.sdk_calls import SdkCall, iam_actions, resourceless
 from offline.access.world import Role, Stack, World
@@ -330,11 +332,14 @@ def _database(world: World, target: Registration) -> str:
 # --- code: ingestion functions ------------------------------------------------------------
 
 
+def _assets(function: Registration) -> dict[str, Any]:
+    """The function's code archive: name in the archive -> asset."""
+    return dict(getattr(function.inputs["code"], "assets", {}) or {})
+
+
 def function_files(function: Registration) -> list[Path]:
     """The repository files a function ships (its code archive's file assets)."""
-    code = function.inputs["code"]
-    assets = getattr(code, "assets", {}) or {}
-    return [Path(a.path) for a in assets.values() if hasattr(a, "path")]
+    return [Path(a.path) for a in _assets(function).values() if hasattr(a, "path")]
 
 
 def function_calls(world: World, extract: Extract) -> Iterator[Call]:
@@ -344,12 +349,16 @@ def function_calls(world: World, extract: Extract) -> Iterator[Call]:
         role = world.role_of(function, "role")
         assert role is not None, f"{function.name}: its role is not declared"
         env = (function.inputs.get("environment") or {}).get("variables") or {}
-        targets = (
-            _alert_targets(function, env)
-            if "ALERT_TOPIC_ARN" in env
-            else _ingest_targets(world, function, env)
-        )
-        for sdk in extract(function_files(function)):
+        files = function_files(function)
+        placing = [TARGETS[f.as_posix()] for f in files if f.as_posix() in TARGETS]
+        if len(placing) != 1:
+            shipped = ", ".join(f.as_posix() for f in files)
+            raise UnplacedCallError(
+                f"function {function.inputs['name']} ships {shipped}: the proof knows where the"
+                f" code of {', '.join(TARGETS)} acts (offline/access/platform.py TARGETS)"
+            )
+        targets = placing[0](world, function, env)
+        for sdk in extract(files):
             yield from bind(world, role, sdk, targets, f"function {function.inputs['name']}")
         yield from _lambda_service_calls(world, function, role)
 
@@ -378,15 +387,13 @@ def _ingest_targets(
 
 
 def _alert_targets(
-    function: Registration, env: dict[str, str]
+    world: World, function: Registration, env: dict[str, str]
 ) -> dict[tuple[str, str], list[Target]]:
     """Where the alert function acts (runtime/alerts/handler.py), for each pipeline in the
     `pipelines.json` its code carries: a quarantined file's reason (HeadObject) in the raw
     bucket, run reports and load attempts (GetObject, listed by prefix) in the curated bucket,
     and the alert topic."""
-    code = function.inputs["code"]
-    assets = getattr(code, "assets", {}) or {}
-    known = json.loads(assets["pipelines.json"].text)["pipelines"]
+    known = json.loads(_assets(function)["pipelines.json"].text)["pipelines"]
     raw, curated = env["RAW_BUCKET"], env["CURATED_BUCKET"]
     return {
         ("s3", "head_object"): [
@@ -403,6 +410,15 @@ def _alert_targets(
         ],
         ("sns", "publish"): [("sns:Publish", env["ALERT_TOPIC_ARN"], {})],
     }
+
+
+# Each function's handler, by the repository file it ships -> where its SDK calls act.
+TARGETS: dict[
+    str, Callable[[World, Registration, dict[str, str]], dict[tuple[str, str], list[Target]]]
+] = {
+    INGEST_HANDLER: _ingest_targets,
+    ALERT_HANDLER: _alert_targets,
+}
 
 
 def _source_bucket(world: World, function: Registration) -> str:
