@@ -168,6 +168,7 @@ def _glue_run(emulation: Emulation, bucket: str, report_key: str, run: Any) -> G
     glue.rows_curated = accounting.get("rows_curated")
     glue.rows_superseded = accounting.get("rows_superseded")
     glue.rows_rejected = accounting.get("rows_rejected")
+    glue.rows_filtered = accounting.get("rows_filtered")
     glue.files = [f for f in accounting.get("files", []) if isinstance(f, dict)]
     glue.batch = accounting.get("batch")
     manifest = accounting.get("manifest")
@@ -202,7 +203,12 @@ def _accounting(runs: Sequence[GlueRunReport]) -> str:
         curated = sum(run.rows_curated or 0 for run in runs)
         superseded = sum(run.rows_superseded or 0 for run in runs)
         rejected = sum(run.rows_rejected or 0 for run in runs)
-        return f"{read} rows read, {curated} curated, {superseded} superseded, {rejected} rejected"
+        filtered = sum(run.rows_filtered or 0 for run in runs)
+        left_out = f", {filtered} left out by the transform" if filtered else ""
+        return (
+            f"{read} rows read, {curated} curated, {superseded} superseded, {rejected} rejected"
+            f"{left_out}"
+        )
     written = sum(run.rows_written for run in runs)
     return f"{read} rows read, {written} curated ({read - written} dropped)"
 

@@ -19,7 +19,8 @@ CELL = 24
 @dataclass
 class GlueRunReport:
     """One Glue run: its state and, from its run report when it wrote one, its accounting
-    (`rows_read = rows_curated + rows_superseded + rows_rejected`) and each file's outcome."""
+    (`rows_read = rows_curated + rows_superseded + rows_rejected + rows_filtered`, the last the
+    rows a custom transform left out) and each file's outcome."""
 
     id: str
     state: str
@@ -30,6 +31,7 @@ class GlueRunReport:
     rows_curated: int | None = None
     rows_superseded: int | None = None
     rows_rejected: int | None = None
+    rows_filtered: int | None = None
     files: list[dict[str, Any]] = field(default_factory=list)
     batch: dict[str, Any] | None = None
     run_report: str | None = None
@@ -122,6 +124,7 @@ def _glue_lines(run: GlueRunReport) -> list[str]:
             f": {run.rows_curated} curated, {run.rows_superseded} superseded,"
             f" {run.rows_rejected} rejected"
         )
+        head += f", {run.rows_filtered} left out by the transform" if run.rows_filtered else ""
     elif run.state == "SUCCEEDED":
         head += f", wrote {run.rows_written} ({run.rows_read - run.rows_written} dropped)"
     lines = [head + (f", {run.error}" if run.error else "")]
