@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from bootstrap.settings import ReleaseTrust
 from components.delivery.names import (
+    DRIFT_JOBS,
     PULL_REQUEST_PROJECT,
     TARGET_DEPLOY_ROLE,
     TARGET_DRIFT_ROLE,
@@ -60,7 +61,7 @@ class ReleaseRoles(pulumi.ComponentResource):
         self.drift_role = self._reader(
             "drift",
             TARGET_DRIFT_ROLE,
-            [stage_project(s, "drift") for s in settings.stacks],
+            [stage_project(s, job) for s in settings.stacks for job in DRIFT_JOBS],
             drift_statements(env, state_bucket, key_alias),
             tags,
         )

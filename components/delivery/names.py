@@ -18,8 +18,9 @@ PIPELINE = RELEASE_PREFIX
 TARGET_ROLE_PATH = "/data-platform-release/"
 TARGET_DEPLOY_ROLE = f"{RELEASE_PREFIX}-deploy"
 TARGET_PREVIEW_ROLE = f"{RELEASE_PREFIX}-preview"
-# The scheduled drift build's: what a refresh reads, plus the warehouse catalog (Data API) as a
-# database user that may read nothing else.
+# The drift builds' (the scheduled check and the release's Confirm after each Verify): what a
+# refresh reads, plus the warehouse catalog (Data API) as a database user that may read nothing
+# else.
 TARGET_DRIFT_ROLE = f"{RELEASE_PREFIX}-drift"
 # The pull-request build's, only in accounts whose bootstrap lists stacks pull requests preview:
 # it reads those stacks' state and nothing of any other stack's.
@@ -27,8 +28,11 @@ TARGET_PULL_REQUEST_ROLE = f"{RELEASE_PREFIX}-pull-request"
 # The Pulumi project of the platform stacks (its `Project` tag, its state's path).
 PLATFORM_PROJECT = "data-platform"
 
-StageJob = Literal["preview", "deploy", "verify", "drift"]
-STAGE_JOBS: tuple[StageJob, ...] = ("preview", "deploy", "verify", "drift")
+StageJob = Literal["preview", "deploy", "verify", "confirm", "drift"]
+STAGE_JOBS: tuple[StageJob, ...] = ("preview", "deploy", "verify", "confirm", "drift")
+DRIFT_JOBS: tuple[StageJob, ...] = ("confirm", "drift")
+"""The jobs that refresh a stack as the drift role and expect no change: the release's Confirm,
+right after its Verify, on the commit just deployed, and the scheduled check on the branch."""
 
 
 def stage_project(stack: str, job: StageJob) -> str:

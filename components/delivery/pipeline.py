@@ -88,14 +88,15 @@ class PipelineFactory:
         approvals: pulumi.Input[str],
         test_stacks: Sequence[str],
     ) -> aws.codepipeline.Pipeline:
-        """Source, Test, then each environment's Preview, [Approve], Deploy and Verify."""
+        """Source, Test, then each environment's Preview, [Approve], Deploy, Verify and
+        Confirm."""
         declared = [
             source_stage(self._source),
             build_stage("Test", test, {"STACKS": " ".join(test_stacks)}),
         ]
         for stage in stages:
             declared += environment_stages(stage, approvals)
-        projects = [test] + [p for s in stages for p in (s.preview, s.deploy, s.verify)]
+        projects = [test] + [p for s in stages for p in (s.preview, s.deploy, s.verify, s.confirm)]
         role = self._role("release", projects, approvals)
         return self._pipeline(
             f"{self._name}-pipeline",

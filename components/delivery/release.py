@@ -155,7 +155,12 @@ class Release(pulumi.ComponentResource):
             return self.projects[stage_project(target.stack, job)]
 
         return StageProjects(
-            target.stack, target.approval, project("preview"), project("deploy"), project("verify")
+            target.stack,
+            target.approval,
+            project("preview"),
+            project("deploy"),
+            project("verify"),
+            project("confirm"),
         )
 
     def _build_events(self) -> None:

@@ -1,6 +1,6 @@
 """The release's EventBridge wiring: pushes start it, pull requests start the previews of every
-stage, a schedule starts each stage's drift check, and a failed release, a failed Deploy or
-Verify and detected drift reach the alert topic, each message saying what to do.
+stage, a schedule starts each stage's drift check, and a failed release, a failed Deploy,
+Verify or Confirm and detected drift reach the alert topic, each message saying what to do.
 """
 
 from collections.abc import Sequence
@@ -10,13 +10,15 @@ from typing import Any
 import pulumi
 
 from components.delivery.events import EventWiring
+from components.delivery.stages import CONFIRM_ACTION
 
 DEPLOY_FAILED_ADVICE = (
     "The stage rolls back to the last commit that passed it and no later stage runs "
     "(docs/delivery.md, Rollback). If the Deploy log shows AccessDenied for the role "
     "data-platform-release-deploy, the change needs a permission that role lacks: an "
     "administrator applies bootstrap/ first (docs/delivery.md, Changing the deploy role's "
-    "permissions)"
+    "permissions). If Confirm failed, its log lists what a refresh read back differently from "
+    "what was just deployed (docs/delivery.md, Confirm)"
 )
 
 
@@ -47,7 +49,8 @@ def _pipeline_events(pipeline_arn: pulumi.Input[str], kind: str, **detail: list[
 
 
 def alert_rules(pipeline_arn: pulumi.Input[str], drift_projects: Sequence[str]) -> list[AlertRule]:
-    """The release's alerts: the execution failed, a Deploy or Verify failed, drift found."""
+    """The release's alerts: the execution failed, a Deploy, Verify or Confirm failed, drift
+    found."""
     return [
         AlertRule(
             "pipeline-failed",
@@ -56,9 +59,12 @@ def alert_rules(pipeline_arn: pulumi.Input[str], drift_projects: Sequence[str]) 
         ),
         AlertRule(
             "deploy-failed",
-            "A deploy or its verification failed",
+            "A deploy, its verification or its confirmation failed",
             _pipeline_events(
-                pipeline_arn, "Action Execution", action=["Deploy", "Verify"], state=["FAILED"]
+                pipeline_arn,
+                "Action Execution",
+                action=["Deploy", "Verify", CONFIRM_ACTION],
+                state=["FAILED"],
             ),
             DEPLOY_FAILED_ADVICE,
         ),

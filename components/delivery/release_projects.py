@@ -1,6 +1,6 @@
-"""The release's CodeBuild projects: one Test, then per environment Preview, Deploy, Verify and
-Drift, and one for pull-request previews of every environment. Each gets the role it assumes in
-the environment's account through `RELEASE_TARGETS`, and no other.
+"""The release's CodeBuild projects: one Test, then per environment Preview, Deploy, Verify,
+Confirm and Drift, and one for pull-request previews of every environment. Each gets the role it
+assumes in the environment's account through `RELEASE_TARGETS`, and no other.
 """
 
 from collections.abc import Sequence
@@ -41,7 +41,13 @@ JOB_ROLES: dict[StageJob, str | None] = {
     "preview": TARGET_PREVIEW_ROLE,
     "deploy": TARGET_DEPLOY_ROLE,
     "verify": None,
+    "confirm": TARGET_DRIFT_ROLE,
     "drift": TARGET_DRIFT_ROLE,
+}
+# Confirm runs the drift check's buildspec on the commit its stage just deployed and verified.
+BUILDSPECS: dict[StageJob, str] = {"confirm": "drift"}
+DESCRIPTIONS: dict[StageJob, str] = {
+    "confirm": "Refresh of stack {stack} right after its Verify: no change expected",
 }
 # Lists the stages a pull request's build does not preview (their accounts trust it with nothing).
 UNPREVIEWED = "UNPREVIEWED_STACKS"
@@ -92,10 +98,11 @@ class ProjectFactory:
         if job == "verify":
             timeout = target.verify_timeout_minutes + VERIFY_BUILD_MARGIN_MINUTES
         environment = {**(access.environment or {}), **self._stage_environment(target, job)}
+        description = DESCRIPTIONS.get(job, f"{job.capitalize()} of stack {{stack}}")
         return self._project(
             stage_project(target.stack, job),
-            f"{job.capitalize()} of stack {target.stack}",
-            job,
+            description.format(stack=target.stack),
+            BUILDSPECS.get(job, job),
             replace(access, environment=environment or None),
             targets=(target,),
             role=role,

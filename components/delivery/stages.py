@@ -1,6 +1,8 @@
 """The stages of the release pipeline: Source and Test once, then for each environment in
 promotion order Preview, Approve (where configured, linking to that preview), and Deploy followed
-by Verify in one stage that rolls back as a whole.
+by Verify and Confirm in one stage that rolls back as a whole. Confirm refreshes the stack just
+deployed as the drift role and fails when the refresh finds any change: what AWS and the
+warehouse's catalog read back must be what the deploy declared.
 
 Every build action reads the one artifact Source produced, so every environment deploys the very
 commit the environments before it verified; Verify also reads the stack outputs its Deploy wrote.
@@ -20,6 +22,8 @@ SOURCE_VARIABLES = "SourceVariables"
 # A pipeline variable: the commit whose permission broadening a person approved by starting the
 # release with it (docs/delivery.md, Permission broadening); "none" otherwise.
 BROADENING_APPROVED = "BROADENING_APPROVED"
+CONFIRM_ACTION = "Confirm"
+"""The action after Verify that refreshes the deployed stack as the drift role."""
 PREVIEW_URL = "PREVIEW_URL"
 """The variable the Preview action exports: the build's console page (its log has the preview)."""
 Stage = aws.codepipeline.PipelineStageArgs
@@ -35,6 +39,7 @@ class StageProjects:
     preview: BuildProject
     deploy: BuildProject
     verify: BuildProject
+    confirm: BuildProject
 
 
 def preview_artifact(stack: str) -> str:
@@ -127,7 +132,7 @@ def approval_stage(stack: str, topic_arn: pulumi.Input[str]) -> Stage:
 
 
 def environment_stages(stage: StageProjects, approvals: pulumi.Input[str]) -> list[Stage]:
-    """Preview, [Approve], Deploy then Verify of one environment."""
+    """Preview, [Approve], then Deploy, Verify and Confirm of one environment."""
     stack = stage.stack
     preview = Stage(
         name=f"Preview-{stack}",
@@ -153,9 +158,12 @@ def environment_stages(stage: StageProjects, approvals: pulumi.Input[str]) -> li
                 run_order=1,
             ),
             build_action("Verify", stage.verify, inputs=[outputs_artifact(stack)], run_order=2),
+            # The deployed stack refreshed: the warehouse objects' reads of the catalog (and every
+            # other resource's read) against what was just deployed, expecting no change.
+            build_action(CONFIRM_ACTION, stage.confirm, run_order=3),
         ],
-        # A failed Deploy or Verify re-runs this stage on the last execution that succeeded in
-        # it: `pulumi up` of that commit, then its verification.
+        # A failed Deploy, Verify or Confirm re-runs this stage on the last execution that
+        # succeeded in it: `pulumi up` of that commit, then its verification and confirmation.
         on_failure=aws.codepipeline.PipelineStageOnFailureArgs(result="ROLLBACK"),
     )
     approve = [approval_stage(stack, approvals)] if stage.approval else []

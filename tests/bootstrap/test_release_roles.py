@@ -70,7 +70,8 @@ def _statements(resources: dict[str, Registration], role: str) -> list[dict[str,
     [
         ("deploy", [f"{BUILD}-deploy"]),
         ("preview", [f"{BUILD}-preview"]),
-        ("drift", [f"{BUILD}-drift"]),
+        # The scheduled drift check and the release's Confirm after each Verify.
+        ("drift", [f"{BUILD}-confirm", f"{BUILD}-drift"]),
     ],
 )  # fmt: skip
 def test_a_role_trusts_only_the_delivery_accounts_builds_of_its_kind(

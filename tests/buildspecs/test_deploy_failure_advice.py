@@ -53,7 +53,10 @@ def test_the_failure_alerts_point_to_rollback_and_the_procedure(
     fixture_release_capture: ReleaseCapture,
 ) -> None:
     failed = _template(fixture_release_capture, "release-deploy-failed")
-    assert failed.startswith('"A deploy or its verification failed: <type> at <time>: <detail>. ')
+    assert failed.startswith(
+        '"A deploy, its verification or its confirmation failed: <type> at <time>: <detail>. '
+    )
+    assert "docs/delivery.md, Confirm" in failed
     assert "rolls back" in failed and f"docs/delivery.md, {SECTION}" in failed
     release = _template(fixture_release_capture, "release-pipeline-failed")
     assert release == '"The release failed: <type> at <time>: <detail>"'

@@ -1,5 +1,5 @@
 """The release pipeline: one V2 pipeline takes one source artifact through Test and each stage in
-promotion order (Preview, Approve where configured, Deploy then Verify with rollback); every
+promotion order (Preview, Approve where configured, Deploy, Verify and Confirm with rollback); every
 build is encrypted, unprivileged, and may only assume its own role in its stage's account."""
 
 import json
@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from components.delivery.names import STAGE_JOBS
 from components.delivery.release import Release, ReleaseArgs
 from components.delivery.release_targets import StageTarget
 from components.shared.aws_context import AwsEnv
@@ -99,18 +100,42 @@ def test_one_v2_pipeline_takes_the_stages_in_promotion_order(
     ]  # fmt: skip
 
 
-def test_deploy_then_verify_roll_back_together(shipped: dict[str, Registration]) -> None:
+def test_deploy_verify_and_confirm_roll_back_together(shipped: dict[str, Registration]) -> None:
     for stack in ("dev", "prod"):
         (stage,) = [s for s in stages(shipped) if s["name"] == f"Deploy-{stack}"]
         assert [(a["name"], a["runOrder"]) for a in stage["actions"]] == [
             ("Deploy", 1),
             ("Verify", 2),
+            ("Confirm", 3),
         ]
         assert stage["onFailure"] == {"result": "ROLLBACK"}
-        deploy, verify = stage["actions"]
+        deploy, verify, confirm = stage["actions"]
         assert deploy["outputArtifacts"] == [f"outputs_{stack}"]
         assert verify["inputArtifacts"] == ["source", f"outputs_{stack}"]
         assert verify["configuration"]["PrimarySource"] == "source"
+        assert confirm["inputArtifacts"] == ["source"]
+        assert confirm["configuration"]["ProjectName"] == f"data-platform-release-{stack}-confirm"
+
+
+def test_confirm_refreshes_the_deployed_commit_as_the_drift_role_expecting_no_change(
+    shipped: dict[str, Registration],
+) -> None:
+    """After Verify, the stage's commit is refreshed as the drift role (the warehouse's catalog
+    read as its catalog-only database user): the scheduled drift check's build, on the
+    pipeline's artifact rather than the branch."""
+    for stack in ("dev", "prod"):
+        confirm = shipped[f"release-{stack}-confirm-project"].inputs
+        drift = shipped[f"release-{stack}-drift-project"].inputs
+        assert confirm["source"]["type"] == "CODEPIPELINE"
+        assert confirm["source"]["buildspec"] == drift["source"]["buildspec"]
+        assert "--expect-no-changes" in (PROJECT_ROOT / confirm["source"]["buildspec"]).read_text()
+        variables = {v["name"]: v["value"] for v in confirm["environment"]["environmentVariables"]}
+        drift_variables = {
+            v["name"]: v["value"] for v in drift["environment"]["environmentVariables"]
+        }
+        assert variables["STACK"] == stack
+        assert variables["RELEASE_TARGETS"] == drift_variables["RELEASE_TARGETS"]
+        assert "-drift" in json.loads(variables["RELEASE_TARGETS"])[0]["role_arn"]
 
 
 def test_every_stage_consumes_the_one_source_artifact(shipped: dict[str, Registration]) -> None:
@@ -171,7 +196,7 @@ def test_test_checks_every_stage_stack_and_the_delivery_stack(
 
 PROJECTS = [
     "test",
-    *(f"{s}-{j}" for s in ("dev", "prod") for j in ("preview", "deploy", "verify", "drift")),
+    *(f"{s}-{j}" for s in ("dev", "prod") for j in STAGE_JOBS),
     "pull-requests",
 ]
 
@@ -197,6 +222,7 @@ def test_every_build_is_encrypted_unprivileged_and_named_with_its_role(
         ("dev-deploy", [TARGET.format("111111111111", "deploy")]),
         ("dev-verify", ["arn:aws:iam::111111111111:role/data-platform/data-platform-dev-verify"]),
         ("prod-drift", [TARGET.format("333333333333", "drift")]),
+        ("prod-confirm", [TARGET.format("333333333333", "drift")]),
         # Only the stage pull requests may preview (dev: no approval); prod trusts it with nothing.
         ("pull-requests", [TARGET.format("111111111111", "pull-request")]),
     ],
@@ -246,7 +272,13 @@ def test_failed_releases_and_verifications_alert_the_subscribers(
     for rule in ("pipeline-failed", "deploy-failed", "drift-detected"):
         assert shipped[f"release-{rule}-target"].inputs["arn"] == topic
     failed = json.loads(shipped["release-deploy-failed"].inputs["eventPattern"])
-    assert failed["detail"] == {"action": ["Deploy", "Verify"], "state": ["FAILED"]}
+    # Every action of a stage that rolls back alerts when it fails.
+    rolled_back = {a["name"] for s in stages(shipped) if s.get("onFailure") for a in s["actions"]}
+    assert failed["detail"] == {
+        "action": sorted(rolled_back, key=failed["detail"]["action"].index),
+        "state": ["FAILED"],
+    }
+    assert rolled_back == {"Deploy", "Verify", "Confirm"}
     subscriptions = [
         r for r in shipped.values() if r.type == "aws:sns/topicSubscription:TopicSubscription"
     ]
