@@ -194,12 +194,18 @@ class Platform:
         return pipelines
 
     def _pipeline_args(self, settings: PipelineSettings) -> PipelineArgs:
+        warehouse = self.platform.warehouse
+        migrations = [] if warehouse is None else warehouse.migrations
         return PipelineArgs(
             pipeline=settings,
             name_prefix=self.prefix,
             log_retention_days=self.retention,
             account_key_alias=self.platform.account.key_alias,
             tags=self.tags,
+            migrations=sorted(
+                (m for m in migrations if m.table == settings.target_table),
+                key=lambda m: m.version,
+            ),
         )
 
     def _table(self, settings: PipelineSettings) -> TableSpec:

@@ -103,7 +103,9 @@ class _WarehouseBase(StrictModel):
         default_factory=list,
         description=(
             "Declared changes to existing warehouse columns (retype, rename, drop), applied by"
-            " the deploy in version order, each once; an added column needs none."
+            " the deploy in version order, each once, and by the table's Glue job to its curated"
+            " files, their manifests and its catalog table at its next run; an added column"
+            " needs none."
         ),
     )
 

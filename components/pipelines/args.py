@@ -1,8 +1,11 @@
 """The slice every part of a pipeline receives: its config entry plus stack-level naming,
 log retention, the account key and tags."""
 
+from pydantic import Field
+
 from stack_config.base import StrictModel
 from stack_config.pipelines import PipelineSettings
+from stack_config.warehouse import Migration
 
 
 class PipelineArgs(StrictModel):
@@ -13,6 +16,9 @@ class PipelineArgs(StrictModel):
     log_retention_days: int
     account_key_alias: str
     tags: dict[str, str]
+    migrations: list[Migration] = Field(default_factory=list)
+    """The warehouse's declared migrations of this pipeline's table, in version order: its Glue
+    job applies them to the curated files and the catalog table too."""
 
     @property
     def qualified_name(self) -> str:

@@ -5,6 +5,7 @@ reports, ledger), its script, its key, its metrics and Glue job logs.
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -16,6 +17,7 @@ from components.shared.aws_context import AwsEnv
 from components.shared.iam import Statement, allow, service_role
 from components.shared.log_group import encrypted_log_group
 from stack_config.pipelines import METRICS_NAMESPACE, PipelineSettings
+from stack_config.warehouse import Migration
 
 # Glue 5.0 writes a job's logs to `<prefix>/error` and `<prefix>/output`, the prefix being
 # `/aws-glue/jobs` unless `--custom-logGroup-prefix` names another (AWS Glue Developer Guide,
@@ -135,6 +137,7 @@ class GlueJob(pulumi.ComponentResource):
                 *_role_statements(
                     env, pipeline, where, kms_key_arn=kms_key_arn, job_name=args.qualified_name
                 ),
+                *(_migration_statements(env, pipeline, where) if args.migrations else []),
                 # The Data Catalog is encrypted with the account key (bootstrap/).
                 env.key_by_alias(
                     ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"],
@@ -225,6 +228,7 @@ def _build_job(
         default_arguments={
             **job_arguments(
                 pipeline,
+                migrations=args.migrations,
                 raw_bucket=where.raw_bucket,
                 curated_bucket=where.curated_bucket,
                 artifacts_bucket=where.artifacts_bucket,
@@ -282,6 +286,30 @@ def _role_statements(
             ["cloudwatch:PutMetricData"],
             ["*"],
             StringEquals={"cloudwatch:namespace": ["Glue", METRICS_NAMESPACE]},
+        ),
+    ]
+
+
+def _migration_statements(
+    env: AwsEnv, pipeline: PipelineSettings, where: _Locations
+) -> list[Statement]:
+    """A job that applies declared migrations to its curated files rewrites each kept manifest
+    (pending, held, dead-lettered) that lists a file it replaces, and the catalog table's
+    partitions."""
+    manifests = [pipeline.manifest_prefix, pipeline.held_prefix, pipeline.dead_letter_prefix]
+    return [
+        allow(
+            ["s3:GetObject", "s3:PutObject"],
+            [env.s3_arn(where.curated_bucket, f"{prefix}*") for prefix in manifests],
+        ),
+        allow(
+            ["s3:ListBucket"],
+            [env.s3_arn(where.curated_bucket)],
+            StringLike={"s3:prefix": [f"{prefix}*" for prefix in manifests]},
+        ),
+        allow(
+            ["glue:BatchUpdatePartition"],
+            _catalog_arns(env, where.curated_database, pipeline.target_table),
         ),
     ]
 
@@ -354,6 +382,7 @@ def _catalog_arns(env: AwsEnv, database: pulumi.Input[str], table: str) -> list[
 def job_arguments(
     pipeline: PipelineSettings,
     *,
+    migrations: Sequence[Migration] = (),
     raw_bucket: pulumi.Input[str],
     curated_bucket: pulumi.Input[str],
     artifacts_bucket: pulumi.Input[str],
@@ -405,4 +434,12 @@ def job_arguments(
         arguments["--column_types"] = ",".join(f"{c}:{t}" for c, t in pipeline.column_types.items())
     if pipeline.partition_source_column is not None:
         arguments["--partition_source_column"] = pipeline.partition_source_column
+    if migrations:
+        # The curated files, the manifests that list them and the catalog table take the
+        # warehouse's migrations too (CuratedMigrations in the script).
+        arguments["--migrations"] = json.dumps(
+            [m.model_dump(mode="json", exclude={"table"}) for m in migrations],
+            separators=(",", ":"),
+        )
+        arguments["--dead_letter_prefix"] = curated(pipeline.dead_letter_prefix)
     return arguments

@@ -12,6 +12,7 @@ from offline.access.calls import Call, call
 from offline.access.platform import (
     CRAWLER,
     JOB,
+    NOT_MADE,
     SECURITY_CONFIGURATION,
     Extract,
     Target,
@@ -37,6 +38,9 @@ JOB_S3_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "--manifest_prefix": WRITE,
     "--held_prefix": WRITE,
     "--run_report_prefix": WRITE,
+    # Given with `--migrations`: a dead-lettered manifest naming a file the job replaces is
+    # read and rewritten.
+    "--dead_letter_prefix": ("s3:GetObject", "s3:PutObject", "s3:ListBucket"),
     # The files the job has read: recorded, listed, forgotten when they expire from the source.
     "--ledger_prefix": READ_WRITE,
     # Reject records: Spark writes them as a partitioned table, like the curated one.
@@ -185,7 +189,9 @@ def _script_calls(
     """The script's SDK calls (runtime/glue/etl_job.py): listing the source's files, the curated
     table's and the ledger's; reading a file's header; writing the manifest, a held batch's
     manifest, the run report and ledger entries; forgetting expired ledger entries; copying a file
-    to quarantine; its job's earlier runs; the pipeline's metrics."""
+    to quarantine; its job's earlier runs; the pipeline's metrics. With `--migrations`, the
+    migration of its curated files: their record, the manifests naming a replaced file, the
+    replaced file's removal, the catalog table and its partitions."""
     files = [Path(f) for f in _shipped_scripts(world, job)]
 
     def where(argument: str, actions: tuple[str, ...]) -> list[Target]:
@@ -193,20 +199,54 @@ def _script_calls(
 
     source = where("--source_path", ("s3:GetObject",))
     region, account = _region_account(world, job)
+    migrating = "--migrations" in args
+    manifests = (
+        [
+            target
+            for argument in ("--manifest_prefix", "--held_prefix", "--dead_letter_prefix")
+            for target in where(argument, READ_WRITE[:2])
+        ]
+        if migrating
+        else []
+    )
+    table = (
+        f"arn:aws:glue:{region}:{account}:table/{args['--target_database']}/"
+        f"{args['--target_table']}"
+    )
+
+    def catalog(action: str) -> list[Target]:
+        """On the catalog, database and table, as Glue authorizes a table action."""
+        database = table.replace(":table/", ":database/").rsplit("/", 1)[0]
+        catalog_arn = f"arn:aws:glue:{region}:{account}:catalog"
+        return [(action, arn, {}) for arn in (catalog_arn, database, table)] if migrating else []
+
     targets: dict[tuple[str, str], list[Target]] = {
         ("s3", "list_objects_v2"): [
             *where("--target_path", ("s3:ListBucket",)),
             *where("--source_path", ("s3:ListBucket",)),
             *where("--ledger_prefix", ("s3:ListBucket",)),
+            *[t for t in manifests if t[0] == "s3:ListBucket"],
         ],
-        ("s3", "get_object"): source,
+        # A job with `--migrations` also reads its migration record (beside the ledger) and the
+        # manifests that list a file it replaces.
+        ("s3", "get_object"): source
+        + (where("--ledger_prefix", ("s3:GetObject",)) if migrating else [])
+        + [t for t in manifests if t[0] == "s3:GetObject"],
         ("s3", "put_object"): [
             target
             for argument in ("--manifest_prefix", "--held_prefix", "--run_report_prefix")
             for target in where(argument, WRITE)
         ]
-        + where("--ledger_prefix", WRITE),
+        + where("--ledger_prefix", WRITE)
+        + where("--dead_letter_prefix", WRITE),
         ("s3", "delete_objects"): where("--ledger_prefix", ("s3:DeleteObject",)),
+        # A migrated curated file, once replaced (NOT_MADE without `--migrations`).
+        ("s3", "delete_object"): where("--target_path", ("s3:DeleteObject",))
+        if migrating
+        else NOT_MADE,
+        ("glue", "update_table"): catalog("glue:UpdateTable") or NOT_MADE,
+        ("glue", "get_partitions"): catalog("glue:GetPartitions") or NOT_MADE,
+        ("glue", "batch_update_partition"): catalog("glue:BatchUpdatePartition") or NOT_MADE,
         ("s3", "copy"): source
         + where("--quarantine_path", ("s3:PutObject", "s3:AbortMultipartUpload")),
         # A catalog source's location (`--source_database`/`--source_table`); a job reading S3

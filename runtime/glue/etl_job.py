@@ -7,7 +7,9 @@ pure row functions below specify: every row read is curated, superseded by a new
 or rejected with one reject record per problem (`read = curated + superseded + rejected`). A file
 the job cannot curate is copied to quarantine with its reason and never read again; the other
 files go on. The run's COPY manifest goes to the pending prefix, or to the held prefix when the
-batch fails a batch rule; its run report and metrics carry the accounting.
+batch fails a batch rule; its run report and metrics carry the accounting. With `--migrations`,
+the declared warehouse migrations of its table reach the curated files, the manifests naming them
+and the catalog table first (CuratedMigrations).
 
 The row functions and argument parsing are plain Python; the Spark path needs only pyspark and
 `main()` adds Glue and boto3, all imported lazily, so this single self-contained file (Glue runs
@@ -71,6 +73,8 @@ OPTIONAL_ARGUMENTS = (
     "run_report_prefix",
     "held_prefix",
     "ledger_prefix",
+    "dead_letter_prefix",
+    "migrations",
 )
 ROW_RULES = ("not-null", "range", "allowed-values", "pattern", "unique-key")
 
@@ -1435,6 +1439,283 @@ def quarantine(s3: Any, file: SourceFile, quarantine_path: str, reason: str) -> 
     return f"s3://{bucket}/{target}"
 
 
+# -- declared migrations of the curated files ---------------------------------------------------
+
+MIGRATION_KINDS = ("retype", "rename", "drop")
+MIGRATION_RECORD = "_migrations.json"
+"""Under the ledger prefix: the declared migrations the curated files have taken, and the one
+file being migrated, if a run stopped during it."""
+# What `glue.update_table` and `glue.batch_update_partition` accept of what the reads return.
+_TABLE_INPUT = (
+    "Name", "Description", "Owner", "LastAccessTime", "LastAnalyzedTime", "Retention",
+    "StorageDescriptor", "PartitionKeys", "ViewOriginalText", "ViewExpandedText", "TableType",
+    "Parameters", "TargetTable",
+)  # fmt: skip
+_PARTITION_INPUT = (
+    "Values", "LastAccessTime", "StorageDescriptor", "Parameters", "LastAnalyzedTime",
+)  # fmt: skip
+
+
+class MigrationError(RuntimeError):
+    """A curated file cannot take a declared migration; nothing of that file was changed."""
+
+
+@dataclass(frozen=True)
+class ColumnMigration:
+    """One declared change to an existing column (the warehouse's `migrations` entry)."""
+
+    version: int
+    kind: str
+    column: str
+    to: str | None = None
+
+
+def parse_migrations(value: str) -> list[ColumnMigration]:
+    """`--migrations`: a JSON list of `{version, kind, column, to}`, applied in version order."""
+    try:
+        items = json.loads(value)
+    except json.JSONDecodeError as problem:
+        raise SpecError(f"--migrations is not JSON: {problem}") from problem
+    if not isinstance(items, list):
+        raise SpecError("--migrations must be a JSON list of {version, kind, column, to}")
+    found: list[ColumnMigration] = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("version"), int):
+            raise SpecError(f"--migrations entry {item!r} needs an integer version")
+        kind, column, to = item.get("kind"), item.get("column"), item.get("to")
+        if kind not in MIGRATION_KINDS:
+            raise SpecError(
+                f"--migrations version {item['version']}: kind {kind!r} is not one of"
+                f" {', '.join(MIGRATION_KINDS)}"
+            )
+        if not isinstance(column, str) or not column:
+            raise SpecError(f"--migrations version {item['version']} names no column")
+        if kind == "retype" and not (isinstance(to, str) and is_column_type(to)):
+            raise SpecError(f"--migrations version {item['version']}: {to!r} is no column type")
+        if kind == "rename" and not (isinstance(to, str) and to):
+            raise SpecError(f"--migrations version {item['version']}: rename needs `to`")
+        found.append(ColumnMigration(int(item["version"]), kind, column, to))
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise SpecError(f"--migrations repeats a version: {sorted(versions)}")
+    return sorted(found, key=lambda m: m.version)
+
+
+def migrated_frame(frame: Any, migration: ColumnMigration) -> Any | None:
+    """The frame after the migration; None when it already has the migration's result (the
+    column has the new type or name, or is gone)."""
+    from pyspark.sql import functions as sf
+
+    names, column = frame.columns, migration.column
+    if migration.kind == "retype":
+        target = _spark_type(str(migration.to))
+        if column not in names or frame.schema[column].dataType == target:
+            return None
+        return frame.withColumn(column, sf.col(column).cast(target))
+    if migration.kind == "rename":
+        if column not in names or migration.to in names:
+            return None
+        return frame.withColumnRenamed(column, str(migration.to))
+    return frame.drop(column) if column in names else None
+
+
+def lost_values(frame: Any, migration: ColumnMigration) -> int:
+    """How many values a retype would turn into nulls (values that do not cast)."""
+    if migration.kind != "retype" or migration.column not in frame.columns:
+        return 0
+    from pyspark.sql import functions as sf
+
+    old = sf.col(migration.column)
+    new = old.cast(_spark_type(str(migration.to)))
+    return int(frame.filter(old.isNotNull() & new.isNull()).count())
+
+
+def catalog_type(column_type: ColumnType) -> str:
+    """The Glue catalog's (Hive) name of a column type, as the Parquet sink writes it."""
+    return str(_spark_type(column_type).simpleString())
+
+
+def migrated_columns(
+    columns: Sequence[Mapping[str, Any]], migration: ColumnMigration
+) -> list[dict[str, Any]]:
+    """A catalog table's (or partition's) columns after the migration."""
+    result: list[dict[str, Any]] = []
+    for column in columns:
+        entry = dict(column)
+        if entry.get("Name") == migration.column:
+            if migration.kind == "drop":
+                continue
+            if migration.kind == "retype":
+                entry["Type"] = catalog_type(str(migration.to))
+            else:
+                entry["Name"] = str(migration.to)
+        result.append(entry)
+    return result
+
+
+class CuratedMigrations:
+    """The declared migrations of the pipeline's table, applied to what still holds the old
+    column: every curated Parquet file (each rewritten on its own, in its partition), the COPY
+    manifests that list it (pending, held, dead-lettered: they name the new file instead), and the
+    catalog table with its partitions. Each migration is applied once, before the run curates
+    anything, and recorded under the ledger.
+
+    A file is migrated in steps recorded beside the ledger (the files its partition held, then
+    the files written), so a run that stops part-way is finished by the next: files written
+    before the stop are removed and the file migrated again, or the old file, once replaced, is
+    removed. A value a retype cannot cast fails the run naming the file; nothing of that file
+    changes.
+    """
+
+    def __init__(self, run: "BatchRun", migrations: Sequence[ColumnMigration]) -> None:
+        self.run, self.migrations = run, list(migrations)
+        self.s3 = run.clients.s3
+        self.bucket, self.prefix = split_s3_url(run.args["target_path"])
+        ledger_bucket, ledger_prefix = split_s3_url(run.args["ledger_prefix"])
+        self.record_url = f"s3://{ledger_bucket}/{ledger_prefix}{MIGRATION_RECORD}"
+
+    def apply(self) -> list[int]:
+        """Apply the migrations not yet recorded; return their versions."""
+        record = self._read_record()
+        self._resume(record)
+        applied: list[int] = []
+        for migration in self.migrations:
+            if migration.version in record["applied"]:
+                continue
+            for key in sorted(list_data_files(self.s3, self.bucket, self.prefix)):
+                self._migrate_file(key, migration, record)
+            self._migrate_catalog(migration)
+            record["applied"] = sorted({*record["applied"], migration.version})
+            self._write_record(record)
+            applied.append(migration.version)
+        return applied
+
+    def _read_record(self) -> dict[str, Any]:
+        bucket, key = split_s3_url(self.record_url)
+        try:
+            body = self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except self.s3.exceptions.NoSuchKey:
+            return {"applied": [], "pending": None}
+        found = json.loads(body)
+        return {"applied": list(found.get("applied", [])), "pending": found.get("pending")}
+
+    def _write_record(self, record: Mapping[str, Any]) -> None:
+        put_json(self.s3, self.record_url, record)
+
+    def _resume(self, record: dict[str, Any]) -> None:
+        """Finish the file a stopped run was migrating, or undo what it had written of it."""
+        pending = record.get("pending")
+        if not pending:
+            return
+        if pending.get("written") is not None:
+            self._replace_in_manifests(pending["file"], pending["written"])
+            self.s3.delete_object(Bucket=self.bucket, Key=pending["file"])
+        else:
+            folder = pending["file"].rpartition("/")[0] + "/"
+            partial = set(list_data_files(self.s3, self.bucket, folder)) - set(pending["before"])
+            for key in sorted(partial):
+                self.s3.delete_object(Bucket=self.bucket, Key=key)
+        record["pending"] = None
+        self._write_record(record)
+
+    def _migrate_file(self, key: str, migration: ColumnMigration, record: dict[str, Any]) -> None:
+        from awsglue.dynamicframe import DynamicFrame
+
+        url = f"s3://{self.bucket}/{key}"
+        context = self.run.glue_context
+        frame = context.create_dynamic_frame.from_options(
+            connection_type="s3",
+            connection_options={"paths": [url]},
+            format="parquet",
+            transformation_ctx=f"migration_{migration.version}_read",
+        ).toDF()
+        changed = migrated_frame(frame, migration)
+        if changed is None:
+            return
+        lost = lost_values(frame, migration)
+        if lost:
+            raise MigrationError(
+                f"migration {migration.version} ({migration.kind} {migration.column} ->"
+                f" {migration.to}): {lost} value(s) in {url} do not cast to {migration.to};"
+                " nothing of the file was changed. Correct the values (or declare another type)"
+                " and run the job again."
+            )
+        folder = key.rpartition("/")[0] + "/"
+        before = list_data_files(self.s3, self.bucket, folder)
+        record["pending"] = {"version": migration.version, "file": key, "before": sorted(before)}
+        self._write_record(record)
+        sink = context.getSink(
+            connection_type="s3",
+            path=f"s3://{self.bucket}/{folder}",
+            enableUpdateCatalog=False,
+            transformation_ctx=f"migration_{migration.version}_write",
+        )
+        sink.setFormat("glueparquet")
+        sink.writeFrame(DynamicFrame.fromDF(changed, context, "migrated"))
+        after = list_data_files(self.s3, self.bucket, folder)
+        written = {k: size for k, size in after.items() if k not in before}
+        record["pending"]["written"] = written
+        self._write_record(record)
+        self._replace_in_manifests(key, written)
+        self.s3.delete_object(Bucket=self.bucket, Key=key)
+        record["pending"] = None
+        self._write_record(record)
+
+    def _replace_in_manifests(self, key: str, written: Mapping[str, int]) -> None:
+        """Every kept manifest that lists the old file lists its replacement instead."""
+        old = f"s3://{self.bucket}/{key}"
+        for argument in ("manifest_prefix", "held_prefix", "dead_letter_prefix"):
+            if argument not in self.run.args:
+                continue
+            bucket, prefix = split_s3_url(self.run.args[argument])
+            for item in _listed(self.s3, bucket, prefix):
+                if not item["Key"].endswith(".json"):
+                    continue
+                body = self.s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+                manifest = json.loads(body)
+                entries = manifest.get("entries", [])
+                if not any(entry.get("url") == old for entry in entries):
+                    continue
+                kept = [entry for entry in entries if entry.get("url") != old]
+                listed = {entry.get("url") for entry in kept}
+                added = copy_manifest(self.bucket, written)["entries"]
+                assert isinstance(added, list)
+                manifest["entries"] = kept + [e for e in added if e["url"] not in listed]
+                put_json(self.s3, f"s3://{bucket}/{item['Key']}", manifest)
+
+    def _migrate_catalog(self, migration: ColumnMigration) -> None:
+        """The catalog table's and its partitions' columns after the migration."""
+        glue, database = self.run.clients.glue, self.run.args["target_database"]
+        name = self.run.args["target_table"]
+        try:
+            table = glue.get_table(DatabaseName=database, Name=name)["Table"]
+        except glue.exceptions.EntityNotFoundException:
+            return  # the first write creates it with the new columns
+        table_input = {k: table[k] for k in _TABLE_INPUT if k in table}
+        descriptor = dict(table_input.get("StorageDescriptor", {}))
+        descriptor["Columns"] = migrated_columns(descriptor.get("Columns", []), migration)
+        table_input["StorageDescriptor"] = descriptor
+        glue.update_table(DatabaseName=database, TableInput=table_input)
+        entries = []
+        for page in glue.get_paginator("get_partitions").paginate(
+            DatabaseName=database, TableName=name
+        ):
+            for partition in page.get("Partitions", []):
+                partition_input = {k: partition[k] for k in _PARTITION_INPUT if k in partition}
+                columns = partition_input.get("StorageDescriptor", {}).get("Columns", [])
+                partition_input["StorageDescriptor"] = {
+                    **partition_input.get("StorageDescriptor", {}),
+                    "Columns": migrated_columns(columns, migration),
+                }
+                entries.append(
+                    {"PartitionValueList": partition["Values"], "PartitionInput": partition_input}
+                )
+        for start in range(0, len(entries), 100):
+            glue.batch_update_partition(
+                DatabaseName=database, TableName=name, Entries=entries[start : start + 100]
+            )
+
+
 # -- one run ------------------------------------------------------------------------------------
 
 
@@ -1542,6 +1823,10 @@ class BatchRun:
         self.source, self.format = self._source()
         self.outcomes: dict[str, FileOutcome] = {}
         self.ledger: Ledger | None = None  # with `ledger_prefix`: the files earlier runs read
+        self.migrations = parse_migrations(args["migrations"]) if "migrations" in args else []
+        if self.migrations and "ledger_prefix" not in args:
+            raise SpecError("--migrations needs --ledger_prefix, where they are recorded")
+        self.migrated: list[int] = []  # the versions this run applied to the curated files
 
     def _source(self) -> tuple[str, str]:
         """The source URL and format: the arguments', or the catalog table's location."""
@@ -1557,6 +1842,8 @@ class BatchRun:
         ) else f"{location}/", "json" if kind == "json" else "csv"
 
     def run(self) -> None:
+        if self.migrations:  # the curated files take them before this run adds any
+            self.migrated = CuratedMigrations(self, self.migrations).apply()
         files = self._new_files()
         if not files:
             self._put_metrics(Totals(), 0, held=False)
@@ -1788,6 +2075,7 @@ class BatchRun:
             "files": [o.as_dict() for o in self.outcomes.values()],
             "batch": {"status": status, "reasons": reasons},
             "manifest": manifest,
+            "migrations_applied": self.migrated,
         }
         put_json(self.clients.s3, f"{self.args['run_report_prefix']}{self.run_id}.json", report)
 

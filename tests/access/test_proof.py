@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from offline.access.platform import Extract
-from offline.access.proof import Finding, prove
+from offline.access.proof import Finding, prove, world_from
 from offline.access.sdk_calls import SdkCall
 from offline.access.world import World
-from offline.capture import PROJECT_ROOT
+from offline.capture import PROJECT_ROOT, Capture, ReleaseCapture, capture_stack
 from offline.mocks import MOCK_ACCOUNT_ID, Registration
 from tests.access.conftest import changed
+from tests.stacks import fixture_values
 
 POLICY = "aws:iam/rolePolicy:RolePolicy"
 
@@ -128,3 +129,41 @@ def test_the_extractor_finds_the_handlers_calls(extract: Extract) -> None:
     found = {(c.service, c.method) for c in extract([Path("runtime/ingest/handler.py")])}
     assert {("s3", "get_object"), ("s3", "copy"), ("stepfunctions", "start_execution")} <= found
     assert (PROJECT_ROOT / "runtime/ingest/handler.py").is_file()
+
+
+def test_a_job_applying_declared_migrations_may_make_their_calls_and_needs_their_grants(
+    fixture_release_capture: ReleaseCapture,
+    fixture_captures: dict[str, Capture],
+    extract: Extract,
+) -> None:
+    """A stage whose warehouse declares a migration: its pipeline's job rewrites curated files,
+    the manifests naming them and the catalog's partitions. Proven with its grants; without
+    the partition grant the proof names the call."""
+    values = fixture_values("dev")
+    platform = values["data-platform:platform"]
+    table = platform["pipelines"][0]["target_table"]
+    platform["warehouse"]["migrations"] = [
+        {"version": 1, "kind": "drop", "table": table, "column": "retired_column"}
+    ]
+    migrating = capture_stack("dev", values=values)
+    platforms = [
+        migrating if s.stack == "dev" else fixture_captures[s.stack]
+        for s in fixture_release_capture.config.release.stages
+    ]
+    world = world_from(fixture_release_capture, platforms)
+    findings, calls = prove(world, extract=extract)
+    assert not findings, _report(findings)
+    job = next(
+        j
+        for j in world.of_type("aws:glue/job:Job")
+        if j.inputs["defaultArguments"].get("--target_table") == table
+    )
+    role = world.role_of(job, "roleArn")
+    assert role is not None and "--migrations" in job.inputs["defaultArguments"]
+    made = {c.request.action for c in calls if c.role.name == role.name}
+    assert {"glue:BatchUpdatePartition", "s3:DeleteObject", "glue:UpdateTable"} <= made
+    world = _without_statements(
+        world, role.name, lambda s: "glue:BatchUpdatePartition" in s["Action"]
+    )
+    findings, _ = prove(world, extract=extract)
+    assert (role.name, "glue:BatchUpdatePartition") in _denied(findings), _report(findings)
