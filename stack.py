@@ -175,10 +175,16 @@ class Platform:
             security_configuration=catalog.security_configuration.name,
         )
         pipelines: dict[str, DataPipeline] = {}
-        loaders: dict[str, str] = {}
-        for settings in self.platform.pipelines:
-            args = self._pipeline_args(settings)
-            loaders[settings.target_table] = args.orchestrator_role_name
+        every = [self._pipeline_args(settings) for settings in self.platform.pipelines]
+        loaders = {a.pipeline.target_table: a.orchestrator_role_name for a in every}
+        schema = None
+        if warehouse is not None and self.platform.warehouse is not None:
+            schema = self._warehouse_schema(self.platform.warehouse, warehouse, loaders, lake)
+        for args in every:
+            settings = args.pipeline
+            # A job given migrations is updated only after its warehouse table applied them: no
+            # run rewrites curated files while the deploy still loads the pending manifests.
+            after = [schema.tables[settings.target_table]] if schema and args.migrations else []
             pipelines[settings.name] = DataPipeline(
                 settings.name,
                 args,
@@ -188,9 +194,8 @@ class Platform:
                 topic_arn=alerts.arn,
                 load=self._warehouse_load(settings, warehouse),
                 alert_function_arn=alert_function.function.arn,
+                job_after=after,
             )
-        if warehouse is not None and self.platform.warehouse is not None:
-            self._warehouse_schema(self.platform.warehouse, warehouse, loaders, lake)
         return pipelines
 
     def _pipeline_args(self, settings: PipelineSettings) -> PipelineArgs:

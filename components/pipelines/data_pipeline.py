@@ -3,6 +3,7 @@ its trigger (the ingestion function for arriving files, or a schedule with the l
 that lets a scheduled run skip when nothing landed).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -49,6 +50,7 @@ class DataPipeline(pulumi.ComponentResource):
         topic_arn: pulumi.Input[str],
         load: WarehouseLoad | None = None,
         alert_function_arn: pulumi.Input[str] | None = None,
+        job_after: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dataplatform:pipeline:DataPipeline", name, None, opts)
@@ -74,6 +76,7 @@ class DataPipeline(pulumi.ComponentResource):
             curated_database=lake.curated_database,
             raw_database=lake.raw_database,
             security_configuration=lake.security_configuration,
+            after=job_after,
             opts=child,
         )
         trigger = args.pipeline.trigger

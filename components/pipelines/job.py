@@ -74,6 +74,7 @@ class GlueJob(pulumi.ComponentResource):
         curated_database: pulumi.Input[str],
         raw_database: pulumi.Input[str],
         security_configuration: pulumi.Input[str],
+        after: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dataplatform:glue:GlueJob", name, None, opts)
@@ -154,7 +155,7 @@ class GlueJob(pulumi.ComponentResource):
             role_arn=role.arn,
             log_group=log_prefix,
             security_configuration=security_configuration,
-            opts=child.merge(pulumi.ResourceOptions(depends_on=shipped)),
+            opts=child.merge(pulumi.ResourceOptions(depends_on=[*shipped, *after])),
         )
         self.rejects_table = rejects_table(
             f"{name}-rejects-table",

@@ -58,6 +58,8 @@ class WarehouseSchema(pulumi.ComponentResource):
     """SQL objects in the warehouse database, each reconciled with the catalog."""
 
     objects: list[pulumi.CustomResource]
+    tables: dict[str, pulumi.CustomResource]
+    """Each pipeline table's object, by table name (a job applying its migrations follows it)."""
 
     def __init__(
         self,
@@ -79,7 +81,7 @@ class WarehouseSchema(pulumi.ComponentResource):
             "target": pulumi.Output.from_input(target).apply(_checked_target),
             "admin_secret_arn": admin_secret_arn,
         }
-        self.objects = []
+        self.objects, self.tables = [], {}
         roles = [self._role(role) for role in args.reader_roles]
         users = {
             t.name: self._user(t.name, iam_role_user(args.loaders[t.name])) for t in args.tables
@@ -181,6 +183,7 @@ class WarehouseSchema(pulumi.ComponentResource):
             },
             after=[schema, user],
         )
+        self.tables[table.name] = declared
         definition = pulumi.Output.from_input(curated_bucket).apply(
             lambda bucket: create_load_procedure(table, curated_bucket=bucket)
         )

@@ -358,3 +358,19 @@ def test_migrations_are_applied_in_version_order() -> None:
         ' {"version": 1, "kind": "retype", "column": "a", "to": "decimal(12,2)"}]'
     )
     assert [(m.version, m.kind) for m in found] == [(1, "retype"), (2, "drop")]
+
+
+def test_a_job_given_migrations_is_updated_after_its_warehouse_table_applied_them() -> None:
+    """The deploy loads the manifests still pending before the table's migration; the job that
+    would rewrite their files takes its migrations only after that."""
+    capture = _capture(AFTER, MIGRATIONS)
+    (table,) = [
+        r
+        for r in capture.resources
+        if r.type.endswith("warehouse:Table") and r.name.endswith("table-migrating_orders")
+    ]
+    (job,) = [r for r in capture.resources if r.type == "aws:glue/job:Job"]
+    assert table.urn in job.dependencies
+    unmigrated = _capture(BEFORE, [])
+    (plain,) = [r for r in unmigrated.resources if r.type == "aws:glue/job:Job"]
+    assert not any("warehouse:" in urn for urn in plain.dependencies)
