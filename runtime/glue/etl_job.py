@@ -1520,14 +1520,21 @@ def migrated_frame(frame: Any, migration: ColumnMigration) -> Any | None:
 
 
 def lost_values(frame: Any, migration: ColumnMigration) -> int:
-    """How many values a retype would turn into nulls (values that do not cast)."""
+    """How many values a retype would lose: those that cast to NULL (Spark's non-ANSI cast of a
+    value that does not fit), and, for `int`, those whose whole number is not the value (Spark
+    truncates 1.9 and '1.9' to 1 and saturates what is out of range, where Redshift's CAST
+    rounds or fails). Rounding to a decimal's scale, a timestamp to its date and any value to a
+    string are the change the type declares, as Redshift's CAST makes it."""
     if migration.kind != "retype" or migration.column not in frame.columns:
         return 0
     from pyspark.sql import functions as sf
 
     old = sf.col(migration.column)
     new = old.cast(_spark_type(str(migration.to)))
-    return int(frame.filter(old.isNotNull() & new.isNull()).count())
+    lost = old.isNotNull() & new.isNull()
+    if migration.to == "int":
+        lost = lost | (old.isNotNull() & (new.cast(frame.schema[migration.column].dataType) != old))
+    return int(frame.filter(lost).count())
 
 
 def catalog_type(column_type: ColumnType) -> str:
@@ -1582,7 +1589,11 @@ class CuratedMigrations:
         for migration in self.migrations:
             if migration.version in record["applied"]:
                 continue
-            for key in sorted(list_data_files(self.s3, self.bucket, self.prefix)):
+            # Every file is checked before any is rewritten: a value that does not cast stops
+            # the migration with nothing of the table changed.
+            keys = sorted(list_data_files(self.s3, self.bucket, self.prefix))
+            changing = [k for k in keys if self._check(k, migration)]
+            for key in changing:
                 self._migrate_file(key, migration, record)
             self._migrate_catalog(migration)
             record["applied"] = sorted({*record["applied"], migration.version})
@@ -1618,28 +1629,40 @@ class CuratedMigrations:
         record["pending"] = None
         self._write_record(record)
 
-    def _migrate_file(self, key: str, migration: ColumnMigration, record: dict[str, Any]) -> None:
-        from awsglue.dynamicframe import DynamicFrame
-
+    def _read(self, key: str) -> Any:
+        """One curated file, as its footer types it (Spark's reader: every column, any rows)."""
         url = f"s3://{self.bucket}/{key}"
-        context = self.run.glue_context
-        frame = context.create_dynamic_frame.from_options(
-            connection_type="s3",
-            connection_options={"paths": [url]},
-            format="parquet",
-            transformation_ctx=f"migration_{migration.version}_read",
-        ).toDF()
-        changed = migrated_frame(frame, migration)
-        if changed is None:
-            return
+        try:
+            return self.run.spark.read.parquet(url)
+        except Exception as problem:  # a file Spark cannot open: name it
+            raise MigrationError(
+                f"curated file {url} cannot be read as Parquet ({first_line(problem)}); remove or"
+                " replace it, then run the job again"
+            ) from problem
+
+    def _check(self, key: str, migration: ColumnMigration) -> bool:
+        """Whether the file needs the migration; raise when it would lose values."""
+        frame = self._read(key)
+        if migrated_frame(frame, migration) is None:
+            return False
         lost = lost_values(frame, migration)
         if lost:
             raise MigrationError(
                 f"migration {migration.version} ({migration.kind} {migration.column} ->"
-                f" {migration.to}): {lost} value(s) in {url} do not cast to {migration.to};"
-                " nothing of the file was changed. Correct the values (or declare another type)"
-                " and run the job again."
+                f" {migration.to}): {lost} value(s) in s3://{self.bucket}/{key} do not cast to"
+                f" {migration.to} without loss; no curated file was changed. Declare another"
+                " migration for the column (a retype to another type) in place of this one, which"
+                " no file has taken yet, and deploy it."
             )
+        return True
+
+    def _migrate_file(self, key: str, migration: ColumnMigration, record: dict[str, Any]) -> None:
+        from awsglue.dynamicframe import DynamicFrame
+
+        context = self.run.glue_context
+        changed = migrated_frame(self._read(key), migration)
+        if changed is None:
+            return
         folder = key.rpartition("/")[0] + "/"
         before = list_data_files(self.s3, self.bucket, folder)
         record["pending"] = {"version": migration.version, "file": key, "before": sorted(before)}
@@ -1648,7 +1671,6 @@ class CuratedMigrations:
             connection_type="s3",
             path=f"s3://{self.bucket}/{folder}",
             enableUpdateCatalog=False,
-            transformation_ctx=f"migration_{migration.version}_write",
         )
         sink.setFormat("glueparquet")
         sink.writeFrame(DynamicFrame.fromDF(changed, context, "migrated"))
@@ -1710,9 +1732,20 @@ class CuratedMigrations:
                 entries.append(
                     {"PartitionValueList": partition["Values"], "PartitionInput": partition_input}
                 )
-        for start in range(0, len(entries), 100):
-            glue.batch_update_partition(
+        failed: list[str] = []
+        for start in range(0, len(entries), 100):  # at most 100 entries a request
+            response = glue.batch_update_partition(
                 DatabaseName=database, TableName=name, Entries=entries[start : start + 100]
+            )
+            failed += [
+                f"{'/'.join(e.get('PartitionValueList', []))}:"
+                f" {e.get('ErrorDetail', {}).get('ErrorMessage', 'failed')}"
+                for e in response.get("Errors", [])
+            ]
+        if failed:  # not recorded as applied: the next run updates them again
+            raise MigrationError(
+                f"migration {migration.version}: partitions of {database}.{name} were not"
+                f" updated: {'; '.join(failed[:10])}"
             )
 
 

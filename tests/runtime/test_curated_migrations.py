@@ -50,8 +50,8 @@ AFTER: dict[str, Any] = {
 }
 FIRST = (
     "order_id,amount,updated_at,note,legacy\n"
-    "1,10.5,2024-05-01T08:00:00Z,first,x\n"
-    "2,20.25,2024-05-01T09:00:00Z,second,y\n"
+    "1,10.5,2024-05-01T08:00:00Z,11,x\n"
+    "2,20.25,2024-05-01T09:00:00Z,12,y\n"
     "3,30,2024-05-02T08:00:00Z,,z\n"
 )
 LATER = "order_id,amount,updated_at,remark\n4,40.75,2024-05-03T08:00:00Z,fourth\n"
@@ -280,6 +280,8 @@ def test_each_migration_is_applied_once_and_later_runs_curate_in_the_new_columns
 def test_a_retype_whose_values_do_not_cast_fails_the_run_and_changes_no_file(
     migrated: Migrated,
 ) -> None:
+    """The remarks of the first partitions are whole numbers, the last one's is not: every file
+    is checked before any is rewritten."""
     assert migrated.refused.state == "FAILED"
     assert "migration 4" in str(migrated.refused.error)
     assert "do not cast to int" in str(migrated.refused.error)
@@ -374,3 +376,23 @@ def test_a_job_given_migrations_is_updated_after_its_warehouse_table_applied_the
     unmigrated = _capture(BEFORE, [])
     (plain,) = [r for r in unmigrated.resources if r.type == "aws:glue/job:Job"]
     assert not any("warehouse:" in urn for urn in plain.dependencies)
+
+
+@pytest.mark.parametrize(
+    ("values", "spark_type", "to", "lost"),
+    [
+        ([1.0, 1.9, None, float("nan"), 1e30], "double", "int", 3),
+        (["1", "01", "1.9", "x", None], "string", "int", 3),
+        ([0.1 + 0.2, 10.5, 1e20], "double", "decimal(12,2)", 1),
+        (["2024-05-01T08:00:00Z", "later", None], "string", "timestamp", 1),
+        ([1.5, None], "double", "string", 0),
+    ],
+)
+def test_a_retype_loses_the_values_that_do_not_survive_its_cast(
+    spark: Any, values: list[Any], spark_type: str, to: str, lost: int
+) -> None:
+    """NULL after the cast, or for `int` not the whole number it was; rounding to a decimal's
+    scale is the declared change."""
+    frame = spark.createDataFrame([(v,) for v in values], f"c {spark_type}")
+    migration = etl_job.ColumnMigration(1, "retype", "c", to)
+    assert etl_job.lost_values(frame, migration) == lost

@@ -61,9 +61,7 @@ class _Sources:
         run = local.current()
         objects = run.new_objects(transformation_ctx, list(connection_options["paths"]))
         header = bool((format_options or {}).get("withHeader"))
-        frame = _read(self._context.spark_session, run, objects, format, header)
-        if format != "parquet":  # Parquet's columns carry their types; text is typed per value
-            frame = _typed_per_value(frame)
+        frame = _typed_per_value(_read(self._context.spark_session, run, objects, format, header))
         run.rows_read += frame.count() if objects else 0
         return DynamicFrame.fromDF(frame, self._context, transformation_ctx or "source")
 
@@ -95,8 +93,6 @@ def _read(
         (folder / f"{index:05d}-{Path(key).name}").write_bytes(body)
     if fmt == "csv":
         return spark.read.options(header=str(header).lower()).csv(str(folder))
-    if fmt == "parquet":
-        return spark.read.parquet(str(folder))
     return spark.read.options(primitivesAsString="true").json(str(folder))
 
 

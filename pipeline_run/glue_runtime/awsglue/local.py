@@ -38,19 +38,17 @@ class LocalRun:
         self.job_name = job_name
 
     def new_objects(self, ctx: str | None, paths: list[str]) -> list[tuple[str, str]]:
-        """Objects under `paths` (s3:// prefixes, or the URL of one object) the job's bookmark
-        for `ctx` has not seen."""
+        """Objects under `paths` (s3:// prefixes) the job's bookmark for `ctx` has not seen."""
         found: list[tuple[str, str]] = []
         for path in paths:
             bucket, _, prefix = path.removeprefix("s3://").partition("/")
             pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-            listed = [o for page in pages for o in page.get("Contents", [])]
-            exact = [o for o in listed if o["Key"] == prefix]
-            found += [
-                (f"{bucket}/{o['Key']}", o["ETag"])
-                for o in exact or listed
-                if not o["Key"].endswith("/")
-            ]
+            for page in pages:
+                found += [
+                    (f"{bucket}/{o['Key']}", o["ETag"])
+                    for o in page.get("Contents", [])
+                    if not o["Key"].endswith("/")
+                ]
         if ctx is None or not self.bookmarks_enabled:
             return found
         new = [item for item in found if item not in self.bookmarks.get(ctx, set())]
