@@ -207,10 +207,8 @@ class Platform:
             log_retention_days=self.retention,
             account_key_alias=self.platform.account.key_alias,
             tags=self.tags,
-            migrations=sorted(
-                (m for m in migrations if m.table == settings.target_table),
-                key=lambda m: m.version,
-            ),
+            # In version order: the config refuses them in any other.
+            migrations=[m for m in migrations if m.table == settings.target_table],
         )
 
     def _table(self, settings: PipelineSettings) -> TableSpec:

@@ -1318,14 +1318,17 @@ def list_data_files(s3: Any, bucket: str, prefix: str) -> dict[str, int]:
     }
 
 
+def manifest_entries(bucket: str, files: Mapping[str, int]) -> list[dict[str, Any]]:
+    """A COPY manifest's entries for the files; Parquet needs each file's content_length."""
+    return [
+        {"url": f"s3://{bucket}/{key}", "mandatory": True, "meta": {"content_length": size}}
+        for key, size in sorted(files.items())
+    ]
+
+
 def copy_manifest(bucket: str, files: Mapping[str, int]) -> dict[str, object]:
-    """A Redshift COPY manifest of the files; Parquet needs each file's content_length."""
-    return {
-        "entries": [
-            {"url": f"s3://{bucket}/{key}", "mandatory": True, "meta": {"content_length": size}}
-            for key, size in sorted(files.items())
-        ]
-    }
+    """A Redshift COPY manifest of the files."""
+    return {"entries": manifest_entries(bucket, files)}
 
 
 def put_json(s3: Any, url: str, document: object) -> str:
@@ -1700,8 +1703,7 @@ class CuratedMigrations:
                     continue
                 kept = [entry for entry in entries if entry.get("url") != old]
                 listed = {entry.get("url") for entry in kept}
-                added = copy_manifest(self.bucket, written)["entries"]
-                assert isinstance(added, list)
+                added = manifest_entries(self.bucket, written)
                 manifest["entries"] = kept + [e for e in added if e["url"] not in listed]
                 put_json(self.s3, f"s3://{bucket}/{item['Key']}", manifest)
 

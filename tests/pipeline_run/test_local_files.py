@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,20 @@ from stack_config import parse_stack_config
 from tests.stacks import fixture_values
 
 STACK = "dev"
+
+
+def _run_local(
+    root: Path, pipeline: str, files: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, list[dict[str, Any]]]:
+    """`make run-local ... FILE=a,b`: its exit status, its output and its per-file reports."""
+    report_file = tmp_path / "report.json"
+    status = local.main(
+        [
+            "--stack", STACK, "--pipeline", pipeline, "--root", str(root),
+            "--file", ",".join(map(str, files)), "--json", str(report_file),
+        ]
+    )  # fmt: skip
+    return status, capsys.readouterr().out, json.loads(report_file.read_text())
 
 
 def test_several_files_land_in_order_and_each_is_followed_through(
@@ -30,16 +45,7 @@ def test_several_files_land_in_order_and_each_is_followed_through(
     files = [tmp_path / f"a{extension}", tmp_path / f"b{extension}"]
     files[0].write_bytes(render(settings, first))
     files[1].write_bytes(render(settings, [changed, added]))
-    report_file = tmp_path / "report.json"
-
-    status = local.main(
-        [
-            "--stack", STACK, "--pipeline", settings.name, "--root", str(fixture_root),
-            "--file", ",".join(map(str, files)), "--json", str(report_file),
-        ]
-    )  # fmt: skip
-    out = capsys.readouterr().out
-    reports = json.loads(report_file.read_text())
+    status, out, reports = _run_local(fixture_root, settings.name, files, tmp_path, capsys)
 
     assert status == local.EXIT_OK, out
     assert [r["file"] for r in reports] == [f.name for f in files]
@@ -107,16 +113,7 @@ def test_a_file_the_job_cannot_curate_then_a_good_one_from_the_command_line(
     files = [tmp_path / "bad.csv", tmp_path / "good.csv"]
     files[0].write_text(f"{bad_header}\n{bad_rows}")
     files[1].write_bytes(render(settings, good))
-    report_file = tmp_path / "report.json"
-
-    status = local.main(
-        [
-            "--stack", STACK, "--pipeline", settings.name, "--root", str(fixture_root),
-            "--file", ",".join(map(str, files)), "--json", str(report_file),
-        ]
-    )  # fmt: skip
-    out = capsys.readouterr().out
-    first, second = json.loads(report_file.read_text())
+    status, out, (first, second) = _run_local(fixture_root, settings.name, files, tmp_path, capsys)
 
     assert status == local.EXIT_FAILED, "a file went to quarantine"
     assert first["outcome"].startswith("quarantined by the Glue job: "), out
